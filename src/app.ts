@@ -1,0 +1,69 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type pg from 'pg'
+import type { Logger } from 'pino'
+import type { ServiceDeps } from './lib/deps.ts'
+import { newId } from './lib/ids.ts'
+import { createLogger } from './lib/logger.ts'
+import { authPlugin } from './plugins/auth.ts'
+import { problemPlugin } from './plugins/problem.ts'
+import { OneLinePerRequest } from './plugins/request-log.ts'
+import { swaggerPlugin } from './plugins/swagger.ts'
+import { validatorCompiler } from './plugins/validation.ts'
+import { healthRoutes } from './modules/health/health.routes.ts'
+import { repsRoutes } from './modules/reps/reps.routes.ts'
+import { createRepsService } from './modules/reps/reps.service.ts'
+import { teamsRoutes } from './modules/teams/teams.routes.ts'
+import { createTeamsService } from './modules/teams/teams.service.ts'
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
+import { createAccountsService } from './modules/accounts/accounts.service.ts'
+import packageJson from '../package.json' with { type: 'json' }
+
+/** What buildApp needs beyond the services' own dependencies. */
+export interface AppDeps extends ServiceDeps {
+  pool: pg.Pool
+  /** Key for tokens Baton issues; undefined when only an external issuer is trusted. */
+  signingSecret: Uint8Array | undefined
+  isDraining?: () => boolean
+  logger?: Logger
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Builds the HTTP app: plugins first, then the modules, each registered explicitly. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps
+  // Typed as fastify's logger interface, so the app stays a plain FastifyInstance.
+  const logger: FastifyBaseLogger = deps.logger ?? createLogger(config.logLevel)
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: false,
+    logController: new OneLinePerRequest(),
+    // A caller's own request id is kept (when sane) so its logs and ours line up.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : newId()
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain')
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(problemPlugin)
+  await app.register(swaggerPlugin, { version: packageJson.version })
+  await app.register(authPlugin, { config, signingSecret: deps.signingSecret, clock: deps.clock })
+  await app.register(healthRoutes, { pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) })
+
+  if (config.role !== 'worker') {
+    await app.register(repsRoutes, { reps: createRepsService(deps) })
+    await app.register(teamsRoutes, { teams: createTeamsService(deps) })
+    await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
+  }
+  return app
+}

@@ -1,0 +1,89 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' })
+
+/**
+ * Every environment variable Baton reads. This module is the only reader of
+ * `process.env`; the rest of the code receives a validated `Config`.
+ */
+export const EnvSchema = Type.Object({
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL 15+ URL; unset → embedded PostgreSQL under DATA_DIR' })),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  ROLE: Type.Union([Type.Literal('api'), Type.Literal('worker'), Type.Literal('all')], { default: 'all' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  AUTH_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HS256 key for tokens Baton issues; unset → a dev key generated under DATA_DIR' })),
+  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  WEBHOOK_ALLOW_PRIVATE: Bool,
+  DATA_DIR: Type.String({ minLength: 1, default: './.data' }),
+  METRICS_ENABLED: { ...Bool, default: 'true' },
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+})
+
+type Env = Static<typeof EnvSchema>
+
+/** The validated configuration every other module receives. */
+export interface Config {
+  databaseUrl: string | undefined
+  port: number
+  host: string
+  role: Env['ROLE']
+  logLevel: string
+  auth: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }
+  publicUrl: string
+  webhookAllowPrivate: boolean
+  dataDir: string
+  metrics: { enabled: boolean; token?: string }
+}
+
+/** Raised for an invalid environment; its message is the one line an operator needs. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Validates the environment once. Empty strings count as unset, so a blank
+ * line in `.env` does not turn into an invalid value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(EnvSchema.properties)
+  const raw: Record<string, string> = {}
+  for (const key of known) {
+    const value = env[key]
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim()
+  }
+  const candidate = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
+  const firstError = Value.Errors(EnvSchema, candidate).First()
+  if (firstError) {
+    const name = firstError.path.replace(/^\//, '')
+    const shown = name in raw ? ` (got ${JSON.stringify(raw[name])})` : ''
+    throw new ConfigError(`Invalid environment: ${name} ${firstError.message.toLowerCase()}${shown}`)
+  }
+  const e = candidate as Env
+  if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
+    throw new ConfigError('Invalid environment: AUTH_ISSUER is required when AUTH_JWKS_URL is set')
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    host: e.HOST,
+    role: e.ROLE,
+    logLevel: e.LOG_LEVEL,
+    auth: compact({ secret: e.AUTH_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE }),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+    dataDir: e.DATA_DIR,
+    metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
+  }
+}
+
+function compact<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never
+}

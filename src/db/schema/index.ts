@@ -1,0 +1,3 @@
+export * from './reps.ts'
+export * from './teams.ts'
+export * from './accounts.ts'

@@ -1,0 +1,34 @@
+import { PgBoss, type Queue } from 'pg-boss'
+import type { Config } from '../config.ts'
+
+/** The pg-boss schema inside Baton's database. */
+export const BOSS_SCHEMA = 'pgboss'
+
+/**
+ * Every queue Baton uses, created up front at start so `send` never races `createQueue`.
+ * Later issues add their queues here (deadlines, re-routing, webhook deliveries).
+ */
+export const QUEUES: Record<string, Omit<Queue, 'name'>> = {}
+
+/**
+ * A pg-boss on Baton's database. Only worker instances supervise (maintenance,
+ * monitoring) and run schedules; API-only instances just enqueue.
+ */
+export function createBoss(url: string, { role, max = 5 }: { role: Config['role']; max?: number }): PgBoss {
+  const works = role !== 'api'
+  return new PgBoss({
+    connectionString: url,
+    schema: BOSS_SCHEMA,
+    application_name: 'baton-jobs',
+    max,
+    migrate: true,
+    supervise: works,
+    schedule: works,
+  })
+}
+
+export async function createQueues(boss: PgBoss): Promise<void> {
+  for (const [name, options] of Object.entries(QUEUES)) {
+    await boss.createQueue(name, options)
+  }
+}

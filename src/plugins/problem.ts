@@ -1,0 +1,157 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { FieldError } from '../lib/errors.ts'
+
+/** RFC 9457 problem details, plus Baton's stable `code` and the request id. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  code: string
+  requestId: string
+  errors?: FieldError[]
+  [member: string]: unknown
+}
+
+// Fastify's own 4xx errors, renamed to codes a client can rely on across versions.
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_content_length',
+}
+
+// Fastify's wording for these is terse; say what to do instead.
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the 1 MiB this API accepts.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the request body as JSON, with Content-Type: application/json.',
+}
+
+const PART: Record<string, FieldError['in']> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+type ErrorWithExtras = FastifyError & {
+  validation?: AjvError[]
+  validationContext?: string
+  errors?: FieldError[]
+  problemMembers?: Record<string, unknown>
+}
+
+interface AjvError {
+  instancePath: string
+  schemaPath: string
+  keyword: string
+  params: Record<string, unknown>
+  message?: string
+}
+
+/** Every 4xx/5xx leaves as application/problem+json through this one handler. */
+export const problemPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: ErrorWithExtras, request, reply) => {
+    if (error.validation) return sendProblem(request, reply, validationProblem(error))
+
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) {
+      request.log.error({ err: error }, 'unhandled error')
+      return sendProblem(request, reply, {
+        status,
+        code: 'internal_error',
+        detail: 'An unexpected error occurred. Quote the requestId when reporting it.',
+      })
+    }
+    const code = FASTIFY_CODES[error.code] ?? error.code.replace(/^(BATON|FST_ERR)_/, '').toLowerCase()
+    return sendProblem(request, reply, {
+      status,
+      code,
+      detail: FASTIFY_DETAILS[error.code] ?? error.message,
+      ...(error.errors ? { errors: error.errors } : {}),
+      ...error.problemMembers,
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      status: 404,
+      code: 'route_not_found',
+      detail: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  )
+})
+
+function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: { status: number; code: string; detail: string; errors?: FieldError[]; [member: string]: unknown },
+) {
+  const { status, code, detail, errors, ...members } = problem
+  const body: Problem = {
+    type: `urn:baton:problem:${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? '/',
+    code,
+    requestId: String(request.id),
+    ...(errors ? { errors } : {}),
+    ...members,
+  }
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="baton"')
+  return reply.status(problem.status).type('application/problem+json').send(body)
+}
+
+/**
+ * Body errors are 422 (well-formed JSON that breaks the contract); query, path and
+ * header errors are 400. Each Ajv error becomes a JSON Pointer to the offending member.
+ */
+function validationProblem(error: ErrorWithExtras) {
+  const part = PART[error.validationContext ?? 'body'] ?? 'body'
+  const errors = collapseUnions(error.validation ?? []).map((e) => toFieldError(e, part))
+  const unique = [...new Map(errors.map((e) => [`${e.pointer}\u0000${e.detail}`, e])).values()]
+  const where = part === 'body' ? 'The request body' : `The request ${part === 'path' ? 'path' : part}`
+  return {
+    status: part === 'body' ? 422 : 400,
+    code: 'validation_failed',
+    detail: `${where} is invalid: ${unique.map((e) => `${e.pointer || '(root)'} ${e.detail}`).join('; ')}`,
+    errors: unique,
+  }
+}
+
+/**
+ * A value that fits none of a union's branches makes Ajv report every branch's
+ * complaint. When exactly one branch has the value's type (an object given for
+ * `object | null`), that branch's own errors are the useful ones; otherwise they fold
+ * into one: "must be integer or null".
+ */
+function collapseUnions(errors: AjvError[]): AjvError[] {
+  const union = errors.find((e) => e.keyword === 'anyOf')
+  if (!union) return errors
+  const prefix = `${union.schemaPath}/`
+  const inside = errors.filter((e) => e.schemaPath.startsWith(prefix))
+  const branches = Map.groupBy(inside, (e) => e.schemaPath.slice(prefix.length).split('/')[0])
+  const wrongType = (e: AjvError) => e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const')
+  const fitting = [...branches.values()].filter((branch) => !branch.some(wrongType))
+  const expected = inside.filter(wrongType).map((e) => (e.keyword === 'type' ? String(e.params.type) : JSON.stringify(e.params.allowedValue)))
+  const replacement =
+    fitting.length === 1
+      ? fitting[0]!
+      : [{ ...union, keyword: 'union', message: fitting.length === 0 ? `must be ${[...new Set(expected)].join(' or ')}` : 'does not match any allowed shape' }]
+  const rest = errors.filter((e) => e !== union && !inside.includes(e))
+  return collapseUnions([...rest, ...replacement])
+}
+
+function toFieldError(e: AjvError, part: FieldError['in']): FieldError {
+  const { instancePath, keyword, params } = e
+  if (keyword === 'required') {
+    return { in: part, pointer: `${instancePath}/${escape(String(params.missingProperty))}`, detail: 'is required' }
+  }
+  if (keyword === 'additionalProperties') {
+    return { in: part, pointer: `${instancePath}/${escape(String(params.additionalProperty))}`, detail: 'is not a known property' }
+  }
+  return { in: part, pointer: instancePath, detail: e.message ?? keyword }
+}
+
+// RFC 6901: "~" and "/" inside a member name are escaped.
+const escape = (name: string) => name.replaceAll('~', '~0').replaceAll('/', '~1')

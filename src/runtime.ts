@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import pg from 'pg'
+import type { ServiceDeps } from './lib/deps.ts'
+import { buildApp } from './app.ts'
+import type { Config } from './config.ts'
+import { createDb } from './db/client.ts'
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts'
+import { migrate } from './db/migrate.ts'
+import { resolveSigningSecret } from './lib/auth-keys.ts'
+import { createBoss, createQueues } from './lib/boss.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
+import { createLogger } from './lib/logger.ts'
+import { registerWorkers } from './worker.ts'
+
+/** A started Baton: the app (not yet listening) and the one way to stop everything in order. */
+export interface Runtime {
+  app: FastifyInstance
+  logger: Logger
+  /** Drains HTTP, then jobs, then closes the pool and the embedded database. */
+  close(): Promise<void>
+}
+
+const EMBEDDED_DATABASE = 'baton'
+
+/**
+ * Brings up the database (embedded unless DATABASE_URL is set), migrates it,
+ * starts pg-boss and its workers per ROLE, and builds the app.
+ */
+export async function startRuntime(config: Config, { clock = systemClock }: { clock?: Clock } = {}): Promise<Runtime> {
+  const logger = createLogger(config.logLevel)
+  const database = await startRuntimeDatabase(config, logger)
+  try {
+    const services = await startServices(config, database.url, { clock, logger })
+    return { ...services, close: async () => { await services.close(); await database.stop() } }
+  } catch (error) {
+    await database.stop()
+    throw error
+  }
+}
+
+/**
+ * On an already migrated database: the pool, pg-boss with its queues (and workers per
+ * ROLE), and the app. Tests use this directly on their own database.
+ */
+export async function startServices(
+  config: Config,
+  url: string,
+  { clock = systemClock, logger = createLogger(config.logLevel) }: { clock?: Clock; logger?: Logger } = {},
+): Promise<Runtime & { deps: ServiceDeps & { pool: pg.Pool } }> {
+  let draining = false
+  const { pool, db } = createDb(url)
+  const boss = createBoss(url, { role: config.role })
+  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'))
+  await boss.start()
+  await createQueues(boss)
+  const deps = { config, db, boss, clock }
+  if (config.role !== 'api') await registerWorkers(boss, deps)
+  const signingSecret = await resolveSigningSecret(config)
+  const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
+  return {
+    app,
+    logger,
+    deps: { ...deps, pool },
+    async close() {
+      draining = true
+      await app.close()
+      await boss.stop({ graceful: true, timeout: 30_000 })
+      await pool.end()
+    },
+  }
+}
+
+/**
+ * The database, migrated: DATABASE_URL's, or an embedded cluster under DATA_DIR
+ * (started, and stopped by `stop`). `npm run migrate` is exactly this.
+ */
+export async function startRuntimeDatabase(config: Config, logger = createLogger(config.logLevel)) {
+  let embedded: EmbeddedDatabase | undefined
+  let url = config.databaseUrl
+  try {
+    if (!url) {
+      const dbLog = logger.child({ component: 'embedded-postgres' })
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => dbLog.debug(message) })
+      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE)
+      url = embedded.urlFor(EMBEDDED_DATABASE)
+      logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started')
+    }
+    await migrate(url)
+  } catch (error) {
+    await embedded?.stop()
+    throw error
+  }
+  return { url, stop: async () => embedded?.stop() }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name])
+    if (!rowCount) await client.query(`create database "${name}"`)
+  } finally {
+    await client.end()
+  }
+}

