@@ -1,0 +1,72 @@
+import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { accounts, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
+
+const live = isNull(reps.deletedAt)
+
+export async function insertRep(db: Queryable, row: typeof reps.$inferInsert): Promise<RepRow> {
+  const [inserted] = await db.insert(reps).values(row).returning()
+  return inserted!
+}
+
+/**
+ * A rep that has not been deleted. `lock: 'share'` keeps it from being deleted until the
+ * caller's transaction ends (used when something new will point at it); `'update'` is for
+ * the rep's own changes.
+ */
+export async function findLiveRep(db: Queryable, id: string, lock?: 'share' | 'update'): Promise<RepRow | undefined> {
+  const query = db.select().from(reps).where(and(eq(reps.id, id), live))
+  const [row] = lock === 'share' ? await query.for('share') : lock === 'update' ? await query.for('update') : await query
+  return row
+}
+
+/** Which of `ids` are live reps, locked against deletion for the rest of the transaction. */
+export async function lockLiveReps(db: Queryable, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await db.select({ id: reps.id }).from(reps).where(and(inArray(reps.id, ids), live)).for('share')
+  return new Set(rows.map((r) => r.id))
+}
+
+export async function listReps(
+  db: Queryable,
+  { status, email, after, limit }: { status?: RepRow['status']; email?: string; after?: string; limit: number },
+): Promise<RepRow[]> {
+  const filters: SQL[] = [live]
+  if (status) filters.push(eq(reps.status, status))
+  if (email) filters.push(eq(reps.email, email))
+  if (after) filters.push(gt(reps.id, after))
+  return db.select().from(reps).where(and(...filters)).orderBy(asc(reps.id)).limit(limit + 1)
+}
+
+export async function updateRep(db: Queryable, id: string, changes: Partial<typeof reps.$inferInsert>): Promise<RepRow> {
+  const [row] = await db.update(reps).set(changes).where(eq(reps.id, id)).returning()
+  return row!
+}
+
+/** True when `repId` already stands above `managerId` in the management chain (or is it). */
+export async function isInManagementChain(db: Queryable, managerId: string, repId: string): Promise<boolean> {
+  const result = await db.execute<{ found: boolean }>(sql`
+    with recursive chain(id, manager_id, depth) as (
+      select id, manager_id, 1 from reps where id = ${managerId}
+      union all
+      select r.id, r.manager_id, c.depth + 1 from reps r join chain c on r.id = c.manager_id where c.depth < 1000
+    )
+    select exists(select 1 from chain where id = ${repId}) as found`)
+  return result.rows[0]?.found === true
+}
+
+/** What still depends on a rep and would be orphaned by deleting it. */
+export async function repDependents(db: Queryable, repId: string) {
+  const [[owned], [reports], [managed]] = await Promise.all([
+    db.select({ n: count() }).from(accounts).where(eq(accounts.ownerId, repId)),
+    db.select({ n: count() }).from(reps).where(and(eq(reps.managerId, repId), live)),
+    db.select({ n: count() }).from(teams).where(eq(teams.managerId, repId)),
+  ])
+  return { ownedAccounts: owned?.n ?? 0, directReports: reports?.n ?? 0, managedTeams: managed?.n ?? 0 }
+}
+
+/** Takes the rep out of every team and marks it deleted; the row stays for history. */
+export async function softDeleteRep(db: Queryable, repId: string, at: Date): Promise<void> {
+  await db.delete(teamMembers).where(eq(teamMembers.repId, repId))
+  await db.update(reps).set({ deletedAt: at, updatedAt: at }).where(eq(reps.id, repId))
+}

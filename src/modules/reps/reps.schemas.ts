@@ -1,0 +1,77 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, Name, PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
+
+const TimeOfDay = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'HH:MM, 24-hour; 24:00 ends a day' })
+const Window = Type.Object({ start: TimeOfDay, end: TimeOfDay }, { additionalProperties: false })
+const Day = Type.Optional(Type.Array(Window, { maxItems: 6 }))
+
+/** Weekly working windows in the rep's own time zone. A missing day is a day off. */
+export const WorkingHours = Type.Object(
+  { mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day },
+  { additionalProperties: false, description: 'Absent or null: always working' },
+)
+
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true })
+export const RepAttributes = Type.Object(
+  { territories: Type.Optional(Tags), industries: Type.Optional(Tags), segments: Type.Optional(Tags), products: Type.Optional(Tags), languages: Type.Optional(Tags) },
+  { additionalProperties: false, description: 'What routing rules can match this rep on' },
+)
+
+const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })
+export const NotificationTarget = Type.Union([
+  Type.Object({ kind: Type.Literal('email'), address: Email }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Union([Type.Literal('slack'), Type.Literal('webhook')]), url: Url }, { additionalProperties: false }),
+])
+
+const Limit = (maximum: number) => Type.Union([Type.Integer({ minimum: 1, maximum }), Type.Null()])
+const Capacity = Type.Object(
+  { maxPending: Type.Optional(Limit(1000)), maxPerDay: Type.Optional(Limit(10_000)) },
+  { additionalProperties: false, description: 'Max pending acceptances, max new leads per day (rep time zone); null: no limit' },
+)
+const Status = Type.Union([Type.Literal('available'), Type.Literal('away')])
+const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD in the rep time zone' })
+
+const fields = {
+  name: Name,
+  email: Email,
+  timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+  workingHours: Type.Optional(Type.Union([WorkingHours, Type.Null()])),
+  holidays: Type.Optional(Type.Array(IsoDate, { maxItems: 400, uniqueItems: true })),
+  status: Type.Optional(Status),
+  capacity: Type.Optional(Capacity),
+  attributes: Type.Optional(RepAttributes),
+  managerId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+  notificationTargets: Type.Optional(Type.Array(NotificationTarget, { maxItems: 10 })),
+}
+
+export const CreateRepBody = Type.Object(fields, { additionalProperties: false })
+export type CreateRepBody = Static<typeof CreateRepBody>
+
+export const UpdateRepBody = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 })
+export type UpdateRepBody = Static<typeof UpdateRepBody>
+
+export const Rep = Type.Object(
+  {
+    id: Uuid,
+    name: Type.String(),
+    email: Type.String(),
+    timezone: Type.String(),
+    workingHours: Type.Union([WorkingHours, Type.Null()]),
+    holidays: Type.Array(Type.String()),
+    status: Status,
+    capacity: Type.Object({ maxPending: Type.Union([Type.Integer(), Type.Null()]), maxPerDay: Type.Union([Type.Integer(), Type.Null()]) }),
+    attributes: RepAttributes,
+    managerId: Type.Union([Uuid, Type.Null()]),
+    notificationTargets: Type.Array(NotificationTarget),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Rep' },
+)
+export type Rep = Static<typeof Rep>
+
+export const ListRepsQuery = Type.Object(
+  { ...PageQuery, status: Type.Optional(Status), email: Type.Optional(Email) },
+  { additionalProperties: false },
+)
+export type ListRepsQuery = Static<typeof ListRepsQuery>

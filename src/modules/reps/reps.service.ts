@@ -1,0 +1,154 @@
+import type { RepRow } from '../../db/schema/index.ts'
+import { isUniqueViolation } from '../../db/errors.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { Conflict, NotFound, invalidFields, withProblemMembers } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import type { Queryable } from '../../db/client.ts'
+import * as repo from './reps.repo.ts'
+import type { CreateRepBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
+import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type ScheduleError } from './working-hours.ts'
+
+/** Reps: who can receive leads, when, and how many. */
+export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    async create(input: CreateRepBody): Promise<Rep> {
+      const now = clock.now()
+      const id = newId()
+      return db.transaction(async (tx) => {
+        await assertValid(tx, id, input)
+        const row = await saveUniqueEmail(input.email, () =>
+          repo.insertRep(tx, { id, ...toColumns(input), createdAt: now, updatedAt: now }),
+        )
+        return toRep(row)
+      })
+    },
+
+    async get(id: string): Promise<Rep> {
+      return toRep(await mustFind(db, id))
+    },
+
+    async list(query: ListRepsQuery) {
+      const limit = query.limit ?? 50
+      const rows = await repo.listReps(db, {
+        limit,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.email ? { email: query.email.toLowerCase() } : {}),
+        ...optionalAfter(query.cursor),
+      })
+      const page = toPage(rows, limit)
+      return { data: page.data.map(toRep), nextCursor: page.nextCursor }
+    },
+
+    async update(id: string, changes: UpdateRepBody): Promise<Rep> {
+      return db.transaction(async (tx) => {
+        await mustFind(tx, id, 'update')
+        await assertValid(tx, id, changes)
+        // Only the columns named in the patch are written: `capacity: {maxPerDay}` leaves maxPending alone.
+        const row = await saveUniqueEmail(changes.email, () =>
+          repo.updateRep(tx, id, { ...toColumns(changes), updatedAt: clock.now() }),
+        )
+        return toRep(row)
+      })
+    },
+
+    /**
+     * Deletion is refused (409, with what is in the way) while the rep owns accounts,
+     * manages reps or teams; otherwise the rep leaves its teams and is soft-deleted so
+     * that leads, handoffs and events that name it stay readable.
+     */
+    async remove(id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await mustFind(tx, id, 'update')
+        const dependents = await repo.repDependents(tx, id)
+        const blocking = Object.entries(dependents).filter(([, n]) => n > 0)
+        if (blocking.length > 0) {
+          const listed = blocking.map(([what, n]) => `${n} ${what.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`).join(', ')
+          throw withProblemMembers(new Conflict(`The rep still has ${listed}; reassign them first.`), { conflicts: dependents })
+        }
+        await repo.softDeleteRep(tx, id, clock.now())
+      })
+    },
+  }
+}
+
+export type RepsService = ReturnType<typeof createRepsService>
+
+async function mustFind(db: Queryable, id: string, lock?: 'update'): Promise<RepRow> {
+  const row = await repo.findLiveRep(db, id, lock)
+  if (!row) throw new NotFound(`No rep with id ${id}.`)
+  return row
+}
+
+const optionalAfter = (cursor: string | undefined) => {
+  const after = decodeCursor(cursor)
+  return after ? { after } : {}
+}
+
+async function saveUniqueEmail(email: string | undefined, save: () => Promise<RepRow>): Promise<RepRow> {
+  try {
+    return await save()
+  } catch (error) {
+    if (isUniqueViolation(error, 'reps_email_live_key')) {
+      throw Object.assign(new Conflict(`A rep with email ${email?.toLowerCase()} already exists.`), {
+        errors: [{ in: 'body', pointer: '/email', detail: 'is already taken by another rep' }],
+      })
+    }
+    throw error
+  }
+}
+
+/** Checks what the JSON schema cannot: real zones, sane schedules, real dates, an existing manager. */
+async function assertValid(db: Queryable, repId: string, input: UpdateRepBody): Promise<void> {
+  const errors: ScheduleError[] = []
+  if (input.name !== undefined && input.name.trim() === '') errors.push({ pointer: '/name', detail: 'must not be blank' })
+  if (input.timezone !== undefined && !isIanaTimeZone(input.timezone)) {
+    errors.push({ pointer: '/timezone', detail: `"${input.timezone}" is not an IANA time zone (e.g. Europe/Berlin)` })
+  }
+  if (input.workingHours) errors.push(...checkWorkingHours(input.workingHours))
+  input.holidays?.forEach((date, i) => {
+    if (!isRealDate(date)) errors.push({ pointer: `/holidays/${i}`, detail: `${date} is not a calendar date` })
+  })
+  if (input.managerId) {
+    if (input.managerId === repId) errors.push({ pointer: '/managerId', detail: 'a rep cannot manage themselves' })
+    else if (!(await repo.findLiveRep(db, input.managerId, 'share'))) errors.push({ pointer: '/managerId', detail: 'no rep has this id' })
+    else if (await repo.isInManagementChain(db, input.managerId, repId)) {
+      errors.push({ pointer: '/managerId', detail: 'this rep already manages that rep (directly or not): it would make a cycle' })
+    }
+  }
+  if (errors.length > 0) throw invalidFields('The rep is invalid.', errors)
+}
+
+function toColumns(input: UpdateRepBody) {
+  return {
+    ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+    ...(input.email !== undefined ? { email: input.email.trim().toLowerCase() } : {}),
+    ...(input.timezone !== undefined ? { timezone: canonicalTimeZone(input.timezone) } : {}),
+    ...(input.workingHours !== undefined ? { workingHours: input.workingHours } : {}),
+    ...(input.holidays !== undefined ? { holidays: [...input.holidays].sort() } : {}),
+    ...(input.status !== undefined ? { status: input.status } : {}),
+    ...(input.capacity?.maxPending !== undefined ? { maxPending: input.capacity.maxPending } : {}),
+    ...(input.capacity?.maxPerDay !== undefined ? { maxPerDay: input.capacity.maxPerDay } : {}),
+    ...(input.attributes !== undefined ? { attributes: input.attributes } : {}),
+    ...(input.managerId !== undefined ? { managerId: input.managerId } : {}),
+    ...(input.notificationTargets !== undefined ? { notificationTargets: input.notificationTargets } : {}),
+  } as Required<Pick<RepRow, 'name' | 'email' | 'timezone'>> & Partial<RepRow>
+}
+
+export function toRep(row: RepRow): Rep {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    timezone: row.timezone,
+    workingHours: row.workingHours ?? null,
+    holidays: row.holidays,
+    status: row.status,
+    capacity: { maxPending: row.maxPending, maxPerDay: row.maxPerDay },
+    attributes: row.attributes,
+    managerId: row.managerId,
+    notificationTargets: row.notificationTargets,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+/**
+ * A database of its own for one test file, cloned from the migrated template that
+ * `npm test` prepared. `drop` removes it (after whatever uses it has closed).
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const adminUrl = process.env.BATON_TEST_ADMIN_URL
+  const template = process.env.BATON_TEST_TEMPLATE
+  if (!adminUrl || !template) throw new Error('Run tests through `npm test` (it provides the database): npm test -- <file>')
+  const name = `${template}_${randomBytes(5).toString('hex')}`
+  await admin(adminUrl, `create database "${name}" template "${template}"`)
+  return {
+    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
+    drop: () => admin(adminUrl, `drop database if exists "${name}" with (force)`),
+  }
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
