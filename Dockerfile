@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Production image: give it DATABASE_URL (the embedded database is for laptops).
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts: they only unpack the embedded PostgreSQL, which a container does not use.
+RUN npm ci --omit=dev --ignore-scripts
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+COPY migrations ./migrations
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The server migrates first (under an advisory lock, so replicas may start
+# together), then serves. Node is PID 1 and drains on SIGTERM.
+CMD ["node", "src/server.ts"]
