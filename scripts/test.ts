@@ -7,6 +7,7 @@ import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { Parser, type Result } from 'tap-parser'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -78,16 +79,23 @@ function runTap(args: string[], env: Record<string, string>): Promise<number> {
   })
 }
 
-/** Top-level test points of every file tap ran: each `t.test(...)` is one test. */
+/** Assertions of every file tap ran, as tap's own summary counts them (subtest closers excluded). */
 async function countResults() {
-  let passed = 0, failed = 0, skipped = 0
+  const counts = { passed: 0, failed: 0, skipped: 0 }
+  const visit = (parser: Parser) => {
+    parser.on('assert', (result: Result) => {
+      if (result.closingTestPoint) return
+      if (result.skip || result.todo) counts.skipped++
+      else if (result.ok) counts.passed++
+      else counts.failed++
+    })
+    parser.on('child', visit)
+  }
   const files = await readdir(RESULTS_DIR, { recursive: true }).catch(() => [] as string[])
   for (const file of files.filter((f) => f.endsWith('.tap'))) {
-    for (const line of (await readFile(path.join(RESULTS_DIR, file), 'utf8')).split('\n')) {
-      if (/^not ok \d+/.test(line)) failed++
-      else if (/^ok \d+.*# (SKIP|TODO)/i.test(line)) skipped++
-      else if (/^ok \d+/.test(line)) passed++
-    }
+    const parser = new Parser()
+    visit(parser)
+    parser.end(await readFile(path.join(RESULTS_DIR, file), 'utf8'))
   }
-  return { passed, failed, skipped }
+  return counts
 }
