@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FieldError } from '../lib/errors.ts'
+import { escapePointer } from '../lib/json-pointer.ts'
 
 /** RFC 9457 problem details, plus Baton's stable `code` and the request id. */
 export interface Problem {
@@ -145,13 +146,10 @@ function collapseUnions(errors: AjvError[]): AjvError[] {
 function toFieldError(e: AjvError, part: FieldError['in']): FieldError {
   const { instancePath, keyword, params } = e
   if (keyword === 'required') {
-    return { in: part, pointer: `${instancePath}/${escape(String(params.missingProperty))}`, detail: 'is required' }
+    return { in: part, pointer: `${instancePath}/${escapePointer(String(params.missingProperty))}`, detail: 'is required' }
   }
   if (keyword === 'additionalProperties') {
-    return { in: part, pointer: `${instancePath}/${escape(String(params.additionalProperty))}`, detail: 'is not a known property' }
+    return { in: part, pointer: `${instancePath}/${escapePointer(String(params.additionalProperty))}`, detail: 'is not a known property' }
   }
   return { in: part, pointer: instancePath, detail: e.message ?? keyword }
 }
-
-// RFC 6901: "~" and "/" inside a member name are escaped.
-const escape = (name: string) => name.replaceAll('~', '~0').replaceAll('/', '~1')
