@@ -17,6 +17,8 @@ import { teamsRoutes } from './modules/teams/teams.routes.ts'
 import { createTeamsService } from './modules/teams/teams.service.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { createAccountsService } from './modules/accounts/accounts.service.ts'
+import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
+import { createScoringService } from './modules/scoring/scoring.service.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** What buildApp needs beyond the services' own dependencies. */
@@ -64,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(repsRoutes, { reps: createRepsService(deps) })
     await app.register(teamsRoutes, { teams: createTeamsService(deps) })
     await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
+    await app.register(scoringRoutes, { scoring: createScoringService(deps) })
   }
   return app
 }

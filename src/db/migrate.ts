@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate as applyDrizzleMigrations } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { createBoss } from '../lib/boss.ts'
+import { seedDefaults } from './seed.ts'
 
 const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
 // Any constant works; it only has to be the same for every Baton instance on this database.
@@ -20,6 +21,7 @@ export async function migrate(url: string): Promise<void> {
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
     await applyDrizzleMigrations(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER })
+    await seedDefaults(client)
     const boss = createBoss(url, { role: 'api', max: 2 })
     await boss.start()
     await boss.stop({ graceful: false })
