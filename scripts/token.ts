@@ -1,7 +1,7 @@
 // Prints a Baton JWT alone on stdout: npm run -s token -- --role admin [--sub REP_ID] [--ttl 1h]
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../src/config.ts'
-import { ROLES, resolveSigningSecret, signToken, type Role } from '../src/lib/auth-keys.ts'
+import { ROLES, durationSeconds, resolveSigningSecret, signToken, type Role } from '../src/lib/auth-keys.ts'
 import { isUuid } from '../src/lib/ids.ts'
 
 const usage = `usage: npm run -s token -- --role ${ROLES.join('|')} [--sub REP_ID] [--ttl 1h]`
@@ -19,7 +19,7 @@ try {
   const role = values.role as Role | undefined
   if (!role || !ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`)
   if (role === 'rep' && !(values.sub && isUuid(values.sub))) fail('a rep token needs --sub with the rep id (a UUID)')
-  if (!/^\d+\s?(s|sec|m|min|h|hr|d|w|y)$/i.test(values.ttl)) fail(`--ttl "${values.ttl}" is not a duration like 30m, 1h or 7d`)
+  if (!durationSeconds(values.ttl)) fail(`--ttl "${values.ttl}" is not a duration like 30m, 1h or 7d`)
 
   const config = loadConfig()
   const secret = await resolveSigningSecret(config)

@@ -32,7 +32,19 @@ export async function resolveSigningSecret(config: Pick<Config, 'auth' | 'dataDi
   return new TextEncoder().encode((await readFile(file, 'utf8')).trim())
 }
 
-/** Signs a Baton token: `role`, optional `sub` (the rep id for rep tokens), expiring after `ttl` (e.g. "1h"). */
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
+
+/** "90s", "30m", "1h", "7d", "2w" in seconds; undefined for anything else. */
+export function durationSeconds(ttl: string): number | undefined {
+  const match = /^(\d{1,6})([smhdw])$/.exec(ttl.trim())
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! : undefined
+}
+
+/**
+ * Signs a Baton token: `role`, optional `sub` (the rep id for rep tokens), expiring
+ * `ttl` (seconds, or "1h") after `now`. Expiry is computed from `now`, never from the
+ * wall clock, so tests that move an injected clock see tokens expire.
+ */
 export function signToken(
   secret: Uint8Array,
   { role, sub, ttl = '1h', now = new Date() }: { role: Role; sub?: string; ttl?: string | number; now?: Date },
@@ -42,7 +54,13 @@ export function signToken(
     .setIssuer(LOCAL_ISSUER)
     .setAudience(LOCAL_AUDIENCE)
     .setIssuedAt(now)
-    .setExpirationTime(typeof ttl === 'number' ? Math.floor(now.getTime() / 1000) + ttl : ttl)
+    .setExpirationTime(Math.floor(now.getTime() / 1000) + lifetime(ttl))
   if (sub) jwt.setSubject(sub)
   return jwt.sign(secret)
+}
+
+function lifetime(ttl: string | number): number {
+  const seconds = typeof ttl === 'number' ? ttl : durationSeconds(ttl)
+  if (seconds === undefined || seconds <= 0) throw new RangeError(`token lifetime ${JSON.stringify(ttl)} is not a duration like 30m, 1h or 7d`)
+  return seconds
 }
