@@ -19,6 +19,10 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
 import { createAccountsService } from './modules/accounts/accounts.service.ts'
 import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
 import { createScoringService } from './modules/scoring/scoring.service.ts'
+import { eventsRoutes } from './modules/events/events.routes.ts'
+import { createEventsService } from './modules/events/events.service.ts'
+import { leadsRoutes } from './modules/leads/leads.routes.ts'
+import { createLeadsService } from './modules/leads/leads.service.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** What buildApp needs beyond the services' own dependencies. */
@@ -66,7 +70,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(repsRoutes, { reps: createRepsService(deps) })
     await app.register(teamsRoutes, { teams: createTeamsService(deps) })
     await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
-    await app.register(scoringRoutes, { scoring: createScoringService(deps) })
+    const scoring = createScoringService(deps)
+    await app.register(scoringRoutes, { scoring })
+    await app.register(leadsRoutes, { leads: createLeadsService({ ...deps, scoring }) })
+    await app.register(eventsRoutes, { events: createEventsService(deps) })
   }
   return app
 }

@@ -25,6 +25,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './.data' }),
   METRICS_ENABLED: { ...Bool, default: 'true' },
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  DEDUPE_WINDOW_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'A repeat submission within this many days is the same lead' }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -41,6 +42,7 @@ export interface Config {
   webhookAllowPrivate: boolean
   dataDir: string
   metrics: { enabled: boolean; token?: string }
+  dedupeWindowDays: number
 }
 
 /** Raised for an invalid environment; its message is the one line an operator needs. */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     dataDir: e.DATA_DIR,
     metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
+    dedupeWindowDays: e.DEDUPE_WINDOW_DAYS,
   }
 }
 

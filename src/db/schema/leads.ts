@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm'
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { reps } from './reps.ts'
+
+export const LEAD_STATUSES = [
+  'received', 'disqualified', 'nurture', 'qualified', 'pending_acceptance', 'unrouted',
+  'accepted', 'escalated', 'contacted', 'converted', 'closed',
+] as const
+export type LeadStatus = (typeof LEAD_STATUSES)[number]
+
+/** What scoring decided, kept on the lead so every answer about it can explain itself. */
+export interface StoredDecision {
+  score: number
+  qualified: boolean
+  outcome: 'qualified' | 'disqualified' | 'nurture'
+  tier: 'high' | 'demo' | 'standard' | null
+  acceptWithinSeconds: number | null
+  reasons: Array<{ kind: string; rule: string; points?: number; detail: string }>
+  scoringVersion: number
+}
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: uuid('id').primaryKey(),
+    email: text('email').notNull(),
+    domain: text('domain'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    phone: text('phone'),
+    company: text('company'),
+    website: text('website'),
+    country: text('country'),
+    region: text('region'),
+    city: text('city'),
+    industry: text('industry'),
+    employees: integer('employees'),
+    annualRevenue: bigint('annual_revenue', { mode: 'number' }),
+    productInterest: jsonb('product_interest').$type<string[]>().notNull().default([]),
+    source: text('source'),
+    utm: jsonb('utm').$type<Record<string, string>>().notNull().default({}),
+    signals: jsonb('signals').$type<Record<string, string | number | boolean>>().notNull().default({}),
+    custom: jsonb('custom').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status', { enum: LEAD_STATUSES }).notNull(),
+    ownerId: uuid('owner_id').references(() => reps.id),
+    score: integer('score').notNull(),
+    qualified: boolean('qualified').notNull(),
+    tier: text('tier', { enum: ['high', 'demo', 'standard'] }),
+    decision: jsonb('decision').$type<StoredDecision>().notNull(),
+    submissions: integer('submissions').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+    // Deduplication window runs from the latest submission, not the first.
+    lastSubmittedAt: timestamp('last_submitted_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [
+    index('leads_email_idx').on(t.email, t.lastSubmittedAt),
+    index('leads_status_idx').on(t.status),
+    index('leads_owner_idx').on(t.ownerId),
+    index('leads_created_idx').on(t.createdAt),
+    check('leads_status_check', sql.raw(`status in (${LEAD_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+  ],
+)
+
+export type LeadRow = typeof leads.$inferSelect
+
+/**
+ * The durable, ordered event log (SPEC "Events"). `txid` is the writing transaction's
+ * id: readers only see rows of transactions older than every one still running, so a
+ * slow transaction can never commit "behind" a cursor that has already passed it.
+ */
+export const events = pgTable(
+  'events',
+  {
+    position: bigserial('position', { mode: 'number' }).primaryKey(),
+    txid: bigint('txid', { mode: 'number' }).notNull().default(sql`pg_current_xact_id()::text::bigint`),
+    id: uuid('id').notNull().unique(),
+    type: text('type').notNull(),
+    leadId: uuid('lead_id').references(() => leads.id),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('events_feed_idx').on(t.txid, t.position), index('events_lead_idx').on(t.leadId, t.position), index('events_type_idx').on(t.type)],
+)
+
+export type EventRow = typeof events.$inferSelect

@@ -1,0 +1,66 @@
+import type { EventRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { BadRequest } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import * as repo from './events.repo.ts'
+import { EVENT_TYPES, type Event, type EventFeedQuery, type EventType } from './events.schemas.ts'
+
+/** Builds an event row for `appendEvents`: written in the same transaction as the change it records. */
+export function newEvent(type: EventType, data: Record<string, unknown>, at: Date, leadId?: string): repo.NewEvent {
+  return { id: newId(), type, data, createdAt: at, leadId: leadId ?? null }
+}
+
+export function toEvent(row: EventRow): Event {
+  return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), data: row.data }
+}
+
+/** The durable event feed for integrators who poll instead of receiving webhooks. */
+export function createEventsService({ db }: Pick<ServiceDeps, 'db'>) {
+  return {
+    async feed(query: EventFeedQuery) {
+      const limit = query.limit ?? 100
+      const { exact, prefixes } = parseTypes(query.types)
+      const after = query.after === undefined ? undefined : decodeFeedCursor(query.after)
+      const rows = await repo.readFeed(db, { limit, exact, prefixes, ...(after ? { after } : {}) })
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      // With nothing new, hand back where the caller already is (or the feed's end), never null.
+      const resumeAt = last ? { txid: last.txid, position: last.position } : (after ?? (await repo.feedEnd(db)))
+      return { data: page.map(toEvent), nextCursor: encodeFeedCursor(resumeAt), hasMore: rows.length > limit }
+    },
+  }
+}
+
+export type EventsService = ReturnType<typeof createEventsService>
+
+const NAMESPACES = new Set(EVENT_TYPES.map((type) => type.split('.')[0]))
+
+/** "lead.qualified,handoff.*" → exact types and prefixes; anything unknown is a 400. */
+export function parseTypes(types: string | undefined): { exact: string[]; prefixes: string[] } {
+  const exact: string[] = []
+  const prefixes: string[] = []
+  for (const item of (types ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if ((EVENT_TYPES as readonly string[]).includes(item)) exact.push(item)
+    else if (item.endsWith('.*') && NAMESPACES.has(item.slice(0, -2))) prefixes.push(item.slice(0, -1))
+    else {
+      throw Object.assign(new BadRequest(`"${item}" is not an event type or a prefix such as lead.*`), {
+        errors: [{ in: 'query', pointer: '/types', detail: `"${item}" is not an event type` }],
+      })
+    }
+  }
+  return { exact, prefixes }
+}
+
+function encodeFeedCursor({ txid, position }: repo.FeedPosition): string {
+  return Buffer.from(`${txid}.${position}`).toString('base64url')
+}
+
+function decodeFeedCursor(cursor: string): repo.FeedPosition {
+  const match = /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  if (!match) {
+    throw Object.assign(new BadRequest('The cursor is not one this API issued.'), {
+      errors: [{ in: 'query', pointer: '/after', detail: 'is not a valid cursor' }],
+    })
+  }
+  return { txid: Number(match[1]), position: Number(match[2]) }
+}

@@ -1,0 +1,113 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
+import { LEAD_STATUSES } from '../../db/schema/leads.ts'
+import { Event } from '../events/events.schemas.ts'
+
+const Text = (maxLength = 200) => Type.String({ maxLength })
+const Scalar = Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()])
+
+export const LeadInput = Type.Object(
+  {
+    // Checked after trimming (normalize.ts): form tools often send stray whitespace.
+    email: Type.String({ minLength: 3, maxLength: 320, description: 'Required; trimmed and lower-cased' }),
+    firstName: Type.Optional(Text()),
+    lastName: Type.Optional(Text()),
+    phone: Type.Optional(Text(50)),
+    company: Type.Optional(Text()),
+    website: Type.Optional(Text(2048)),
+    country: Type.Optional(Type.String({ minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2' })),
+    region: Type.Optional(Text()),
+    city: Type.Optional(Text()),
+    industry: Type.Optional(Text()),
+    employees: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+    annualRevenue: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e15, description: 'Whole currency units' })),
+    productInterest: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50 })),
+    source: Type.Optional(Text(100)),
+    utm: Type.Optional(
+      Type.Object(
+        { source: Type.Optional(Text()), medium: Type.Optional(Text()), campaign: Type.Optional(Text()), term: Type.Optional(Text()), content: Type.Optional(Text()) },
+        { additionalProperties: false },
+      ),
+    ),
+    signals: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Scalar, { maxProperties: 50, description: 'Buying signals: demoRequested, pricingPageViews, …' }),
+    ),
+    custom: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Unknown(), { maxProperties: 50, description: 'Your own fields, up to 8 KB as JSON' })),
+  },
+  { additionalProperties: false },
+)
+export type LeadInput = Static<typeof LeadInput>
+
+export const Decision = Type.Object(
+  {
+    score: Type.Integer(),
+    qualified: Type.Boolean(),
+    outcome: Type.Union([Type.Literal('qualified'), Type.Literal('disqualified'), Type.Literal('nurture')]),
+    tier: Type.Union([Type.String(), Type.Null()]),
+    acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    scoringVersion: Type.Integer(),
+    reasons: Type.Array(
+      Type.Object({ kind: Type.String(), rule: Type.String(), points: Type.Optional(Type.Integer()), detail: Type.String() }),
+    ),
+  },
+  { description: 'What scoring decided, and every rule that fired' },
+)
+
+export const Lead = Type.Object(
+  {
+    id: Uuid,
+    status: Type.String(),
+    ownerId: Type.Union([Uuid, Type.Null()]),
+    email: Type.String(),
+    domain: Type.Union([Type.String(), Type.Null()]),
+    firstName: Type.Union([Type.String(), Type.Null()]),
+    lastName: Type.Union([Type.String(), Type.Null()]),
+    phone: Type.Union([Type.String(), Type.Null()]),
+    company: Type.Union([Type.String(), Type.Null()]),
+    website: Type.Union([Type.String(), Type.Null()]),
+    country: Type.Union([Type.String(), Type.Null()]),
+    region: Type.Union([Type.String(), Type.Null()]),
+    city: Type.Union([Type.String(), Type.Null()]),
+    industry: Type.Union([Type.String(), Type.Null()]),
+    employees: Type.Union([Type.Integer(), Type.Null()]),
+    annualRevenue: Type.Union([Type.Number(), Type.Null()]),
+    productInterest: Type.Array(Type.String()),
+    source: Type.Union([Type.String(), Type.Null()]),
+    utm: Type.Record(Type.String(), Type.String()),
+    signals: Type.Record(Type.String(), Scalar),
+    custom: Type.Record(Type.String(), Type.Unknown()),
+    score: Type.Integer(),
+    qualified: Type.Boolean(),
+    tier: Type.Union([Type.String(), Type.Null()]),
+    submissions: Type.Integer({ description: 'How many times this lead was submitted within the dedupe window' }),
+    decision: Decision,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    lastSubmittedAt: Timestamp,
+  },
+  { $id: 'Lead' },
+)
+export type Lead = Static<typeof Lead>
+
+export const IngestResult = Type.Object({
+  lead: Lead,
+  decision: Decision,
+  handoff: Type.Null({ description: 'The handoff to a rep, once routing exists; null until then' }),
+  duplicate: Type.Boolean({ description: 'True when this submission was attached to an existing lead (200)' }),
+})
+export type IngestResult = Static<typeof IngestResult>
+
+export const ListLeadsQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Union(LEAD_STATUSES.map((s) => Type.Literal(s)))),
+    ownerId: Type.Optional(Type.String({ format: 'uuid' })),
+    source: Type.Optional(Type.String({ maxLength: 100 })),
+    createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
+    createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+)
+export type ListLeadsQuery = Static<typeof ListLeadsQuery>
+
+export const Timeline = Type.Object({ data: Type.Array(Event) })

@@ -1,0 +1,158 @@
+import type { LeadRow, LeadStatus, StoredDecision } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { NotFound, invalidFields } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import { appendEvents, leadEvents } from '../events/events.repo.ts'
+import { newEvent, toEvent } from '../events/events.service.ts'
+import type { ScoringService } from '../scoring/scoring.service.ts'
+import { score, type Decision } from '../scoring/score.ts'
+import * as repo from './leads.repo.ts'
+import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
+import { mergeSubmission } from './merge.ts'
+import { normalizeLead, type LeadFields } from './normalize.ts'
+
+const DAY_MS = 24 * 3600 * 1000
+const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualified', disqualified: 'disqualified', nurture: 'nurture' }
+const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
+
+/** Leads in: normalise, deduplicate, score, record, all in one transaction. */
+export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { scoring: ScoringService }) {
+  return {
+    /**
+     * A new email makes a lead (201). The same email within the dedupe window is the
+     * same lead (200): the submission is merged in and re-scored, a nurtured lead that
+     * now qualifies is promoted, and any owner stays.
+     */
+    async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
+      const normalized = normalizeLead(input)
+      if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors)
+      const fields = normalized.fields
+      const { version, model } = await scoring.liveCompiled()
+      const now = clock.now()
+
+      return db.transaction(async (tx) => {
+        await repo.lockEmail(tx, fields.email)
+        const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
+
+        if (existing) {
+          const merged = mergeSubmission(existing, fields)
+          const decision = stored(score(model, merged), version)
+          // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
+          const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
+          const row = await repo.updateLead(tx, existing.id, {
+            ...merged,
+            ...scoreColumns(decision),
+            status: promoted ? 'qualified' : existing.status,
+            submissions: existing.submissions + 1,
+            lastSubmittedAt: now,
+            updatedAt: now,
+          })
+          await appendEvents(tx, [
+            newEvent('lead.duplicate', { lead: snapshot(row), submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
+            newEvent('lead.scored', { lead: snapshot(row), decision: summary(decision) }, now, row.id),
+            ...(promoted ? [newEvent('lead.qualified', { lead: snapshot(row), decision }, now, row.id)] : []),
+          ])
+          return { created: false, result: { lead: toLead(row), decision, handoff: null, duplicate: true } }
+        }
+
+        const decision = stored(score(model, fields), version)
+        const row = await repo.insertLead(tx, {
+          id: newId(),
+          ...fields,
+          ...scoreColumns(decision),
+          status: STATUS_FOR[decision.outcome],
+          createdAt: now,
+          updatedAt: now,
+          lastSubmittedAt: now,
+        })
+        const received = { ...snapshot(row), status: 'received' }
+        await appendEvents(tx, [
+          newEvent('lead.received', { lead: received }, now, row.id),
+          newEvent('lead.scored', { lead: received, decision: summary(decision) }, now, row.id),
+          newEvent(EVENT_FOR[decision.outcome], { lead: snapshot(row), decision }, now, row.id),
+        ])
+        return { created: true, result: { lead: toLead(row), decision, handoff: null, duplicate: false } }
+      })
+    },
+
+    async get(id: string): Promise<Lead> {
+      return toLead(await mustFind(id))
+    },
+
+    async list(query: ListLeadsQuery) {
+      const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
+      const rows = await repo.listLeads(db, {
+        limit,
+        ...(after ? { after } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.ownerId ? { ownerId: query.ownerId } : {}),
+        ...(query.source ? { source: query.source.toLowerCase() } : {}),
+        ...(query.createdAfter ? { createdAfter: new Date(query.createdAfter) } : {}),
+        ...(query.createdBefore ? { createdBefore: new Date(query.createdBefore) } : {}),
+      })
+      const page = toPage(rows, limit)
+      return { data: page.data.map(toLead), nextCursor: page.nextCursor }
+    },
+
+    /** Every event of the lead, oldest first: what happened to it and why. */
+    async timeline(id: string) {
+      await mustFind(id)
+      return { data: (await leadEvents(db, id)).map(toEvent) }
+    },
+  }
+
+  async function mustFind(id: string): Promise<LeadRow> {
+    const row = await repo.findLead(db, id)
+    if (!row) throw new NotFound(`No lead with id ${id}.`)
+    return row
+  }
+}
+
+export type LeadsService = ReturnType<typeof createLeadsService>
+
+const stored = (decision: Decision, scoringVersion: number): StoredDecision => ({ ...decision, scoringVersion })
+
+const scoreColumns = (decision: StoredDecision) => ({ score: decision.score, qualified: decision.qualified, tier: decision.tier, decision })
+
+const summary = (d: StoredDecision) => ({ score: d.score, outcome: d.outcome, tier: d.tier, scoringVersion: d.scoringVersion })
+
+/** The compact view of a lead that events carry (SPEC: data.lead). */
+export function snapshot(row: LeadRow) {
+  return {
+    id: row.id,
+    status: row.status as string,
+    ownerId: row.ownerId,
+    email: row.email,
+    domain: row.domain,
+    company: row.company,
+    country: row.country,
+    source: row.source,
+    score: row.score,
+    tier: row.tier,
+  }
+}
+
+export function toLead(row: LeadRow): Lead {
+  const fields: LeadFields = {
+    email: row.email, domain: row.domain, firstName: row.firstName, lastName: row.lastName, phone: row.phone,
+    company: row.company, website: row.website, country: row.country, region: row.region, city: row.city,
+    industry: row.industry, employees: row.employees, annualRevenue: row.annualRevenue,
+    productInterest: row.productInterest, source: row.source, utm: row.utm, signals: row.signals, custom: row.custom,
+  }
+  return {
+    id: row.id,
+    status: row.status,
+    ownerId: row.ownerId,
+    ...fields,
+    score: row.score,
+    qualified: row.qualified,
+    tier: row.tier,
+    submissions: row.submissions,
+    decision: row.decision,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    lastSubmittedAt: row.lastSubmittedAt.toISOString(),
+  }
+}
