@@ -8,7 +8,12 @@ export const BOSS_SCHEMA = 'pgboss'
  * Every queue Baton uses, created up front at start so `send` never races `createQueue`.
  * Later issues add their queues here (deadlines, re-routing, webhook deliveries).
  */
-export const QUEUES: Record<string, Omit<Queue, 'name'>> = {}
+export const QUEUES = {
+  /** Hourly: forget Idempotency-Keys older than 24 h. */
+  'idempotency-sweep': { retryLimit: 2, retryDelay: 60 },
+} satisfies Record<string, Omit<Queue, 'name'>>
+
+export type QueueName = keyof typeof QUEUES
 
 /**
  * A pg-boss on Baton's database. Only worker instances supervise (maintenance,

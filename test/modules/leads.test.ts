@@ -235,3 +235,47 @@ t.test('GET /v1/events', async (t) => {
     t.equal(new Set(served).size, 90, 'none twice')
   })
 })
+
+t.test('Idempotency-Key', async (t) => {
+  const baton = await buildTestApp(t)
+  const post = async (key: string | undefined, payload: object, role: 'integration' | 'admin' = 'integration') =>
+    baton.app.inject({ method: 'POST', url: '/v1/leads', headers: { ...(await baton.auth(role)), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload })
+
+  const first = await post('"order-1"', { email: 'idem@acme.example', signals: { demoRequested: true }, company: 'Acme' })
+  t.equal(first.statusCode, 201)
+  t.notOk(first.headers['idempotent-replayed'])
+  const again = await post('order-1', { company: 'Acme', signals: { demoRequested: true }, email: 'idem@acme.example' })
+  t.equal(again.statusCode, 201, 'the same key and body (members in another order) get the first answer')
+  t.equal(again.body, first.body, 'byte for byte')
+  t.equal(again.headers['idempotent-replayed'], 'true')
+  const { rows } = await baton.deps.pool.query("select submissions from leads where email = 'idem@acme.example'")
+  t.same(rows, [{ submissions: 1 }], 'the retry did not submit the lead again')
+
+  const changed = await post('order-1', { email: 'idem@acme.example', company: 'Other' })
+  t.equal(changed.statusCode, 422)
+  t.match(changed.json(), { code: 'unprocessable', detail: /different request body/ })
+
+  const otherCaller = await post('order-1', { email: 'idem@acme.example', company: 'Other' }, 'admin')
+  t.equal(otherCaller.statusCode, 200, 'keys belong to their caller: another caller\'s same key is a new request (here a duplicate)')
+
+  baton.clock.advance(24 * 3600 * 1000 + 1000)
+  const expired = await post('order-1', { email: 'idem@acme.example', company: 'Other' })
+  t.equal(expired.statusCode, 200, 'after 24 h the key is forgotten and the request runs again')
+  t.notOk(expired.headers['idempotent-replayed'])
+
+  for (const bad of ['', 'with space', 'x'.repeat(256)]) {
+    t.equal((await post(bad, { email: 'k@acme.example' })).statusCode, 400, `key ${JSON.stringify(bad.slice(0, 20))}`)
+  }
+
+  t.test('two concurrent requests with one key: one runs, the other is told to wait or replays', async (t) => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => post('burst-1', { email: 'burst@acme.example' })))
+    const statuses = results.map((r) => r.statusCode)
+    t.ok(statuses.every((s) => s === 201 || s === 409), `only 201 or 409: ${statuses.join(',')}`)
+    t.ok(statuses.includes(201))
+    const created = results.filter((r) => r.statusCode === 201 && !r.headers['idempotent-replayed'])
+    t.equal(created.length, 1, 'exactly one request did the work')
+    t.ok(results.filter((r) => r.statusCode === 201).every((r) => r.body === created[0]!.body), 'every 201 is the same answer')
+    const { rows } = await baton.deps.pool.query("select submissions from leads where email = 'burst@acme.example'")
+    t.same(rows, [{ submissions: 1 }])
+  })
+})

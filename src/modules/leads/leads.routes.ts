@@ -1,9 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
+import { fingerprintOf } from '../idempotency/idempotency.ts'
 import { IngestResult, Lead, LeadInput, ListLeadsQuery, Timeline } from './leads.schemas.ts'
 import type { LeadsService } from './leads.service.ts'
 
 const tags = ['leads']
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, pattern: '^"?[\\x21\\x23-\\x7e]+"?$', description: 'Retry safely: the same key and body within 24 h get the first answer again' }),
+  ),
+})
+
+// The draft defines the key as a structured-field string ("…"); bare tokens are accepted too.
+const idempotencyKey = (header: string | undefined) => header?.replace(/^"(.*)"$/, '$1')
 const readers = { auth: ['admin', 'integration'] } as const
 
 export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = async (app, { leads }) => {
@@ -14,11 +26,22 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
       summary: 'Submit a lead',
       description: 'Scores and qualifies the lead in the same request. The same email within the dedupe window is not a new lead: it is merged into the existing one and re-scored (200, `duplicate: true`).',
       body: LeadInput,
-      response: withProblems({ 201: IngestResult, 200: IngestResult }, [400, 422]),
+      headers: IdempotencyHeaders,
+      response: withProblems({ 201: IngestResult, 200: IngestResult }, [400, 409, 422]),
     },
   }, async (request, reply) => {
-    const { created, result } = await leads.ingest(request.body)
-    return reply.status(created ? 201 : 200).send(result)
+    const key = idempotencyKey(request.headers['idempotency-key'])
+    if (!key) {
+      const { created, result } = await leads.ingest(request.body)
+      return reply.status(created ? 201 : 200).send(result)
+    }
+    const { principal } = request
+    const scope = `${principal?.role}:${principal?.subject ?? ''}:POST /v1/leads`
+    const answer = await leads.ingestOnce(request.body, { scope, key, fingerprint: fingerprintOf(request.body) })
+    if (answer.replayed) reply.header('idempotent-replayed', 'true')
+    // The stored bytes, as they are (no re-serialising): a retry sees exactly what the first call saw.
+    const raw = reply as unknown as FastifyReply
+    return raw.status(answer.status).type('application/json; charset=utf-8').serializer((body: unknown) => String(body)).send(answer.body)
   })
 
   app.get('/v1/leads', {

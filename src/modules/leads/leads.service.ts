@@ -1,10 +1,12 @@
 import type { LeadRow, LeadStatus, StoredDecision } from '../../db/schema/index.ts'
+import type { Tx } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { appendEvents, leadEvents } from '../events/events.repo.ts'
 import { newEvent, toEvent } from '../events/events.service.ts'
+import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../idempotency/idempotency.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { score, type Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
@@ -19,61 +21,24 @@ const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualifie
 /** Leads in: normalise, deduplicate, score, record, all in one transaction. */
 export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { scoring: ScoringService }) {
   return {
-    /**
-     * A new email makes a lead (201). The same email within the dedupe window is the
-     * same lead (200): the submission is merged in and re-scored, a nurtured lead that
-     * now qualifies is promoted, and any owner stays.
-     */
+    /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
-      const normalized = normalizeLead(input)
-      if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors)
-      const fields = normalized.fields
-      const { version, model } = await scoring.liveCompiled()
-      const now = clock.now()
+      const prepared = await prepare(input)
+      return db.transaction((tx) => ingestIn(tx, prepared))
+    },
 
-      return db.transaction(async (tx) => {
-        await repo.lockEmail(tx, fields.email)
-        const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
-
-        if (existing) {
-          const merged = mergeSubmission(existing, fields)
-          const decision = stored(score(model, merged), version)
-          // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
-          const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
-          const row = await repo.updateLead(tx, existing.id, {
-            ...merged,
-            ...scoreColumns(decision),
-            status: promoted ? 'qualified' : existing.status,
-            submissions: existing.submissions + 1,
-            lastSubmittedAt: now,
-            updatedAt: now,
-          })
-          await appendEvents(tx, [
-            newEvent('lead.duplicate', { lead: snapshot(row), submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
-            newEvent('lead.scored', { lead: snapshot(row), decision: summary(decision) }, now, row.id),
-            ...(promoted ? [newEvent('lead.qualified', { lead: snapshot(row), decision }, now, row.id)] : []),
-          ])
-          return { created: false, result: { lead: toLead(row), decision, handoff: null, duplicate: true } }
-        }
-
-        const decision = stored(score(model, fields), version)
-        const row = await repo.insertLead(tx, {
-          id: newId(),
-          ...fields,
-          ...scoreColumns(decision),
-          status: STATUS_FOR[decision.outcome],
-          createdAt: now,
-          updatedAt: now,
-          lastSubmittedAt: now,
-        })
-        const received = { ...snapshot(row), status: 'received' }
-        await appendEvents(tx, [
-          newEvent('lead.received', { lead: received }, now, row.id),
-          newEvent('lead.scored', { lead: received, decision: summary(decision) }, now, row.id),
-          newEvent(EVENT_FOR[decision.outcome], { lead: snapshot(row), decision }, now, row.id),
-        ])
-        return { created: true, result: { lead: toLead(row), decision, handoff: null, duplicate: false } }
-      })
+    /**
+     * ingest, once per Idempotency-Key: the answer is stored with the lead in one
+     * transaction and replayed byte for byte to a retry with the same key and body.
+     */
+    async ingestOnce(input: LeadInput, request: IdempotencyRequest): Promise<StoredAnswer> {
+      const prepared = await prepare(input)
+      return db.transaction((tx) =>
+        runOncePerKey(tx, request, prepared.now, async () => {
+          const { created, result } = await ingestIn(tx, prepared)
+          return { status: created ? 201 : 200, body: JSON.stringify(result) }
+        }),
+      )
     },
 
     async get(id: string): Promise<Lead> {
@@ -101,6 +66,64 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
       await mustFind(id)
       return { data: (await leadEvents(db, id)).map(toEvent) }
     },
+  }
+
+  /** Everything that needs no transaction: validation, normalisation, the live model, the time. */
+  async function prepare(input: LeadInput) {
+    const normalized = normalizeLead(input)
+    if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors)
+    const { version, model } = await scoring.liveCompiled()
+    return { fields: normalized.fields, version, model, now: clock.now() }
+  }
+
+  /**
+   * A new email makes a lead (created). The same email within the dedupe window is the
+   * same lead: the submission is merged in and re-scored, a nurtured lead that now
+   * qualifies is promoted, and any owner stays.
+   */
+  async function ingestIn(tx: Tx, { fields, version, model, now }: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
+
+      await repo.lockEmail(tx, fields.email)
+      const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
+
+      if (existing) {
+        const merged = mergeSubmission(existing, fields)
+        const decision = stored(score(model, merged), version)
+        // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
+        const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
+        const row = await repo.updateLead(tx, existing.id, {
+          ...merged,
+          ...scoreColumns(decision),
+          status: promoted ? 'qualified' : existing.status,
+          submissions: existing.submissions + 1,
+          lastSubmittedAt: now,
+          updatedAt: now,
+        })
+        await appendEvents(tx, [
+          newEvent('lead.duplicate', { lead: snapshot(row), submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
+          newEvent('lead.scored', { lead: snapshot(row), decision: summary(decision) }, now, row.id),
+          ...(promoted ? [newEvent('lead.qualified', { lead: snapshot(row), decision }, now, row.id)] : []),
+        ])
+        return { created: false, result: { lead: toLead(row), decision, handoff: null, duplicate: true } }
+      }
+
+      const decision = stored(score(model, fields), version)
+      const row = await repo.insertLead(tx, {
+        id: newId(),
+        ...fields,
+        ...scoreColumns(decision),
+        status: STATUS_FOR[decision.outcome],
+        createdAt: now,
+        updatedAt: now,
+        lastSubmittedAt: now,
+      })
+      const received = { ...snapshot(row), status: 'received' }
+      await appendEvents(tx, [
+        newEvent('lead.received', { lead: received }, now, row.id),
+        newEvent('lead.scored', { lead: received, decision: summary(decision) }, now, row.id),
+        newEvent(EVENT_FOR[decision.outcome], { lead: snapshot(row), decision }, now, row.id),
+      ])
+      return { created: true, result: { lead: toLead(row), decision, handoff: null, duplicate: false } }
   }
 
   async function mustFind(id: string): Promise<LeadRow> {

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import { and, eq, gte, lt, sql } from 'drizzle-orm'
+import type { Queryable, Tx } from '../../db/client.ts'
+import { idempotencyKeys } from '../../db/schema/index.ts'
+import { Conflict, Unprocessable } from '../../lib/errors.ts'
+
+/** How long a key is remembered (IETF draft-ietf-httpapi-idempotency-key-header). */
+export const KEY_LIFETIME_MS = 24 * 3600 * 1000
+const LOCK_NAMESPACE = 7315
+
+/** An Idempotency-Key as seen by the server: whose it is, and what request it stood for. */
+export interface IdempotencyRequest {
+  /** Caller and route: the same key from another caller or on another route is another key. */
+  scope: string
+  key: string
+  /** Hash of the request body, order of members ignored. */
+  fingerprint: string
+}
+
+/** The answer that goes back (and that a retry gets again, byte for byte). */
+export interface StoredAnswer {
+  status: number
+  body: string
+  replayed: boolean
+}
+
+/**
+ * Runs `work` once per key inside the caller's transaction. Same key and body again →
+ * the stored answer; same key, other body → 422; same key while the first request is
+ * still running → 409 at once. Nothing is stored unless the work commits.
+ */
+export async function runOncePerKey(tx: Tx, request: IdempotencyRequest, now: Date, work: () => Promise<{ status: number; body: string }>): Promise<StoredAnswer> {
+  const { rows } = await tx.execute<{ locked: boolean }>(
+    // A newline can be in neither the scope nor the key, so it keeps the pair unambiguous.
+    sql`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${request.scope}\n${request.key}`})) as locked`,
+  )
+  if (!rows[0]?.locked) {
+    throw new Conflict('A request with this Idempotency-Key is still being processed; retry after it finishes.')
+  }
+  const since = new Date(now.getTime() - KEY_LIFETIME_MS)
+  const [previous] = await tx
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key), gte(idempotencyKeys.createdAt, since)))
+  if (previous) {
+    if (previous.fingerprint !== request.fingerprint) {
+      throw new Unprocessable('This Idempotency-Key was already used with a different request body; use a new key for a new request.')
+    }
+    return { status: previous.status, body: previous.body, replayed: true }
+  }
+  const answer = await work()
+  const row = { ...request, status: answer.status, body: answer.body, createdAt: now }
+  await tx
+    .insert(idempotencyKeys)
+    .values(row)
+    .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.createdAt } })
+  return { ...answer, replayed: false }
+}
+
+/** Forgets keys older than their lifetime (run hourly by the worker). */
+export async function sweepExpiredKeys(db: Queryable, now: Date): Promise<number> {
+  const deleted = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(now.getTime() - KEY_LIFETIME_MS))).returning({ key: idempotencyKeys.key })
+  return deleted.length
+}
+
+/** SHA-256 of the body with object members sorted, so {"a":1,"b":2} and {"b":2,"a":1} are one request. */
+export function fingerprintOf(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('base64url')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
