@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { AccountRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
@@ -17,10 +17,10 @@ export function createAccountsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
       const now = clock.now()
       const id = newId()
       return db.transaction(async (tx) => {
-        const domains = await assertValid(tx, id, input)
+        const claim = (await assertValid(tx, id, input))!
         const account = await repo.insertAccount(tx, { id, name: input.name.trim(), ownerId: input.ownerId ?? null, createdAt: now, updatedAt: now })
-        await saveDomains(tx, id, domains ?? [])
-        return toAccount(account, domains ?? [])
+        await saveDomains(tx, id, claim)
+        return toAccount(account, claim.unique)
       })
     },
 
@@ -42,13 +42,13 @@ export function createAccountsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
     async update(id: string, changes: UpdateAccountBody): Promise<Account> {
       return db.transaction(async (tx) => {
         await mustFind(tx, id, 'update')
-        const domains = await assertValid(tx, id, changes)
+        const claim = await assertValid(tx, id, changes)
         const account = await repo.updateAccount(tx, id, {
           ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
           ...(changes.ownerId !== undefined ? { ownerId: changes.ownerId } : {}),
           updatedAt: clock.now(),
         })
-        if (domains) await saveDomains(tx, id, domains)
+        if (claim) await saveDomains(tx, id, claim)
         return toAccount(account, (await repo.domainsOf(tx, [id])).get(id) ?? [])
       })
     },
@@ -70,43 +70,55 @@ async function mustFind(db: Queryable, id: string, lock?: 'update'): Promise<Acc
   return account
 }
 
+/** The domains a request asks for: as sent (for messages), normalised per position, and deduplicated. */
+interface DomainClaim {
+  raw: string[]
+  normalised: string[]
+  unique: string[]
+}
+
 /**
  * Checks the owner and normalises the domains (422 for malformed ones), then refuses
- * (409) domains that another account already holds. Returns the normalised domains.
+ * (409) domains that another account already holds.
  */
-async function assertValid(db: Queryable, accountId: string, input: UpdateAccountBody): Promise<string[] | undefined> {
+async function assertValid(db: Queryable, accountId: string, input: UpdateAccountBody): Promise<DomainClaim | undefined> {
   const errors: Array<{ pointer: string; detail: string }> = []
   if (input.name !== undefined && input.name.trim() === '') errors.push({ pointer: '/name', detail: 'must not be blank' })
   if (input.ownerId && !(await findLiveRep(db, input.ownerId, 'share'))) errors.push({ pointer: '/ownerId', detail: 'no rep has this id' })
-  const domains = input.domains?.map((raw, i) => {
+  const normalised = input.domains?.map((raw, i) => {
     const domain = normalizeDomain(raw)
     if (!domain) errors.push({ pointer: `/domains/${i}`, detail: `"${raw}" is not a domain name (e.g. acme.com)` })
-    return domain
+    return domain ?? ''
   })
   if (errors.length > 0) throw invalidFields('The account is invalid.', errors)
-  if (!domains) return undefined
-
-  const unique = [...new Set(domains as string[])]
-  const taken = await repo.domainsHeldElsewhere(db, unique, accountId)
-  if (taken.length > 0) throw domainConflict(taken, input.domains ?? [], domains as string[])
-  return unique
+  if (!input.domains || !normalised) return undefined
+  const claim = { raw: input.domains, normalised, unique: [...new Set(normalised)] }
+  await refuseTakenDomains(db, accountId, claim)
+  return claim
 }
 
-async function saveDomains(db: Queryable, accountId: string, domains: string[]): Promise<void> {
-  try {
-    await repo.replaceDomains(db, accountId, domains)
-  } catch (error) {
-    // Another account claimed one of these domains after our check: same answer as if it had been first.
-    if (!isUniqueViolation(error, 'account_domains_pkey')) throw error
-    throw new Conflict('One of these domains was just claimed by another account; retry to see which.')
-  }
-}
-
-function domainConflict(taken: Array<{ domain: string; accountId: string }>, raw: string[], normalised: string[]) {
-  const detail = taken.map((t) => `${t.domain} already belongs to account ${t.accountId}`).join('; ')
-  return Object.assign(new Conflict(`${detail}.`), {
-    errors: taken.map((t) => ({ in: 'body', pointer: `/domains/${normalised.indexOf(t.domain)}`, detail: `${raw[normalised.indexOf(t.domain)]} already belongs to account ${t.accountId}` })),
+async function refuseTakenDomains(db: Queryable, accountId: string, claim: DomainClaim): Promise<void> {
+  const taken = await repo.domainsHeldElsewhere(db, claim.unique, accountId)
+  if (taken.length === 0) return
+  const at = (domain: string) => claim.normalised.indexOf(domain)
+  throw Object.assign(new Conflict(`${taken.map((t) => `${t.domain} already belongs to account ${t.accountId}`).join('; ')}.`), {
+    errors: taken.map((t) => ({ in: 'body', pointer: `/domains/${at(t.domain)}`, detail: `${claim.raw[at(t.domain)]} already belongs to account ${t.accountId}` })),
   })
+}
+
+/**
+ * Writes the domains in a savepoint: if another account claimed one between our check
+ * and this insert (the primary key refuses it), the transaction is still usable to
+ * find out who, and the caller gets the same 409 as if the other had been first.
+ */
+async function saveDomains(tx: Tx, accountId: string, claim: DomainClaim): Promise<void> {
+  try {
+    await tx.transaction((savepoint) => repo.replaceDomains(savepoint, accountId, claim.unique))
+  } catch (error) {
+    if (!isUniqueViolation(error, 'account_domains_pkey')) throw error
+    await refuseTakenDomains(tx, accountId, claim)
+    throw error
+  }
 }
 
 function toAccount(account: AccountRow, domains: string[]): Account {
