@@ -61,6 +61,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key]
     if (value !== undefined && value.trim() !== '') raw[key] = value.trim()
   }
+  // Value.Convert is lenient ("true" → 1, "1e3" → 1, "3000.5" → 3000): whole numbers are checked as text first.
+  for (const [key, schema] of Object.entries(EnvSchema.properties)) {
+    const value = raw[key]
+    if (value !== undefined && (schema as { type?: string }).type === 'integer' && !/^\d+$/.test(value)) {
+      throw new ConfigError(`Invalid environment: ${key} must be a whole number (got ${JSON.stringify(value)})`)
+    }
+  }
   const candidate = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
   const firstError = Value.Errors(EnvSchema, candidate).First()
   if (firstError) {
