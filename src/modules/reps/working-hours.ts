@@ -40,13 +40,14 @@ export function checkWorkingHours(hours: WorkingHours, base = '/workingHours'): 
         errors.push({ pointer: `${base}/${day}/${i}`, detail: `ends (${w.end}) at or before it starts (${w.start}); split overnight shifts across two days` })
       }
     })
+    // Against the latest end so far, not just the previous window: 09–17 swallows both 10–11 and 12–13.
     const sorted = windows.map((w, i) => ({ ...w, i })).sort((a, b) => minutes(a.start) - minutes(b.start))
-    for (let k = 1; k < sorted.length; k++) {
-      const previous = sorted[k - 1]!
-      const current = sorted[k]!
-      if (minutes(current.start) < minutes(previous.end)) {
-        errors.push({ pointer: `${base}/${day}/${current.i}`, detail: `overlaps ${previous.start}–${previous.end} on the same day` })
+    let latest: (typeof sorted)[number] | undefined
+    for (const current of sorted) {
+      if (latest && minutes(current.start) < minutes(latest.end)) {
+        errors.push({ pointer: `${base}/${day}/${current.i}`, detail: `overlaps ${latest.start}–${latest.end} on the same day` })
       }
+      if (!latest || minutes(current.end) > minutes(latest.end)) latest = current
     }
   }
   return errors
