@@ -51,7 +51,7 @@ export async function startServices(
   let draining = false
   const { pool, db } = createDb(url)
   const boss = createBoss(url, { role: config.role })
-  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'))
+  boss.on('error', (error) => logBossError(logger, error))
   await boss.start()
   await createQueues(boss)
   const deps = { config, db, boss, clock }
@@ -92,6 +92,16 @@ export async function startRuntimeDatabase(config: Config, logger = createLogger
     throw error
   }
   return { url, stop: async () => embedded?.stop() }
+}
+
+// SQLSTATE class 57P: the server is shutting down or restarting (e.g. Ctrl-C reached
+// the embedded PostgreSQL first). An operational event, not a bug: one short warning.
+const SERVER_GOING_AWAY = new Set(['57P01', '57P02', '57P03'])
+
+function logBossError(logger: Logger, error: Error): void {
+  const code = (error as { code?: string }).code
+  if (code && SERVER_GOING_AWAY.has(code)) logger.warn({ code }, `pg-boss lost its database connection: ${error.message}`)
+  else logger.error({ err: error }, 'pg-boss error')
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
