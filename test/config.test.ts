@@ -1,0 +1,120 @@
+// loadConfig: the environment validated once, with one clear line per mistake.
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.ts'
+
+const SECRET = 'a-secret-that-is-long-enough-for-hs256'
+
+t.test('defaults: an empty environment is a working local setup', async (t) => {
+  const config = loadConfig({})
+  t.match(config, {
+    port: 3000,
+    host: '127.0.0.1',
+    role: 'all',
+    logLevel: 'info',
+    publicUrl: 'http://localhost:3000',
+    webhookAllowPrivate: false,
+    dataDir: './.data',
+  })
+  t.equal(config.databaseUrl, undefined, 'no DATABASE_URL: the embedded database')
+  t.same(config.auth, {}, 'no auth settings: the dev key')
+  t.same(config.metrics, { enabled: true }, 'metrics on, without a token')
+  t.equal(loadConfig({ PORT: '8080' }).publicUrl, 'http://localhost:8080', 'publicUrl follows PORT')
+})
+
+t.test('valid values are read and typed', async (t) => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://baton:pw@db.internal:5432/baton',
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    ROLE: 'worker',
+    LOG_LEVEL: 'debug',
+    AUTH_SECRET: SECRET,
+    AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+    AUTH_ISSUER: 'https://idp.example.com/',
+    AUTH_AUDIENCE: 'baton',
+    PUBLIC_URL: 'https://baton.example.com',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    DATA_DIR: '/var/lib/baton',
+    METRICS_ENABLED: 'false',
+    METRICS_TOKEN: '0123456789abcdef',
+  })
+  t.match(config, {
+    databaseUrl: 'postgres://baton:pw@db.internal:5432/baton',
+    port: 8080,
+    host: '0.0.0.0',
+    role: 'worker',
+    logLevel: 'debug',
+    publicUrl: 'https://baton.example.com',
+    webhookAllowPrivate: true,
+    dataDir: '/var/lib/baton',
+  })
+  t.same(config.auth, { secret: SECRET, jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'baton' })
+  t.same(config.metrics, { enabled: false, token: '0123456789abcdef' })
+  t.equal(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db', 'postgresql:// too')
+  for (const role of ['api', 'worker', 'all'] as const) t.equal(loadConfig({ ROLE: role }).role, role)
+  t.equal(loadConfig({ PORT: '0' }).port, 0, 'PORT=0: any free port')
+  t.equal(loadConfig({ PORT: '65535' }).port, 65535)
+  t.equal(loadConfig({ PORT: ' 4000 ' }).port, 4000, 'surrounding blanks are ignored')
+})
+
+t.test('each invalid value is a ConfigError naming the variable', async (t) => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '65536' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ PORT: '3000.5' }, 'PORT'],
+    [{ PORT: '1e3' }, 'PORT'],
+    [{ PORT: 'true' }, 'PORT'],
+    [{ ROLE: 'boss' }, 'ROLE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ AUTH_SECRET: 'too-short' }, 'AUTH_SECRET'],
+    [{ AUTH_SECRET: 'x'.repeat(31) }, 'AUTH_SECRET'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'localhost:5432/baton' }, 'DATABASE_URL'],
+    [{ PUBLIC_URL: 'ftp://baton.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'baton.example.com' }, 'PUBLIC_URL'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ METRICS_ENABLED: 'on' }, 'METRICS_ENABLED'],
+    [{ WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE'],
+    [{ AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: 'x' }, 'AUTH_JWKS_URL'],
+    [{ AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_ISSUER'],
+  ]
+  for (const [env, name] of cases) {
+    const label = JSON.stringify(env)
+    let caught: unknown
+    try {
+      const config = loadConfig(env)
+      t.fail(`${label}: should be refused`, { got: config })
+      continue
+    } catch (error) {
+      caught = error
+    }
+    t.ok(caught instanceof ConfigError, `${label}: a ConfigError`, { caught })
+    const message = (caught as Error).message
+    t.match(message, new RegExp(`^Invalid environment: ${name}\\b`), `${label}: names ${name}`)
+    t.notMatch(message, /\n/, `${label}: in one line`)
+  }
+})
+
+t.test('the message shows the value it got, so the typo is visible', async (t) => {
+  t.throws(() => loadConfig({ ROLE: 'boss' }), { name: 'ConfigError', message: /"boss"/ })
+})
+
+t.test('empty strings count as unset', async (t) => {
+  const blank = {
+    DATABASE_URL: '', PORT: '', HOST: '', ROLE: '', LOG_LEVEL: ' ', AUTH_SECRET: '', AUTH_JWKS_URL: '', AUTH_ISSUER: '',
+    AUTH_AUDIENCE: '', PUBLIC_URL: '', WEBHOOK_ALLOW_PRIVATE: '', DATA_DIR: '', METRICS_ENABLED: '', METRICS_TOKEN: '  ',
+  }
+  t.same(loadConfig(blank), loadConfig({}))
+})
+
+t.test('PUBLIC_URL loses its trailing slash', async (t) => {
+  t.equal(loadConfig({ PUBLIC_URL: 'https://baton.example.com/' }).publicUrl, 'https://baton.example.com')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://example.com/baton//' }).publicUrl, 'https://example.com/baton')
+  t.equal(loadConfig({ PUBLIC_URL: 'http://localhost:8080' }).publicUrl, 'http://localhost:8080')
+})
+
+t.test('variables Baton does not know are ignored', async (t) => {
+  t.same(loadConfig({ HOME: '/root', NODE_ENV: 'production', PORTS: 'x' }), loadConfig({}))
+})
