@@ -16,11 +16,6 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return e.code === '23505' && (constraint === undefined || e.constraint === constraint)
 }
 
-/** 23503: a foreign key pointed at a row that does not exist (or is being deleted). */
-export function isForeignKeyViolation(error: unknown): boolean {
-  return sqlState(cause(error)).code === '23503'
-}
-
 // drizzle wraps driver errors in a DrizzleQueryError whose `cause` is the pg error.
 function cause(error: unknown): unknown {
   const inner = (error as { cause?: unknown } | null)?.cause

@@ -10,7 +10,6 @@ export function manualClock(start: Date | string = '2026-01-05T09:00:00Z') {
   let current = new Date(start).getTime()
   return {
     now: () => new Date(current),
-    set: (to: Date | string) => { current = new Date(to).getTime() },
     advance: (ms: number) => { current += ms },
   }
 }
