@@ -3,13 +3,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { EnvSchema } from '../src/config.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
+import { freePort } from '../src/lib/free-port.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SECRET = 'server-test-secret-long-enough-for-hs256'
@@ -47,16 +47,6 @@ async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeou
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /**
  * A fresh DATA_DIR and every process started on it. The teardown stops whatever a

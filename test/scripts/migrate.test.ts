@@ -1,36 +1,20 @@
 // `npm run migrate` on an empty database: drizzle and pg-boss migrations, under an
 // advisory lock, idempotent, and a non-zero exit whenever it could not do its job.
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import t from 'tap'
-import { EnvSchema } from '../../src/config.ts'
+import { ROOT, runScript, type ScriptResult } from '../helpers/run-script.ts'
 import { createEmptyDatabase } from '../helpers/db.ts'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MIGRATIONS = path.join(ROOT, 'migrations')
 const TABLES = ['account_domains', 'accounts', 'reps', 'team_members', 'teams']
 
-interface Result { code: number | null; stdout: string; stderr: string }
 
 /** Runs the script with DATABASE_URL as the only Baton variable. */
-function migrate(databaseUrl: string): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const key of Object.keys(EnvSchema.properties)) delete env[key]
-  const child = spawn(process.execPath, ['scripts/migrate.ts'], {
-    cwd: ROOT,
-    env: { ...env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
+function migrate(databaseUrl: string): Promise<ScriptResult> {
+  return runScript(t, 'scripts/migrate.ts', [], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })
 }
 
 /** What drizzle records for a migration file: the sha256 of its SQL. */

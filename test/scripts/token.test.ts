@@ -1,36 +1,20 @@
 // `npm run token`: a JWT alone on stdout, or exit 2 with the usage on stderr.
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import t from 'tap'
-import { EnvSchema } from '../../src/config.ts'
+import { runScript, type ScriptResult } from '../helpers/run-script.ts'
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, signToken } from '../../src/lib/auth-keys.ts'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SECRET = 'token-test-secret-long-enough-for-hs256'
 const REP_ID = '01900000-0000-7000-8000-000000000001'
 const USAGE = /usage: npm run -s token -- --role admin\|integration\|rep/
 
-interface Result { code: number | null; stdout: string; stderr: string }
 
 /** Runs the script as a user's shell would, with only the Baton variables given here. */
-function token(args: string[], extra: Record<string, string>, dataDir: string): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const key of Object.keys(EnvSchema.properties)) delete env[key]
-  const child = spawn(process.execPath, ['scripts/token.ts', ...args], {
-    cwd: ROOT,
-    env: { ...env, DATA_DIR: dataDir, ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
+function token(args: string[], extra: Record<string, string>, dataDir: string): Promise<ScriptResult> {
+  return runScript(t, 'scripts/token.ts', args, { DATA_DIR: dataDir, ...extra })
 }
 
 t.test('npm run token', async (t) => {
