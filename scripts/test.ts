@@ -46,7 +46,11 @@ try {
   await admin(`create database "${template}"`)
   await migrate(databaseAt(template))
   await rm(RESULTS_DIR, { recursive: true, force: true })
-  exitCode = await runTap(process.argv.slice(2), { BATON_TEST_ADMIN_URL: adminUrl, BATON_TEST_TEMPLATE: template })
+  const args = process.argv.slice(2)
+  // Thresholds are about the whole suite: a run of a few named files reports its
+  // coverage but does not fail on it. The full run (npm test, CI) enforces .taprc.
+  const namesFiles = args.some((arg) => arg.endsWith('.ts'))
+  exitCode = await runTap(namesFiles ? ['--allow-incomplete-coverage', ...args] : args, { BATON_TEST_ADMIN_URL: adminUrl, BATON_TEST_TEMPLATE: template })
 } finally {
   await dropTestDatabases().catch((error) => console.error('could not drop test databases:', error))
   await embedded?.stop()
