@@ -23,6 +23,9 @@ import { eventsRoutes } from './modules/events/events.routes.ts'
 import { createEventsService } from './modules/events/events.service.ts'
 import { leadsRoutes } from './modules/leads/leads.routes.ts'
 import { createLeadsService } from './modules/leads/leads.service.ts'
+import { inboundRoutes, sourcesRoutes } from './modules/inbound/inbound.routes.ts'
+import { createInboundService } from './modules/inbound/inbound.service.ts'
+import { createSourcesService } from './modules/inbound/sources.service.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** What buildApp needs beyond the services' own dependencies. */
@@ -72,7 +75,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
     const scoring = createScoringService(deps)
     await app.register(scoringRoutes, { scoring })
-    await app.register(leadsRoutes, { leads: createLeadsService({ ...deps, scoring }) })
+    const leads = createLeadsService({ ...deps, scoring })
+    const sources = createSourcesService(deps)
+    await app.register(leadsRoutes, { leads })
+    await app.register(sourcesRoutes, { sources })
+    await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters: {} }) })
     await app.register(eventsRoutes, { events: createEventsService(deps) })
   }
   return app

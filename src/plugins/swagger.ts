@@ -26,6 +26,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { vers
         { name: 'teams', description: 'Teams of reps and how leads are shared among them' },
         { name: 'accounts', description: 'Accounts and their domains, for lead-to-account matching' },
         { name: 'leads', description: 'Leads in: submitted, deduplicated, scored, with their timeline' },
+        { name: 'sources', description: 'Form tools posting submissions: sources and the inbound endpoint' },
         { name: 'events', description: 'The ordered event feed, for integrators who poll' },
         { name: 'scoring', description: 'How leads are scored, qualified and given an intent tier' },
         { name: 'operations', description: 'Health and readiness' },

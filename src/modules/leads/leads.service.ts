@@ -41,6 +41,22 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
       )
     },
 
+    /**
+     * ingest, unless `guard.seen` finds that an earlier delivery of the same thing
+     * already made a lead (then that lead, unchanged); `guard.record` notes this one
+     * in the same transaction as the lead.
+     */
+    async ingestGuarded(input: LeadInput, guard: IngestGuard): Promise<{ created: boolean; replayed: boolean; lead: Lead }> {
+      const prepared = await prepare(input)
+      return db.transaction(async (tx) => {
+        const earlier = await guard.seen(tx)
+        if (earlier) return { created: false, replayed: true, lead: toLead((await repo.findLead(tx, earlier))!) }
+        const { created, result } = await ingestIn(tx, prepared)
+        await guard.record(tx, result.lead.id, prepared.now)
+        return { created, replayed: false, lead: result.lead }
+      })
+    },
+
     async get(id: string): Promise<Lead> {
       return toLead(await mustFind(id))
     },
@@ -134,6 +150,13 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
 }
 
 export type LeadsService = ReturnType<typeof createLeadsService>
+
+/** See ingestGuarded: deduplication of deliveries, decided inside the ingest transaction. */
+export interface IngestGuard {
+  /** The lead an earlier delivery made, if any (the guard takes its own locks). */
+  seen(tx: Tx): Promise<string | undefined>
+  record(tx: Tx, leadId: string, at: Date): Promise<void>
+}
 
 const stored = (decision: Decision, scoringVersion: number): StoredDecision => ({ ...decision, scoringVersion })
 

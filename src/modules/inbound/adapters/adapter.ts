@@ -36,7 +36,8 @@ export type Extraction = { ok: true; submission: Submission } | { ok: false; det
 export interface SourceAdapter {
   kind: SourceKind
   verify(request: InboundRequest, secret: string, now: Date): Verification
-  extract(payload: unknown): Extraction
+  /** `request` is there for schemes that carry the submission id in a header (generic: webhook-id). */
+  extract(payload: unknown, request: InboundRequest): Extraction
 }
 
 /** Providers that sign a timestamp: requests older (or newer) than this are refused as replays. */

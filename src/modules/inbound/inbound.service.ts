@@ -1,0 +1,70 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { Value } from '@sinclair/typebox/value'
+import type { Tx } from '../../db/client.ts'
+import { inboundSubmissions, type SourceRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { BadRequest, Unauthorized, invalidFields } from '../../lib/errors.ts'
+import { LeadInput } from '../leads/leads.schemas.ts'
+import type { LeadsService } from '../leads/leads.service.ts'
+import type { InboundRequest, SourceAdapter, SourceKind } from './adapters/adapter.ts'
+import { genericAdapter } from './adapters/generic.ts'
+import { applyFieldMap } from './field-map.ts'
+import type { SourcesService } from './sources.service.ts'
+
+const SUBMISSION_LOCK_NAMESPACE = 7316
+
+/** Provider adapters by kind (generic is built in): a kind missing here answers 400. */
+export type AdapterRegistry = Partial<Record<Exclude<SourceKind, 'generic'>, SourceAdapter>>
+
+/**
+ * A form tool's POST: verified on the raw bytes with the provider's own scheme,
+ * mapped to a lead, deduplicated by the provider's submission id, and ingested.
+ */
+export function createInboundService({ clock, sources, leads, adapters }: Pick<ServiceDeps, 'clock'> & { sources: SourcesService; leads: LeadsService; adapters: AdapterRegistry }) {
+  const adapterFor = (source: SourceRow): SourceAdapter | undefined =>
+    source.kind === 'generic' ? genericAdapter(source.auth) : adapters[source.kind]
+
+  return {
+    async receive(sourceId: string, request: InboundRequest) {
+      const source = await sources.find(sourceId)
+      const adapter = adapterFor(source)
+      if (!adapter) throw new BadRequest(`Submissions from ${source.kind} are not accepted by this version of Baton yet.`)
+      const verified = adapter.verify(request, source.secret, clock.now())
+      if (!verified.ok) throw Object.assign(new Unauthorized(`The request is not from this source: ${verified.detail}.`), { problemMembers: { reason: verified.reason } })
+
+      let payload: unknown
+      try {
+        payload = JSON.parse(request.rawBody.toString('utf8'))
+      } catch {
+        throw new BadRequest('The body is not valid JSON.')
+      }
+      const extracted = adapter.extract(payload, request)
+      if (!extracted.ok) throw invalidFields(`The submission is not shaped as ${source.kind} sends it: ${extracted.detail}.`, [{ pointer: '', detail: extracted.detail }])
+
+      const input = { source: source.leadSource, ...applyFieldMap(extracted.submission.fields, source.fieldMap) }
+      const errors = [...Value.Errors(LeadInput, input)].map((e) => ({ pointer: e.path, detail: e.message }))
+      if (errors.length > 0) throw invalidFields('The submission does not make a valid lead with this source\'s field map.', errors)
+
+      const submissionId = extracted.submission.submissionId
+      const outcome = await leads.ingestGuarded(input as LeadInput, {
+        seen: async (tx) => (submissionId ? previousDelivery(tx, source.id, submissionId) : undefined),
+        record: async (tx, leadId, at) => {
+          if (submissionId) await tx.insert(inboundSubmissions).values({ sourceId: source.id, submissionId, leadId, receivedAt: at })
+        },
+      })
+      return { created: outcome.created, answer: { leadId: outcome.lead.id, status: outcome.lead.status, duplicate: !outcome.created } }
+    },
+  }
+}
+
+export type InboundService = ReturnType<typeof createInboundService>
+
+/** The lead an earlier delivery of this submission made; holds the submission's lock until the transaction ends. */
+async function previousDelivery(tx: Tx, sourceId: string, submissionId: string): Promise<string | undefined> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${SUBMISSION_LOCK_NAMESPACE}, hashtext(${`${sourceId}\n${submissionId}`}))`)
+  const [row] = await tx
+    .select({ leadId: inboundSubmissions.leadId })
+    .from(inboundSubmissions)
+    .where(and(eq(inboundSubmissions.sourceId, sourceId), eq(inboundSubmissions.submissionId, submissionId)))
+  return row?.leadId
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { asc, eq, gt } from 'drizzle-orm'
+import { sources, type SourceRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { NotFound, invalidFields } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import { DEFAULT_FIELD_MAP, checkFieldMap } from './field-map.ts'
+import type { CreateSourceBody, ListSourcesQuery, Source, UpdateSourceBody } from './sources.schemas.ts'
+
+/** Form sources: which tool posts to which inbound URL, how it signs, and how its fields map to a lead. */
+export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
+  const toSource = (row: SourceRow): Source => ({
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    auth: row.auth,
+    fieldMap: row.fieldMap,
+    leadSource: row.leadSource,
+    inboundUrl: `${config.publicUrl}/v1/inbound/${row.id}`,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  })
+
+  async function mustFind(id: string): Promise<SourceRow> {
+    const [row] = await db.select().from(sources).where(eq(sources.id, id))
+    if (!row) throw new NotFound(`No source with id ${id}.`)
+    return row
+  }
+
+  return {
+    /** Creates a source; the answer is the only time its secret is shown. */
+    async create(input: CreateSourceBody): Promise<Source & { secret: string }> {
+      const auth = input.kind === 'generic' ? (input.auth ?? 'signature') : 'signature'
+      const errors = checkFieldMap(input.fieldMap ?? DEFAULT_FIELD_MAP)
+      if (input.kind !== 'generic' && input.auth) errors.push({ pointer: '/auth', detail: `${input.kind} signs its requests: auth applies to generic sources only` })
+      if (input.kind !== 'generic' && !input.secret) errors.push({ pointer: '/secret', detail: `is required: paste the signing secret ${input.kind} shows for this webhook` })
+      if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
+      const secret = input.secret ?? (auth === 'token' ? randomBytes(32).toString('base64url') : `whsec_${randomBytes(24).toString('base64')}`)
+      const now = clock.now()
+      const [row] = await db
+        .insert(sources)
+        .values({ id: newId(), name: input.name.trim(), kind: input.kind, auth, secret, fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now })
+        .returning()
+      return { ...toSource(row!), secret }
+    },
+
+    get: async (id: string) => toSource(await mustFind(id)),
+    /** The stored row, secret included: for verifying inbound requests only. */
+    find: async (id: string) => mustFind(id),
+
+    async list(query: ListSourcesQuery) {
+      const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
+      const rows = await db.select().from(sources).where(after ? gt(sources.id, after) : undefined).orderBy(asc(sources.id)).limit(limit + 1)
+      const page = toPage(rows, limit)
+      return { data: page.data.map(toSource), nextCursor: page.nextCursor }
+    },
+
+    async update(id: string, changes: UpdateSourceBody): Promise<Source> {
+      await mustFind(id)
+      if (changes.fieldMap) {
+        const errors = checkFieldMap(changes.fieldMap)
+        if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
+      }
+      const [row] = await db
+        .update(sources)
+        .set({ ...changes, ...(changes.name ? { name: changes.name.trim() } : {}), updatedAt: clock.now() })
+        .where(eq(sources.id, id))
+        .returning()
+      return toSource(row!)
+    },
+
+    async remove(id: string): Promise<void> {
+      await mustFind(id)
+      await db.delete(sources).where(eq(sources.id, id))
+    },
+  }
+}
+
+export type SourcesService = ReturnType<typeof createSourcesService>
