@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { EnvSchema } from '../src/config.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
+import { isAlive } from '../src/db/embedded.ts'
 import { freePort } from '../src/lib/free-port.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -28,14 +29,6 @@ interface Proc {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const running = (proc: Proc) => proc.child.exitCode === null && proc.child.signalCode === null
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined

@@ -96,7 +96,8 @@ async function stopOrphan(databaseDir: string, log: (message: string) => void): 
   await rm(pidFile, { force: true })
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
