@@ -1,0 +1,112 @@
+// npm run bench: the performance harness (issue 9). Embedded PostgreSQL unless
+// DATABASE_URL is set. The service runs as its own process, exactly as `npm start`
+// runs it; load comes from a separate process. Prints one table and writes it as
+// JSON under bench/results/. Grows as routing, deadlines and webhooks land.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { loadConfig } from '../src/config.ts'
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { signToken } from '../src/lib/auth-keys.ts'
+import { freePort } from '../src/lib/free-port.ts'
+
+const LEADS_PER_RUN = 2000
+const CONCURRENCIES = [8, 32]
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
+// Round trips one ingested lead costs, counted from the code (leads.service.ts):
+// live scoring model, BEGIN, email lock, dedupe lookup, INSERT lead, INSERT events, COMMIT.
+const SERVICE_ROUND_TRIPS = 7
+const BASELINE_ROUND_TRIPS = 6
+
+interface Run { count: number; errors: number; seconds: number; latencies: number[] }
+
+const database = `baton_bench_${process.pid}`
+let embedded: EmbeddedDatabase | undefined
+let scratch: string | undefined
+let adminUrl = loadConfig().databaseUrl
+if (!adminUrl) {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-'))
+  await chmod(scratch, 0o755)
+  embedded = await startEmbeddedPostgres({ dataDir: scratch, log: () => {} })
+  adminUrl = embedded.adminUrl
+}
+const url = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString()
+let service: ChildProcess | undefined
+try {
+  await admin(`create database "${database}"`)
+  await migrate(url)
+  const port = await freePort()
+  service = spawn(process.execPath, ['src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const base = `http://127.0.0.1:${port}`
+  await waitReady(base)
+  const token = await signToken(new TextEncoder().encode(SECRET), { role: 'integration', ttl: '1h' })
+
+  const rows: Array<Record<string, string | number>> = []
+  for (const concurrency of CONCURRENCIES) {
+    const svc = await child<Run>('bench/load.ts', ['--url', base, '--token', token, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
+    const raw = await child<Run>('bench/baseline.ts', ['--db', url, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
+    rows.push(row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS))
+    rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
+  }
+  rows.push({ measure: 'service peak RSS (MB)', 'per s': await peakRssMb(service.pid!), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
+
+  console.table(rows)
+  await mkdir('bench/results', { recursive: true })
+  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`
+  await writeFile(file, `${JSON.stringify({ machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, leadsPerRun: LEADS_PER_RUN, rows }, null, 2)}\n`)
+  console.log(`written to ${file}`)
+} finally {
+  service?.kill('SIGTERM')
+  await new Promise((resolve) => (service && service.exitCode === null ? service.once('exit', resolve) : resolve(undefined)))
+  await admin(`drop database if exists "${database}" with (force)`).catch(() => {})
+  await embedded?.stop()
+  if (scratch) await rm(scratch, { recursive: true, force: true })
+}
+
+function row(measure: string, run: Run, roundTrips: number) {
+  const sorted = [...run.latencies].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+  return { measure, 'per s': Math.round(run.count / run.seconds), p50_ms: at(0.5).toFixed(1), p99_ms: at(0.99).toFixed(1), errors: run.errors, round_trips: roundTrips }
+}
+
+function ratio(a: Run, b: Run): string {
+  return (a.count / a.seconds / (b.count / b.seconds)).toFixed(2)
+}
+
+/** Linux's high-water mark of the process's resident memory. */
+async function peakRssMb(pid: number): Promise<number | string> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+  return kb ? Math.round(Number(kb) / 1024) : 'n/a'
+}
+
+function child<T>(script: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    proc.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${script} exited ${code}`))))
+  })
+}
+
+async function waitReady(base: string): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false)
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error('the service did not become ready within 30 s')
+}
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
