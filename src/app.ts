@@ -25,6 +25,10 @@ import { leadsRoutes } from './modules/leads/leads.routes.ts'
 import { createLeadsService } from './modules/leads/leads.service.ts'
 import { inboundRoutes, sourcesRoutes } from './modules/inbound/inbound.routes.ts'
 import { createInboundService } from './modules/inbound/inbound.service.ts'
+import { hubspotAdapter } from './modules/inbound/adapters/hubspot.ts'
+import { tallyAdapter } from './modules/inbound/adapters/tally.ts'
+import { typeformAdapter } from './modules/inbound/adapters/typeform.ts'
+import { webflowAdapter } from './modules/inbound/adapters/webflow.ts'
 import { createSourcesService } from './modules/inbound/sources.service.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
@@ -79,7 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const sources = createSourcesService(deps)
     await app.register(leadsRoutes, { leads })
     await app.register(sourcesRoutes, { sources })
-    await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters: {} }) })
+    const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
+    await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters }) })
     await app.register(eventsRoutes, { events: createEventsService(deps) })
   }
   return app

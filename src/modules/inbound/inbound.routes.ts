@@ -45,8 +45,7 @@ export const inboundRoutes: FastifyPluginAsyncTypebox<{ inbound: InboundService 
   }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
-    const url = `${request.protocol}://${request.host}${request.url}`
-    const { created, answer } = await inbound.receive(request.params.id, { method: request.method, url, headers, rawBody })
+    const { created, answer } = await inbound.receive(request.params.id, { method: request.method, path: request.url, headers, rawBody })
     return reply.status(created ? 201 : 200).send(answer)
   })
 }

@@ -20,12 +20,17 @@ export type AdapterRegistry = Partial<Record<Exclude<SourceKind, 'generic'>, Sou
  * A form tool's POST: verified on the raw bytes with the provider's own scheme,
  * mapped to a lead, deduplicated by the provider's submission id, and ingested.
  */
-export function createInboundService({ clock, sources, leads, adapters }: Pick<ServiceDeps, 'clock'> & { sources: SourcesService; leads: LeadsService; adapters: AdapterRegistry }) {
+export function createInboundService({ clock, config, sources, leads, adapters }: Pick<ServiceDeps, 'clock' | 'config'> & { sources: SourcesService; leads: LeadsService; adapters: AdapterRegistry }) {
   const adapterFor = (source: SourceRow): SourceAdapter | undefined =>
     source.kind === 'generic' ? genericAdapter(source.auth) : adapters[source.kind]
 
   return {
-    async receive(sourceId: string, request: InboundRequest) {
+    /**
+     * `path` is the request's path and query; the URL a provider signed is the public
+     * one it was given (PUBLIC_URL), not whatever host a proxy forwarded to us.
+     */
+    async receive(sourceId: string, { path, ...rest }: Omit<InboundRequest, 'url'> & { path: string }) {
+      const request: InboundRequest = { ...rest, url: `${config.publicUrl}${path}` }
       const source = await sources.find(sourceId)
       const adapter = adapterFor(source)
       if (!adapter) throw new BadRequest(`Submissions from ${source.kind} are not accepted by this version of Baton yet.`)
