@@ -17,11 +17,16 @@ export const BadRequest = createError<'BATON_BAD_REQUEST', 400, [string]>('BATON
 export const Unauthorized = createError<'BATON_UNAUTHORIZED', 401, [string]>('BATON_UNAUTHORIZED', '%s', 401)
 export const Forbidden = createError<'BATON_FORBIDDEN', 403, [string]>('BATON_FORBIDDEN', '%s', 403)
 
+type PointedError = Omit<FieldError, 'in'> & { in?: FieldError['in'] }
+
+/** Attaches the problem's `errors[]` (JSON Pointers into the body unless `in` says otherwise). */
+export function withFieldErrors<E extends Error>(error: E, errors: PointedError[]): E & { errors: FieldError[] } {
+  return Object.assign(error, { errors: errors.map((e) => ({ in: e.in ?? 'body', pointer: e.pointer, detail: e.detail })) })
+}
+
 /** A 422 whose `errors[]` points at each offending field of the request body. */
-export function invalidFields(detail: string, errors: Array<Omit<FieldError, 'in'> & { in?: FieldError['in'] }>) {
-  return Object.assign(new ValidationFailed(detail), {
-    errors: errors.map((e) => ({ in: e.in ?? 'body', pointer: e.pointer, detail: e.detail })),
-  })
+export function invalidFields(detail: string, errors: PointedError[]) {
+  return withFieldErrors(new ValidationFailed(detail), errors)
 }
 
 /** Attaches extra problem members (e.g. `conflicts`) to an error for the problem handler. */

@@ -1,4 +1,4 @@
-import { BadRequest } from './errors.ts'
+import { BadRequest, withFieldErrors } from './errors.ts'
 import { isUuid } from './ids.ts'
 
 // Lists are ordered by UUIDv7 id (creation order), so the cursor is simply the last
@@ -17,9 +17,12 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   } catch {
     // fall through to the 400 below
   }
-  throw Object.assign(new BadRequest('The cursor is not one this API issued.'), {
-    errors: [{ in: 'query', pointer: '/cursor', detail: 'is not a valid cursor' }],
-  })
+  throw invalidCursor('cursor')
+}
+
+/** The 400 for a cursor this API did not issue, pointing at the query parameter that carried it. */
+export function invalidCursor(parameter: string) {
+  return withFieldErrors(new BadRequest('The cursor is not one this API issued.'), [{ in: 'query', pointer: `/${parameter}`, detail: 'is not a valid cursor' }])
 }
 
 /** Cuts a `limit + 1` row fetch into a page and the cursor for the next one. */

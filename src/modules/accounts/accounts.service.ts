@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/errors.ts'
 import type { AccountRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { normalizeDomain } from '../../lib/domains.ts'
-import { Conflict, NotFound, invalidFields } from '../../lib/errors.ts'
+import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { findLiveRep } from '../reps/reps.repo.ts'
@@ -101,9 +101,10 @@ async function refuseTakenDomains(db: Queryable, accountId: string, claim: Domai
   const taken = await repo.domainsHeldElsewhere(db, claim.unique, accountId)
   if (taken.length === 0) return
   const at = (domain: string) => claim.normalised.indexOf(domain)
-  throw Object.assign(new Conflict(`${taken.map((t) => `${t.domain} already belongs to account ${t.accountId}`).join('; ')}.`), {
-    errors: taken.map((t) => ({ in: 'body', pointer: `/domains/${at(t.domain)}`, detail: `${claim.raw[at(t.domain)]} already belongs to account ${t.accountId}` })),
-  })
+  throw withFieldErrors(
+    new Conflict(`${taken.map((t) => `${t.domain} already belongs to account ${t.accountId}`).join('; ')}.`),
+    taken.map((t) => ({ pointer: `/domains/${at(t.domain)}`, detail: `${claim.raw[at(t.domain)]} already belongs to account ${t.accountId}` })),
+  )
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { BadRequest } from '../../lib/errors.ts'
+import { BadRequest, withFieldErrors } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
+import { invalidCursor } from '../../lib/pagination.ts'
 import * as repo from './events.repo.ts'
 import { EVENT_TYPES, type Event, type EventFeedQuery, type EventType } from './events.schemas.ts'
 
@@ -43,9 +44,9 @@ export function parseTypes(types: string | undefined): { exact: string[]; prefix
     if ((EVENT_TYPES as readonly string[]).includes(item)) exact.push(item)
     else if (item.endsWith('.*') && NAMESPACES.has(item.slice(0, -2))) prefixes.push(item.slice(0, -1))
     else {
-      throw Object.assign(new BadRequest(`"${item}" is not an event type or a prefix such as lead.*`), {
-        errors: [{ in: 'query', pointer: '/types', detail: `"${item}" is not an event type` }],
-      })
+      throw withFieldErrors(new BadRequest(`"${item}" is not an event type or a prefix such as lead.*`), [
+        { in: 'query', pointer: '/types', detail: `"${item}" is not an event type` },
+      ])
     }
   }
   return { exact, prefixes }
@@ -57,10 +58,6 @@ function encodeFeedCursor({ txid, position }: repo.FeedPosition): string {
 
 function decodeFeedCursor(cursor: string): repo.FeedPosition {
   const match = /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-  if (!match) {
-    throw Object.assign(new BadRequest('The cursor is not one this API issued.'), {
-      errors: [{ in: 'query', pointer: '/after', detail: 'is not a valid cursor' }],
-    })
-  }
+  if (!match) throw invalidCursor('after')
   return { txid: Number(match[1]), position: Number(match[2]) }
 }

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import type { Tx } from '../../db/client.ts'
 import { inboundSubmissions, type SourceRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { BadRequest, Unauthorized, invalidFields } from '../../lib/errors.ts'
+import { BadRequest, Unauthorized, invalidFields, withProblemMembers } from '../../lib/errors.ts'
 import { LeadInput } from '../leads/leads.schemas.ts'
 import type { LeadsService } from '../leads/leads.service.ts'
 import type { InboundRequest, SourceAdapter, SourceKind } from './adapters/adapter.ts'
@@ -35,7 +35,7 @@ export function createInboundService({ clock, config, sources, leads, adapters }
       const adapter = adapterFor(source)
       if (!adapter) throw new BadRequest(`Submissions from ${source.kind} are not accepted by this version of Baton yet.`)
       const verified = adapter.verify(request, source.secret, clock.now())
-      if (!verified.ok) throw Object.assign(new Unauthorized(`The request is not from this source: ${verified.detail}.`), { problemMembers: { reason: verified.reason } })
+      if (!verified.ok) throw withProblemMembers(new Unauthorized(`The request is not from this source: ${verified.detail}.`), { reason: verified.reason })
 
       let payload: unknown
       try {

@@ -1,7 +1,7 @@
 import type { RepRow } from '../../db/schema/index.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { Conflict, NotFound, invalidFields, withProblemMembers } from '../../lib/errors.ts'
+import { Conflict, NotFound, invalidFields, withFieldErrors, withProblemMembers } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Queryable } from '../../db/client.ts'
@@ -30,11 +30,12 @@ export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
 
     async list(query: ListRepsQuery) {
       const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
       const rows = await repo.listReps(db, {
         limit,
+        ...(after ? { after } : {}),
         ...(query.status ? { status: query.status } : {}),
         ...(query.email ? { email: query.email.toLowerCase() } : {}),
-        ...optionalAfter(query.cursor),
       })
       const page = toPage(rows, limit)
       return { data: page.data.map(toRep), nextCursor: page.nextCursor }
@@ -80,19 +81,12 @@ async function mustFind(db: Queryable, id: string, lock?: 'update'): Promise<Rep
   return row
 }
 
-const optionalAfter = (cursor: string | undefined) => {
-  const after = decodeCursor(cursor)
-  return after ? { after } : {}
-}
-
 async function saveUniqueEmail(email: string | undefined, save: () => Promise<RepRow>): Promise<RepRow> {
   try {
     return await save()
   } catch (error) {
     if (isUniqueViolation(error, 'reps_email_live_key')) {
-      throw Object.assign(new Conflict(`A rep with email ${email?.toLowerCase()} already exists.`), {
-        errors: [{ in: 'body', pointer: '/email', detail: 'is already taken by another rep' }],
-      })
+      throw withFieldErrors(new Conflict(`A rep with email ${email?.toLowerCase()} already exists.`), [{ pointer: '/email', detail: 'is already taken by another rep' }])
     }
     throw error
   }

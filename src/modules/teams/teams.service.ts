@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/client.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { TeamMemberRow, TeamRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { Conflict, NotFound, invalidFields } from '../../lib/errors.ts'
+import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { lockLiveReps } from '../reps/reps.repo.ts'
@@ -80,9 +80,7 @@ async function uniqueName(name: string | undefined, save: () => Promise<TeamRow>
     return await save()
   } catch (error) {
     if (!isUniqueViolation(error, 'teams_name_key')) throw error
-    throw Object.assign(new Conflict(`A team named "${name?.trim()}" already exists.`), {
-      errors: [{ in: 'body', pointer: '/name', detail: 'is already taken by another team' }],
-    })
+    throw withFieldErrors(new Conflict(`A team named "${name?.trim()}" already exists.`), [{ pointer: '/name', detail: 'is already taken by another team' }])
   }
 }
 
