@@ -115,10 +115,11 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
           lastSubmittedAt: now,
           updatedAt: now,
         })
+        const lead = snapshot(row)
         await appendEvents(tx, [
-          newEvent('lead.duplicate', { lead: snapshot(row), submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
-          newEvent('lead.scored', { lead: snapshot(row), decision: summary(decision) }, now, row.id),
-          ...(promoted ? [newEvent('lead.qualified', { lead: snapshot(row), decision }, now, row.id)] : []),
+          newEvent('lead.duplicate', { lead, submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
+          newEvent('lead.scored', { lead, decision: summary(decision) }, now, row.id),
+          ...(promoted ? [newEvent('lead.qualified', { lead, decision }, now, row.id)] : []),
         ])
         return { created: false, result: { lead: toLead(row), decision, handoff: null, duplicate: true } }
       }
@@ -133,11 +134,12 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
         updatedAt: now,
         lastSubmittedAt: now,
       })
-      const received = { ...snapshot(row), status: 'received' }
+      const lead = snapshot(row)
+      const received = { ...lead, status: 'received' }
       await appendEvents(tx, [
         newEvent('lead.received', { lead: received }, now, row.id),
         newEvent('lead.scored', { lead: received, decision: summary(decision) }, now, row.id),
-        newEvent(EVENT_FOR[decision.outcome], { lead: snapshot(row), decision }, now, row.id),
+        newEvent(EVENT_FOR[decision.outcome], { lead, decision }, now, row.id),
       ])
       return { created: true, result: { lead: toLead(row), decision, handoff: null, duplicate: false } }
   }
