@@ -1,0 +1,227 @@
+import type { TeamStrategy } from '../../db/schema/teams.ts'
+import type { LeafTrace } from '../conditions/condition.ts'
+import { eligibility, opensAt, takenToday, type Eligibility, type RepState } from './eligibility.ts'
+import { localTime, type LocalTime } from './local-time.ts'
+import { turnOrder, type EligibleMember } from './rotation.ts'
+import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
+import type { Assign } from './routing.schemas.ts'
+
+/** A team as routing sees it: members in their stable order (who joined first). */
+export interface TeamState {
+  id: string
+  name: string
+  strategy: TeamStrategy
+  members: Array<{ repId: string; weight: number }>
+  /** The turn the team's next rotated lead takes; null when not known (drawn at assignment). */
+  turn: number | null
+}
+
+/** Everything the engine may consult besides the lead: no I/O happens inside it. */
+export interface Candidates {
+  reps: Map<string, RepState>
+  teams: Map<string, TeamState>
+  /** The account the lead's domain belongs to, if any. */
+  account: { id: string; name: string; ownerId: string | null } | null
+  /** Reps who already had this lead (a declined or expired handoff): never offered it again. */
+  excluded?: Set<string>
+}
+
+/** One rep's eligibility as the trace shows it. */
+export interface CandidateTrace {
+  repId: string
+  name: string
+  eligible: boolean
+  reason?: string
+  opensAt?: string | null
+  load: { pending: number; unworked: number; maxPending: number | null; today: number; maxPerDay: number | null }
+}
+
+/** One rule (or the fallback, index −1) as it was tried. */
+export interface TraceStep {
+  index: number
+  rule: string
+  matched: boolean
+  result: 'not_matched' | 'assigned' | 'nobody_eligible' | 'no_account' | 'owner_unavailable' | 'unknown_target'
+  detail: string
+  conditions?: LeafTrace[]
+  assign?: Assign
+  team?: { id: string; name: string; strategy: TeamStrategy }
+  candidates?: CandidateTrace[]
+  turn?: { number: number | null; order: string[] }
+}
+
+/** The decision's explanation: every rule tried in order, and every rep considered. */
+export interface Trace {
+  version: number | null
+  at: string
+  steps: TraceStep[]
+  /** Rules left out of `steps` because their conditions did not match (compact traces only). */
+  skipped: number
+}
+
+export type RouteResult =
+  | {
+      outcome: 'assigned'
+      rule: CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null }
+      teamId: string | null
+      /** The strategy needing a turn number, when the pick rotates through a team. */
+      rotation: { teamId: string; strategy: TeamStrategy; eligible: EligibleMember[] } | null
+      /** Eligible reps in the order to offer the lead: the first is the pick. */
+      order: string[]
+      reason: string
+      trace: Trace
+    }
+  | { outcome: 'unroutable'; reason: string; retryAt: Date | null; trace: Trace }
+
+/** explain: keep every rule tried with its condition leaves (simulate); otherwise a compact trace (stored). */
+export interface RouteOptions {
+  explain?: boolean
+}
+
+/**
+ * route(ruleset, lead, candidates, now): the first matching rule whose target has an
+ * eligible rep wins; a rule with nobody eligible falls through to the next, then to
+ * the fallback. A matching account_owner rule for an owned account ends the search:
+ * such a lead waits for its owner rather than going to a rotation. Pure: no I/O, no
+ * clock, no randomness.
+ */
+export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candidates, now: Date, options: RouteOptions = {}): RouteResult {
+  const trace: Trace = { version: ruleset.version, at: now.toISOString(), steps: [], skipped: 0 }
+  const judged = judge(candidates, now, options.explain === true)
+  const waits: Array<() => Date | null> = []
+
+  const fallback = ruleset.fallback ? [{ index: -1, name: 'fallback', assign: ruleset.fallback, acceptWithinSeconds: null } as const] : []
+  for (const rule of [...ruleset.rules, ...fallback]) {
+    let matched = true
+    let conditions: LeafTrace[] | undefined
+    if ('when' in rule && rule.when) {
+      if (options.explain) ({ matched, leaves: conditions } = rule.when.explain(lead))
+      else matched = rule.when.test(lead)
+    }
+    if (!matched) {
+      if (options.explain) trace.steps.push({ index: rule.index, rule: rule.name, matched, result: 'not_matched', detail: 'conditions did not match', ...(conditions ? { conditions } : {}) })
+      else trace.skipped++
+      continue
+    }
+    const step: TraceStep = { index: rule.index, rule: rule.name, matched, result: 'nobody_eligible', detail: '', ...(conditions ? { conditions } : {}), assign: rule.assign }
+    trace.steps.push(step)
+    const tried = tryTarget(rule.assign, candidates, judged, step)
+    if (tried.kind === 'assigned') {
+      step.result = 'assigned'
+      return { outcome: 'assigned', rule, teamId: tried.teamId, rotation: tried.rotation, order: tried.order, reason: `${label(rule)}: ${step.detail}`, trace }
+    }
+    waits.push(...tried.waits)
+    if (tried.kind === 'stop') return { outcome: 'unroutable', reason: `${label(rule)}: ${step.detail}`, retryAt: earliest(tried.waits), trace }
+  }
+  const tried = trace.steps.map((s) => `${label({ index: s.index, name: s.rule })}: ${s.detail}`)
+  const reason = tried.length === 0 ? `no rule matched and the ruleset has no fallback` : `nobody eligible (${tried.join('; ')})`
+  return { outcome: 'unroutable', reason, retryAt: earliest(waits), trace }
+}
+
+const label = (rule: { index: number; name: string }) => (rule.index === -1 ? 'fallback' : `rule "${rule.name}"`)
+
+type Tried =
+  | { kind: 'assigned'; teamId: string | null; rotation: Extract<RouteResult, { outcome: 'assigned' }>['rotation']; order: string[] }
+  | { kind: 'next' | 'stop'; waits: Array<() => Date | null> }
+
+function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: TraceStep): Tried {
+  if (assign.type === 'account_owner') {
+    const account = candidates.account
+    if (!account || !account.ownerId) {
+      step.result = 'no_account'
+      step.detail = account ? `account "${account.name}" has no owner` : 'the lead\'s domain belongs to no account'
+      return { kind: 'next', waits: [] }
+    }
+    const owner = judged(account.ownerId)
+    step.candidates = owner ? [owner.trace] : []
+    if (owner?.trace.eligible) {
+      step.detail = `account "${account.name}" is owned by ${owner.trace.name}`
+      return { kind: 'assigned', teamId: null, rotation: null, order: [owner.trace.repId] }
+    }
+    // An owner who already had this lead has had their turn: the rules go on.
+    const excluded = candidates.excluded?.has(account.ownerId) ?? false
+    step.result = excluded ? 'nobody_eligible' : 'owner_unavailable'
+    step.detail = `account "${account.name}" is owned by ${owner ? `${owner.trace.name}, who is ${owner.trace.reason}` : 'a rep who no longer exists'}`
+    return { kind: excluded ? 'next' : 'stop', waits: owner ? [owner.opensAt] : [] }
+  }
+  if (assign.type === 'rep') {
+    const rep = judged(assign.repId)
+    step.candidates = rep ? [rep.trace] : []
+    if (!rep) {
+      step.result = 'unknown_target'
+      step.detail = 'the rep no longer exists'
+      return { kind: 'next', waits: [] }
+    }
+    step.detail = rep.trace.eligible ? `assigned to ${rep.trace.name}` : `${rep.trace.name} is ${rep.trace.reason}`
+    return rep.trace.eligible ? { kind: 'assigned', teamId: null, rotation: null, order: [rep.trace.repId] } : { kind: 'next', waits: [rep.opensAt] }
+  }
+  const team = candidates.teams.get(assign.teamId)
+  if (!team) {
+    step.result = 'unknown_target'
+    step.detail = 'the team no longer exists'
+    return { kind: 'next', waits: [] }
+  }
+  step.team = { id: team.id, name: team.name, strategy: team.strategy }
+  const members = team.members.flatMap((m) => {
+    const judgedRep = judged(m.repId)
+    return judgedRep ? [{ ...m, judged: judgedRep }] : []
+  })
+  step.candidates = members.map((m) => m.judged.trace)
+  const eligible = members.filter((m) => m.judged.trace.eligible).map((m) => ({ repId: m.repId, weight: m.weight, load: m.judged.load }))
+  if (eligible.length === 0) {
+    step.detail = members.length === 0 ? `team "${team.name}" has no members` : `nobody in team "${team.name}" is eligible (${summarise(members.map((m) => m.judged.trace))})`
+    return { kind: 'next', waits: members.map((m) => m.judged.opensAt) }
+  }
+  const order = turnOrder(team.strategy, eligible, team.turn ?? 1)
+  step.turn = { number: team.turn, order }
+  step.detail = `team "${team.name}" (${team.strategy.replace('_', ' ')}): ${eligible.length} of ${members.length} eligible`
+  return { kind: 'assigned', teamId: team.id, rotation: { teamId: team.id, strategy: team.strategy, eligible }, order }
+}
+
+/** "3 away, 2 outside working hours" — reasons grouped by their first words. */
+function summarise(traces: CandidateTrace[]): string {
+  const counts = new Map<string, number>()
+  for (const t of traces) {
+    const kind = (t.reason ?? 'eligible').replace(/ \d.*$| \(.*$/, '')
+    counts.set(kind, (counts.get(kind) ?? 0) + 1)
+  }
+  return [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')
+}
+
+const earliest = (waits: Array<() => Date | null>): Date | null =>
+  waits.reduce<Date | null>((best, wait) => {
+    const at = wait()
+    return at && (!best || at < best) ? at : best
+  }, null)
+
+type Judged = { trace: CandidateTrace; load: number; opensAt: () => Date | null }
+type Judge = (repId: string) => Judged | undefined
+
+/**
+ * Each rep judged once per decision, however many rules name them; each zone's local
+ * time read once. When a rep next opens is worked out only if the decision needs it
+ * (nobody eligible: the retry time) or the trace is explained in full.
+ */
+function judge(candidates: Candidates, now: Date, explain: boolean): Judge {
+  const memo = new Map<string, Judged | undefined>()
+  const zones = new Map<string, LocalTime>()
+  return (repId) => {
+    if (memo.has(repId)) return memo.get(repId)
+    const rep = candidates.reps.get(repId)
+    let result: Judged | undefined
+    if (rep) {
+      let local = zones.get(rep.timezone)
+      if (!local) zones.set(rep.timezone, (local = localTime(now, rep.timezone)))
+      const zoned = local
+      const verdict: Eligibility = candidates.excluded?.has(repId) ? { eligible: false, reason: 'already had this lead', opensAt: null } : eligibility(rep, now, zoned, false)
+      const load = { pending: rep.pending, unworked: rep.unworked, maxPending: rep.maxPending, today: takenToday(rep, zoned.date), maxPerDay: rep.maxPerDay }
+      const trace: CandidateTrace = { repId, name: rep.name, eligible: verdict.eligible, load, ...(verdict.reason ? { reason: verdict.reason } : {}) }
+      let opening: Date | null | undefined = verdict.opensAt
+      const opens = () => (opening === undefined ? (opening = opensAt(rep, now, zoned)) : opening)
+      if (explain && !verdict.eligible) trace.opensAt = opens()?.toISOString() ?? null
+      result = { trace, load: rep.pending + rep.unworked, opensAt: opens }
+    }
+    memo.set(repId, result)
+    return result
+  }
+}
