@@ -30,6 +30,12 @@ import { tallyAdapter } from './modules/inbound/adapters/tally.ts'
 import { typeformAdapter } from './modules/inbound/adapters/typeform.ts'
 import { webflowAdapter } from './modules/inbound/adapters/webflow.ts'
 import { createSourcesService } from './modules/inbound/sources.service.ts'
+import { handoffsRoutes } from './modules/handoffs/handoffs.routes.ts'
+import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
+import { createAssigner } from './modules/routing/assign.ts'
+import { routingRoutes } from './modules/routing/routing.routes.ts'
+import { createRoutingService } from './modules/routing/routing.service.ts'
+import { createRulesetCache } from './modules/routing/rulesets.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** What buildApp needs beyond the services' own dependencies. */
@@ -79,7 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
     const scoring = createScoringService(deps)
     await app.register(scoringRoutes, { scoring })
-    const leads = createLeadsService({ ...deps, scoring })
+    const rulesets = createRulesetCache()
+    await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring }) })
+    const leads = createLeadsService({ ...deps, scoring, assigner: createAssigner({ ...deps, rulesets }) })
+    await app.register(handoffsRoutes, { handoffs: createHandoffsService(deps) })
     const sources = createSourcesService(deps)
     await app.register(leadsRoutes, { leads })
     await app.register(sourcesRoutes, { sources })

@@ -1,9 +1,16 @@
 import type { PgBoss } from 'pg-boss'
 import type { ServiceDeps } from './lib/deps.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
+import { createAssigner } from './modules/routing/assign.ts'
+import { createRulesetCache } from './modules/routing/rulesets.ts'
+import { createUnroutedRouter } from './modules/routing/sweep.ts'
 
 /** Cron schedules of the recurring jobs (pg-boss runs each once per tick across all instances). */
-export const SCHEDULES = { 'idempotency-sweep': '17 * * * *' } as const
+export const SCHEDULES = {
+  'idempotency-sweep': '17 * * * *',
+  // A backstop: each unrouted lead already has its retry job or waits for a change that sends a sweep.
+  'routing-sweep': '41 * * * *',
+} as const
 
 /**
  * Registers the pg-boss handlers this instance runs (ROLE=worker|all). Each handler
@@ -13,6 +20,13 @@ export const SCHEDULES = { 'idempotency-sweep': '17 * * * *' } as const
 export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<void> {
   await boss.work('idempotency-sweep', async () => {
     await sweepExpiredKeys(deps.db, deps.clock.now())
+  })
+  const unrouted = createUnroutedRouter({ ...deps, assigner: createAssigner({ ...deps, rulesets: createRulesetCache() }) })
+  await boss.work<{ leadId: string }>('route-lead', async ([job]) => {
+    await unrouted.retryLead(job!.data.leadId)
+  })
+  await boss.work('routing-sweep', async () => {
+    await unrouted.sweep()
   })
   for (const [queue, cron] of Object.entries(SCHEDULES)) await boss.schedule(queue, cron)
 }

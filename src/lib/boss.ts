@@ -11,6 +11,14 @@ export const BOSS_SCHEMA = 'pgboss'
 export const QUEUES = {
   /** Hourly: forget Idempotency-Keys older than 24 h. */
   'idempotency-sweep': { retryLimit: 2, retryDelay: 60 },
+  /** One unrouted lead, tried again when its earliest candidate's working window opens. */
+  'route-lead': { retryLimit: 10, retryDelay: 5, retryBackoff: true },
+  /**
+   * Every unrouted lead, tried again after a change that may make someone eligible
+   * (a rep, team, account or ruleset changed). Stately: at most one waiting, so a burst
+   * of changes costs one sweep.
+   */
+  'routing-sweep': { policy: 'stately', retryLimit: 5, retryDelay: 5, retryBackoff: true },
 } satisfies Record<string, Omit<Queue, 'name'>>
 
 export type QueueName = keyof typeof QUEUES

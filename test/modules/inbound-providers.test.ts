@@ -87,11 +87,11 @@ t.test('each provider, through POST /v1/inbound/:sourceId', async (t) => {
       const first = await deliver(body, signed)
       t.equal(first.statusCode, 201, 'a signed submission is accepted')
       const lead = (await baton.app.inject({ url: `/v1/leads/${first.json().leadId}`, headers: admin })).json()
-      t.match(lead, { email: `${provider.kind}@acme.example`, company: 'Acme', source: provider.kind, signals: { demoRequested: true }, status: 'qualified' })
+      t.match(lead, { email: `${provider.kind}@acme.example`, company: 'Acme', source: provider.kind, signals: { demoRequested: true }, status: 'unrouted' })
 
       const replay = await deliver(body, signed)
       t.equal(replay.statusCode, 200, 'the provider retrying the same submission')
-      t.same(replay.json(), { leadId: lead.id, status: 'qualified', duplicate: true })
+      t.same(replay.json(), { leadId: lead.id, status: 'unrouted', duplicate: true })
       t.equal((await baton.app.inject({ url: `/v1/leads/${lead.id}`, headers: admin })).json().submissions, 1, 'no second submission recorded')
 
       const forged = await deliver(body.replace('Acme', 'Evil'), signed)

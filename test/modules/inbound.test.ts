@@ -39,11 +39,11 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
     const { leadId, duplicate } = first.json()
     t.equal(duplicate, false)
     const lead = (await baton.app.inject({ url: `/v1/leads/${leadId}`, headers: admin })).json()
-    t.match(lead, { email: 'form@acme.example', firstName: 'Fay', employees: 250, source: 'generic', signals: { demoRequested: true }, status: 'qualified', tier: 'demo' })
+    t.match(lead, { email: 'form@acme.example', firstName: 'Fay', employees: 250, source: 'generic', signals: { demoRequested: true }, status: 'unrouted', tier: 'demo' })
 
     const again = await deliver(source.id, body, headers)
     t.equal(again.statusCode, 200)
-    t.same(again.json(), { leadId, status: 'qualified', duplicate: true })
+    t.same(again.json(), { leadId, status: 'unrouted', duplicate: true })
     t.equal((await baton.app.inject({ url: `/v1/leads/${leadId}`, headers: admin })).json().submissions, 1, 'the redelivery changed nothing')
 
     const other = await deliver(source.id, body, standardWebhooks(source.secret, 'msg_2', body, baton.clock.now()))

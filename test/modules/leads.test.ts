@@ -41,7 +41,7 @@ t.test('POST /v1/leads', async (t) => {
       productInterest: ['crm', 'analytics'],
       source: 'webinar',
       utm: { source: 'google' },
-      status: 'qualified',
+      status: 'unrouted',
       ownerId: null,
       qualified: true,
       tier: 'demo',
@@ -50,9 +50,10 @@ t.test('POST /v1/leads', async (t) => {
     t.notOk('medium' in lead.utm, 'blank values are dropped')
     t.match(decision, { qualified: true, outcome: 'qualified', tier: 'demo', acceptWithinSeconds: 1800, scoringVersion: 1 })
     t.match(decision.reasons, [{ kind: 'points', rule: 'named a product' }, { kind: 'fast_lane', rule: 'demo requested' }, { kind: 'tier', detail: /demo/ }])
-    t.equal(handoff, null)
+    t.equal(handoff, null, 'the seeded ruleset has no rules: a qualified lead waits')
+    t.match(res.json().routing, { outcome: 'unroutable', version: 1, reason: 'no rule matched and the ruleset has no fallback', retryAt: null })
     t.equal(duplicate, false)
-    t.same(await typesOf(baton, lead.id), ['lead.received', 'lead.scored', 'lead.qualified'], 'every transition is an event')
+    t.same(await typesOf(baton, lead.id), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable'], 'every transition is an event')
     t.same((await get(`/v1/leads/${lead.id}`)).json(), lead, 'GET answers the same lead, decision included')
   })
 
@@ -75,7 +76,7 @@ t.test('POST /v1/leads', async (t) => {
     t.equal(body.duplicate, true)
     t.equal(body.lead.id, first.lead.id)
     t.match(body.lead, {
-      status: 'qualified',
+      status: 'unrouted',
       phone: '+1 555 0100',
       employees: 300,
       utm: { campaign: 'first' },
@@ -85,10 +86,11 @@ t.test('POST /v1/leads', async (t) => {
       lastSubmittedAt: baton.clock.now().toISOString(),
     })
     t.equal(body.lead.createdAt, first.lead.createdAt)
-    t.same(await typesOf(baton, first.lead.id), ['lead.received', 'lead.scored', 'lead.nurtured', 'lead.duplicate', 'lead.scored', 'lead.qualified'])
+    t.same(await typesOf(baton, first.lead.id), ['lead.received', 'lead.scored', 'lead.nurtured', 'lead.duplicate', 'lead.scored', 'lead.qualified', 'lead.unroutable'])
 
     const third = (await post({ email: 'repeat@beta.example', employees: 1 })).json()
-    t.match(third.lead, { status: 'qualified', submissions: 3 }, 'a qualified lead is not demoted by a later submission')
+    t.match(third.lead, { status: 'unrouted', submissions: 3 }, 'a qualified lead is not demoted by a later submission')
+    t.equal(third.routing, null, 'nor routed again by one')
     t.equal(third.decision.outcome, 'nurture', 'though the decision says what the new data scores')
   })
 
@@ -144,9 +146,9 @@ t.test('POST /v1/leads', async (t) => {
   })
 
   t.test('GET /v1/leads filters and pages', async (t) => {
-    const qualified = (await get('/v1/leads?status=qualified&limit=500')).json()
-    t.ok(qualified.data.length >= 2)
-    t.ok(qualified.data.every((l: { status: string }) => l.status === 'qualified'))
+    const unrouted = (await get('/v1/leads?status=unrouted&limit=500')).json()
+    t.ok(unrouted.data.length >= 2)
+    t.ok(unrouted.data.every((l: { status: string }) => l.status === 'unrouted'))
     const webinar = (await get('/v1/leads?source=WEBINAR')).json()
     t.equal(webinar.data.length, 1)
     const future = (await get(`/v1/leads?createdAfter=${new Date(baton.clock.now().getTime() + 1000).toISOString()}`)).json()
@@ -180,7 +182,7 @@ t.test('GET /v1/events', async (t) => {
   await post('one@acme.example', { signals: { demoRequested: true } })
   await post('two@gmail.com')
   const all = await feed()
-  t.same(all.data.map((e) => e.type), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.received', 'lead.scored', 'lead.disqualified'])
+  t.same(all.data.map((e) => e.type), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable', 'lead.received', 'lead.scored', 'lead.disqualified'])
   t.same(all.data.map((e) => e.id), [...all.data.map((e) => e.id)].sort(), 'UUIDv7 ids sort in feed order')
 
   const firstTwo = await feed({ limit: '2' })
@@ -192,7 +194,7 @@ t.test('GET /v1/events', async (t) => {
   t.equal(caughtUp.nextCursor, all.nextCursor, 'polling at the end keeps the cursor')
 
   t.same((await feed({ types: 'lead.qualified,lead.disqualified' })).data.map((e) => e.type), ['lead.qualified', 'lead.disqualified'])
-  t.equal((await feed({ types: 'lead.*' })).data.length, 6)
+  t.equal((await feed({ types: 'lead.*' })).data.length, 7)
   for (const bad of ['lead.exploded', 'nothing.*', 'lead']) {
     const res = await baton.app.inject({ url: '/v1/events', query: { types: bad }, headers })
     t.equal(res.statusCode, 400, `types=${bad}`)

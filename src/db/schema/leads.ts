@@ -52,6 +52,8 @@ export const leads = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
     // Deduplication window runs from the latest submission, not the first.
     lastSubmittedAt: timestamp('last_submitted_at', { withTimezone: true, precision: 3 }).notNull(),
+    // An unrouted lead's next try by the calendar (a working window opening); null: waiting for an event.
+    nextRouteAt: timestamp('next_route_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [
     index('leads_email_idx').on(t.email, t.lastSubmittedAt),

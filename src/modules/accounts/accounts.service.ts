@@ -7,11 +7,15 @@ import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/er
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { findLiveRep } from '../reps/reps.repo.ts'
+import { requestSweep } from '../routing/sweep.ts'
 import * as repo from './accounts.repo.ts'
 import type { Account, CreateAccountBody, ListAccountsQuery, UpdateAccountBody } from './accounts.schemas.ts'
 
-/** Accounts: companies a rep owns, recognised by their domains. */
-export function createAccountsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+/**
+ * Accounts: companies a rep owns, recognised by their domains. A change may give a
+ * waiting lead an owner, so every write asks for unrouted leads to be tried again.
+ */
+export function createAccountsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
   return {
     async create(input: CreateAccountBody): Promise<Account> {
       const now = clock.now()
@@ -20,6 +24,7 @@ export function createAccountsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
         const claim = (await assertValid(tx, id, input))!
         const account = await repo.insertAccount(tx, { id, name: input.name.trim(), ownerId: input.ownerId ?? null, createdAt: now, updatedAt: now })
         await saveDomains(tx, id, claim)
+        await requestSweep(tx, boss)
         return toAccount(account, claim.unique)
       })
     },
@@ -49,6 +54,7 @@ export function createAccountsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
           updatedAt: clock.now(),
         })
         if (claim) await saveDomains(tx, id, claim)
+        await requestSweep(tx, boss)
         return toAccount(account, (await repo.domainsOf(tx, [id])).get(id) ?? [])
       })
     },

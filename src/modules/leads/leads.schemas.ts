@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { LEAD_STATUSES } from '../../db/schema/leads.ts'
 import { Event } from '../events/events.schemas.ts'
+import { Handoff } from '../handoffs/handoffs.schemas.ts'
+import { RoutingDecision } from '../routing/decision.schemas.ts'
 
 const Text = (maxLength = 200) => Type.String({ maxLength })
 const Scalar = Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()])
@@ -92,7 +94,8 @@ export type Lead = Static<typeof Lead>
 export const IngestResult = Type.Object({
   lead: Lead,
   decision: Decision,
-  handoff: Type.Null({ description: 'The handoff to a rep, once routing exists; null until then' }),
+  handoff: Type.Union([Handoff, Type.Null()], { description: 'The handoff to the rep routing chose; null when the lead was not routed or nobody is eligible yet' }),
+  routing: Type.Union([RoutingDecision, Type.Null()], { description: 'What routing decided and why; null for a lead that was not routed (not qualified, or a duplicate)' }),
   duplicate: Type.Boolean({ description: 'True when this submission was attached to an existing lead (200)' }),
 })
 export type IngestResult = Static<typeof IngestResult>

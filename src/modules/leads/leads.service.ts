@@ -7,6 +7,8 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { appendEvents, leadEvents } from '../events/events.repo.ts'
 import { newEvent, toEvent } from '../events/events.service.ts'
 import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../idempotency/idempotency.ts'
+import type { Assigner, Plan } from '../routing/assign.ts'
+import { statusAfter } from '../routing/assign.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { score, type Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
@@ -18,8 +20,8 @@ const DAY_MS = 24 * 3600 * 1000
 const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualified', disqualified: 'disqualified', nurture: 'nurture' }
 const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
 
-/** Leads in: normalise, deduplicate, score, record, all in one transaction. */
-export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { scoring: ScoringService }) {
+/** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
+export function createLeadsService({ db, clock, config, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { scoring: ScoringService; assigner: Assigner }) {
   return {
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
@@ -95,53 +97,63 @@ export function createLeadsService({ db, clock, config, scoring }: Pick<ServiceD
   /**
    * A new email makes a lead (created). The same email within the dedupe window is the
    * same lead: the submission is merged in and re-scored, a nurtured lead that now
-   * qualifies is promoted, and any owner stays.
+   * qualifies is promoted, and any owner stays. A lead that qualifies (new or promoted)
+   * is routed in the same transaction, so the answer names its rep.
    */
   async function ingestIn(tx: Tx, { fields, version, model, now }: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
+    await repo.lockEmail(tx, fields.email)
+    const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
 
-      await repo.lockEmail(tx, fields.email)
-      const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
-
-      if (existing) {
-        const merged = mergeSubmission(existing, fields)
-        const decision = stored(score(model, merged), version)
-        // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
-        const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
-        const row = await repo.updateLead(tx, existing.id, {
-          ...merged,
-          ...scoreColumns(decision),
-          status: promoted ? 'qualified' : existing.status,
-          submissions: existing.submissions + 1,
-          lastSubmittedAt: now,
-          updatedAt: now,
-        })
-        const lead = snapshot(row)
-        await appendEvents(tx, [
-          newEvent('lead.duplicate', { lead, submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
-          newEvent('lead.scored', { lead, decision: summary(decision) }, now, row.id),
-          ...(promoted ? [newEvent('lead.qualified', { lead, decision }, now, row.id)] : []),
-        ])
-        return { created: false, result: { lead: toLead(row), decision, handoff: null, duplicate: true } }
-      }
-
-      const decision = stored(score(model, fields), version)
-      const row = await repo.insertLead(tx, {
-        id: newId(),
-        ...fields,
+    if (existing) {
+      const merged = mergeSubmission(existing, fields)
+      const decision = stored(score(model, merged), version)
+      // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
+      const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
+      const routed = promoted ? await assigner.plan(tx, { fields: merged, decision }, now) : null
+      const row = await repo.updateLead(tx, existing.id, {
+        ...merged,
         ...scoreColumns(decision),
-        status: STATUS_FOR[decision.outcome],
-        createdAt: now,
-        updatedAt: now,
+        status: routed ? statusAfter(routed) : existing.status,
+        ...(routed ? { nextRouteAt: retryAt(routed) } : {}),
+        submissions: existing.submissions + 1,
         lastSubmittedAt: now,
+        updatedAt: now,
       })
       const lead = snapshot(row)
-      const received = { ...lead, status: 'received' }
-      await appendEvents(tx, [
-        newEvent('lead.received', { lead: received }, now, row.id),
-        newEvent('lead.scored', { lead: received, decision: summary(decision) }, now, row.id),
-        newEvent(EVENT_FOR[decision.outcome], { lead, decision }, now, row.id),
-      ])
-      return { created: true, result: { lead: toLead(row), decision, handoff: null, duplicate: false } }
+      // Built before routing's own events: event ids are time-ordered and the feed shows them in order.
+      const events = [
+        newEvent('lead.duplicate', { lead, submission: { submittedAt: now.toISOString(), submissions: row.submissions } }, now, row.id),
+        newEvent('lead.scored', { lead, decision: summary(decision) }, now, row.id),
+        ...(promoted ? [newEvent('lead.qualified', { lead: { ...lead, status: 'qualified' }, decision }, now, row.id)] : []),
+      ]
+      const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
+      await appendEvents(tx, [...events, ...(outcome?.events ?? [])])
+      const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: true }
+      return { created: false, result }
+    }
+
+    const decision = stored(score(model, fields), version)
+    const routed = decision.outcome === 'qualified' ? await assigner.plan(tx, { fields, decision }, now) : null
+    const row = await repo.insertLead(tx, {
+      id: newId(),
+      ...fields,
+      ...scoreColumns(decision),
+      status: routed ? statusAfter(routed) : STATUS_FOR[decision.outcome],
+      nextRouteAt: routed ? retryAt(routed) : null,
+      createdAt: now,
+      updatedAt: now,
+      lastSubmittedAt: now,
+    })
+    const lead = snapshot(row)
+    const events = [
+      newEvent('lead.received', { lead: { ...lead, status: 'received' } }, now, row.id),
+      newEvent('lead.scored', { lead: { ...lead, status: 'received' }, decision: summary(decision) }, now, row.id),
+      newEvent(EVENT_FOR[decision.outcome], { lead: { ...lead, status: STATUS_FOR[decision.outcome] }, decision }, now, row.id),
+    ]
+    const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
+    await appendEvents(tx, [...events, ...(outcome?.events ?? [])])
+    const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: false }
+    return { created: true, result }
   }
 
   async function mustFind(id: string): Promise<LeadRow> {
@@ -159,6 +171,8 @@ export interface IngestGuard {
   seen(tx: Tx): Promise<string | undefined>
   record(tx: Tx, leadId: string, at: Date): Promise<void>
 }
+
+const retryAt = (routed: Plan) => (routed.kind === 'unroutable' ? routed.retryAt : null)
 
 const stored = (decision: Decision, scoringVersion: number): StoredDecision => ({ ...decision, scoringVersion })
 

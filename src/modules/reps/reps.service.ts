@@ -6,11 +6,16 @@ import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Queryable } from '../../db/client.ts'
 import * as repo from './reps.repo.ts'
+import { insertRepLoad, namedByLiveRuleset } from '../routing/routing.repo.ts'
+import { requestSweep } from '../routing/sweep.ts'
 import type { CreateRepBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
 import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type ScheduleError } from './working-hours.ts'
 
-/** Reps: who can receive leads, when, and how many. */
-export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+/**
+ * Reps: who can receive leads, when, and how many. Any change to a rep (back from
+ * away, new hours, more capacity) asks for unrouted leads to be tried again.
+ */
+export function createRepsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
   return {
     async create(input: CreateRepBody): Promise<Rep> {
       const now = clock.now()
@@ -20,6 +25,7 @@ export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
         const row = await saveUniqueEmail(input.email, () =>
           repo.insertRep(tx, { id, ...toColumns(input), createdAt: now, updatedAt: now }),
         )
+        await insertRepLoad(tx, id)
         return toRep(row)
       })
     },
@@ -49,6 +55,7 @@ export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
         const row = await saveUniqueEmail(changes.email, () =>
           repo.updateRep(tx, id, { ...toColumns(changes), updatedAt: clock.now() }),
         )
+        await requestSweep(tx, boss)
         return toRep(row)
       })
     },
@@ -61,7 +68,7 @@ export function createRepsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
     async remove(id: string): Promise<void> {
       await db.transaction(async (tx) => {
         await mustFind(tx, id, 'update')
-        const dependents = await repo.repDependents(tx, id)
+        const dependents = { ...(await repo.repDependents(tx, id)), routingRules: (await namedByLiveRuleset(tx, { repId: id })) ? 1 : 0 }
         const blocking = Object.entries(dependents).filter(([, n]) => n > 0)
         if (blocking.length > 0) {
           const listed = blocking.map(([what, n]) => `${n} ${what.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`).join(', ')

@@ -6,11 +6,16 @@ import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/er
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { lockLiveReps } from '../reps/reps.repo.ts'
+import { createTurnSequence, dropTurnSequence, namedByLiveRuleset } from '../routing/routing.repo.ts'
+import { requestSweep } from '../routing/sweep.ts'
 import * as repo from './teams.repo.ts'
 import type { CreateTeamBody, ListTeamsQuery, Team, UpdateTeamBody } from './teams.schemas.ts'
 
-/** Teams: which reps share a stream of leads, and by which strategy. */
-export function createTeamsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+/**
+ * Teams: which reps share a stream of leads, and by which strategy. Changes to members
+ * may make someone eligible, so they ask for unrouted leads to be tried again.
+ */
+export function createTeamsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
   return {
     async create(input: CreateTeamBody): Promise<Team> {
       const now = clock.now()
@@ -20,6 +25,8 @@ export function createTeamsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
           repo.insertTeam(tx, { id: newId(), name: input.name.trim(), strategy: input.strategy, managerId: input.managerId ?? null, createdAt: now, updatedAt: now }),
         )
         await repo.replaceMembers(tx, team.id, withWeights(input.members), now)
+        await createTurnSequence(tx, team.id)
+        await requestSweep(tx, boss)
         return toTeam(team, await repo.membersOf(tx, [team.id]))
       })
     },
@@ -52,6 +59,7 @@ export function createTeamsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
           }),
         )
         if (changes.members) await repo.replaceMembers(tx, id, withWeights(changes.members), now)
+        await requestSweep(tx, boss)
         return toTeam(team, await repo.membersOf(tx, [id]))
       })
     },
@@ -59,7 +67,11 @@ export function createTeamsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
     async remove(id: string): Promise<void> {
       await db.transaction(async (tx) => {
         await mustFind(tx, id, 'update')
+        if (await namedByLiveRuleset(tx, { teamId: id })) {
+          throw new Conflict('The live routing ruleset assigns leads to this team; publish rules without it first.')
+        }
         await repo.deleteTeam(tx, id)
+        await dropTurnSequence(tx, id)
       })
     },
   }

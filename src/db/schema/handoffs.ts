@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { Trace } from '../../modules/routing/engine.ts'
+import type { Assign } from '../../modules/routing/routing.schemas.ts'
+import { leads } from './leads.ts'
+import { reps } from './reps.ts'
+import { teams } from './teams.ts'
+
+export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'cancelled'] as const
+export type HandoffStatus = (typeof HANDOFF_STATUSES)[number]
+
+/**
+ * One offer of a lead to one rep, with the deadline to accept it. A lead has at most
+ * one live (pending or accepted) handoff: the partial unique index makes "never two
+ * owners" a database fact rather than a hope.
+ */
+export const handoffs = pgTable(
+  'handoffs',
+  {
+    id: uuid('id').primaryKey(),
+    leadId: uuid('lead_id').notNull().references(() => leads.id),
+    repId: uuid('rep_id').notNull().references(() => reps.id),
+    status: text('status', { enum: HANDOFF_STATUSES }).notNull(),
+    attempt: integer('attempt').notNull(),
+    deadlineAt: timestamp('deadline_at', { withTimezone: true, precision: 3 }).notNull(),
+    // What placed it: the ruleset version, the rule (index −1: the fallback), the target.
+    rulesetVersion: integer('ruleset_version'),
+    ruleIndex: integer('rule_index'),
+    ruleName: text('rule_name'),
+    assign: jsonb('assign').$type<Assign>(),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    trace: jsonb('trace').$type<Trace>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+    respondedAt: timestamp('responded_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('handoffs_one_live_per_lead').on(t.leadId).where(sql`${t.status} in ('pending', 'accepted')`),
+    index('handoffs_rep_idx').on(t.repId, t.status, t.createdAt),
+    index('handoffs_lead_idx').on(t.leadId, t.attempt),
+    check('handoffs_status_check', sql.raw(`status in (${HANDOFF_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+  ],
+)
+
+export type HandoffRow = typeof handoffs.$inferSelect

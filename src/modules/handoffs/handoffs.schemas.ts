@@ -1,0 +1,33 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { HANDOFF_STATUSES } from '../../db/schema/handoffs.ts'
+import { Timestamp, Uuid } from '../../lib/schemas.ts'
+import { TraceSchema } from '../routing/decision.schemas.ts'
+
+/** A lead offered to a rep, with the deadline to accept it (SPEC "Handoffs"). */
+export const Handoff = Type.Object(
+  {
+    id: Uuid,
+    leadId: Uuid,
+    repId: Uuid,
+    status: Type.Union(HANDOFF_STATUSES.map((s) => Type.Literal(s))),
+    attempt: Type.Integer({ description: '1 for the first rep offered the lead, 2 after a decline or expiry, …' }),
+    deadlineAt: Timestamp,
+    createdAt: Timestamp,
+    routing: Type.Object(
+      {
+        version: Type.Union([Type.Integer(), Type.Null()], { description: 'The routing ruleset version that placed it' }),
+        rule: Type.Union([Type.String(), Type.Null()], { description: 'The rule that matched ("fallback" for the fallback)' }),
+        ruleIndex: Type.Union([Type.Integer(), Type.Null()], { description: 'Its position in the ruleset; -1 for the fallback' }),
+        teamId: Type.Union([Uuid, Type.Null()]),
+      },
+      { description: 'What placed the handoff' },
+    ),
+  },
+  { $id: 'Handoff' },
+)
+export type Handoff = Static<typeof Handoff>
+
+export const HandoffWithTrace = Type.Composite([
+  Handoff,
+  Type.Object({ trace: TraceSchema }),
+])

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm'
+import { fromDrizzle } from 'pg-boss'
+import type { Tx } from '../../db/client.ts'
+import type { HandoffRow, LeadRow, StoredDecision } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { newId } from '../../lib/ids.ts'
+import type { NewEvent } from '../events/events.repo.ts'
+import { newEvent } from '../events/events.service.ts'
+import { insertHandoff } from '../handoffs/handoffs.repo.ts'
+import { toHandoff } from '../handoffs/handoffs.service.ts'
+import { route, type Candidates, type Trace } from './engine.ts'
+import { localTime } from './local-time.ts'
+import { turnOrder } from './rotation.ts'
+import * as repo from './routing.repo.ts'
+import type { RoutingDecision } from './decision.schemas.ts'
+import type { CompiledRuleset } from './ruleset.ts'
+import type { RulesetCache } from './rulesets.ts'
+
+/** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
+export interface RoutableLead {
+  fields: object & { domain: string | null }
+  decision: StoredDecision
+}
+
+/** A routing decision taken inside a transaction, its rep's capacity already claimed. */
+export type Plan =
+  | {
+      kind: 'assigned'
+      version: number | null
+      rep: repo.RepRef
+      rule: { index: number; name: string; assign: HandoffRow['assign'] }
+      teamId: string | null
+      acceptWithinSeconds: number
+      trace: Trace
+      reason: string
+    }
+  | { kind: 'unroutable'; version: number | null; reason: string; retryAt: Date | null; trace: Trace }
+
+// A tier always sets a deadline for a qualified lead; this is only the last resort.
+const DEFAULT_ACCEPT_SECONDS = 3600
+// Claims lost to concurrent leads before giving up for now (the lead then waits as unrouted).
+const MAX_CLAIM_ROUNDS = 3
+const RACE_RETRY_MS = 5_000
+
+/** Seconds the rep gets to accept: the rule's own deadline, else the intent tier's. */
+export const acceptWithin = (rule: { acceptWithinSeconds: number | null }, decision: StoredDecision): number =>
+  rule.acceptWithinSeconds ?? decision.acceptWithinSeconds ?? DEFAULT_ACCEPT_SECONDS
+
+/** The record routing conditions read: the lead's fields plus its score and tier. */
+export const routingRecord = (lead: RoutableLead) => ({ ...lead.fields, score: lead.decision.score, tier: lead.decision.tier })
+
+/** Every team and rep a lead could reach under this ruleset: the matching rules' targets and the fallback. */
+export function reachableTargets(ruleset: CompiledRuleset, record: unknown) {
+  const matching = ruleset.rules.filter((rule) => !rule.when || rule.when.test(record)).map((r) => r.assign)
+  const targets = [...matching, ...(ruleset.fallback ? [ruleset.fallback] : [])]
+  return {
+    teamIds: [...new Set(targets.flatMap((a) => (a.type === 'team' ? [a.teamId] : [])))],
+    repIds: [...new Set(targets.flatMap((a) => (a.type === 'rep' ? [a.repId] : [])))],
+    needsAccount: targets.some((a) => a.type === 'account_owner'),
+  }
+}
+
+/** Loads what the engine needs to decide for this lead under this ruleset. */
+export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: CompiledRuleset, lead: RoutableLead) {
+  const { teamIds, repIds, needsAccount } = reachableTargets(ruleset, routingRecord(lead))
+  return repo.loadCandidates(db, { teamIds, repIds, domain: needsAccount ? lead.fields.domain : null })
+}
+
+/**
+ * Routing inside the lead's own transaction: decide with the engine, take the team's
+ * turn, claim the rep's capacity. A claim lost to a concurrent lead (the rep filled up
+ * meanwhile) re-reads the reps and decides again.
+ */
+export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & { rulesets: RulesetCache }) {
+  async function plan(tx: Tx, lead: RoutableLead, now: Date, { excluded }: { excluded?: Set<string> } = {}): Promise<Plan> {
+    const ruleset = await rulesets.live(tx)
+    const record = routingRecord(lead)
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const candidates: Candidates & { refs: Map<string, repo.RepRef> } = await candidatesFor(tx, ruleset, lead)
+      if (excluded) candidates.excluded = excluded
+      const result = route(ruleset, record, candidates, now)
+      if (result.outcome === 'unroutable') return { kind: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt, trace: result.trace }
+      let order = result.order
+      const step = result.trace.steps.at(-1)!
+      if (result.rotation) {
+        const turn = await repo.nextTurn(tx, result.rotation.teamId)
+        order = turnOrder(result.rotation.strategy, result.rotation.eligible, turn)
+        step.turn = { number: turn, order }
+      }
+      for (const repId of order) {
+        const rep = candidates.reps.get(repId)!
+        if (await repo.claimCapacity(tx, repId, localTime(now, rep.timezone).date, now)) {
+          const { rule } = result
+          return {
+            kind: 'assigned',
+            version: ruleset.version,
+            rep: candidates.refs.get(repId)!,
+            rule: { index: rule.index, name: rule.name, assign: rule.assign },
+            teamId: result.teamId,
+            acceptWithinSeconds: acceptWithin(rule, lead.decision),
+            trace: result.trace,
+            reason: result.reason,
+          }
+        }
+      }
+    }
+    const trace: Trace = { version: ruleset.version, at: now.toISOString(), steps: [], skipped: 0 }
+    return { kind: 'unroutable', version: ruleset.version, reason: 'every eligible rep filled up while this lead was being routed', retryAt: new Date(now.getTime() + RACE_RETRY_MS), trace }
+  }
+
+  /**
+   * Writes what a plan decided for a lead already saved with its new status: the
+   * handoff (assigned) or the retry job (unroutable, when the calendar says when).
+   * Returns the events to append and the answer's parts.
+   */
+  async function record(tx: Tx, lead: LeadRow, decided: Plan, now: Date, { attempt = 1, snapshot }: { attempt?: number; snapshot: Record<string, unknown> }) {
+    if (decided.kind === 'unroutable') {
+      if (decided.retryAt) await scheduleRetry(tx, lead.id, decided.retryAt, now)
+      const events: NewEvent[] = [newEvent('lead.unroutable', { lead: snapshot, reason: decided.reason, retryAt: decided.retryAt?.toISOString() ?? null, rulesetVersion: decided.version }, now, lead.id)]
+      return { handoff: null, events, routing: toDecision(decided) }
+    }
+    const row = await insertHandoff(tx, {
+      id: newId(),
+      leadId: lead.id,
+      repId: decided.rep.id,
+      status: 'pending',
+      attempt,
+      deadlineAt: new Date(now.getTime() + decided.acceptWithinSeconds * 1000),
+      rulesetVersion: decided.version,
+      ruleIndex: decided.rule.index,
+      ruleName: decided.rule.name,
+      assign: decided.rule.assign,
+      teamId: decided.teamId,
+      trace: decided.trace,
+      createdAt: now,
+      updatedAt: now,
+    })
+    const handoff = toHandoff(row)
+    const rule = { version: decided.version, index: decided.rule.index, name: decided.rule.name }
+    const events = [newEvent('lead.assigned', { lead: snapshot, handoff, rep: decided.rep, rule }, now, lead.id)]
+    return { handoff, events, routing: toDecision(decided) }
+  }
+
+  /**
+   * An unrouted lead is tried again when the earliest candidate's window opens. The delay
+   * is taken from the service clock and handed to pg-boss as seconds, so the job's time
+   * follows the clock the decision was made with.
+   */
+  async function scheduleRetry(tx: Tx, leadId: string, at: Date, now: Date): Promise<void> {
+    const seconds = Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000))
+    await boss.send('route-lead', { leadId, at: at.toISOString() }, { startAfter: seconds, db: fromDrizzle(tx, sql) })
+  }
+
+  return { plan, record, scheduleRetry }
+}
+
+export type Assigner = ReturnType<typeof createAssigner>
+
+/** The lead status a plan leads to. */
+export const statusAfter = (decided: Plan) => (decided.kind === 'assigned' ? 'pending_acceptance' as const : 'unrouted' as const)
+
+export function toDecision(decided: Plan): RoutingDecision {
+  if (decided.kind === 'assigned') {
+    return {
+      outcome: 'assigned', version: decided.version, rule: decided.rule.name, repId: decided.rep.id, teamId: decided.teamId,
+      reason: decided.reason, acceptWithinSeconds: decided.acceptWithinSeconds, retryAt: null,
+    }
+  }
+  return {
+    outcome: 'unroutable', version: decided.version, rule: null, repId: null, teamId: null,
+    reason: decided.reason, acceptWithinSeconds: null, retryAt: decided.retryAt?.toISOString() ?? null,
+  }
+}

@@ -1,0 +1,41 @@
+import type { Queryable } from '../../db/client.ts'
+import * as repo from './routing.repo.ts'
+import type { Ruleset } from './routing.schemas.ts'
+import { compileRuleset, type CompiledRuleset } from './ruleset.ts'
+
+/** The ruleset a fresh database routes with until an admin publishes one: every lead waits as unrouted. */
+export const EMPTY_RULESET: Ruleset = { rules: [], fallback: null }
+
+/**
+ * Published ruleset versions, each compiled once per process: a version never changes,
+ * so only "which version is live" is read per decision (one index-only lookup).
+ */
+export function createRulesetCache() {
+  const compiled = new Map<number, CompiledRuleset>()
+
+  function compile(version: number, ruleset: Ruleset): CompiledRuleset {
+    let entry = compiled.get(version)
+    if (!entry) {
+      const result = compileRuleset(ruleset, version)
+      if (!result.ok) throw new Error(`stored routing ruleset ${version} does not compile: ${JSON.stringify(result.errors)}`)
+      entry = result.ruleset
+      compiled.set(version, entry)
+    }
+    return entry
+  }
+
+  return {
+    compile,
+    /** The live ruleset, compiled; version 0 (empty) before any is published. */
+    async live(db: Queryable): Promise<CompiledRuleset> {
+      const version = await repo.latestVersion(db)
+      if (version === undefined) return compile(0, EMPTY_RULESET)
+      const cached = compiled.get(version)
+      if (cached) return cached
+      const row = await repo.rulesetAt(db, version)
+      return compile(version, row!.ruleset)
+    },
+  }
+}
+
+export type RulesetCache = ReturnType<typeof createRulesetCache>

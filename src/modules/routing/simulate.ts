@@ -1,0 +1,111 @@
+import { desc, eq } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+import { leads, type StoredDecision } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { invalidFields } from '../../lib/errors.ts'
+import type { LeadInput } from '../leads/leads.schemas.ts'
+import { normalizeLead } from '../leads/normalize.ts'
+import type { ScoringService } from '../scoring/scoring.service.ts'
+import { score } from '../scoring/score.ts'
+import { acceptWithin, candidatesFor, routingRecord, type RoutableLead } from './assign.ts'
+import { route, type Candidates, type RouteResult } from './engine.ts'
+import { turnOrder } from './rotation.ts'
+import * as repo from './routing.repo.ts'
+import type { RoutingDecision } from './decision.schemas.ts'
+import type { Ruleset } from './routing.schemas.ts'
+import type { CompiledRuleset } from './ruleset.ts'
+import type { RulesetCache } from './rulesets.ts'
+
+type CheckDraft = (db: Queryable, ruleset: Ruleset, options: { base: string }) => Promise<CompiledRuleset>
+
+const REPLAY_ASSUMPTIONS =
+  'Each lead is decided by the draft as if it arrived at its original time, one after another: working hours and holidays ' +
+  'as of that time, today\'s teams, members and away statuses, rotation turns continuing from where each team is now, ' +
+  'and capacity limits left out (past loads are not known). "before" is the first rep the lead was offered.'
+
+/**
+ * POST /v1/routing/simulate: the decision the engine would take, with its full trace,
+ * for one lead or for the last N routed leads under a draft. Reads only: turns are
+ * peeked, not taken, and no capacity is claimed.
+ */
+export function createSimulator({ db, clock, rulesets, scoring, checkDraft }: Pick<ServiceDeps, 'db' | 'clock'> & { rulesets: RulesetCache; scoring: ScoringService; checkDraft: CheckDraft }) {
+  async function one(input: LeadInput, draft: Ruleset | undefined) {
+    const normalized = normalizeLead(input)
+    if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors.map((e) => ({ ...e, pointer: `/lead${e.pointer}` })))
+    const live = await scoring.liveCompiled()
+    const decision: StoredDecision = { ...score(live.model, normalized.fields), scoringVersion: live.version }
+    const ruleset = draft ? await checkDraft(db, draft, { base: '/ruleset' }) : await rulesets.live(db)
+    const now = clock.now()
+    if (!decision.qualified) {
+      return {
+        decision: { ...NOBODY, outcome: 'not_routed' as const, version: ruleset.version, reason: `the lead is ${decision.outcome === 'nurture' ? 'nurtured' : 'disqualified'}: only qualified leads are routed` },
+        qualified: false,
+        trace: { version: ruleset.version, at: now.toISOString(), steps: [], skipped: 0 },
+      }
+    }
+    const lead: RoutableLead = { fields: normalized.fields, decision }
+    const candidates = await candidatesFor(db, ruleset, lead)
+    const turns = await repo.peekTurns(db, [...candidates.teams.keys()])
+    for (const team of candidates.teams.values()) team.turn = turns.get(team.id) ?? 1
+    const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true })
+    return { decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null), qualified: true, trace: result.trace }
+  }
+
+  async function replay(draft: Ruleset, last: number) {
+    const ruleset = await checkDraft(db, draft, { base: '/ruleset' })
+    const recent = (await db.select().from(leads).where(eq(leads.qualified, true)).orderBy(desc(leads.createdAt), desc(leads.id)).limit(last)).reverse()
+    const before = await repo.firstHandoffs(db, recent.map((l) => l.id))
+    const accounts = await repo.accountsByDomain(db, [...new Set(recent.flatMap((l) => (l.domain ? [l.domain] : [])))])
+    const owners = [...accounts.values()].flatMap((a) => (a.ownerId ? [a.ownerId] : []))
+    const base = await repo.loadCandidates(db, { teamIds: ruleset.teamIds, repIds: [...ruleset.repIds, ...owners], domain: null })
+    // Past loads are unknown: capacity is left out rather than judged by today's.
+    for (const rep of base.reps.values()) Object.assign(rep, { pending: 0, unworked: 0, dayCount: 0 })
+    const turns = await repo.peekTurns(db, [...base.teams.keys()])
+
+    const data = recent.map((row) => {
+      const candidates: Candidates = { ...base, account: (row.domain && accounts.get(row.domain)) || null }
+      const result = route(ruleset, routingRecord({ fields: row, decision: row.decision }), candidates, row.createdAt)
+      let repId: string | null = null
+      if (result.outcome === 'assigned') {
+        const turn = result.rotation ? (turns.get(result.rotation.teamId) ?? 1) : 0
+        if (result.rotation) turns.set(result.rotation.teamId, turn + 1)
+        repId = result.rotation ? turnOrder(result.rotation.strategy, result.rotation.eligible, turn)[0]! : result.order[0]!
+      }
+      const first = before.get(row.id)
+      return {
+        leadId: row.id,
+        createdAt: row.createdAt.toISOString(),
+        before: { repId: first?.repId ?? null, rule: first?.rule ?? null, version: first?.version ?? null },
+        after: toDecision(ruleset, result, row.decision, repId),
+      }
+    })
+    const moves = new Map<string, { from: string | null; to: string | null; count: number }>()
+    for (const { before: b, after: a } of data) {
+      if (b.repId === a.repId) continue
+      const key = `${b.repId}>${a.repId}`
+      const move = moves.get(key) ?? { from: b.repId, to: a.repId, count: 0 }
+      move.count++
+      moves.set(key, move)
+    }
+    const summary = { leads: data.length, changed: data.filter((d) => d.before.repId !== d.after.repId).length, assumptions: REPLAY_ASSUMPTIONS }
+    return { replay: { ...summary, moves: [...moves.values()].sort((a, b) => b.count - a.count) }, data }
+  }
+
+  return {
+    async simulate(body: { lead: LeadInput; ruleset?: Ruleset } | { ruleset: Ruleset; replay: { last: number } }) {
+      return 'replay' in body ? replay(body.ruleset, body.replay.last) : one(body.lead, body.ruleset)
+    },
+  }
+}
+
+const NOBODY = { rule: null, repId: null, teamId: null, acceptWithinSeconds: null, retryAt: null }
+
+function toDecision(ruleset: CompiledRuleset, result: RouteResult, decision: StoredDecision, repId: string | null): RoutingDecision {
+  if (result.outcome === 'unroutable') {
+    return { ...NOBODY, outcome: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt?.toISOString() ?? null }
+  }
+  return {
+    outcome: 'assigned', version: ruleset.version, rule: result.rule.name, repId, teamId: result.teamId,
+    reason: result.reason, acceptWithinSeconds: acceptWithin(result.rule, decision), retryAt: null,
+  }
+}

@@ -1,0 +1,91 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { fromDrizzle } from 'pg-boss'
+import type { Tx } from '../../db/client.ts'
+import { leads, type LeadRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { appendEvents } from '../events/events.repo.ts'
+import { updateLead } from '../leads/leads.repo.ts'
+import { snapshot } from '../leads/leads.service.ts'
+import { statusAfter, type Assigner } from './assign.ts'
+
+const SWEEP_BATCH = 200
+
+/**
+ * Asks for every unrouted lead to be tried again, in the caller's transaction: a rep
+ * changed, a team or account changed, a ruleset was published. The queue keeps at most
+ * one sweep waiting, so a burst of changes costs one sweep, not one each.
+ */
+export async function requestSweep(tx: Tx, boss: ServiceDeps['boss']): Promise<void> {
+  await boss.send('routing-sweep', {}, { db: fromDrizzle(tx, sql) })
+}
+
+/**
+ * Routing again of leads that found nobody eligible: one lead when its earliest
+ * candidate's window opens (`route-lead` jobs), or all of them (`routing-sweep`).
+ * Each lead is re-read under its row lock; a lead no longer unrouted is left alone.
+ */
+export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { assigner: Assigner }) {
+  /** Routes one locked, unrouted lead; true when it was assigned. */
+  async function routeAgain(tx: Tx, row: LeadRow, { rescheduleSame }: { rescheduleSame: boolean }): Promise<boolean> {
+    const now = clock.now()
+    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now)
+    if (routed.kind === 'unroutable') {
+      const next = routed.retryAt
+      const moved = next?.getTime() !== row.nextRouteAt?.getTime()
+      if (moved) await updateLead(tx, row.id, { nextRouteAt: next, updatedAt: now })
+      // A job that finds the lead still waiting has used itself up: it books the next
+      // try even for the same time. A sweep books one only when the time moved.
+      if (next && (moved || rescheduleSame)) await assigner.scheduleRetry(tx, row.id, next, now)
+      return false
+    }
+    const updated = await updateLead(tx, row.id, { status: statusAfter(routed), nextRouteAt: null, updatedAt: now })
+    const { events } = await assigner.record(tx, updated, routed, now, { snapshot: snapshot(updated) })
+    await appendEvents(tx, events)
+    return true
+  }
+
+  async function lockUnrouted(tx: Tx, leadId: string): Promise<LeadRow | undefined> {
+    // SKIP LOCKED: a lead locked by someone else is being handled by them.
+    const [row] = await tx.select().from(leads).where(and(eq(leads.id, leadId), eq(leads.status, 'unrouted'))).for('update', { skipLocked: true })
+    return row
+  }
+
+  return {
+    /** The `route-lead` job: this lead's calendar retry. */
+    async retryLead(leadId: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const row = await lockUnrouted(tx, leadId)
+        return row ? routeAgain(tx, row, { rescheduleSame: true }) : false
+      })
+    },
+
+    /** The `routing-sweep` job: every unrouted lead, oldest first, each in its own transaction. */
+    async sweep(): Promise<{ tried: number; assigned: number }> {
+      let tried = 0
+      let assigned = 0
+      let after: string | undefined
+      for (;;) {
+        const batch = await db
+          .select({ id: leads.id })
+          .from(leads)
+          .where(and(eq(leads.status, 'unrouted'), after ? gt(leads.id, after) : undefined))
+          .orderBy(asc(leads.id))
+          .limit(SWEEP_BATCH)
+        for (const { id } of batch) {
+          tried++
+          const done = await db.transaction(async (tx) => {
+            const row = await lockUnrouted(tx, id)
+            return row ? routeAgain(tx, row, { rescheduleSame: false }) : false
+          })
+          if (done) assigned++
+        }
+        if (batch.length < SWEEP_BATCH) return { tried, assigned }
+        after = batch.at(-1)!.id
+      }
+    },
+
+    requestSweep: (tx: Tx) => requestSweep(tx, boss),
+  }
+}
+
+export type UnroutedRouter = ReturnType<typeof createUnroutedRouter>
