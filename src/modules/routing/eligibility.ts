@@ -92,10 +92,25 @@ function nextOpening(rep: RepState, now: Date, local: LocalTime, skipToday: bool
     const windows = rep.workingHours ? (rep.workingHours[weekdayOf(date)] ?? []) : [{ start: '00:00', end: '24:00' }]
     const starts = windows
       .filter((w) => offset > 0 || toMinutes(w.end) > local.minutes)
-      .map((w) => zonedInstant(date, offset > 0 ? toMinutes(w.start) : Math.max(toMinutes(w.start), local.minutes), rep.timezone))
-      .filter((at) => at.getTime() >= now.getTime() - 60_000)
+      .map((w) => notBefore(now, date, offset > 0 ? toMinutes(w.start) : Math.max(toMinutes(w.start), local.minutes), rep.timezone))
+      .filter((at): at is Date => at !== null)
       .sort((a, b) => a.getTime() - b.getTime())
-    if (starts[0]) return starts[0].getTime() < now.getTime() ? now : starts[0]
+    if (starts[0]) return starts[0]
+  }
+  return null
+}
+
+/**
+ * The instant the zone's clocks show `minutes` on `date`, not before `now` (give or take
+ * the minute `now` is in). In the autumn hour that happens twice, a wall time whose first
+ * occurrence has passed may still come again: 30 or 60 minutes later.
+ */
+function notBefore(now: Date, date: string, minutes: number, timeZone: string): Date | null {
+  const first = zonedInstant(date, minutes, timeZone)
+  const floor = now.getTime() - 60_000
+  if (first.getTime() >= floor) return first.getTime() < now.getTime() ? now : first
+  for (const later of [30, 60].map((m) => new Date(first.getTime() + m * 60_000))) {
+    if (later.getTime() >= floor && localTime(later, timeZone).minutes === minutes % 1440) return later.getTime() < now.getTime() ? now : later
   }
   return null
 }

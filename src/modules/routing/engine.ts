@@ -111,9 +111,11 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
       return { outcome: 'assigned', rule, teamId: tried.teamId, rotation: tried.rotation, order: tried.order, reason: `${label(rule)}: ${step.detail}`, trace }
     }
     waits.push(...tried.waits)
-    if (tried.kind === 'stop') return { outcome: 'unroutable', reason: `${label(rule)}: ${step.detail}`, retryAt: earliest(tried.waits), trace }
+    // Waiting for an owner still counts the earlier rules' reps: whoever opens first places the lead.
+    if (tried.kind === 'stop') return { outcome: 'unroutable', reason: `${label(rule)}: ${step.detail}`, retryAt: earliest(waits), trace }
   }
-  const tried = trace.steps.map((s) => `${label({ index: s.index, name: s.rule })}: ${s.detail}`)
+  // Only rules that matched explain an unroutable lead (explained traces also list the others).
+  const tried = trace.steps.filter((s) => s.matched).map((s) => `${label({ index: s.index, name: s.rule })}: ${s.detail}`)
   const reason = tried.length === 0 ? `no rule matched and the ruleset has no fallback` : `nobody eligible (${tried.join('; ')})`
   return { outcome: 'unroutable', reason, retryAt: earliest(waits), trace }
 }
@@ -141,7 +143,7 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     // An owner who already had this lead has had their turn: the rules go on.
     const excluded = candidates.excluded?.has(account.ownerId) ?? false
     step.result = excluded ? 'nobody_eligible' : 'owner_unavailable'
-    step.detail = `account "${account.name}" is owned by ${owner ? `${owner.trace.name}, who is ${owner.trace.reason}` : 'a rep who no longer exists'}`
+    step.detail = `account "${account.name}" is owned by ${owner ? `${owner.trace.name} (${owner.trace.reason})` : 'a rep who no longer exists'}`
     return { kind: excluded ? 'next' : 'stop', waits: owner ? [owner.opensAt] : [] }
   }
   if (assign.type === 'rep') {
@@ -152,7 +154,7 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
       step.detail = 'the rep no longer exists'
       return { kind: 'next', waits: [] }
     }
-    step.detail = rep.trace.eligible ? `assigned to ${rep.trace.name}` : `${rep.trace.name} is ${rep.trace.reason}`
+    step.detail = rep.trace.eligible ? `assigned to ${rep.trace.name}` : `${rep.trace.name} (${rep.trace.reason})`
     return rep.trace.eligible ? { kind: 'assigned', teamId: null, rotation: null, order: [rep.trace.repId] } : { kind: 'next', waits: [rep.opensAt] }
   }
   const team = candidates.teams.get(assign.teamId)
