@@ -57,11 +57,10 @@ export async function isInManagementChain(db: Queryable, managerId: string, repI
 
 /** What still depends on a rep and would be orphaned by deleting it. */
 export async function repDependents(db: Queryable, repId: string) {
-  const [[owned], [reports], [managed]] = await Promise.all([
-    db.select({ n: count() }).from(accounts).where(eq(accounts.ownerId, repId)),
-    db.select({ n: count() }).from(reps).where(and(eq(reps.managerId, repId), live)),
-    db.select({ n: count() }).from(teams).where(eq(teams.managerId, repId)),
-  ])
+  // One after another: inside a transaction they share one connection, which runs one query at a time.
+  const [owned] = await db.select({ n: count() }).from(accounts).where(eq(accounts.ownerId, repId))
+  const [reports] = await db.select({ n: count() }).from(reps).where(and(eq(reps.managerId, repId), live))
+  const [managed] = await db.select({ n: count() }).from(teams).where(eq(teams.managerId, repId))
   return { ownedAccounts: owned?.n ?? 0, directReports: reports?.n ?? 0, managedTeams: managed?.n ?? 0 }
 }
 

@@ -59,16 +59,19 @@ export type VersionsQuery = Static<typeof VersionsQuery>
 export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 
 
-export const SimulateBody = Type.Union([
-  Type.Object(
-    { lead: LeadInput, ruleset: Type.Optional(RulesetBody) },
-    { additionalProperties: false, description: 'One lead against the live ruleset, or a draft' },
-  ),
-  Type.Object(
-    { ruleset: RulesetBody, replay: Type.Object({ last: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false }) },
-    { additionalProperties: false, description: 'A draft against the last N routed leads, compared with what happened to them' },
-  ),
-])
+// One object rather than a union of two shapes, so that a mistake inside either
+// (a lead without email, a bad deadline) is reported at its own JSON pointer.
+export const SimulateBody = Type.Object(
+  {
+    lead: Type.Optional(LeadInput),
+    ruleset: Type.Optional(RulesetBody),
+    replay: Type.Optional(Type.Object({ last: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false })),
+  },
+  {
+    additionalProperties: false,
+    description: '`{lead, ruleset?}`: one lead against the live ruleset or a draft. `{ruleset, replay: {last: N}}`: a draft against the last N qualified leads.',
+  },
+)
 export type SimulateBody = Static<typeof SimulateBody>
 
 

@@ -6,7 +6,7 @@ import { invalidCursor } from '../../lib/pagination.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { requestSweep } from './sweep.ts'
 import * as repo from './routing.repo.ts'
-import type { Ruleset, RulesetVersion, VersionsQuery } from './routing.schemas.ts'
+import type { Ruleset, RulesetVersion, SimulateBody, VersionsQuery } from './routing.schemas.ts'
 import { compileRuleset, namedTargets, type CompiledRuleset } from './ruleset.ts'
 import type { RulesetCache } from './rulesets.ts'
 import { createSimulator } from './simulate.ts'
@@ -73,7 +73,7 @@ export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'b
       return toVersion(row)
     },
 
-    simulate: (body: Parameters<typeof simulator.simulate>[0]) => simulator.simulate(body),
+    simulate: (body: SimulateBody) => simulator.simulate(body),
   }
 }
 

@@ -12,7 +12,7 @@ import { route, type Candidates, type RouteResult } from './engine.ts'
 import { turnOrder } from './rotation.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
-import type { Ruleset } from './routing.schemas.ts'
+import type { Ruleset, SimulateBody } from './routing.schemas.ts'
 import type { CompiledRuleset } from './ruleset.ts'
 import type { RulesetCache } from './rulesets.ts'
 
@@ -92,8 +92,14 @@ export function createSimulator({ db, clock, rulesets, scoring, checkDraft }: Pi
   }
 
   return {
-    async simulate(body: { lead: LeadInput; ruleset?: Ruleset } | { ruleset: Ruleset; replay: { last: number } }) {
-      return 'replay' in body ? replay(body.ruleset, body.replay.last) : one(body.lead, body.ruleset)
+    async simulate({ lead, ruleset, replay: replaying }: SimulateBody) {
+      if (replaying && lead) throw invalidFields('Simulate one lead or replay past ones, not both.', [{ pointer: '/replay', detail: 'cannot be combined with lead' }])
+      if (replaying) {
+        if (!ruleset) throw invalidFields('A replay needs the draft ruleset to replay.', [{ pointer: '/ruleset', detail: 'is required with replay' }])
+        return replay(ruleset, replaying.last)
+      }
+      if (!lead) throw invalidFields('Give a lead to simulate, or a ruleset with replay.', [{ pointer: '/lead', detail: 'is required (or replay with a ruleset)' }])
+      return one(lead, ruleset)
     },
   }
 }
