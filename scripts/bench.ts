@@ -12,14 +12,17 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { migrate } from '../src/db/migrate.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
+import { setUpRouting } from '../bench/setup.ts'
 
 const LEADS_PER_RUN = 2000
 const CONCURRENCIES = [8, 32]
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
-// Round trips one ingested lead costs, counted from the code (leads.service.ts):
-// live scoring model, BEGIN, email lock, dedupe lookup, INSERT lead, INSERT events, COMMIT.
-const SERVICE_ROUND_TRIPS = 7
-const BASELINE_ROUND_TRIPS = 6
+// Round trips one ingested lead costs, counted from the code (leads.service.ts, routing/assign.ts):
+// live scoring model, BEGIN, email lock, dedupe lookup, live ruleset version, candidates,
+// team turn, capacity claim, INSERT lead, INSERT handoff, INSERT events, COMMIT.
+const SERVICE_ROUND_TRIPS = 12
+// BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, UPDATE rep load, COMMIT.
+const BASELINE_ROUND_TRIPS = 9
 
 interface Run { count: number; errors: number; seconds: number; latencies: number[] }
 
@@ -39,12 +42,18 @@ try {
   await admin(`create database "${database}"`)
   await migrate(url)
   const port = await freePort()
-  service = spawn(process.execPath, ['src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
+  service = spawn(process.execPath, [...profile, 'src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
   const base = `http://127.0.0.1:${port}`
   await waitReady(base)
-  const token = await signToken(new TextEncoder().encode(SECRET), { role: 'integration', ttl: '1h' })
+  const key = new TextEncoder().encode(SECRET)
+  const token = await signToken(key, { role: 'integration', ttl: '1h' })
+  await setUpRouting(base, await signToken(key, { role: 'admin', ttl: '1h' }))
 
   const rows: Array<Record<string, string | number>> = []
+  const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number }>('bench/engine.ts', [])
+  rows.push({ measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`, 'per s': Math.round(1000 / engine.p50Ms), p50_ms: engine.p50Ms.toFixed(3), p99_ms: engine.p99Ms.toFixed(3), errors: 0, round_trips: 0 })
   for (const concurrency of CONCURRENCIES) {
     const svc = await child<Run>('bench/load.ts', ['--url', base, '--token', token, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
     const raw = await child<Run>('bench/baseline.ts', ['--db', url, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
