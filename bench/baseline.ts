@@ -1,6 +1,7 @@
-// Baseline, run as its own process: the rows one lead costs (the lead and its three
-// events), written by a bare pg client as one transaction per lead, one statement per
-// row: BEGIN, INSERT lead, 3 × INSERT event, COMMIT = 6 round trips.
+// Baseline, run as its own process: the rows one routed lead costs (the lead, its four
+// events, its handoff, its rep's load), written by a bare pg client as one transaction
+// per lead, one statement per row: BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff,
+// UPDATE rep load, COMMIT = 9 round trips. Reps come from the bench's setup.
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
@@ -11,6 +12,8 @@ const total = Number(values.count)
 const pool = new pg.Pool({ connectionString: values.db, max: concurrency })
 
 const decision = JSON.stringify({ score: 20, qualified: true, outcome: 'qualified', tier: 'demo', acceptWithinSeconds: 1800, reasons: [], scoringVersion: 1 })
+const reps = (await pool.query<{ rep_id: string }>('select rep_id from rep_loads order by rep_id')).rows.map((r) => r.rep_id)
+const trace = JSON.stringify({ version: 2, at: new Date().toISOString(), steps: [], skipped: 0 })
 let issued = 0
 let errors = 0
 const latencies: number[] = []
@@ -26,12 +29,19 @@ async function worker() {
         await client.query('begin')
         await client.query(
           `insert into leads (id, email, domain, company, employees, country, signals, status, score, qualified, tier, decision, created_at, updated_at, last_submitted_at)
-           values ($1, $2, $3, 'Bench Co', $4, 'DE', '{"demoRequested":true}', 'qualified', 20, true, 'demo', $5, $6, $6, $6)`,
+           values ($1, $2, $3, 'Bench Co', $4, 'DE', '{"demoRequested":true}', 'pending_acceptance', 20, true, 'demo', $5, $6, $6, $6)`,
           [id, `base${values.tag}-${i}@bench${i % 97}.example`, `bench${i % 97}.example`, 120 + (i % 900), decision, now],
         )
-        for (const type of ['lead.received', 'lead.scored', 'lead.qualified']) {
+        for (const type of ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned']) {
           await client.query('insert into events (id, type, lead_id, data, created_at) values ($1, $2, $3, $4, $5)', [randomUUID(), type, id, JSON.stringify({ lead: { id } }), now])
         }
+        const repId = reps[i % reps.length]
+        await client.query(
+          `insert into handoffs (id, lead_id, rep_id, status, attempt, deadline_at, ruleset_version, rule_index, rule_name, team_id, trace, created_at, updated_at)
+           values ($1, $2, $3, 'pending', 1, $4, 2, 0, 'rule 0', null, $5, $6, $6)`,
+          [randomUUID(), id, repId, new Date(now.getTime() + 1_800_000), trace, now],
+        )
+        await client.query('update rep_loads set pending = pending + 1, day = current_date, day_count = day_count + 1 where rep_id = $1', [repId])
         await client.query('commit')
       } catch {
         errors++
