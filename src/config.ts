@@ -26,6 +26,8 @@ export const EnvSchema = Type.Object({
   METRICS_ENABLED: { ...Bool, default: 'true' },
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   DEDUPE_WINDOW_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'A repeat submission within this many days is the same lead' }),
+  HANDOFF_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Reps a lead is offered to before it is escalated' }),
+  AUTO_AWAY_AFTER: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'A rep who lets this many handoffs in a row expire is set away; 0: never' }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -43,6 +45,7 @@ export interface Config {
   dataDir: string
   metrics: { enabled: boolean; token?: string }
   dedupeWindowDays: number
+  handoffs: { maxAttempts: number; autoAwayAfter: number }
 }
 
 /** Raised for an invalid environment; its message is the one line an operator needs. */
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
     dedupeWindowDays: e.DEDUPE_WINDOW_DAYS,
+    handoffs: { maxAttempts: e.HANDOFF_MAX_ATTEMPTS, autoAwayAfter: e.AUTO_AWAY_AFTER },
   }
 }
 

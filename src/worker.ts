@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss'
 import type { ServiceDeps } from './lib/deps.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
+import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createAssigner } from './modules/routing/assign.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
 import { createUnroutedRouter } from './modules/routing/sweep.ts'
@@ -21,7 +22,17 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   await boss.work('idempotency-sweep', async () => {
     await sweepExpiredKeys(deps.db, deps.clock.now())
   })
-  const unrouted = createUnroutedRouter({ ...deps, assigner: createAssigner({ ...deps, rulesets: createRulesetCache() }) })
+  const assigner = createAssigner({ ...deps, rulesets: createRulesetCache() })
+  const unrouted = createUnroutedRouter({ ...deps, assigner })
+  const handoffs = createHandoffsService({ ...deps, assigner })
+  // Deadlines are polled every half second and taken ten at a time, each in its own
+  // transaction: a deadline fires within a second of its time even when many fall together.
+  await boss.work<{ handoffId: string }>('handoff-deadline', { pollingIntervalSeconds: 0.5, batchSize: 10 }, async (jobs) => {
+    const results = await Promise.allSettled(jobs.map((job) => handoffs.expire(job.data.handoffId)))
+    const failed = results.find((r) => r.status === 'rejected')
+    // The batch is retried as a whole; handoffs already expired are no-ops the second time.
+    if (failed) throw failed.reason
+  })
   await boss.work<{ leadId: string }>('route-lead', async ([job]) => {
     await unrouted.retryLead(job!.data.leadId)
   })

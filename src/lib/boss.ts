@@ -19,6 +19,10 @@ export const QUEUES = {
    * of changes costs one sweep.
    */
   'routing-sweep': { policy: 'stately', retryLimit: 5, retryDelay: 5, retryBackoff: true },
+  /** A handoff's acceptance deadline; the job id is the handoff id. Retried quickly: a late expiry is a late lead. */
+  // A worker that dies mid-job stops heartbeating; the job is then retried, and the
+  // handler's lock-and-recheck makes the retry expire the handoff at most once.
+  'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
 } satisfies Record<string, Omit<Queue, 'name'>>
 
 export type QueueName = keyof typeof QUEUES

@@ -72,7 +72,7 @@ t.test('POST /v1/routing/simulate', async (t) => {
     // What the JSON schema refuses, and what makes no sense together, points into the body too.
     const schemaRefused: Array<[string, object, string[]]> = [
       ['a lead without email', { lead: { country: 'DE' } }, ['/lead/email']],
-      ['a draft with a deadline under 30 s', { lead: fintech, ruleset: { rules: [{ name: 'a', assign: rep(r1), acceptWithinSeconds: 5 }], fallback: null } }, ['/ruleset/rules/0/acceptWithinSeconds']],
+      ['a draft with a deadline under 1 s', { lead: fintech, ruleset: { rules: [{ name: 'a', assign: rep(r1), acceptWithinSeconds: 0 }], fallback: null } }, ['/ruleset/rules/0/acceptWithinSeconds']],
       ['replay of 0 leads', { ruleset: { rules: [], fallback: null }, replay: { last: 0 } }, ['/replay/last']],
       ['a replay without a draft', { replay: { last: 3 } }, ['/ruleset']],
       ['a lead and a replay', { lead: fintech, ruleset: { rules: [], fallback: null }, replay: { last: 3 } }, ['/replay']],

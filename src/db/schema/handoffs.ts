@@ -33,6 +33,8 @@ export const handoffs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
     respondedAt: timestamp('responded_at', { withTimezone: true, precision: 3 }),
+    /** Why it ended other than by acceptance: the rep's decline reason, or what expired it. */
+    reason: text('reason'),
   },
   (t) => [
     uniqueIndex('handoffs_one_live_per_lead').on(t.leadId).where(sql`${t.status} in ('pending', 'accepted')`),

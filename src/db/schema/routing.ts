@@ -28,6 +28,8 @@ export const repLoads = pgTable(
     day: date('day'),
     dayCount: integer('day_count').notNull().default(0),
     lastAssignedAt: timestamp('last_assigned_at', { withTimezone: true, precision: 3 }),
+    /** Handoffs this rep let expire since they last answered one (auto-away counts these). */
+    expiredInRow: integer('expired_in_row').notNull().default(0),
   },
   (t) => [check('rep_loads_counts_check', sql`${t.pending} >= 0 and ${t.unworked} >= 0 and ${t.dayCount} >= 0`)],
 )

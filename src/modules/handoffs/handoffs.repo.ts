@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm'
-import type { Queryable } from '../../db/client.ts'
-import { handoffs, type HandoffRow } from '../../db/schema/index.ts'
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
+import type { Queryable, Tx } from '../../db/client.ts'
+import { handoffs, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
 
 export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffRow> {
   const [inserted] = await db.insert(handoffs).values(row).returning()
@@ -10,4 +10,54 @@ export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferIn
 export async function findHandoff(db: Queryable, id: string): Promise<HandoffRow | undefined> {
   const [row] = await db.select().from(handoffs).where(eq(handoffs.id, id))
   return row
+}
+
+/** The handoff, locked until the transaction ends: every state change starts here. */
+export async function lockHandoff(tx: Tx, id: string): Promise<HandoffRow | undefined> {
+  const [row] = await tx.select().from(handoffs).where(eq(handoffs.id, id)).for('update')
+  return row
+}
+
+export async function updateHandoff(tx: Tx, id: string, changes: Partial<typeof handoffs.$inferInsert>): Promise<HandoffRow> {
+  const [row] = await tx.update(handoffs).set(changes).where(eq(handoffs.id, id)).returning()
+  return row!
+}
+
+/** Newest first (ids are UUIDv7), below `before` when paging. */
+export async function listHandoffs(
+  db: Queryable,
+  { repId, status, before, limit }: { repId?: string; status?: HandoffStatus; before?: string; limit: number },
+): Promise<HandoffRow[]> {
+  const filters: SQL[] = []
+  if (repId) filters.push(eq(handoffs.repId, repId))
+  if (status) filters.push(eq(handoffs.status, status))
+  if (before) filters.push(lt(handoffs.id, before))
+  return db.select().from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
+}
+
+/** Who already had this lead, and the attempt number its next handoff takes. */
+export async function priorHandoffs(db: Queryable, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number }> {
+  const rows = await db.select({ repId: handoffs.repId, attempt: handoffs.attempt }).from(handoffs).where(eq(handoffs.leadId, leadId))
+  return { reps: new Set(rows.map((r) => r.repId)), nextAttempt: Math.max(0, ...rows.map((r) => r.attempt)) + 1 }
+}
+
+/**
+ * A pending handoff was answered or ran out: the rep's pending count goes down, an
+ * acceptance becomes unworked (accepted, not yet contacted) work, an expiry adds to the
+ * rep's run of expiries (any answer ends the run). Returns that run's length.
+ */
+export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>): Promise<number> {
+  const { rows } = await tx.execute<{ expiredInRow: number }>(sql`
+    update rep_loads set
+      pending = greatest(pending - 1, 0),
+      unworked = unworked + ${outcome === 'accepted' ? 1 : 0},
+      expired_in_row = ${outcome === 'expired' ? sql`expired_in_row + 1` : outcome === 'cancelled' ? sql`expired_in_row` : sql`0`}
+    where rep_id = ${repId}
+    returning expired_in_row as "expiredInRow"`)
+  return rows[0]?.expiredInRow ?? 0
+}
+
+/** An escalation goes to a manager whatever their load: it still counts as pending work. */
+export async function addPending(tx: Tx, repId: string, at: Date): Promise<void> {
+  await tx.execute(sql`update rep_loads set pending = pending + 1, last_assigned_at = ${at} where rep_id = ${repId}`)
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { HANDOFF_STATUSES } from '../../db/schema/handoffs.ts'
-import { Timestamp, Uuid } from '../../lib/schemas.ts'
+import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { TraceSchema } from '../routing/decision.schemas.ts'
 
 /** A lead offered to a rep, with the deadline to accept it (SPEC "Handoffs"). */
@@ -13,6 +13,8 @@ export const Handoff = Type.Object(
     attempt: Type.Integer({ description: '1 for the first rep offered the lead, 2 after a decline or expiry, …' }),
     deadlineAt: Timestamp,
     createdAt: Timestamp,
+    respondedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was accepted, declined or expired' }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'The decline reason, or what expired it' }),
     routing: Type.Object(
       {
         version: Type.Union([Type.Integer(), Type.Null()], { description: 'The routing ruleset version that placed it' }),
@@ -31,3 +33,18 @@ export const HandoffWithTrace = Type.Composite([
   Handoff,
   Type.Object({ trace: TraceSchema }),
 ])
+
+export const ListHandoffsQuery = Type.Object(
+  {
+    ...PageQuery,
+    repId: Type.Optional(Type.String({ format: 'uuid', description: 'A rep token may give only its own id (or none)' })),
+    status: Type.Optional(Type.Union(HANDOFF_STATUSES.map((s) => Type.Literal(s)))),
+  },
+  { additionalProperties: false },
+)
+export type ListHandoffsQuery = Static<typeof ListHandoffsQuery>
+
+export const DeclineBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 500, description: 'Why: shown to admins and sent with handoff.declined' }) },
+  { additionalProperties: false },
+)

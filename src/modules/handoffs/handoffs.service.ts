@@ -1,32 +1,148 @@
-import type { HandoffRow } from '../../db/schema/index.ts'
+import { eq, sql } from 'drizzle-orm'
+import { fromDrizzle } from 'pg-boss'
+import type { Tx } from '../../db/client.ts'
+import { reps, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { NotFound } from '../../lib/errors.ts'
+import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import type { Principal } from '../../plugins/auth.ts'
+import { appendEvents, type NewEvent } from '../events/events.repo.ts'
+import { newEvent } from '../events/events.service.ts'
+import { findLead, updateLead } from '../leads/leads.repo.ts'
+import { snapshot } from '../leads/leads.service.ts'
+import type { Assigner } from '../routing/assign.ts'
+import { requestSweep } from '../routing/sweep.ts'
 import * as repo from './handoffs.repo.ts'
-import type { Handoff } from './handoffs.schemas.ts'
+import { toHandoff } from './handoff.ts'
+import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
+import { createRerouter } from './reroute.ts'
 
-/** Handoffs: reading them (accepting and declining arrive with the acceptance work). */
-export function createHandoffsService({ db }: Pick<ServiceDeps, 'db'>) {
+// A deadline job may run a hair before the deadline by the service's clock (clocks of
+// machines differ by milliseconds); within this it counts as due.
+const EARLY_TOLERANCE_MS = 1000
+
+/**
+ * Acceptance: a lead is owned only once its rep accepts the handoff. Every change
+ * starts by locking the handoff row, so accept, decline and the deadline job can race
+ * and exactly one of them wins.
+ */
+export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss'> & { assigner: Assigner }) {
+  const { db, clock, boss, config } = deps
+  const reroute = createRerouter(deps)
+
+  /** The handoff, locked; 404 if none, 403 for a rep token that is not its rep. */
+  async function mustLock(tx: Tx, id: string, principal: Principal): Promise<HandoffRow> {
+    const row = await repo.lockHandoff(tx, id)
+    if (!row) throw new NotFound(`No handoff with id ${id}.`)
+    assertMayAct(principal, row)
+    return row
+  }
+
+  /** The state change every answer shares: handoff row, rep load, and the lead and its rep for the event. */
+  async function close(tx: Tx, handoff: HandoffRow, status: Exclude<HandoffStatus, 'pending'>, now: Date, reason: string | null) {
+    const updated = await repo.updateHandoff(tx, handoff.id, { status, respondedAt: now, updatedAt: now, reason })
+    const expiredInRow = await repo.releaseLoad(tx, handoff.repId, status)
+    const lead = (await findLead(tx, handoff.leadId))!
+    const [rep] = await tx.select({ id: reps.id, name: reps.name, email: reps.email }).from(reps).where(eq(reps.id, handoff.repId))
+    // Capacity was freed: a lead waiting for someone to have room may be placed now.
+    await requestSweep(tx, boss)
+    return { updated, lead, rep: rep!, expiredInRow }
+  }
+
+  function mustBePending(handoff: HandoffRow, now: Date, action: 'accept' | 'decline'): void {
+    if (handoff.status !== 'pending') {
+      throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}ed.`), { handoffStatus: handoff.status })
+    }
+    if (now.getTime() >= handoff.deadlineAt.getTime()) {
+      throw withProblemMembers(new Conflict(`The deadline passed at ${handoff.deadlineAt.toISOString()}; the lead is moving on to the next rep.`), { handoffStatus: 'expired' })
+    }
+  }
+
   return {
-    /** The handoff with the full trace of the routing decision that created it. */
-    async get(id: string) {
+    async get(id: string, principal: Principal) {
       const row = await repo.findHandoff(db, id)
       if (!row) throw new NotFound(`No handoff with id ${id}.`)
+      assertMayAct(principal, row)
       return { ...toHandoff(row), trace: row.trace }
+    },
+
+    /** A rep's inbox, newest first; a rep token sees only its own. */
+    async list(query: ListHandoffsQuery, principal: Principal) {
+      if (principal.role === 'rep' && query.repId && query.repId !== principal.repId) throw new Forbidden('A rep token lists only its own handoffs.')
+      const repId = principal.role === 'rep' ? principal.repId : query.repId
+      const limit = query.limit ?? 50
+      const before = decodeCursor(query.cursor)
+      const rows = await repo.listHandoffs(db, { limit, ...(repId ? { repId } : {}), ...(query.status ? { status: query.status } : {}), ...(before ? { before } : {}) })
+      const page = toPage(rows, limit)
+      return { data: page.data.map(toHandoff), nextCursor: page.nextCursor }
+    },
+
+    /** Accepting makes the rep the lead's owner. The same rep accepting again is answered the same, with no second event. */
+    async accept(id: string, principal: Principal): Promise<Handoff> {
+      return db.transaction(async (tx) => {
+        const handoff = await mustLock(tx, id, principal)
+        if (handoff.status === 'accepted') return toHandoff(handoff)
+        const now = clock.now()
+        mustBePending(handoff, now, 'accept')
+        const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
+        const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, updatedAt: now })
+        await appendEvents(tx, [newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)])
+        return toHandoff(updated)
+      })
+    },
+
+    /** Declining (with a reason) moves the lead on at once to a rep who has not had it. */
+    async decline(id: string, principal: Principal, reason: string): Promise<Handoff> {
+      return db.transaction(async (tx) => {
+        const handoff = await mustLock(tx, id, principal)
+        const now = clock.now()
+        mustBePending(handoff, now, 'decline')
+        const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
+        const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
+        await appendEvents(tx, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
+        return toHandoff(updated)
+      })
+    },
+
+    /**
+     * The `handoff-deadline` job. Re-reads the handoff under its lock and does nothing
+     * unless it is still pending: an accept or decline that got there first wins.
+     * Returns what it did.
+     */
+    async expire(id: string): Promise<'expired' | 'not_pending' | 'early'> {
+      return db.transaction(async (tx) => {
+        const handoff = await repo.lockHandoff(tx, id)
+        if (!handoff || handoff.status !== 'pending') return 'not_pending'
+        const now = clock.now()
+        const early = handoff.deadlineAt.getTime() - now.getTime()
+        if (early > EARLY_TOLERANCE_MS) {
+          // Fired before its time by this service's clock: book a fresh job for the rest.
+          await boss.send('handoff-deadline', { handoffId: id }, { id: newId(), startAfter: early / 1000, db: fromDrizzle(tx, sql) })
+          return 'early'
+        }
+        const { updated, lead, rep, expiredInRow } = await close(tx, handoff, 'expired', now, 'the deadline passed')
+        const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
+        const autoAway = config.handoffs.autoAwayAfter
+        if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead.id))
+        events.push(...(await reroute(tx, lead, updated, now, 'expired')))
+        await appendEvents(tx, events)
+        return 'expired'
+      })
     },
   }
 }
 
 export type HandoffsService = ReturnType<typeof createHandoffsService>
 
-export function toHandoff(row: HandoffRow): Handoff {
-  return {
-    id: row.id,
-    leadId: row.leadId,
-    repId: row.repId,
-    status: row.status,
-    attempt: row.attempt,
-    deadlineAt: row.deadlineAt.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    routing: { version: row.rulesetVersion, rule: row.ruleName, ruleIndex: row.ruleIndex, teamId: row.teamId },
-  }
+/** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
+async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, leadId: string): Promise<NewEvent> {
+  await tx.update(reps).set({ status: 'away', updatedAt: now }).where(eq(reps.id, rep.id))
+  await tx.execute(sql`update rep_loads set expired_in_row = 0 where rep_id = ${rep.id}`)
+  return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, leadId)
+}
+
+/** Rep tokens act only on their own handoffs; admins on any. */
+function assertMayAct(principal: Principal, handoff: HandoffRow): void {
+  if (principal.role === 'rep' && principal.repId !== handoff.repId) throw new Forbidden('This handoff belongs to another rep.')
 }

@@ -7,13 +7,13 @@ import { newId } from '../../lib/ids.ts'
 import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { insertHandoff } from '../handoffs/handoffs.repo.ts'
-import { toHandoff } from '../handoffs/handoffs.service.ts'
+import { toHandoff } from '../handoffs/handoff.ts'
 import { route, type Candidates, type Trace } from './engine.ts'
 import { localTime } from './local-time.ts'
 import { turnOrder } from './rotation.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
-import type { CompiledRuleset } from './ruleset.ts'
+import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
 import type { RulesetCache } from './rulesets.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
@@ -72,8 +72,13 @@ export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: Compile
  * meanwhile) re-reads the reps and decides again.
  */
 export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & { rulesets: RulesetCache }) {
-  async function plan(tx: Tx, lead: RoutableLead, now: Date, { excluded }: { excluded?: Set<string> } = {}): Promise<Plan> {
-    const ruleset = await rulesets.live(tx)
+  /**
+   * `excluded`: reps who already had the lead. `prefer`: a rule to try before the live
+   * ones (a re-route tries the target that placed the lead before).
+   */
+  async function plan(tx: Tx, lead: RoutableLead, now: Date, { excluded, prefer }: { excluded?: Set<string>; prefer?: CompiledRule } = {}): Promise<Plan> {
+    const live = await rulesets.live(tx)
+    const ruleset = prefer ? { ...live, rules: [prefer, ...live.rules] } : live
     const record = routingRecord(lead)
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const candidates: Candidates & { refs: Map<string, repo.RepRef> } = await candidatesFor(tx, ruleset, lead)
@@ -110,8 +115,8 @@ export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & {
 
   /**
    * Writes what a plan decided for a lead already saved with its new status: the
-   * handoff (assigned) or the retry job (unroutable, when the calendar says when).
-   * Returns the events to append and the answer's parts.
+   * handoff and its deadline job (assigned), or the retry job (unroutable, when the
+   * calendar says when). Returns the events to append and the answer's parts.
    */
   async function record(tx: Tx, lead: LeadRow, decided: Plan, now: Date, { attempt = 1, snapshot }: { attempt?: number; snapshot: Record<string, unknown> }) {
     if (decided.kind === 'unroutable') {
@@ -135,6 +140,7 @@ export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & {
       createdAt: now,
       updatedAt: now,
     })
+    await scheduleDeadline(tx, row, now)
     const handoff = toHandoff(row)
     const rule = { version: decided.version, index: decided.rule.index, name: decided.rule.name }
     const events = [newEvent('lead.assigned', { lead: snapshot, handoff, rep: decided.rep, rule }, now, lead.id)]
@@ -151,7 +157,17 @@ export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & {
     await boss.send('route-lead', { leadId, at: at.toISOString() }, { startAfter: seconds, db: fromDrizzle(tx, sql) })
   }
 
-  return { plan, record, scheduleRetry }
+  /**
+   * The handoff's deadline job, in the handoff's own transaction and with its id as the
+   * job id. The delay is measured on the service clock (see scheduleRetry), to the
+   * millisecond: workers poll this queue every half second.
+   */
+  async function scheduleDeadline(tx: Tx, handoff: HandoffRow, now: Date): Promise<void> {
+    const seconds = Math.max(0, (handoff.deadlineAt.getTime() - now.getTime()) / 1000)
+    await boss.send('handoff-deadline', { handoffId: handoff.id }, { id: handoff.id, startAfter: seconds, db: fromDrizzle(tx, sql) })
+  }
+
+  return { plan, record, scheduleRetry, scheduleDeadline }
 }
 
 export type Assigner = ReturnType<typeof createAssigner>

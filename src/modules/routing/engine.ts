@@ -57,6 +57,8 @@ export interface Trace {
   steps: TraceStep[]
   /** Rules left out of `steps` because their conditions did not match (compact traces only). */
   skipped: number
+  /** Set on a handoff to a manager after every rep tried let the lead go. */
+  escalation?: { attempts: number; managerId: string; detail: string }
 }
 
 export type RouteResult =

@@ -22,7 +22,7 @@ export const RoutingRule = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique within the ruleset; recorded on every assignment' }),
     when: Type.Optional(Type.Union([ConditionSchema], { description: 'Absent: every lead matches' })),
     assign: Assign,
-    acceptWithinSeconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 7 * 24 * 3600, description: 'Overrides the intent tier\'s deadline' })),
+    acceptWithinSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: 'Overrides the intent tier\'s deadline (seconds)' })),
   },
   { additionalProperties: false },
 )

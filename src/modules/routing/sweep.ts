@@ -4,6 +4,7 @@ import type { Tx } from '../../db/client.ts'
 import { leads, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { appendEvents } from '../events/events.repo.ts'
+import { priorHandoffs } from '../handoffs/handoffs.repo.ts'
 import { updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/leads.service.ts'
 import { statusAfter, type Assigner } from './assign.ts'
@@ -28,7 +29,9 @@ export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<Service
   /** Routes one locked, unrouted lead; true when it was assigned. */
   async function routeAgain(tx: Tx, row: LeadRow, { rescheduleSame }: { rescheduleSame: boolean }): Promise<boolean> {
     const now = clock.now()
-    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now)
+    // A lead that waits after a decline or expiry still skips the reps who had it.
+    const prior = await priorHandoffs(tx, row.id)
+    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, { excluded: prior.reps })
     if (routed.kind === 'unroutable') {
       const next = routed.retryAt
       const moved = next?.getTime() !== row.nextRouteAt?.getTime()
@@ -39,7 +42,7 @@ export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<Service
       return false
     }
     const updated = await updateLead(tx, row.id, { status: statusAfter(routed), nextRouteAt: null, updatedAt: now })
-    const { events } = await assigner.record(tx, updated, routed, now, { snapshot: snapshot(updated) })
+    const { events } = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
     await appendEvents(tx, events)
     return true
   }

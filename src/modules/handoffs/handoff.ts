@@ -1,0 +1,18 @@
+import type { HandoffRow } from '../../db/schema/index.ts'
+import type { Handoff } from './handoffs.schemas.ts'
+
+/** A handoff as answers and events show it. */
+export function toHandoff(row: HandoffRow): Handoff {
+  return {
+    id: row.id,
+    leadId: row.leadId,
+    repId: row.repId,
+    status: row.status,
+    attempt: row.attempt,
+    deadlineAt: row.deadlineAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    respondedAt: row.respondedAt?.toISOString() ?? null,
+    reason: row.reason,
+    routing: { version: row.rulesetVersion, rule: row.ruleName, ruleIndex: row.ruleIndex, teamId: row.teamId },
+  }
+}

@@ -1,0 +1,92 @@
+import { eq } from 'drizzle-orm'
+import type { Tx } from '../../db/client.ts'
+import { reps, teams, type HandoffRow, type LeadRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { newId } from '../../lib/ids.ts'
+import type { NewEvent } from '../events/events.repo.ts'
+import { newEvent } from '../events/events.service.ts'
+import { updateLead } from '../leads/leads.repo.ts'
+import { snapshot } from '../leads/leads.service.ts'
+import { statusAfter, type Assigner } from '../routing/assign.ts'
+import type { CompiledRule } from '../routing/ruleset.ts'
+import * as repo from './handoffs.repo.ts'
+import { toHandoff } from './handoff.ts'
+
+/** Seconds the previous rep had: the next one gets as long. */
+const windowOf = (handoff: HandoffRow) => Math.max(1, Math.round((handoff.deadlineAt.getTime() - handoff.createdAt.getTime()) / 1000))
+
+/**
+ * Where a lead goes when its rep declined or let the deadline pass: to the next
+ * eligible rep who has not had it (the same rule's target first, then the rules in
+ * order), or, after `maxAttempts` reps, up to the team's manager (else the rep's
+ * manager); if the manager already had it too, it waits as escalated for a human.
+ * It never bounces forever and is never dropped.
+ */
+export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
+  return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffRow, now: Date, why: 'declined' | 'expired'): Promise<NewEvent[]> {
+    const prior = await repo.priorHandoffs(tx, lead.id)
+    if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
+    const prefer: CompiledRule | undefined = previous.assign
+      ? { index: previous.ruleIndex ?? -1, name: previous.ruleName ?? 'previous target', assign: previous.assign, acceptWithinSeconds: windowOf(previous) }
+      : undefined
+    const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, { excluded: prior.reps, ...(prefer ? { prefer } : {}) })
+    const updated = await updateLead(tx, lead.id, { status: statusAfter(routed), nextRouteAt: routed.kind === 'unroutable' ? routed.retryAt : null, updatedAt: now })
+    const outcome = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
+    const rerouted = newEvent('lead.rerouted', { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt }, now, lead.id)
+    return [rerouted, ...outcome.events]
+  }
+
+  async function escalate(tx: Tx, lead: LeadRow, previous: HandoffRow, prior: { reps: Set<string>; nextAttempt: number }, now: Date): Promise<NewEvent[]> {
+    const managerId = await managerFor(tx, previous)
+    const attempts = prior.nextAttempt - 1
+    const manager = managerId && !prior.reps.has(managerId) ? await liveRep(tx, managerId) : undefined
+    const updated = await updateLead(tx, lead.id, { status: 'escalated', nextRouteAt: null, updatedAt: now })
+    const leadSnapshot = snapshot(updated)
+    if (!manager) {
+      const reason = managerId ? 'the manager already had this lead' : 'neither the team nor the rep has a manager'
+      return [newEvent('lead.escalated', { lead: leadSnapshot, handoff: null, attempts, reason: `${attempts} reps did not take it and ${reason}: it waits for a person` }, now, lead.id)]
+    }
+    const detail = `${attempts} reps did not take it: escalated to ${manager.name}`
+    const row = await repo.insertHandoff(tx, {
+      id: newId(),
+      leadId: lead.id,
+      repId: manager.id,
+      status: 'pending',
+      attempt: prior.nextAttempt,
+      deadlineAt: new Date(now.getTime() + windowOf(previous) * 1000),
+      rulesetVersion: null,
+      ruleIndex: null,
+      ruleName: 'escalation',
+      assign: { type: 'rep', repId: manager.id },
+      teamId: previous.teamId,
+      trace: { version: null, at: now.toISOString(), steps: [], skipped: 0, escalation: { attempts, managerId: manager.id, detail } },
+      createdAt: now,
+      updatedAt: now,
+    })
+    // A manager takes an escalation whatever their status or load; it is still their pending work.
+    await repo.addPending(tx, manager.id, now)
+    await assigner.scheduleDeadline(tx, row, now)
+    const handoff = toHandoff(row)
+    return [
+      newEvent('lead.escalated', { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail }, now, lead.id),
+      newEvent('lead.assigned', { lead: leadSnapshot, handoff, rep: manager, rule: { version: null, index: null, name: 'escalation' } }, now, lead.id),
+    ]
+  }
+}
+
+export type Rerouter = ReturnType<typeof createRerouter>
+
+/** The team's manager, else the manager of the rep who last had the lead. */
+async function managerFor(tx: Tx, previous: HandoffRow): Promise<string | null> {
+  if (previous.teamId) {
+    const [team] = await tx.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, previous.teamId))
+    if (team?.managerId) return team.managerId
+  }
+  const [rep] = await tx.select({ managerId: reps.managerId }).from(reps).where(eq(reps.id, previous.repId))
+  return rep?.managerId ?? null
+}
+
+async function liveRep(tx: Tx, id: string) {
+  const [rep] = await tx.select({ id: reps.id, name: reps.name, email: reps.email, deletedAt: reps.deletedAt }).from(reps).where(eq(reps.id, id))
+  return rep && !rep.deletedAt ? { id: rep.id, name: rep.name, email: rep.email } : undefined
+}
