@@ -36,6 +36,10 @@ import { createAssigner } from './modules/routing/assign.ts'
 import { routingRoutes } from './modules/routing/routing.routes.ts'
 import { createRoutingService } from './modules/routing/routing.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
+import { tasksRoutes } from './modules/tasks/tasks.routes.ts'
+import { createTasksService } from './modules/tasks/tasks.service.ts'
+import { activitiesRoutes } from './modules/activities/activities.routes.ts'
+import { createActivitiesService } from './modules/activities/activities.service.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** What buildApp needs beyond the services' own dependencies. */
@@ -90,6 +94,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const assigner = createAssigner({ ...deps, rulesets })
     const leads = createLeadsService({ ...deps, scoring, assigner })
     await app.register(handoffsRoutes, { handoffs: createHandoffsService({ ...deps, assigner }) })
+    await app.register(tasksRoutes, { tasks: createTasksService(deps) })
+    await app.register(activitiesRoutes, { activities: createActivitiesService(deps) })
     const sources = createSourcesService(deps)
     await app.register(leadsRoutes, { leads })
     await app.register(sourcesRoutes, { sources })

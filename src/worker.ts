@@ -3,6 +3,7 @@ import type { ServiceDeps } from './lib/deps.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createAssigner } from './modules/routing/assign.ts'
+import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
 import { createUnroutedRouter } from './modules/routing/sweep.ts'
 
@@ -32,6 +33,10 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
     const failed = results.find((r) => r.status === 'rejected')
     // The batch is retried as a whole; handoffs already expired are no-ops the second time.
     if (failed) throw failed.reason
+  })
+  const tasks = createTasksService(deps)
+  await boss.work<{ taskId: string }>('contact-overdue', { pollingIntervalSeconds: 1 }, async ([job]) => {
+    await tasks.overdue(job!.data.taskId)
   })
   await boss.work<{ leadId: string }>('route-lead', async ([job]) => {
     await unrouted.retryLead(job!.data.leadId)

@@ -23,6 +23,8 @@ export const QUEUES = {
   // A worker that dies mid-job stops heartbeating; the job is then retried, and the
   // handler's lock-and-recheck makes the retry expire the handoff at most once.
   'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
+  /** A first-contact task's due time; the job id is the task id. */
+  'contact-overdue': { retryLimit: 10, retryDelay: 5 },
 } satisfies Record<string, Omit<Queue, 'name'>>
 
 export type QueueName = keyof typeof QUEUES

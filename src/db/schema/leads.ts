@@ -54,6 +54,13 @@ export const leads = pgTable(
     lastSubmittedAt: timestamp('last_submitted_at', { withTimezone: true, precision: 3 }).notNull(),
     // An unrouted lead's next try by the calendar (a working window opening); null: waiting for an event.
     nextRouteAt: timestamp('next_route_at', { withTimezone: true, precision: 3 }),
+    // The lifecycle's milestones, for response-time metrics and answers.
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
+    contactedAt: timestamp('contacted_at', { withTimezone: true, precision: 3 }),
+    closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
+    /** Set by convert: the opportunity created in the CRM. */
+    opportunity: jsonb('opportunity').$type<Record<string, unknown>>(),
+    closeReason: text('close_reason'),
   },
   (t) => [
     index('leads_email_idx').on(t.email, t.lastSubmittedAt),

@@ -61,3 +61,14 @@ export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<Handof
 export async function addPending(tx: Tx, repId: string, at: Date): Promise<void> {
   await tx.execute(sql`update rep_loads set pending = pending + 1, last_assigned_at = ${at} where rep_id = ${repId}`)
 }
+
+/** The lead's handoff waiting for an answer, if any, locked. */
+export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffRow | undefined> {
+  const [row] = await tx.select().from(handoffs).where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending'))).for('update')
+  return row
+}
+
+/** An accepted lead stops being unworked once contacted, converted or closed. */
+export async function releaseUnworked(tx: Tx, repId: string): Promise<void> {
+  await tx.execute(sql`update rep_loads set unworked = greatest(unworked - 1, 0) where rep_id = ${repId}`)
+}

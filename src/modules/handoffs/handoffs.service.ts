@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import { fromDrizzle } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
-import { reps, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
+import { reps, type HandoffRow, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -13,6 +13,9 @@ import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/leads.service.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/sweep.ts'
+import { modelVersion } from '../scoring/scoring.repo.ts'
+import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
+import { createFirstContactTask } from '../tasks/tasks.service.ts'
 import * as repo from './handoffs.repo.ts'
 import { toHandoff } from './handoff.ts'
 import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
@@ -86,8 +89,10 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const now = clock.now()
         mustBePending(handoff, now, 'accept')
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
-        const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, updatedAt: now })
-        await appendEvents(tx, [newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)])
+        const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
+        const accepted = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
+        const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, dueInSeconds: await firstContactWithin(tx, owned), now })
+        await appendEvents(tx, [accepted, task])
         return toHandoff(updated)
       })
     },
@@ -134,6 +139,13 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 }
 
 export type HandoffsService = ReturnType<typeof createHandoffsService>
+
+/** Seconds to the first contact, by the lead's tier in the scoring model that scored it. */
+async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
+  const tier = lead.tier ?? 'standard'
+  const model = await modelVersion(tx, lead.decision.scoringVersion)
+  return model?.model.firstContact?.[tier] ?? FIRST_CONTACT_DEFAULTS[tier]
+}
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
 async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, leadId: string): Promise<NewEvent> {

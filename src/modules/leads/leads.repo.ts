@@ -35,6 +35,12 @@ export async function updateLead(db: Queryable, id: string, changes: Partial<typ
   return row!
 }
 
+/** The lead, locked until the transaction ends: every change after ingestion starts here. */
+export async function lockLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
+  const [row] = await db.select().from(leads).where(eq(leads.id, id)).for('update')
+  return row
+}
+
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
   const [row] = await db.select().from(leads).where(eq(leads.id, id))
   return row

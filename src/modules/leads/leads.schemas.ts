@@ -86,6 +86,11 @@ export const Lead = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     lastSubmittedAt: Timestamp,
+    acceptedAt: Type.Union([Timestamp, Type.Null()], { description: 'When its rep accepted it' }),
+    contactedAt: Type.Union([Timestamp, Type.Null()], { description: 'When the first call, email or meeting happened' }),
+    closedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was converted or closed' }),
+    opportunity: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'What convert recorded: amount, currency, externalId, name, closeDate' }),
+    closeReason: Type.Union([Type.String(), Type.Null()]),
   },
   { $id: 'Lead' },
 )

@@ -216,5 +216,10 @@ export function toLead(row: LeadRow): Lead {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     lastSubmittedAt: row.lastSubmittedAt.toISOString(),
+    acceptedAt: row.acceptedAt?.toISOString() ?? null,
+    contactedAt: row.contactedAt?.toISOString() ?? null,
+    closedAt: row.closedAt?.toISOString() ?? null,
+    opportunity: row.opportunity ?? null,
+    closeReason: row.closeReason,
   }
 }

@@ -10,6 +10,9 @@ export const ConditionSchema = Type.Unsafe<Condition>({
 })
 
 export const TIERS = ['high', 'demo', 'standard'] as const
+
+/** First contact due after acceptance, per tier, when the model does not say (seconds). */
+export const FIRST_CONTACT_DEFAULTS = { high: 300, demo: 1800, standard: 3600 } as const
 const Tier = Type.Union(TIERS.map((tier) => Type.Literal(tier)))
 const RuleName = Type.String({ minLength: 1, maxLength: 100 })
 const Seconds = Type.Integer({ minimum: 30, maximum: 7 * 24 * 3600 })
@@ -34,6 +37,12 @@ export const ScoringModelBody = Type.Object(
       description: 'The first match sets a qualified lead\'s intent tier; none matching: standard',
     }),
     deadlines: Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, { additionalProperties: false, description: 'Seconds a rep has to accept, per tier' }),
+    firstContact: Type.Optional(
+      Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, {
+        additionalProperties: false,
+        description: 'Seconds after acceptance by which the first call, email or meeting is due, per tier; default 300, 1800, 3600',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -1,0 +1,100 @@
+import type { Tx } from '../../db/client.ts'
+import { activities, type ActivityRow, type LeadRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { Conflict, Forbidden, NotFound, invalidFields, withProblemMembers } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import type { Principal } from '../../plugins/auth.ts'
+import { appendEvents, type NewEvent } from '../events/events.repo.ts'
+import { newEvent } from '../events/events.service.ts'
+import { lockPendingOf, releaseLoad, releaseUnworked, updateHandoff } from '../handoffs/handoffs.repo.ts'
+import { toHandoff } from '../handoffs/handoff.ts'
+import { lockLead, updateLead } from '../leads/leads.repo.ts'
+import { snapshot, toLead } from '../leads/leads.service.ts'
+import { settleOpenTasks } from '../tasks/tasks.service.ts'
+import type { ActivityBody, ConvertBody } from './activities.schemas.ts'
+
+const CONTACT_TYPES = new Set(['call', 'email', 'meeting'])
+
+/**
+ * What happens to a lead after a rep owns it: activities (the first call, email or
+ * meeting is the first contact), conversion to an opportunity, closing. Each locks the
+ * lead first; a rep token acts only on leads it owns.
+ */
+export function createActivitiesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  async function mustLockOwned(tx: Tx, leadId: string, principal: Principal): Promise<LeadRow> {
+    const lead = await lockLead(tx, leadId)
+    if (!lead) throw new NotFound(`No lead with id ${leadId}.`)
+    if (principal.role === 'rep' && principal.repId !== lead.ownerId) throw new Forbidden('This lead is not yours: a rep acts only on leads they accepted.')
+    return lead
+  }
+
+  return {
+    async log(leadId: string, input: ActivityBody, principal: Principal) {
+      return db.transaction(async (tx) => {
+        const lead = await mustLockOwned(tx, leadId, principal)
+        const now = clock.now()
+        const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
+        if (occurredAt.getTime() > now.getTime() + 60_000) throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: 'is in the future' }])
+        const contact = CONTACT_TYPES.has(input.type)
+        if (contact && !lead.ownerId) {
+          throw withProblemMembers(new Conflict('Nobody owns this lead yet: its rep accepts the handoff first, then logs the contact.'), { leadStatus: lead.status })
+        }
+        const [row] = await tx.insert(activities).values({
+          id: newId(), leadId, repId: principal.repId ?? lead.ownerId, type: input.type, note: input.note ?? null, occurredAt, createdAt: now,
+        }).returning()
+        const firstContact = contact && lead.status === 'accepted'
+        let current = lead
+        const events: NewEvent[] = []
+        if (firstContact) {
+          current = await updateLead(tx, leadId, { status: 'contacted', contactedAt: occurredAt, updatedAt: now })
+          await releaseUnworked(tx, lead.ownerId!)
+          events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row!) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
+        }
+        await appendEvents(tx, events)
+        return { activity: toActivity(row!), lead: toLead(current), firstContact }
+      })
+    },
+
+    /** An owned lead became an opportunity in the CRM. */
+    async convert(leadId: string, input: ConvertBody, principal: Principal) {
+      return db.transaction(async (tx) => {
+        const lead = await mustLockOwned(tx, leadId, principal)
+        if (lead.status !== 'accepted' && lead.status !== 'contacted') {
+          throw withProblemMembers(new Conflict(`Only an accepted or contacted lead converts; this one is ${lead.status}.`), { leadStatus: lead.status })
+        }
+        const now = clock.now()
+        const opportunity = { ...input, convertedAt: now.toISOString() }
+        if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
+        const converted = await updateLead(tx, leadId, { status: 'converted', opportunity, closedAt: now, updatedAt: now })
+        const tasks = await settleOpenTasks(tx, converted, 'completed', now)
+        await appendEvents(tx, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
+        return toLead(converted)
+      })
+    },
+
+    /** Ends a lead's journey without an opportunity: any waiting handoff is withdrawn, open tasks cancelled. */
+    async close(leadId: string, reason: string, principal: Principal) {
+      return db.transaction(async (tx) => {
+        const lead = await mustLockOwned(tx, leadId, principal)
+        if (lead.status === 'converted' || lead.status === 'closed') {
+          throw withProblemMembers(new Conflict(`The lead is already ${lead.status}.`), { leadStatus: lead.status })
+        }
+        const now = clock.now()
+        const pending = await lockPendingOf(tx, leadId)
+        const withdrawn = pending ? await updateHandoff(tx, pending.id, { status: 'cancelled', reason: 'the lead was closed', respondedAt: now, updatedAt: now }) : undefined
+        if (pending) await releaseLoad(tx, pending.repId, 'cancelled')
+        if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
+        const closed = await updateLead(tx, leadId, { status: 'closed', closeReason: reason, closedAt: now, nextRouteAt: null, updatedAt: now })
+        await settleOpenTasks(tx, closed, 'cancelled', now)
+        await appendEvents(tx, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
+        return toLead(closed)
+      })
+    },
+  }
+}
+
+export type ActivitiesService = ReturnType<typeof createActivitiesService>
+
+function toActivity(row: ActivityRow) {
+  return { id: row.id, leadId: row.leadId, repId: row.repId, type: row.type, note: row.note, occurredAt: row.occurredAt.toISOString(), createdAt: row.createdAt.toISOString() }
+}
