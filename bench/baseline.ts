@@ -41,7 +41,7 @@ async function worker() {
            values ($1, $2, $3, 'pending', 1, $4, 2, 0, 'rule 0', null, $5, $6, $6)`,
           [randomUUID(), id, repId, new Date(now.getTime() + 1_800_000), trace, now],
         )
-        await client.query('update rep_loads set pending = pending + 1, day = current_date, day_count = day_count + 1 where rep_id = $1', [repId])
+        await client.query('update rep_loads set claimed = claimed + 1, day = current_date, day_count = day_count + 1 where rep_id = $1', [repId])
         await client.query('commit')
       } catch {
         errors++

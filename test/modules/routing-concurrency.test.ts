@@ -127,11 +127,11 @@ async function query<T extends pg.QueryResultRow>(cluster: Cluster, sql: string,
   return (await cluster.pool.query<T>(sql, params)).rows
 }
 
-/** Handoffs by rep (every status), and each rep's pending counter in rep_loads. */
+/** Handoffs by rep (every status), and each rep's pending count (rep_workload). */
 async function loads(cluster: Cluster, repIds: string[]) {
   const handoffs = await query<{ rep_id: string; n: number }>(cluster, 'select rep_id, count(*)::int as n from handoffs where rep_id = any($1) group by rep_id', [repIds])
   const pending = await query<{ rep_id: string; n: number }>(cluster, `select rep_id, count(*)::int as n from handoffs where rep_id = any($1) and status = 'pending' group by rep_id`, [repIds])
-  const counters = await query<{ rep_id: string; pending: number }>(cluster, 'select rep_id, pending from rep_loads where rep_id = any($1)', [repIds])
+  const counters = await query<{ rep_id: string; pending: number }>(cluster, 'select rep_id, pending from rep_workload where rep_id = any($1)', [repIds])
   return {
     handoffs: Object.fromEntries(handoffs.map((r) => [r.rep_id, r.n])),
     pending: Object.fromEntries(pending.map((r) => [r.rep_id, r.n])),
@@ -153,7 +153,7 @@ async function roundRobinIsEven(t: Test, cluster: Cluster) {
   const { handoffs, pending, counters } = await loads(cluster, repIds)
   t.same(handoffs, each(repIds, 40), 'the handoffs table gives each rep exactly 40')
   t.same(pending, each(repIds, 40), 'all of them pending')
-  t.same(counters, each(repIds, 40), 'rep_loads.pending agrees with the handoffs')
+  t.same(counters, each(repIds, 40), 'rep_workload.pending agrees with the handoffs')
   const orphans = await query(cluster, 'select id from leads where id = any($1) and not exists (select 1 from handoffs h where h.lead_id = leads.id)', [ids])
   t.same(orphans, [], 'no lead without a handoff')
   t.equal(new Set(ids).size, 200, '200 distinct leads')
@@ -175,7 +175,7 @@ async function capacityHolds(t: Test, cluster: Cluster) {
   const { handoffs, pending, counters } = await loads(cluster, repIds)
   t.same(handoffs, { [capped]: 3, [open]: 57 }, 'the capped rep never got a 4th handoff')
   t.same(pending, { [capped]: 3, [open]: 57 }, 'all of them pending')
-  t.same(counters, pending, 'rep_loads.pending matches the pending handoffs of each rep')
+  t.same(counters, pending, 'rep_workload.pending matches the pending handoffs of each rep')
 }
 
 async function fullTeamLosesNoLead(t: Test, cluster: Cluster) {
@@ -201,7 +201,7 @@ async function fullTeamLosesNoLead(t: Test, cluster: Cluster) {
 
   const { handoffs, counters } = await loads(cluster, repIds)
   t.same(handoffs, each(repIds, 2), 'each rep holds exactly 2')
-  t.same(counters, each(repIds, 2), 'rep_loads.pending agrees')
+  t.same(counters, each(repIds, 2), 'rep_workload.pending agrees')
 }
 
 /** One Baton listening on a loopback port, on a database of its own. */

@@ -134,7 +134,7 @@ t.test('POST /v1/routing/simulate', async (t) => {
         (select count(*) from handoffs)::int as handoffs, (select count(*) from routing_rulesets)::int as rulesets,
         (select count(*) from pgboss.job)::int as jobs`))[0],
       leads: await sql('select id, status, updated_at, next_route_at from leads order by id'),
-      loads: await sql('select rep_id, pending, unworked, day::text, day_count, last_assigned_at from rep_loads order by rep_id'),
+      loads: await sql('select l.rep_id, w.pending, w.unworked, l.claimed, l.day::text, l.day_count, l.last_assigned_at from rep_loads l join rep_workload w using (rep_id) order by l.rep_id'),
       turns: { rotation: await turns(rotation), specialists: await turns(specialists) },
     })
     const before = await snapshot()

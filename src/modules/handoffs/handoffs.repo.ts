@@ -42,14 +42,15 @@ export async function priorHandoffs(db: Queryable, leadId: string): Promise<{ re
 }
 
 /**
- * A pending handoff was answered or ran out: the rep's pending count goes down, an
- * acceptance becomes unworked (accepted, not yet contacted) work, an expiry adds to the
- * rep's run of expiries (any answer ends the run). Returns that run's length.
+ * A pending handoff was answered or ran out: it is released (the rep's pending count
+ * goes down), an acceptance becomes unworked (accepted, not yet contacted) work, an
+ * expiry adds to the rep's run of expiries (any answer ends the run). Written to
+ * rep_answers only, never rep_loads: see src/db/schema/routing.ts. Returns the run.
  */
 export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>): Promise<number> {
   const { rows } = await tx.execute<{ expiredInRow: number }>(sql`
-    update rep_loads set
-      pending = greatest(pending - 1, 0),
+    update rep_answers set
+      released = released + 1,
       unworked = unworked + ${outcome === 'accepted' ? 1 : 0},
       expired_in_row = ${outcome === 'expired' ? sql`expired_in_row + 1` : outcome === 'cancelled' ? sql`expired_in_row` : sql`0`}
     where rep_id = ${repId}
@@ -59,7 +60,7 @@ export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<Handof
 
 /** An escalation goes to a manager whatever their load: it still counts as pending work. */
 export async function addPending(tx: Tx, repId: string, at: Date): Promise<void> {
-  await tx.execute(sql`update rep_loads set pending = pending + 1, last_assigned_at = ${at} where rep_id = ${repId}`)
+  await tx.execute(sql`update rep_loads set claimed = claimed + 1, last_assigned_at = ${at} where rep_id = ${repId}`)
 }
 
 /** The lead's handoff waiting for an answer, if any, locked. */
@@ -70,5 +71,5 @@ export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffRow 
 
 /** An accepted lead stops being unworked once contacted, converted or closed. */
 export async function releaseUnworked(tx: Tx, repId: string): Promise<void> {
-  await tx.execute(sql`update rep_loads set unworked = greatest(unworked - 1, 0) where rep_id = ${repId}`)
+  await tx.execute(sql`update rep_answers set unworked = greatest(unworked - 1, 0) where rep_id = ${repId}`)
 }

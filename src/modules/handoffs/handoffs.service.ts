@@ -83,10 +83,12 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 
     /** Accepting makes the rep the lead's owner. The same rep accepting again is answered the same, with no second event. */
     async accept(id: string, principal: Principal): Promise<Handoff> {
+      // The time the rep asked, not the time the lock was free: an answer that queued
+      // behind the deadline job is judged by when it arrived (the job may still win the lock).
+      const now = clock.now()
       return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
         if (handoff.status === 'accepted') return toHandoff(handoff)
-        const now = clock.now()
         mustBePending(handoff, now, 'accept')
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
         const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
@@ -99,9 +101,9 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 
     /** Declining (with a reason) moves the lead on at once to a rep who has not had it. */
     async decline(id: string, principal: Principal, reason: string): Promise<Handoff> {
+      const now = clock.now()
       return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
-        const now = clock.now()
         mustBePending(handoff, now, 'decline')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
         const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
@@ -150,7 +152,7 @@ async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
 async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, leadId: string): Promise<NewEvent> {
   await tx.update(reps).set({ status: 'away', updatedAt: now }).where(eq(reps.id, rep.id))
-  await tx.execute(sql`update rep_loads set expired_in_row = 0 where rep_id = ${rep.id}`)
+  await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${rep.id}`)
   return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, leadId)
 }
 

@@ -1,6 +1,6 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
+import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
 import type { Ruleset } from './routing.schemas.ts'
@@ -113,9 +113,8 @@ export async function loadCandidates(
       (select json_agg(json_build_object(
           'id', r.id, 'name', r.name, 'email', r.email, 'timezone', r.timezone, 'workingHours', r.working_hours,
           'holidays', r.holidays, 'status', r.status, 'maxPending', r.max_pending, 'maxPerDay', r.max_per_day,
-          'pending', coalesce(l.pending, 0), 'unworked', coalesce(l.unworked, 0), 'day', l.day,
-          'dayCount', coalesce(l.day_count, 0), 'deletedAt', r.deleted_at))
-        from reps r left join rep_loads l on l.rep_id = r.id where r.id in (select id from wanted)) as reps`)
+          'pending', w.pending, 'unworked', w.unworked, 'day', w.day, 'dayCount', w.day_count, 'deletedAt', r.deleted_at))
+        from reps r join rep_workload w on w.rep_id = r.id where r.id in (select id from wanted)) as reps`)
   const [row] = rows
   const reps = new Map<string, RepState>()
   const refs = new Map<string, RepRef>()
@@ -166,17 +165,20 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
  * Concurrent claims on one rep queue on its load row and each re-checks the limits
  * against the row as the one before left it, so a rep of capacity 3 never gets a 4th;
  * a claim that finds the rep full (or away, or deleted by now) changes and locks nothing.
+ * Releases are read from rep_answers as of the statement's start: one committed just
+ * after can only make the rep look busier, never let a claim past the limit.
  */
 export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
   const { rows } = await tx.execute(sql`
     update rep_loads l set
-      pending = l.pending + 1,
+      claimed = l.claimed + 1,
       day_count = case when l.day = ${today}::date then l.day_count + 1 else 1 end,
       day = ${today}::date,
       last_assigned_at = ${at}
     from reps r
     where l.rep_id = ${repId} and r.id = l.rep_id and r.deleted_at is null and r.status = 'available'
-      and (r.max_pending is null or l.pending < r.max_pending)
+      and (r.max_pending is null
+        or l.claimed - coalesce((select a.released from rep_answers a where a.rep_id = l.rep_id), 0) < r.max_pending)
       and (r.max_per_day is null or l.day is distinct from ${today}::date or l.day_count < r.max_per_day)
     returning l.rep_id`)
   return rows.length === 1
@@ -184,4 +186,5 @@ export async function claimCapacity(tx: Tx, repId: string, today: string, at: Da
 
 export async function insertRepLoad(db: Queryable, repId: string): Promise<void> {
   await db.insert(repLoads).values({ repId }).onConflictDoNothing()
+  await db.insert(repAnswers).values({ repId }).onConflictDoNothing()
 }
