@@ -10,6 +10,7 @@ import { lockPendingOf, releaseLoad, releaseUnworked, updateHandoff } from '../h
 import { toHandoff } from '../handoffs/handoff.ts'
 import { lockLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot, toLead } from '../leads/leads.service.ts'
+import { requestSweep } from '../routing/sweep.ts'
 import { settleOpenTasks } from '../tasks/tasks.service.ts'
 import type { ActivityBody, ConvertBody } from './activities.schemas.ts'
 
@@ -20,7 +21,7 @@ const CONTACT_TYPES = new Set(['call', 'email', 'meeting'])
  * meeting is the first contact), conversion to an opportunity, closing. Each locks the
  * lead first; a rep token acts only on leads it owns.
  */
-export function createActivitiesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
   async function mustLockOwned(tx: Tx, leadId: string, principal: Principal): Promise<LeadRow> {
     const lead = await lockLead(tx, leadId)
     if (!lead) throw new NotFound(`No lead with id ${leadId}.`)
@@ -35,6 +36,8 @@ export function createActivitiesService({ db, clock }: Pick<ServiceDeps, 'db' | 
         const now = clock.now()
         const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
         if (occurredAt.getTime() > now.getTime() + 60_000) throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: 'is in the future' }])
+        // Before the lead came in, nothing could have happened to it (and a first contact would count negative).
+        if (occurredAt < lead.createdAt) throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: `is before the lead came in (${lead.createdAt.toISOString()})` }])
         const contact = CONTACT_TYPES.has(input.type)
         if (contact && !lead.ownerId) {
           throw withProblemMembers(new Conflict('Nobody owns this lead yet: its rep accepts the handoff first, then logs the contact.'), { leadStatus: lead.status })
@@ -82,7 +85,11 @@ export function createActivitiesService({ db, clock }: Pick<ServiceDeps, 'db' | 
         const now = clock.now()
         const pending = await lockPendingOf(tx, leadId)
         const withdrawn = pending ? await updateHandoff(tx, pending.id, { status: 'cancelled', reason: 'the lead was closed', respondedAt: now, updatedAt: now }) : undefined
-        if (pending) await releaseLoad(tx, pending.repId, 'cancelled')
+        if (pending) {
+          await releaseLoad(tx, pending.repId, 'cancelled')
+          // The rep has room again: a lead waiting for capacity may be placed now.
+          await requestSweep(tx, boss)
+        }
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const closed = await updateLead(tx, leadId, { status: 'closed', closeReason: reason, closedAt: now, nextRouteAt: null, updatedAt: now })
         await settleOpenTasks(tx, closed, 'cancelled', now)
