@@ -47,10 +47,12 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
     const updated = await repo.updateHandoff(tx, handoff.id, { status, respondedAt: now, updatedAt: now, reason })
     const expiredInRow = await repo.releaseLoad(tx, handoff.repId, status)
     const lead = (await findLead(tx, handoff.leadId))!
-    const [rep] = await tx.select({ id: reps.id, name: reps.name, email: reps.email }).from(reps).where(eq(reps.id, handoff.repId))
-    // Capacity was freed: a lead waiting for someone to have room may be placed now.
-    await requestSweep(tx, boss)
-    return { updated, lead, rep: rep!, expiredInRow }
+    const [found] = await tx.select({ id: reps.id, name: reps.name, email: reps.email, maxPending: reps.maxPending }).from(reps).where(eq(reps.id, handoff.repId))
+    const { maxPending, ...rep } = found!
+    // A slot was freed: a lead waiting for this rep to have room may be placed now. Only a
+    // rep with a pending limit can have kept one waiting, so only then is a sweep worth it.
+    if (maxPending !== null) await requestSweep(tx, boss)
+    return { updated, lead, rep, expiredInRow }
   }
 
   function mustBePending(handoff: HandoffRow, now: Date, action: 'accept' | 'decline'): void {
