@@ -60,6 +60,11 @@ try {
     rows.push(row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS))
     rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
   }
+  const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--token', token, '--db', url])
+  rows.push({
+    measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`, 'per s': '',
+    p50_ms: deadlines.p50Ms.toFixed(0), p99_ms: deadlines.p99Ms.toFixed(0), errors: deadlines.count - deadlines.expired, round_trips: '',
+  })
   rows.push({ measure: 'service peak RSS (MB)', 'per s': await peakRssMb(service.pid!), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
 
   console.table(rows)

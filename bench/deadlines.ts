@@ -1,0 +1,53 @@
+// Deadline lateness, run as its own process against the running service: 1,000 leads
+// routed to a desk whose rule gives DEADLINE_SECONDS to accept, posted as fast as the
+// service takes them, so their deadlines fall within a few seconds of each other. Nobody
+// accepts; the deadline jobs expire them. Lateness = the handoff's expiry (responded_at)
+// − its deadline_at, read from the database. Prints {count, expired, spreadS, p50Ms, p99Ms}.
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+
+const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, token: { type: 'string' }, db: { type: 'string' } } })
+const LEADS = 1000
+const CONCURRENCY = 32
+const DEADLINE_SECONDS = 30
+
+const call = async (token: string, method: string, path: string, body?: object) => {
+  const res = await fetch(`${values.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
+  return res.json() as Promise<Record<string, unknown>>
+}
+
+const members: Array<{ repId: string }> = []
+for (let r = 0; r < 20; r++) members.push({ repId: String((await call(values.admin!, 'POST', '/v1/reps', { name: `Deadline rep ${r}`, email: `deadline-${r}@baton.example`, timezone: 'UTC' })).id) })
+const desk = String((await call(values.admin!, 'POST', '/v1/teams', { name: 'Deadline desk', strategy: 'round_robin', members })).id)
+const live = (await call(values.admin!, 'GET', '/v1/routing')) as { rules: object[]; fallback: object | null }
+const rule = { name: 'deadline bench', when: { field: 'source', op: 'eq', value: 'deadline-bench' }, assign: { type: 'team', teamId: desk }, acceptWithinSeconds: DEADLINE_SECONDS }
+await call(values.admin!, 'PUT', '/v1/routing', { rules: [rule, ...live.rules], fallback: live.fallback })
+
+let issued = 0
+const ids: string[] = []
+await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  while (issued < LEADS) {
+    const i = issued++
+    const answer = await call(values.token!, 'POST', '/v1/leads', { email: `deadline-${i}@deadline${i % 50}.example`, source: 'deadline-bench', signals: { demoRequested: true } })
+    ids.push(String((answer.handoff as { id: string }).id))
+  }
+}))
+
+const pool = new pg.Pool({ connectionString: values.db, max: 2 })
+const { rows: [window] } = await pool.query<{ first: Date; last: Date }>('select min(deadline_at) as first, max(deadline_at) as last from handoffs where id = any($1::uuid[])', [ids])
+// Wait for the last deadline, then up to 30 s more for the stragglers.
+const waitUntil = window!.last.getTime() + 30_000
+for (;;) {
+  const { rows: [left] } = await pool.query<{ n: number }>(`select count(*)::int as n from handoffs where id = any($1::uuid[]) and status = 'pending'`, [ids])
+  if (left!.n === 0 || Date.now() > waitUntil) break
+  await new Promise((resolve) => setTimeout(resolve, 500))
+}
+const { rows } = await pool.query<{ ms: number }>(
+  `select extract(epoch from (responded_at - deadline_at)) * 1000 as ms from handoffs where id = any($1::uuid[]) and status = 'expired' order by 1`,
+  [ids],
+)
+await pool.end()
+const lateness = rows.map((r) => Number(r.ms))
+const at = (q: number) => lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? NaN
+console.log(JSON.stringify({ count: ids.length, expired: lateness.length, spreadS: (window!.last.getTime() - window!.first.getTime()) / 1000, p50Ms: at(0.5), p99Ms: at(0.99) }))
