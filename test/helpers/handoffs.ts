@@ -1,18 +1,16 @@
 import type { Test } from 'tap'
-import type { LightMyRequestResponse } from 'fastify'
-import type { Role } from '../../src/lib/auth-keys.ts'
 import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
 import { createAssigner } from '../../src/modules/routing/assign.ts'
 import { createRulesetCache } from '../../src/modules/routing/rulesets.ts'
 import { createUnroutedRouter } from '../../src/modules/routing/sweep.ts'
 import { buildTestApp } from './app.ts'
+import { apiClient } from './api.ts'
 
 /** A well-formed id that names nothing. */
 export const NOBODY = '01900000-0000-7000-8000-000000000000'
 /** The content type of every problem+json answer. */
 export const PROBLEM = 'application/problem+json; charset=utf-8'
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /** A handoff row as the tests read it back (snake_case columns). */
 export interface HandoffRecord {
@@ -34,15 +32,7 @@ export interface HandoffRecord {
  */
 export async function handoffHarness(t: Test, { env = {}, realTime = false }: { env?: Record<string, string>; realTime?: boolean } = {}) {
   const baton = await buildTestApp(t, { env: { ...(realTime ? {} : { ROLE: 'api' }), ...env }, realTime })
-  // Signed afresh for each request: the tests move the clock past a token's lifetime.
-  const call = async (method: Method, url: string, payload?: object, role: Role = 'admin', sub?: string): Promise<LightMyRequestResponse> =>
-    baton.app.inject({ method, url, headers: await baton.auth(role, sub), ...(payload === undefined ? {} : { payload }) })
-  const ok = async (method: Method, url: string, payload: object | undefined, status: number, role: Role = 'admin', sub?: string) => {
-    const res = await call(method, url, payload, role, sub)
-    if (res.statusCode !== status) throw new Error(`${method} ${url}: expected ${status}, got ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
-  const sql = async <R = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> => (await baton.deps.pool.query(text, params)).rows as R[]
+  const { call, ok, sql } = apiClient(baton)
   const assigner = createAssigner({ ...baton.deps, rulesets: createRulesetCache() })
   const service = createHandoffsService({ ...baton.deps, assigner })
   let reps = 0

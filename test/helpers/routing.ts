@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import type { Role } from '../../src/lib/auth-keys.ts'
 import { buildTestApp } from './app.ts'
+import { apiClient } from './api.ts'
 
 /** A well-formed id that names nothing. */
 export const GHOST = '01900000-0000-7000-8000-000000000000'
@@ -14,7 +14,6 @@ export const NINE_TO_FIVE = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri
 /** Signals that make a lead qualify, in the demo tier. */
 export const DEMO = { signals: { demoRequested: true } }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 /** The JSON pointers of a 422 answer's errors, sorted. */
 export const pointers = (res: LightMyRequestResponse) => (res.json().errors ?? []).map((e: { pointer: string }) => e.pointer).sort()
 /** A rule's assign to a team. */
@@ -28,15 +27,7 @@ export const rep = (repId: string) => ({ type: 'rep', repId })
  */
 export async function harness(t: Test, start?: string) {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' }, ...(start ? { start } : {}) })
-  // Signed afresh for each request: tests move the clock past a token's lifetime.
-  const call = async (method: Method, url: string, payload?: object, role: Role = 'admin', sub?: string) =>
-    baton.app.inject({ method, url, headers: await baton.auth(role, sub), ...(payload === undefined ? {} : { payload }) })
-  const ok = async (method: Method, url: string, payload: object | undefined, status: number, role: Role = 'admin') => {
-    const res = await call(method, url, payload, role)
-    if (res.statusCode !== status) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
-    return res.body === '' ? undefined : res.json()
-  }
-  const sql = async (text: string, params: unknown[] = []) => (await baton.deps.pool.query(text, params)).rows
+  const { call, ok, sql } = apiClient(baton)
   let reps = 0
   let teams = 0
   let leads = 0

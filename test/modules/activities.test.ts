@@ -5,6 +5,7 @@ import { createAssigner } from '../../src/modules/routing/assign.ts'
 import { createRulesetCache } from '../../src/modules/routing/rulesets.ts'
 import { createUnroutedRouter } from '../../src/modules/routing/sweep.ts'
 import { buildTestApp } from '../helpers/app.ts'
+import { apiClient } from '../helpers/api.ts'
 
 const NOBODY = '01900000-0000-7000-8000-000000000000'
 const MINUTE = 60_000
@@ -16,15 +17,7 @@ const pointers = (res: { json: () => { errors?: Array<{ pointer: string }> } }) 
  */
 async function activitiesHarness(t: Test) {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' } })
-  // Signed afresh per request: the tests move the clock past a token's lifetime.
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, role: Role = 'admin', sub?: string) =>
-    baton.app.inject({ method, url, headers: await baton.auth(role, sub), ...(payload === undefined ? {} : { payload }) })
-  const ok = async (method: 'GET' | 'POST' | 'PUT', url: string, payload: object | undefined, status: number, role: Role = 'admin', sub?: string) => {
-    const res = await call(method, url, payload, role, sub)
-    if (res.statusCode !== status) throw new Error(`${method} ${url}: expected ${status}, got ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
-  const sql = async <R = Record<string, unknown>>(text: string, params: unknown[] = []) => (await baton.deps.pool.query(text, params)).rows as R[]
+  const { call, ok, sql } = apiClient(baton)
   let reps = 0
   let leads = 0
   const h = {

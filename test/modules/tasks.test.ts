@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
-import type { Role } from '../../src/lib/auth-keys.ts'
 import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
 import { buildTestApp } from '../helpers/app.ts'
+import { apiClient } from '../helpers/api.ts'
 
 const NOBODY = '01900000-0000-7000-8000-000000000000'
 const MINUTE = 60_000
@@ -12,15 +12,7 @@ const MINUTE = 60_000
  */
 async function tasksHarness(t: Test) {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' } })
-  // Signed afresh per request: the tests move the clock past a token's lifetime.
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, role: Role = 'admin', sub?: string) =>
-    baton.app.inject({ method, url, headers: await baton.auth(role, sub), ...(payload === undefined ? {} : { payload }) })
-  const ok = async (method: 'GET' | 'POST' | 'PUT', url: string, payload: object | undefined, status: number, role: Role = 'admin', sub?: string) => {
-    const res = await call(method, url, payload, role, sub)
-    if (res.statusCode !== status) throw new Error(`${method} ${url}: expected ${status}, got ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
-  const sql = async <R = Record<string, unknown>>(text: string, params: unknown[] = []) => (await baton.deps.pool.query(text, params)).rows as R[]
+  const { call, ok, sql } = apiClient(baton)
   const newRep = async (n: number): Promise<string> => (await ok('POST', '/v1/reps', { name: `Rep ${n}`, email: `rep${n}@baton.example`, timezone: 'UTC' }, 201)).id
   const [repA, repB] = [await newRep(1), await newRep(2)]
   const tasks = createTasksService(baton.deps)
