@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/client.ts'
 import { createBoss } from '../src/lib/boss.ts'
 import { systemClock } from '../src/lib/clock.ts'
+import { createAcceptLinks } from '../src/modules/handoffs/accept-link.ts'
 
 const FILE = new URL('../openapi/openapi.json', import.meta.url)
 // Nothing connects: the pool and pg-boss are only handed to the routes, never used.
@@ -12,7 +13,8 @@ const UNUSED_DATABASE = 'postgresql://openapi@127.0.0.1:1/openapi'
 
 const config = { ...loadConfig({}), logLevel: 'silent' }
 const { db, pool } = createDb(UNUSED_DATABASE)
-const app = await buildApp({ config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, signingSecret: undefined })
+const acceptLinks = createAcceptLinks({ secret: undefined, publicUrl: config.publicUrl, clock: systemClock })
+const app = await buildApp({ config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, signingSecret: undefined })
 await app.ready()
 const spec = `${JSON.stringify(app.swagger(), null, 2)}\n`
 await app.close()

@@ -30,6 +30,7 @@ import { tallyAdapter } from './modules/inbound/adapters/tally.ts'
 import { typeformAdapter } from './modules/inbound/adapters/typeform.ts'
 import { webflowAdapter } from './modules/inbound/adapters/webflow.ts'
 import { createSourcesService } from './modules/inbound/sources.service.ts'
+import { acceptPageRoutes } from './modules/handoffs/accept-page.routes.ts'
 import { handoffsRoutes } from './modules/handoffs/handoffs.routes.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createAssigner } from './modules/routing/assign.ts'
@@ -93,7 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring }) })
     const assigner = createAssigner({ ...deps, rulesets })
     const leads = createLeadsService({ ...deps, scoring, assigner })
-    await app.register(handoffsRoutes, { handoffs: createHandoffsService({ ...deps, assigner }) })
+    const handoffs = createHandoffsService({ ...deps, assigner })
+    await app.register(handoffsRoutes, { handoffs })
+    await app.register(acceptPageRoutes, { handoffs, deps })
     await app.register(tasksRoutes, { tasks: createTasksService(deps) })
     await app.register(activitiesRoutes, { activities: createActivitiesService(deps) })
     const sources = createSourcesService(deps)

@@ -11,6 +11,7 @@ import { resolveSigningSecret } from './lib/auth-keys.ts'
 import { createBoss, createQueues } from './lib/boss.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger } from './lib/logger.ts'
+import { createAcceptLinks } from './modules/handoffs/accept-link.ts'
 import { registerWorkers } from './worker.ts'
 
 /** A started Baton: the app (not yet listening) and the one way to stop everything in order. */
@@ -54,9 +55,10 @@ export async function startServices(
   boss.on('error', (error) => logBossError(logger, error))
   await boss.start()
   await createQueues(boss)
-  const deps = { config, db, boss, clock }
-  if (config.role !== 'api') await registerWorkers(boss, deps)
   const signingSecret = await resolveSigningSecret(config)
+  const acceptLinks = createAcceptLinks({ secret: signingSecret, publicUrl: config.publicUrl, clock })
+  const deps = { config, db, boss, clock, acceptLinks }
+  if (config.role !== 'api') await registerWorkers(boss, deps)
   const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
   return {
     app,

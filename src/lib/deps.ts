@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
+import type { AcceptLinks } from '../modules/handoffs/accept-link.ts'
 import type { Clock } from './clock.ts'
 
 /**
@@ -12,4 +13,6 @@ export interface ServiceDeps {
   db: Db
   boss: PgBoss
   clock: Clock
+  /** Signs and checks one-click accept links (the service's own key, the service's clock). */
+  acceptLinks: AcceptLinks
 }

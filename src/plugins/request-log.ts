@@ -1,5 +1,11 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
+// Query parameters that carry credentials (accept links, inbound form tokens): never logged.
+const SECRET_QUERY = /([?&](?:token|key|secret|signature)=)[^&#]*/gi
+
+/** The URL as logs may show it: credential-bearing query values replaced. */
+export const redactQuery = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]')
+
 /**
  * One log line per request, written when it completes: request id (as `requestId`),
  * route, status and latency. Fastify's default logs two lines per request.
@@ -15,7 +21,7 @@ export class OneLinePerRequest extends LogController {
     const line = {
       method: request.method,
       route: request.routeOptions.url,
-      url: request.url,
+      url: redactQuery(request.url),
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
     }

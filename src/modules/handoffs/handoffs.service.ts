@@ -83,13 +83,19 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
       return { data: page.data.map(toHandoff), nextCursor: page.nextCursor }
     },
 
-    /** Accepting makes the rep the lead's owner. The same rep accepting again is answered the same, with no second event. */
-    async accept(id: string, principal: Principal): Promise<Handoff> {
+    /**
+     * Accepting makes the rep the lead's owner. The same rep accepting again is answered
+     * the same, with no second event; `onceOnly` (a one-click link) makes that a 409 instead.
+     */
+    async accept(id: string, principal: Principal, { onceOnly = false }: { onceOnly?: boolean } = {}): Promise<Handoff> {
       // The time the rep asked, not the time the lock was free: an answer that queued
       // behind the deadline job is judged by when it arrived (the job may still win the lock).
       const now = clock.now()
       return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
+        if (handoff.status === 'accepted' && onceOnly) {
+          throw withProblemMembers(new Conflict('This accept link was already used: the lead is accepted.'), { handoffStatus: 'accepted' })
+        }
         if (handoff.status === 'accepted') return toHandoff(handoff)
         mustBePending(handoff, now, 'accept')
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)

@@ -69,7 +69,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     const handoff = toHandoff(row)
     return [
       newEvent('lead.escalated', { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail }, now, lead.id),
-      newEvent('lead.assigned', { lead: leadSnapshot, handoff, rep: manager, rule: { version: null, index: null, name: 'escalation' } }, now, lead.id),
+      newEvent('lead.assigned', { lead: leadSnapshot, handoff, rep: manager, rule: { version: null, index: null, name: 'escalation' }, acceptUrl: await assigner.acceptUrl(row) }, now, lead.id),
     ]
   }
 }

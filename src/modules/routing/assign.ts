@@ -71,7 +71,7 @@ export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: Compile
  * turn, claim the rep's capacity. A claim lost to a concurrent lead (the rep filled up
  * meanwhile) re-reads the reps and decides again.
  */
-export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & { rulesets: RulesetCache }) {
+export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps, 'boss' | 'acceptLinks'> & { rulesets: RulesetCache }) {
   /**
    * `excluded`: reps who already had the lead. `prefer`: a rule to try before the live
    * ones (a re-route tries the target that placed the lead before).
@@ -143,7 +143,9 @@ export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & {
     await scheduleDeadline(tx, row, now)
     const handoff = toHandoff(row)
     const rule = { version: decided.version, index: decided.rule.index, name: decided.rule.name }
-    const events = [newEvent('lead.assigned', { lead: snapshot, handoff, rep: decided.rep, rule }, now, lead.id)]
+    // The one-click accept link travels with the event, for notifications (Slack, email) to carry.
+    const acceptUrl = await acceptLinks.urlFor(row)
+    const events = [newEvent('lead.assigned', { lead: snapshot, handoff, rep: decided.rep, rule, acceptUrl }, now, lead.id)]
     return { handoff, events, routing: toDecision(decided) }
   }
 
@@ -167,7 +169,9 @@ export function createAssigner({ boss, rulesets }: Pick<ServiceDeps, 'boss'> & {
     await boss.send('handoff-deadline', { handoffId: handoff.id }, { id: handoff.id, startAfter: seconds, db: fromDrizzle(tx, sql) })
   }
 
-  return { plan, record, scheduleRetry, scheduleDeadline }
+  const acceptUrl = (handoff: HandoffRow) => acceptLinks.urlFor(handoff)
+
+  return { plan, record, scheduleRetry, scheduleDeadline, acceptUrl }
 }
 
 export type Assigner = ReturnType<typeof createAssigner>

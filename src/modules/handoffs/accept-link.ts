@@ -1,0 +1,52 @@
+import { SignJWT, jwtVerify } from 'jose'
+import { LOCAL_ISSUER } from '../../lib/auth-keys.ts'
+import type { Clock } from '../../lib/clock.ts'
+import createError from '@fastify/error'
+import { BadRequest } from '../../lib/errors.ts'
+
+// Its own audience: an accept link is never an API token, and an API token never an accept link.
+const AUDIENCE = 'baton-accept-link'
+
+/** 410: the link's handoff deadline has passed. */
+export const LinkExpired = createError<'BATON_LINK_EXPIRED', 410, [string]>('BATON_LINK_EXPIRED', '%s', 410)
+
+/**
+ * One-click accept links for notifications: a jose-signed token naming the handoff and
+ * its rep, expiring at the handoff's deadline. Single use by construction: accepting
+ * needs a pending handoff, so once it was used (or declined, or expired) it does nothing.
+ */
+export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Uint8Array | undefined; publicUrl: string; clock: Clock }) {
+  return {
+    /** The link for a handoff; null when Baton has no signing key of its own (external issuer only). */
+    async urlFor(handoff: { id: string; repId: string; deadlineAt: Date }): Promise<string | null> {
+      if (!secret) return null
+      const token = await new SignJWT({ hid: handoff.id })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject(handoff.repId)
+        .setIssuedAt(clock.now())
+        .setExpirationTime(Math.ceil(handoff.deadlineAt.getTime() / 1000))
+        .sign(secret)
+      return `${publicUrl}/v1/handoffs/accept?token=${token}`
+    },
+
+    /** The handoff and rep a link names; 400 for a link Baton did not sign as it is, 410 once it expired. */
+    async verify(token: string): Promise<{ handoffId: string; repId: string }> {
+      if (!secret) throw new BadRequest('This Baton issues no accept links (it has no signing key of its own).')
+      try {
+        const { payload } = await jwtVerify(token, secret, { issuer: LOCAL_ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: clock.now() })
+        if (typeof payload.hid !== 'string' || typeof payload.sub !== 'string') throw new BadRequest('This accept link is not valid.')
+        return { handoffId: payload.hid, repId: payload.sub }
+      } catch (error) {
+        // jose names its failures by code: ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …
+        const code = (error as { code?: unknown }).code
+        if (code === 'ERR_JWT_EXPIRED') throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead has moved on.')
+        if (typeof code === 'string' && code.startsWith('ERR_J')) throw new BadRequest('This accept link is not valid: it was changed, or not issued by this Baton.')
+        throw error
+      }
+    },
+  }
+}
+
+export type AcceptLinks = ReturnType<typeof createAcceptLinks>
