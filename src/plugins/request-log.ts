@@ -1,10 +1,25 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
 // Query parameters that carry credentials (accept links, inbound form tokens): never logged.
-const SECRET_QUERY = /([?&](?:token|key|secret|signature)=)[^&#]*/gi
+const SECRET_PARAMS = new Set(['token', 'key', 'secret', 'signature'])
 
-/** The URL as logs may show it: credential-bearing query values replaced. */
-export const redactQuery = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]')
+/**
+ * The URL as logs may show it: credential-bearing query values replaced. Names are
+ * compared decoded, as the router reads them (`%74oken` is `token`).
+ */
+export function redactQuery(url: string): string {
+  const query = url.indexOf('?')
+  if (query === -1) return url
+  const params = new URLSearchParams(url.slice(query + 1))
+  let redacted = false
+  for (const name of new Set(params.keys())) {
+    if (SECRET_PARAMS.has(name.toLowerCase())) {
+      params.set(name, '[redacted]')
+      redacted = true
+    }
+  }
+  return redacted ? `${url.slice(0, query)}?${params.toString().replaceAll('%5Bredacted%5D', '[redacted]')}` : url
+}
 
 /**
  * One log line per request, written when it completes: request id (as `requestId`),

@@ -6,10 +6,12 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { withProblems } from '../../lib/schemas.ts'
 import { Handoff } from './handoffs.schemas.ts'
 import type { HandoffsService } from './handoffs.service.ts'
+import { LinkExpired } from './accept-link.ts'
 import { findHandoff } from './handoffs.repo.ts'
 
 const tags = ['handoffs']
-const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096, description: 'The token of an accept link' }) }, { additionalProperties: false })
+// Other parameters are let through: mail tools append their own (utm_*, _hsenc) to links.
+const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096, description: 'The token of an accept link' }) }, { additionalProperties: true })
 
 // The link is a credential: no caching, no indexing, and no Referer carrying it elsewhere.
 const PAGE_HEADERS = {
@@ -25,7 +27,15 @@ const PAGE_HEADERS = {
  * button POSTs, so mail and chat link scanners that prefetch a URL accept nothing;
  * POST accepts as the link's rep. Browsers get pages; `Accept: application/json` gets JSON.
  */
-export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsService; deps: Pick<ServiceDeps, 'db' | 'acceptLinks'> }> = async (app, { handoffs, deps }) => {
+export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsService; deps: Pick<ServiceDeps, 'db' | 'acceptLinks' | 'clock'> }> = async (app, { handoffs, deps }) => {
+  /** The link's handoff; 410 once its deadline passed (the token's own expiry is rounded up to the second). */
+  async function linked(token: string) {
+    const link = await deps.acceptLinks.verify(token)
+    const handoff = await findHandoff(deps.db, link.handoffId)
+    if (handoff?.status === 'pending' && deps.clock.now() >= handoff.deadlineAt) throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead is moving on.')
+    return { ...link, handoff }
+  }
+
   // The page's form posts no fields; accept its empty url-encoded body (in this plugin only).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined))
 
@@ -34,8 +44,7 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
     schema: { tags, summary: 'The confirmation page of a one-click accept link (accepts nothing)', querystring: TokenQuery },
   }, async (request, reply) => {
     try {
-      const { handoffId } = await deps.acceptLinks.verify(request.query.token)
-      const handoff = await findHandoff(deps.db, handoffId)
+      const { handoff } = await linked(request.query.token)
       if (!handoff || handoff.status !== 'pending') {
         return page(reply, 409, 'Nothing to accept', `This lead was already ${handoff?.status ?? 'withdrawn'}: the link works once, while the handoff waits.`)
       }
@@ -59,7 +68,7 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
   }, async (request, reply) => {
     const json = wantsJson(request)
     try {
-      const { handoffId, repId } = await deps.acceptLinks.verify(request.query.token)
+      const { handoffId, repId } = await linked(request.query.token)
       const accepted = await handoffs.accept(handoffId, { role: 'rep', repId, subject: repId }, { onceOnly: true })
       return json ? accepted : page(reply, 200, 'Accepted', 'The lead is yours. Reach out before the first-contact task falls due.')
     } catch (error) {
