@@ -42,6 +42,9 @@ export function createBoss(url: string, { role, max = 5 }: { role: Config['role'
     max,
     migrate: true,
     supervise: works,
+    // A job whose worker died (no heartbeat for 10 s) is only put back by a supervise pass,
+    // and the default passes are a minute apart: a deadline would then fire a minute late.
+    ...(works ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 } : {}),
     schedule: works,
   })
 }
