@@ -21,6 +21,8 @@ import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
 import { createScoringService } from './modules/scoring/scoring.service.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { createEventsService } from './modules/events/events.service.ts'
+import { endpointsRoutes } from './modules/webhooks/endpoints.routes.ts'
+import { createEndpointsService } from './modules/webhooks/endpoints.service.ts'
 import { leadsRoutes } from './modules/leads/leads.routes.ts'
 import { createLeadsService } from './modules/leads/leads.service.ts'
 import { inboundRoutes, sourcesRoutes } from './modules/inbound/inbound.routes.ts'
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
     await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters }) })
     await app.register(eventsRoutes, { events: createEventsService(deps) })
+    await app.register(endpointsRoutes, { endpoints: createEndpointsService(deps) })
   }
   return app
 }

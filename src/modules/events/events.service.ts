@@ -36,13 +36,21 @@ export type EventsService = ReturnType<typeof createEventsService>
 
 const NAMESPACES = new Set(EVENT_TYPES.map((type) => type.split('.')[0]))
 
+/** An event filter item: an exact type ("lead.qualified") or a namespace prefix ("lead.*"); undefined for neither. */
+export function eventFilterKind(item: string): 'exact' | 'prefix' | undefined {
+  if ((EVENT_TYPES as readonly string[]).includes(item)) return 'exact'
+  if (item.endsWith('.*') && NAMESPACES.has(item.slice(0, -2))) return 'prefix'
+  return undefined
+}
+
 /** "lead.qualified,handoff.*" → exact types and prefixes; anything unknown is a 400. */
 export function parseTypes(types: string | undefined): { exact: string[]; prefixes: string[] } {
   const exact: string[] = []
   const prefixes: string[] = []
   for (const item of (types ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    if ((EVENT_TYPES as readonly string[]).includes(item)) exact.push(item)
-    else if (item.endsWith('.*') && NAMESPACES.has(item.slice(0, -2))) prefixes.push(item.slice(0, -1))
+    const kind = eventFilterKind(item)
+    if (kind === 'exact') exact.push(item)
+    else if (kind === 'prefix') prefixes.push(item.slice(0, -1))
     else {
       throw withFieldErrors(new BadRequest(`"${item}" is not an event type or a prefix such as lead.*`), [
         { in: 'query', pointer: '/types', detail: `"${item}" is not an event type` },

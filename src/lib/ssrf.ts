@@ -1,0 +1,49 @@
+import { lookup } from 'node:dns/promises'
+import ipaddr from 'ipaddr.js'
+
+/**
+ * Why an address is not a public unicast one (loopback, private, link-local, CGNAT,
+ * multicast, documentation, reserved, …), or undefined when it is public. IPv4 carried
+ * inside IPv6 (::ffff:a.b.c.d, and NAT64's 64:ff9b::/96) is judged by that IPv4 address.
+ */
+export function nonPublicReason(address: string): string | undefined {
+  if (!ipaddr.isValid(address)) return 'not an IP address'
+  let ip = ipaddr.parse(address)
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6
+    if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address()
+    else if (v6.range() === 'rfc6052') ip = ipaddr.fromByteArray(v6.toByteArray().slice(12))
+  }
+  const range = ip.range()
+  return range === 'unicast' ? undefined : `${ip.toString()} is ${range.replace(/([A-Z])/g, ' $1').toLowerCase()}`
+}
+
+/**
+ * Whether Baton may send webhooks to this URL: http or https, no credentials in it, and
+ * (unless private targets are allowed) a host whose every address is public. Checked
+ * when an endpoint is saved; delivery checks the address it connects to again (DNS can
+ * change between the two).
+ */
+export async function webhookUrlProblem(raw: string, { allowPrivate }: { allowPrivate: boolean }): Promise<string | undefined> {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return 'is not a URL'
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https URL'
+  if (url.username || url.password) return 'must not carry credentials (user:password@)'
+  if (allowPrivate) return undefined
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (ipaddr.isValid(host)) {
+    const reason = nonPublicReason(host)
+    return reason ? `points to a non-public address (${reason})` : undefined
+  }
+  const addresses = await lookup(host, { all: true, verbatim: true }).catch(() => undefined)
+  if (!addresses || addresses.length === 0) return `has a host that does not resolve (${host})`
+  for (const { address } of addresses) {
+    const reason = nonPublicReason(address)
+    if (reason) return `resolves to a non-public address (${reason})`
+  }
+  return undefined
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto'
+import { asc, eq, gt } from 'drizzle-orm'
+import { webhookEndpoints, type EndpointSecret, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { NotFound, invalidFields } from '../../lib/errors.ts'
+import { newId } from '../../lib/ids.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import { webhookUrlProblem } from '../../lib/ssrf.ts'
+import { eventFilterKind } from '../events/events.service.ts'
+import type { CreateEndpointBody, Endpoint, ListEndpointsQuery, UpdateEndpointBody } from './endpoints.schemas.ts'
+
+// Standard Webhooks: whsec_ and the base64 of 24–64 random bytes; 32 here.
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`
+
+/** Webhook endpoints (admin): where events go, filtered by type, signed with secrets that rotate with a grace period. */
+export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
+  async function mustFind(id: string): Promise<WebhookEndpointRow> {
+    const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id))
+    if (!row) throw new NotFound(`No webhook endpoint with id ${id}.`)
+    return row
+  }
+
+  /** The URL (SSRF guard) and the event filter; 422 with a pointer per problem. */
+  async function assertValid(input: UpdateEndpointBody): Promise<void> {
+    const errors: Array<{ pointer: string; detail: string }> = []
+    if (input.url !== undefined) {
+      const problem = await webhookUrlProblem(input.url, { allowPrivate: config.webhookAllowPrivate })
+      if (problem) errors.push({ pointer: '/url', detail: problem })
+    }
+    input.eventTypes?.forEach((type, i) => {
+      if (!eventFilterKind(type)) errors.push({ pointer: `/eventTypes/${i}`, detail: `"${type}" is not an event type or a prefix such as lead.*` })
+    })
+    if (errors.length > 0) throw invalidFields('The webhook endpoint is invalid.', errors)
+  }
+
+  const toAnswer = (row: WebhookEndpointRow): Endpoint => toEndpoint(row, clock.now())
+
+  return {
+    async create(input: CreateEndpointBody) {
+      await assertValid(input)
+      const now = clock.now()
+      const secret = newSecret()
+      const [row] = await db.insert(webhookEndpoints).values({
+        id: newId(), url: input.url, kind: input.kind ?? 'standard', description: input.description ?? null,
+        eventTypes: [...new Set(input.eventTypes ?? [])], enabled: input.enabled ?? true,
+        secrets: [{ secret, createdAt: now.toISOString(), expiresAt: null }], createdAt: now, updatedAt: now,
+      }).returning()
+      return { ...toAnswer(row!), secret }
+    },
+
+    async get(id: string) {
+      return toAnswer(await mustFind(id))
+    },
+
+    async list(query: ListEndpointsQuery) {
+      const limit = query.limit ?? 50
+      const after = decodeCursor(query.cursor)
+      const rows = await db.select().from(webhookEndpoints).where(after ? gt(webhookEndpoints.id, after) : undefined).orderBy(asc(webhookEndpoints.id)).limit(limit + 1)
+      const page = toPage(rows, limit)
+      return { data: page.data.map(toAnswer), nextCursor: page.nextCursor }
+    },
+
+    /** Re-enabling an endpoint clears why it was disabled. */
+    async update(id: string, changes: UpdateEndpointBody) {
+      await mustFind(id)
+      await assertValid(changes)
+      const [row] = await db.update(webhookEndpoints).set({
+        ...(changes.url !== undefined ? { url: changes.url } : {}),
+        ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)] } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null } : {}) } : {}),
+        updatedAt: clock.now(),
+      }).where(eq(webhookEndpoints.id, id)).returning()
+      return toAnswer(row!)
+    },
+
+    async remove(id: string): Promise<void> {
+      await mustFind(id)
+      await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id))
+    },
+
+    /** A new secret, shown once; the current one keeps signing for `graceSeconds` (receivers switch without a gap). */
+    async rotateSecret(id: string, graceSeconds = 86_400) {
+      return db.transaction(async (tx) => {
+        const [current] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update')
+        if (!current) throw new NotFound(`No webhook endpoint with id ${id}.`)
+        const now = clock.now()
+        const graceEnds = new Date(now.getTime() + graceSeconds * 1000).toISOString()
+        const secret = newSecret()
+        // Every secret still signing goes on signing until the grace ends (or its own earlier end).
+        const previous = graceSeconds === 0 ? [] : active(current.secrets, now).map((s) => ({ ...s, expiresAt: s.expiresAt !== null && s.expiresAt < graceEnds ? s.expiresAt : graceEnds }))
+        const secrets: EndpointSecret[] = [{ secret, createdAt: now.toISOString(), expiresAt: null }, ...previous]
+        const [row] = await tx.update(webhookEndpoints).set({ secrets, updatedAt: now }).where(eq(webhookEndpoints.id, id)).returning()
+        return { ...toEndpoint(row!, now), secret }
+      })
+    },
+  }
+}
+
+export type EndpointsService = ReturnType<typeof createEndpointsService>
+
+/** The secrets that sign deliveries at `now`: the current one and any still in their grace period. */
+export const active = (secrets: EndpointSecret[], now: Date) => secrets.filter((s) => s.expiresAt === null || s.expiresAt > now.toISOString())
+
+function toEndpoint(row: WebhookEndpointRow, now: Date): Endpoint {
+  return {
+    id: row.id, url: row.url, kind: row.kind, description: row.description, eventTypes: row.eventTypes, enabled: row.enabled,
+    disabledReason: row.disabledReason, secretsActive: active(row.secrets, now).length,
+    createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
+  }
+}
