@@ -4,15 +4,18 @@ import ipaddr from 'ipaddr.js'
 /**
  * Why an address is not a public unicast one (loopback, private, link-local, CGNAT,
  * multicast, documentation, reserved, …), or undefined when it is public. IPv4 carried
- * inside IPv6 (::ffff:a.b.c.d, and NAT64's 64:ff9b::/96) is judged by that IPv4 address.
+ * inside IPv6 (::ffff:a.b.c.d, ::a.b.c.d, and NAT64's 64:ff9b::/96) is judged by that IPv4 address.
  */
 export function nonPublicReason(address: string): string | undefined {
   if (!ipaddr.isValid(address)) return 'not an IP address'
   let ip = ipaddr.parse(address)
   if (ip.kind() === 'ipv6') {
     const v6 = ip as ipaddr.IPv6
+    const bytes = v6.toByteArray()
+    // ::a.b.c.d (the deprecated IPv4-compatible form) has no range of its own in ipaddr.js.
+    const compatible = bytes.slice(0, 12).every((b) => b === 0) && v6.range() === 'unicast'
     if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address()
-    else if (v6.range() === 'rfc6052') ip = ipaddr.fromByteArray(v6.toByteArray().slice(12))
+    else if (v6.range() === 'rfc6052' || compatible) ip = ipaddr.fromByteArray(bytes.slice(12))
   }
   const range = ip.range()
   return range === 'unicast' ? undefined : `${ip.toString()} is ${range.replace(/([A-Z])/g, ' $1').toLowerCase()}`
