@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm'
-import { fromDrizzle } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import { reps, type HandoffRow, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import { rebookIfEarly } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
-import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
@@ -21,9 +20,6 @@ import { toHandoff } from './handoff.ts'
 import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
 import { createRerouter } from './reroute.ts'
 
-// A deadline job may run a hair before the deadline by the service's clock (clocks of
-// machines differ by milliseconds); within this it counts as due.
-const EARLY_TOLERANCE_MS = 1000
 
 /**
  * Acceptance: a lead is owned only once its rep accepts the handoff. Every change
@@ -130,12 +126,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const handoff = await repo.lockHandoff(tx, id)
         if (!handoff || handoff.status !== 'pending') return 'not_pending'
         const now = clock.now()
-        const early = handoff.deadlineAt.getTime() - now.getTime()
-        if (early > EARLY_TOLERANCE_MS) {
-          // Fired before its time by this service's clock: book a fresh job for the rest.
-          await boss.send('handoff-deadline', { handoffId: id }, { id: newId(), startAfter: early / 1000, db: fromDrizzle(tx, sql) })
-          return 'early'
-        }
+        if (await rebookIfEarly(tx, boss, 'handoff-deadline', { handoffId: id }, handoff.deadlineAt, now)) return 'early'
         const { updated, lead, rep, expiredInRow } = await close(tx, handoff, 'expired', now, 'the deadline passed')
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter

@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm'
-import { fromDrizzle } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import type { HandoffRow, LeadRow, StoredDecision } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import { sendInTx } from '../../lib/jobs.ts'
 import { newId } from '../../lib/ids.ts'
 import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
@@ -149,24 +148,14 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
     return { handoff, events, routing: toDecision(decided) }
   }
 
-  /**
-   * An unrouted lead is tried again when the earliest candidate's window opens. The delay
-   * is taken from the service clock and handed to pg-boss as seconds, so the job's time
-   * follows the clock the decision was made with.
-   */
+  /** An unrouted lead is tried again when the earliest candidate's window opens. */
   async function scheduleRetry(tx: Tx, leadId: string, at: Date, now: Date): Promise<void> {
-    const seconds = Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000))
-    await boss.send('route-lead', { leadId, at: at.toISOString() }, { startAfter: seconds, db: fromDrizzle(tx, sql) })
+    await sendInTx(tx, boss, 'route-lead', { leadId, at: at.toISOString() }, { at, now })
   }
 
-  /**
-   * The handoff's deadline job, in the handoff's own transaction and with its id as the
-   * job id. The delay is measured on the service clock (see scheduleRetry), to the
-   * millisecond: workers poll this queue every half second.
-   */
+  /** The handoff's deadline job, with the handoff's id as the job id; workers poll it every half second. */
   async function scheduleDeadline(tx: Tx, handoff: HandoffRow, now: Date): Promise<void> {
-    const seconds = Math.max(0, (handoff.deadlineAt.getTime() - now.getTime()) / 1000)
-    await boss.send('handoff-deadline', { handoffId: handoff.id }, { id: handoff.id, startAfter: seconds, db: fromDrizzle(tx, sql) })
+    await sendInTx(tx, boss, 'handoff-deadline', { handoffId: handoff.id }, { at: handoff.deadlineAt, now, id: handoff.id })
   }
 
   const acceptUrl = (handoff: HandoffRow) => acceptLinks.urlFor(handoff)

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
-import { fromDrizzle } from 'pg-boss'
+import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
 import { leads, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import { sendInTx } from '../../lib/jobs.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { priorHandoffs } from '../handoffs/handoffs.repo.ts'
 import { updateLead } from '../leads/leads.repo.ts'
@@ -17,7 +17,7 @@ const SWEEP_BATCH = 200
  * one sweep waiting, so a burst of changes costs one sweep, not one each.
  */
 export async function requestSweep(tx: Tx, boss: ServiceDeps['boss']): Promise<void> {
-  await boss.send('routing-sweep', {}, { db: fromDrizzle(tx, sql) })
+  await sendInTx(tx, boss, 'routing-sweep', {})
 }
 
 /**

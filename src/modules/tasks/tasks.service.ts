@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm'
-import { fromDrizzle } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import type { HandoffRow, LeadRow, TaskRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
+import { rebookIfEarly, sendInTx } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
@@ -14,8 +13,6 @@ import { snapshot } from '../leads/leads.service.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
-// As for deadlines: a job that runs a hair early by this service's clock counts as on time.
-const EARLY_TOLERANCE_MS = 1000
 
 /** The first-contact task an acceptance creates, with its overdue job; returns the task.created event. */
 export async function createFirstContactTask(
@@ -35,7 +32,7 @@ export async function createFirstContactTask(
     createdAt: now,
     updatedAt: now,
   })
-  await boss.send('contact-overdue', { taskId: row.id }, { id: row.id, startAfter: dueInSeconds, db: fromDrizzle(tx, sql) })
+  await sendInTx(tx, boss, 'contact-overdue', { taskId: row.id }, { at: row.dueAt, now, id: row.id })
   return newEvent('task.created', { lead: snapshot(lead), task: toTask(row) }, now, lead.id)
 }
 
@@ -93,11 +90,7 @@ export function createTasksService({ db, clock, boss }: Pick<ServiceDeps, 'db' |
         const task = await repo.lockTask(tx, id)
         if (!task || task.status !== 'open' || task.overdueAt) return 'settled'
         const now = clock.now()
-        const early = task.dueAt.getTime() - now.getTime()
-        if (early > EARLY_TOLERANCE_MS) {
-          await boss.send('contact-overdue', { taskId: id }, { id: newId(), startAfter: early / 1000, db: fromDrizzle(tx, sql) })
-          return 'early'
-        }
+        if (await rebookIfEarly(tx, boss, 'contact-overdue', { taskId: id }, task.dueAt, now)) return 'early'
         const marked = await repo.updateTask(tx, id, { overdueAt: now, updatedAt: now })
         const lead = (await findLead(tx, task.leadId))!
         const overdueBySeconds = Math.round((now.getTime() - task.dueAt.getTime()) / 1000)
