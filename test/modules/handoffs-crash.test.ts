@@ -3,6 +3,7 @@
 // test's own database; the test creates the lead through an in-process API instance.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { waitFor } from '../helpers/wait.ts'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { EnvSchema } from '../../src/config.ts'
@@ -30,15 +31,6 @@ interface Proc {
 
 const running = (proc: Proc) => proc.child.exitCode === null && proc.child.signalCode === null
 
-/** Polls `check` every 100 ms until it answers something truthy, or gives up after `ms`. */
-async function waitFor<T>(check: () => Promise<T>, ms: number): Promise<T | undefined> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value || Date.now() > until) return value || undefined
-    await sleep(100)
-  }
-}
 
 /**
  * Starts a worker process on the database and waits for /readyz; killed (SIGKILL: nothing
@@ -63,7 +55,7 @@ async function startWorker(t: Test, url: string): Promise<Proc> {
     if (!running(proc)) throw new Error(`the worker exited before it was ready:\n${output}`)
     const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined)
     return res?.status === 200
-  }, READY_WITHIN_MS)
+  }, READY_WITHIN_MS, 100)
   if (!ready) throw new Error(`the worker was not ready within ${READY_WITHIN_MS} ms:\n${output}`)
   return proc
 }
@@ -134,7 +126,7 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
       [lockerPid],
     )
     return job?.state === 'active' && waiting ? waiting.pid : undefined
-  }, 10_000)
+  }, 10_000, 100)
   t.ok(blocked, 'the worker took the job (active) and its expire waits on the row lock', { output: first.output() })
   if (!blocked) return
 
@@ -144,7 +136,7 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   t.equal(first.child.signalCode, 'SIGKILL', 'the worker is killed mid-job')
   await locker.query('rollback')
   // The dead client's backend gets the lock now, finds its client gone and rolls back.
-  const gone = await waitFor(async () => (await h.sql('select 1 from pg_stat_activity where pid = $1', [blocked])).length === 0, 10_000)
+  const gone = await waitFor(async () => (await h.sql('select 1 from pg_stat_activity where pid = $1', [blocked])).length === 0, 10_000, 100)
   t.ok(gone, "the killed worker's transaction ended with it")
 
   const [afterKill] = await h.handoffs(lead.id)
@@ -162,7 +154,7 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
     const job = await deadlineJob(h, handoff.id)
     if (job?.state === 'retry' && failedBecause === undefined) failedBecause = job.message
     return (await h.handoffs(lead.id))[0]?.status === 'expired'
-  }, RECOVERY_WITHIN_MS)
+  }, RECOVERY_WITHIN_MS, 100)
   const now = Date.now()
   t.comment(`recovery: expired ${((now - killedAt) / 1000).toFixed(1)} s after the kill, ${((now - restartedAt) / 1000).toFixed(1)} s after the restart; pg-boss failed the job with "${failedBecause}"`)
   t.ok(expired, `the restarted worker expired the handoff within ${RECOVERY_WITHIN_MS / 1000} s`, { output: second.output() })
@@ -183,7 +175,7 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   t.match(job, { state: 'completed', retry_count: 1 }, 'the job ran twice: the killed claim and one retry')
 
   // A little longer: the restarted worker runs the next deadline as usual, and nothing expires twice.
-  const settled = await waitFor(async () => (await h.handoffs(lead.id)).every((x) => x.status !== 'pending'), 10_000)
+  const settled = await waitFor(async () => (await h.handoffs(lead.id)).every((x) => x.status !== 'pending'), 10_000, 100)
   t.ok(settled, "the other rep's handoff ran out too, on the restarted worker")
   await sleep(2_000)
   const later = await snapshot(h.baton.url, lead.id, repIds)

@@ -1,19 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { waitFor } from '../helpers/wait.ts'
 import t from 'tap'
 import { handoffHarness, type HandoffHarness } from '../helpers/handoffs.ts'
 
 // Deadlines as they really fire: pg-boss runs the jobs by itself on the system clock
 // (except where two must start at exactly the same moment).
 
-/** Polls `check` every 50 ms until it answers something truthy, or gives up after `ms`. */
-async function waitFor<T>(check: () => Promise<T>, ms: number): Promise<T | undefined> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value || Date.now() > until) return value || undefined
-    await sleep(50)
-  }
-}
 
 /** How late each handoff was expired: responded_at − deadline_at, in ms. */
 async function lateness(h: HandoffHarness, ids: string[]): Promise<number[]> {
