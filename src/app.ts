@@ -21,6 +21,8 @@ import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
 import { createScoringService } from './modules/scoring/scoring.service.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { createEventsService } from './modules/events/events.service.ts'
+import { deliveriesRoutes } from './modules/webhooks/deliveries.routes.ts'
+import { createDeliveriesService } from './modules/webhooks/deliveries.service.ts'
 import { endpointsRoutes } from './modules/webhooks/endpoints.routes.ts'
 import { createEndpointsService } from './modules/webhooks/endpoints.service.ts'
 import { leadsRoutes } from './modules/leads/leads.routes.ts'
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters }) })
     await app.register(eventsRoutes, { events: createEventsService(deps) })
     await app.register(endpointsRoutes, { endpoints: createEndpointsService(deps) })
+    await app.register(deliveriesRoutes, { deliveries: createDeliveriesService(deps) })
   }
   return app
 }

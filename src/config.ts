@@ -27,6 +27,12 @@ export const EnvSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   DEDUPE_WINDOW_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'A repeat submission within this many days is the same lead' }),
   HANDOFF_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Reps a lead is offered to before it is escalated' }),
+  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 15, description: 'A webhook attempt without a complete answer in this many seconds fails as a timeout' }),
+  WEBHOOK_RETRY_SCHEDULE: Type.String({
+    pattern: '^\\s*\\d+(\\.\\d+)?(\\s*,\\s*\\d+(\\.\\d+)?){0,19}\\s*$',
+    default: '0,5,300,1800,7200,18000,36000,36000',
+    description: 'Seconds before each delivery attempt (the first, then each retry), ±20 % jitter on retries',
+  }),
   AUTO_AWAY_AFTER: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'A rep who lets this many handoffs in a row expire is set away; 0: never' }),
 })
 
@@ -41,11 +47,11 @@ export interface Config {
   logLevel: string
   auth: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }
   publicUrl: string
-  webhookAllowPrivate: boolean
   dataDir: string
   metrics: { enabled: boolean; token?: string }
   dedupeWindowDays: number
   handoffs: { maxAttempts: number; autoAwayAfter: number }
+  webhooks: { allowPrivate: boolean; timeoutMs: number; retrySchedule: number[] }
 }
 
 /** Raised for an invalid environment; its message is the one line an operator needs. */
@@ -90,11 +96,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     auth: compact({ secret: e.AUTH_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE }),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
-    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     dataDir: e.DATA_DIR,
     metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
     dedupeWindowDays: e.DEDUPE_WINDOW_DAYS,
     handoffs: { maxAttempts: e.HANDOFF_MAX_ATTEMPTS, autoAwayAfter: e.AUTO_AWAY_AFTER },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => Number(step.trim())),
+    },
   }
 }
 

@@ -58,7 +58,7 @@ export async function startServices(
   const signingSecret = await resolveSigningSecret(config)
   const acceptLinks = createAcceptLinks({ secret: signingSecret, publicUrl: config.publicUrl, clock })
   const deps = { config, db, boss, clock, acceptLinks }
-  if (config.role !== 'api') await registerWorkers(boss, deps)
+  const workers = config.role !== 'api' ? await registerWorkers(boss, deps) : undefined
   const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
   return {
     app,
@@ -68,6 +68,7 @@ export async function startServices(
       draining = true
       await app.close()
       await boss.stop({ graceful: true, timeout: 30_000 })
+      await workers?.close()
       await pool.end()
     },
   }

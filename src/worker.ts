@@ -6,6 +6,9 @@ import { createAssigner } from './modules/routing/assign.ts'
 import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
 import { createUnroutedRouter } from './modules/routing/sweep.ts'
+import { DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
+import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
+import { createSender } from './modules/webhooks/sender.ts'
 
 /** Cron schedules of the recurring jobs (pg-boss runs each once per tick across all instances). */
 export const SCHEDULES = {
@@ -19,7 +22,7 @@ export const SCHEDULES = {
  * re-reads its state and does nothing if the world has moved on, so a job that
  * runs twice or late is harmless.
  */
-export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<void> {
+export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<{ close(): Promise<void> }> {
   await boss.work('idempotency-sweep', async () => {
     await sweepExpiredKeys(deps.db, deps.clock.now())
   })
@@ -42,8 +45,19 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   await boss.work<{ leadId: string }>('route-lead', async ([job]) => {
     await unrouted.retryLead(job!.data.leadId)
   })
+  const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
+  const deliveries = createDeliveryWorker(deps, sender)
+  // Up to 50 attempts at a time per fetcher, four fetchers: one slow receiver holds up
+  // its own batch (at most WEBHOOK_TIMEOUT_SECONDS), not the others. NOTIFY brings new
+  // deliveries at once; retries are due later, so polling stays at half a second for them.
+  const polling = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }
+  await boss.work<AttemptJob>(DELIVERY_QUEUE, { ...polling, batchSize: 50, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
+    await deliveries.run(jobs)
+  })
   await boss.work('routing-sweep', async () => {
     await unrouted.sweep()
   })
   for (const [queue, cron] of Object.entries(SCHEDULES)) await boss.schedule(queue, cron)
+  // After pg-boss has stopped (no attempt in flight): the keep-alive connections to receivers.
+  return { close: () => sender.close() }
 }

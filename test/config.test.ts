@@ -12,7 +12,7 @@ t.test('defaults: an empty environment is a working local setup', async (t) => {
     role: 'all',
     logLevel: 'info',
     publicUrl: 'http://localhost:3000',
-    webhookAllowPrivate: false,
+    webhooks: { allowPrivate: false, timeoutMs: 15_000, retrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000] },
     dataDir: './.data',
   })
   t.equal(config.databaseUrl, undefined, 'no DATABASE_URL: the embedded database')
@@ -45,7 +45,7 @@ t.test('valid values are read and typed', async (t) => {
     role: 'worker',
     logLevel: 'debug',
     publicUrl: 'https://baton.example.com',
-    webhookAllowPrivate: true,
+    webhooks: { allowPrivate: true },
     dataDir: '/var/lib/baton',
   })
   t.same(config.auth, { secret: SECRET, jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'baton' })
@@ -55,6 +55,8 @@ t.test('valid values are read and typed', async (t) => {
   t.equal(loadConfig({ PORT: '0' }).port, 0, 'PORT=0: any free port')
   t.equal(loadConfig({ PORT: '65535' }).port, 65535)
   t.equal(loadConfig({ PORT: ' 4000 ' }).port, 4000, 'surrounding blanks are ignored')
+  t.same(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0, 0.2,1.5 ,60' }).webhooks.retrySchedule, [0, 0.2, 1.5, 60], 'fractions and blanks in the retry schedule')
+  t.equal(loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '2' }).webhooks.timeoutMs, 2000)
 })
 
 t.test('each invalid value is a ConfigError naming the variable', async (t) => {
@@ -77,6 +79,11 @@ t.test('each invalid value is a ConfigError naming the variable', async (t) => {
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
     [{ METRICS_ENABLED: 'on' }, 'METRICS_ENABLED'],
     [{ WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE'],
+    [{ WEBHOOK_TIMEOUT_SECONDS: '0' }, 'WEBHOOK_TIMEOUT_SECONDS'],
+    [{ WEBHOOK_TIMEOUT_SECONDS: '61' }, 'WEBHOOK_TIMEOUT_SECONDS'],
+    [{ WEBHOOK_RETRY_SCHEDULE: '0,5,soon' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ WEBHOOK_RETRY_SCHEDULE: '0,-5' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ WEBHOOK_RETRY_SCHEDULE: '0,,5' }, 'WEBHOOK_RETRY_SCHEDULE'],
     [{ AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: 'x' }, 'AUTH_JWKS_URL'],
     [{ AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_ISSUER'],
   ]

@@ -23,6 +23,12 @@ export const QUEUES = {
   // A worker that dies mid-job stops heartbeating; the job is then retried, and the
   // handler's lock-and-recheck makes the retry expire the handoff at most once.
   'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
+  /**
+   * One attempt of a webhook delivery (the first one's job id is the delivery id). The
+   * retry schedule is Baton's own (WEBHOOK_RETRY_SCHEDULE): pg-boss retries only a batch
+   * whose worker died or whose results could not be written. NOTIFY wakes workers at once.
+   */
+  'webhook-delivery': { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
   /** A first-contact task's due time; the job id is the task id. */
   'contact-overdue': { retryLimit: 10, retryDelay: 5 },
 } satisfies Record<string, Omit<Queue, 'name'>>
@@ -46,6 +52,9 @@ export function createBoss(url: string, { role, max = 5 }: { role: Config['role'
     // and the default passes are a minute apart: a deadline would then fire a minute late.
     ...(works ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 } : {}),
     schedule: works,
+    // Workers hold one connection LISTENing, so a webhook delivery starts the moment its
+    // event commits rather than at the next poll (queues opt in with `notify`).
+    useListenNotify: works,
   })
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { reps } from './reps.ts'
 
 export const LEAD_STATUSES = [
@@ -61,6 +61,8 @@ export const leads = pgTable(
     /** Set by convert: the opportunity created in the CRM. */
     opportunity: jsonb('opportunity').$type<Record<string, unknown>>(),
     closeReason: text('close_reason'),
+    /** The last per-lead event sequence number handed out (events.sequence). */
+    eventSeq: integer('event_seq').notNull().default(0),
   },
   (t) => [
     index('leads_email_idx').on(t.email, t.lastSubmittedAt),
@@ -88,8 +90,15 @@ export const events = pgTable(
     leadId: uuid('lead_id').references(() => leads.id),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    /** 1, 2, 3… per lead in the order its events happened; receivers order and dedupe by it. Null for events about no lead. */
+    sequence: integer('sequence'),
   },
-  (t) => [index('events_feed_idx').on(t.txid, t.position), index('events_lead_idx').on(t.leadId, t.position), index('events_type_idx').on(t.type)],
+  (t) => [
+    index('events_feed_idx').on(t.txid, t.position),
+    index('events_lead_idx').on(t.leadId, t.position),
+    index('events_type_idx').on(t.type),
+    uniqueIndex('events_lead_sequence_idx').on(t.leadId, t.sequence),
+  ],
 )
 
 export type EventRow = typeof events.$inferSelect

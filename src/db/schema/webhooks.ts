@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { events } from './leads.ts'
 
 /** A signing secret; a rotated-out one keeps signing until `expiresAt` (the grace period). */
 export interface EndpointSecret {
@@ -21,6 +22,8 @@ export const webhookEndpoints = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     secrets: jsonb('secrets').$type<EndpointSecret[]>().notNull(),
     disabledReason: text('disabled_reason'),
+    /** The first failed attempt since the last success; five days of that disables the endpoint. */
+    failingSince: timestamp('failing_since', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
   },
@@ -28,3 +31,64 @@ export const webhookEndpoints = pgTable(
 )
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/**
+ * One event on its way to one endpoint. Written in the event's transaction; every attempt
+ * is made by a pg-boss job whose id is `nextJobId` (the delivery id for the first), so a
+ * job that is no longer the delivery's next one knows it has been overtaken and does nothing.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    endpointId: uuid('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id').notNull().references(() => events.id),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    /** Attempts made, automatic and manual. */
+    attempts: integer('attempts').notNull().default(0),
+    /** Steps of the automatic schedule used up. */
+    scheduleStep: integer('schedule_step').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, precision: 3 }),
+    nextJobId: uuid('next_job_id'),
+    /** Why the last attempt failed (or why none was made: the endpoint was disabled). */
+    lastError: text('last_error'),
+    /** A replay's copy points at the delivery it repeats (same event, same webhook-id). */
+    replayOf: uuid('replay_of'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id),
+    index('webhook_deliveries_event_idx').on(t.eventId),
+    check('webhook_deliveries_status_check', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
+  ],
+)
+
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect
+
+export const ERROR_CLASSES = ['dns', 'connect', 'tls', 'timeout', 'http'] as const
+export type ErrorClass = (typeof ERROR_CLASSES)[number]
+
+/** One HTTP attempt of a delivery: what the receiver (or the network) answered. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: uuid('id').primaryKey(),
+    deliveryId: uuid('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    trigger: text('trigger', { enum: ['scheduled', 'manual'] }).notNull(),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true, precision: 3 }).notNull(),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms').notNull(),
+    errorClass: text('error_class', { enum: ERROR_CLASSES }),
+    error: text('error'),
+    /** The first 4 KB of the response body. */
+    responseBody: text('response_body'),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.number)],
+)
+
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect

@@ -53,7 +53,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
           await releaseUnworked(tx, lead.ownerId!)
           events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row!) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
         }
-        await appendEvents(tx, events)
+        await appendEvents(tx, boss, events)
         return { activity: toActivity(row!), lead: toLead(current), firstContact }
       })
     },
@@ -70,7 +70,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const converted = await updateLead(tx, leadId, { status: 'converted', opportunity, closedAt: now, updatedAt: now })
         const tasks = await settleOpenTasks(tx, converted, 'completed', now)
-        await appendEvents(tx, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
+        await appendEvents(tx, boss, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
         return toLead(converted)
       })
     },
@@ -93,7 +93,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const closed = await updateLead(tx, leadId, { status: 'closed', closeReason: reason, closedAt: now, nextRouteAt: null, updatedAt: now })
         await settleOpenTasks(tx, closed, 'cancelled', now)
-        await appendEvents(tx, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
+        await appendEvents(tx, boss, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
         return toLead(closed)
       })
     },

@@ -1,12 +1,47 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import type { Queryable } from '../../db/client.ts'
+import type { PgBoss } from 'pg-boss'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
+import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
 
-/** Appends events in one statement, inside the caller's transaction. */
-export async function appendEvents(db: Queryable, rows: NewEvent[]): Promise<void> {
-  if (rows.length > 0) await db.insert(events).values(rows)
+/**
+ * Appends events inside the caller's transaction, and with them their webhook deliveries:
+ * one statement numbers each event among its lead's events (taking the lead's row lock,
+ * so concurrent writers to one lead get consecutive numbers), writes the events, and
+ * writes one delivery per enabled endpoint whose filter matches; then the deliveries'
+ * first attempts are queued (job id = delivery id). All of it exists if and only if the
+ * transaction commits: a rolled-back change sends nothing.
+ */
+export async function appendEvents(tx: Tx, boss: PgBoss, rows: NewEvent[]): Promise<void> {
+  if (rows.length === 0) return
+  const input = JSON.stringify(rows.map((r, ord) => ({ ord, id: r.id, type: r.type, lead_id: r.leadId ?? null, data: r.data, created_at: r.createdAt })))
+  const { rows: deliveries } = await tx.execute<{ id: string }>(sql`
+    with input as (
+      select * from jsonb_to_recordset(${input}::jsonb)
+        as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
+    ), per_lead as (
+      select lead_id, count(*)::int as n from input where lead_id is not null group by lead_id
+    ), numbered as (
+      update leads l set event_seq = l.event_seq + p.n from per_lead p where l.id = p.lead_id
+      returning l.id, l.event_seq - p.n as base
+    ), written as (
+      insert into events (id, type, lead_id, data, created_at, sequence)
+      select i.id, i.type, i.lead_id, i.data, i.created_at, n.base + row_number() over (partition by i.lead_id order by i.ord)
+      from input i left join numbered n on n.id = i.lead_id
+      order by i.ord
+      returning id, type, created_at
+    )
+    insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+    select d.id, d.endpoint_id, d.event_id, 'pending', d.id, d.created_at, d.created_at, d.created_at
+    from (
+      select baton_uuidv7() as id, e.id as endpoint_id, w.id as event_id, w.created_at
+      from written w join webhook_endpoints e on e.enabled and (
+        jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
+    ) d
+    returning id`)
+  await queueFirstAttempts(tx, boss, deliveries.map((d) => d.id))
 }
 
 export interface FeedPosition {

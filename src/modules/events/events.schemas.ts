@@ -16,6 +16,9 @@ export const Event = Type.Object(
     id: Uuid,
     type: Type.String(),
     timestamp: Timestamp,
+    sequence: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description: "The event's place among its lead's events (1, 2, 3…): deliveries may arrive out of order or twice, so receivers order and dedupe by it. Null for events about no lead.",
+    }),
     data: Type.Object({}, { additionalProperties: true, description: '{lead, handoff?, rep?, rule?, …}: snapshots at the time of the event' }),
   },
   { $id: 'Event' },

@@ -12,7 +12,7 @@ export function newEvent(type: EventType, data: Record<string, unknown>, at: Dat
 }
 
 export function toEvent(row: EventRow): Event {
-  return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), data: row.data }
+  return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), sequence: row.sequence, data: row.data }
 }
 
 /** The durable event feed for integrators who poll instead of receiving webhooks. */

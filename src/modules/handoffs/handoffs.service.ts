@@ -98,7 +98,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
         const accepted = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
         const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, dueInSeconds: await firstContactWithin(tx, owned), now })
-        await appendEvents(tx, [accepted, task])
+        await appendEvents(tx, boss, [accepted, task])
         return toHandoff(updated)
       })
     },
@@ -111,7 +111,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         mustBePending(handoff, now, 'decline')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
         const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
-        await appendEvents(tx, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
+        await appendEvents(tx, boss, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
         return toHandoff(updated)
       })
     },
@@ -132,7 +132,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead.id))
         events.push(...(await reroute(tx, lead, updated, now, 'expired')))
-        await appendEvents(tx, events)
+        await appendEvents(tx, boss, events)
         return 'expired'
       })
     },

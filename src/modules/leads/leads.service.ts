@@ -21,7 +21,7 @@ const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualif
 const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
 
 /** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
-export function createLeadsService({ db, clock, config, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { scoring: ScoringService; assigner: Assigner }) {
+export function createLeadsService({ db, clock, config, boss, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss'> & { scoring: ScoringService; assigner: Assigner }) {
   return {
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
@@ -127,7 +127,7 @@ export function createLeadsService({ db, clock, config, scoring, assigner }: Pic
         ...(promoted ? [newEvent('lead.qualified', { lead: { ...lead, status: 'qualified' }, decision }, now, row.id)] : []),
       ]
       const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
-      await appendEvents(tx, [...events, ...(outcome?.events ?? [])])
+      await appendEvents(tx, boss, [...events, ...(outcome?.events ?? [])])
       const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: true }
       return { created: false, result }
     }
@@ -151,7 +151,7 @@ export function createLeadsService({ db, clock, config, scoring, assigner }: Pic
       newEvent(EVENT_FOR[decision.outcome], { lead: { ...lead, status: STATUS_FOR[decision.outcome] }, decision }, now, row.id),
     ]
     const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
-    await appendEvents(tx, [...events, ...(outcome?.events ?? [])])
+    await appendEvents(tx, boss, [...events, ...(outcome?.events ?? [])])
     const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: false }
     return { created: true, result }
   }

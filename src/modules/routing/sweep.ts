@@ -43,7 +43,7 @@ export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<Service
     }
     const updated = await updateLead(tx, row.id, { status: statusAfter(routed), nextRouteAt: null, updatedAt: now })
     const { events } = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
-    await appendEvents(tx, events)
+    await appendEvents(tx, boss, events)
     return true
   }
 

@@ -40,6 +40,7 @@ export const Endpoint = Type.Object(
     eventTypes: Type.Array(Type.String()),
     enabled: Type.Boolean(),
     disabledReason: Type.Union([Type.String(), Type.Null()]),
+    failingSince: Type.Union([Timestamp, Type.Null()], { description: 'The first failed attempt since the last success; after 5 days of failures the endpoint is disabled' }),
     secretsActive: Type.Integer({ description: 'Secrets signing deliveries now: 2 during a rotation\'s grace period' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -24,7 +24,7 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
   async function assertValid(input: UpdateEndpointBody): Promise<void> {
     const errors: Array<{ pointer: string; detail: string }> = []
     if (input.url !== undefined) {
-      const problem = await webhookUrlProblem(input.url, { allowPrivate: config.webhookAllowPrivate })
+      const problem = await webhookUrlProblem(input.url, { allowPrivate: config.webhooks.allowPrivate })
       if (problem) errors.push({ pointer: '/url', detail: problem })
     }
     input.eventTypes?.forEach((type, i) => {
@@ -68,7 +68,7 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
         ...(changes.url !== undefined ? { url: changes.url } : {}),
         ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)] } : {}),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
-        ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null } : {}) } : {}),
+        ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
         updatedAt: clock.now(),
       }).where(eq(webhookEndpoints.id, id)).returning()
       return toAnswer(row!)
@@ -105,7 +105,7 @@ export const active = (secrets: EndpointSecret[], now: Date) => secrets.filter((
 function toEndpoint(row: WebhookEndpointRow, now: Date): Endpoint {
   return {
     id: row.id, url: row.url, kind: row.kind, description: row.description, eventTypes: row.eventTypes, enabled: row.enabled,
-    disabledReason: row.disabledReason, secretsActive: active(row.secrets, now).length,
+    disabledReason: row.disabledReason, failingSince: row.failingSince?.toISOString() ?? null, secretsActive: active(row.secrets, now).length,
     createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
   }
 }

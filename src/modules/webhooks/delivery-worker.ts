@@ -1,0 +1,120 @@
+import { and, eq } from 'drizzle-orm'
+import type { Tx } from '../../db/client.ts'
+import { webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { newId } from '../../lib/ids.ts'
+import { appendEvents } from '../events/events.repo.ts'
+import { newEvent } from '../events/events.service.ts'
+import { queueAttempts, type AttemptJob } from './attempt-jobs.ts'
+import * as repo from './deliveries.repo.ts'
+import { active } from './endpoints.service.ts'
+import { payloadOf, signedHeaders } from './payload.ts'
+import { DISABLE_AFTER_MS, nextStep } from './retry-policy.ts'
+import type { AttemptResult, Sender } from './sender.ts'
+import { slackMessage } from './slack.ts'
+
+interface Made {
+  loaded: repo.LoadedDelivery
+  jobId: string
+  manual: boolean
+  /** Undefined when no request was made (the endpoint is disabled). */
+  attempt?: { at: Date; result: AttemptResult }
+}
+
+/**
+ * The `webhook-delivery` job handler: makes a batch of attempts concurrently, then writes
+ * every outcome in one transaction (attempts, delivery states, retry jobs, endpoint
+ * health). A job that is no longer its delivery's next one does nothing.
+ */
+export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config'>, sender: Sender) {
+  const schedule = config.webhooks.retrySchedule
+
+  async function attempt(loaded: repo.LoadedDelivery): Promise<Made['attempt']> {
+    const { endpoint, event } = loaded
+    if (!endpoint.enabled) return undefined
+    const at = clock.now()
+    const body = endpoint.kind === 'slack' ? slackMessage(event) : payloadOf(event)
+    const headers = signedHeaders(event.id, body, active(endpoint.secrets, at), at)
+    return { at, result: await sender.post(endpoint.url, headers, body) }
+  }
+
+  async function run(jobs: Array<{ id: string; data: AttemptJob }>): Promise<void> {
+    const loaded = new Map((await repo.loadForAttempt(db, jobs.map((j) => j.data.deliveryId))).map((row) => [row.delivery.id, row]))
+    const due = jobs.flatMap((job) => {
+      const row = loaded.get(job.data.deliveryId)
+      return row && row.delivery.status === 'pending' && row.delivery.nextJobId === job.id ? [{ row, job }] : []
+    })
+    if (due.length === 0) return
+    const made: Made[] = await Promise.all(due.map(async ({ row, job }) => ({
+      loaded: row, jobId: job.id, manual: job.data.manual === true, attempt: await attempt(row),
+    })))
+    await db.transaction((tx) => record(tx, made))
+  }
+
+  async function record(tx: Tx, made: Made[]): Promise<void> {
+    const now = clock.now()
+    await repo.insertAttempts(tx, made.flatMap(({ loaded, manual, attempt }) => attempt ? [{
+      id: newId(), deliveryId: loaded.delivery.id, number: loaded.delivery.attempts + 1, trigger: manual ? 'manual' as const : 'scheduled' as const,
+      attemptedAt: attempt.at, ...attempt.result,
+    }] : []))
+    const retries: Array<{ jobId: string; deliveryId: string; delaySeconds: number }> = []
+    const changes = made.map(({ loaded, jobId, manual, attempt }): repo.DeliveryChange => {
+      const { delivery } = loaded
+      if (!attempt) {
+        return { id: delivery.id, jobId, status: 'failed', attempted: false, scheduleStep: delivery.scheduleStep, nextAttemptAt: null, nextJobId: null, lastError: 'the endpoint is disabled' }
+      }
+      const next = nextStep(delivery, attempt.result, { schedule, manual })
+      const retry = next.delaySeconds === null ? undefined : { jobId: newId(), deliveryId: delivery.id, delaySeconds: next.delaySeconds }
+      if (retry) retries.push(retry)
+      return {
+        id: delivery.id, jobId, status: next.status, attempted: true, scheduleStep: next.scheduleStep,
+        nextAttemptAt: retry ? new Date(now.getTime() + retry.delaySeconds * 1000) : null, nextJobId: retry?.jobId ?? null,
+        lastError: next.status === 'succeeded' ? null : attempt.result.error,
+      }
+    })
+    const applied = await repo.applyChanges(tx, changes, now)
+    await queueAttempts(tx, boss, retries.filter((r) => applied.has(r.deliveryId)))
+    await updateEndpointHealth(tx, made, now)
+  }
+
+  /**
+   * A success clears an endpoint's failing streak; a failure starts one. 410 Gone, or a
+   * streak five days long, disables the endpoint (event webhook_endpoint.disabled).
+   * Healthy endpoints are not written to, so busy ones are not a hot row.
+   */
+  async function updateEndpointHealth(tx: Tx, made: Made[], now: Date): Promise<void> {
+    const byEndpoint = new Map<string, { endpoint: WebhookEndpointRow; results: Array<{ at: Date; result: AttemptResult }> }>()
+    for (const { loaded, attempt } of made) {
+      if (!attempt) continue
+      const entry = byEndpoint.get(loaded.endpoint.id) ?? { endpoint: loaded.endpoint, results: [] }
+      entry.results.push(attempt)
+      byEndpoint.set(loaded.endpoint.id, entry)
+    }
+    for (const { endpoint, results } of byEndpoint.values()) {
+      const succeeded = results.some(({ result }) => result.errorClass === null)
+      const gone = results.some(({ result }) => result.statusCode === 410)
+      const firstFailure = results.find(({ result }) => result.errorClass !== null)?.at
+      const failingSince = succeeded ? null : (endpoint.failingSince ?? firstFailure ?? null)
+      const streakTooLong = failingSince !== null && now.getTime() - failingSince.getTime() >= DISABLE_AFTER_MS
+      if (gone || streakTooLong) {
+        const reason = gone ? 'the receiver answered 410 Gone' : `every delivery failed since ${failingSince!.toISOString()} (5 days)`
+        await disable(tx, endpoint, reason, failingSince, now)
+      } else if (failingSince?.getTime() !== endpoint.failingSince?.getTime()) {
+        await tx.update(webhookEndpoints).set({ failingSince }).where(eq(webhookEndpoints.id, endpoint.id))
+      }
+    }
+  }
+
+  async function disable(tx: Tx, endpoint: WebhookEndpointRow, reason: string, failingSince: Date | null, now: Date): Promise<void> {
+    // Only the first of concurrent batches to disable it writes the event.
+    const [changed] = await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: reason, failingSince, updatedAt: now })
+      .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true))).returning({ id: webhookEndpoints.id })
+    if (!changed) return
+    await appendEvents(tx, boss, [newEvent('webhook_endpoint.disabled', {
+      endpoint: { id: endpoint.id, url: endpoint.url, description: endpoint.description, kind: endpoint.kind }, reason,
+      failingSince: failingSince?.toISOString() ?? null,
+    }, now)])
+  }
+
+  return { run }
+}

@@ -1,0 +1,33 @@
+import { createHmac } from 'node:crypto'
+import type { EndpointSecret, EventRow } from '../../db/schema/index.ts'
+import { toEvent } from '../events/events.service.ts'
+
+/** Standard Webhooks' advice: keep payloads small; larger ones are cut down to the lead. */
+export const MAX_PAYLOAD_BYTES = 20_000
+
+/**
+ * The body every standard endpoint receives, the same one GET /v1/events serves:
+ * `{id, type, timestamp, sequence, data}`. A body over 20 KB keeps the lead snapshot and
+ * says it was truncated; the whole event stays readable in the feed.
+ */
+export function payloadOf(event: EventRow): string {
+  const body = JSON.stringify(toEvent(event))
+  if (Buffer.byteLength(body) <= MAX_PAYLOAD_BYTES) return body
+  const lead = (event.data as { lead?: unknown }).lead
+  return JSON.stringify({ ...toEvent(event), data: { ...(lead ? { lead } : {}), truncated: true } })
+}
+
+/**
+ * The Standard Webhooks headers: webhook-id is the event id (the same on every retry and
+ * replay, so receivers dedupe on it), and one `v1,` signature per secret still signing
+ * (during a rotation's grace period, the old and the new).
+ */
+export function signedHeaders(eventId: string, body: string, secrets: EndpointSecret[], at: Date): Record<string, string> {
+  const timestamp = Math.floor(at.getTime() / 1000).toString()
+  const signed = `${eventId}.${timestamp}.${body}`
+  const signatures = secrets.map(({ secret }) => {
+    const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
+    return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`
+  })
+  return { 'webhook-id': eventId, 'webhook-timestamp': timestamp, 'webhook-signature': signatures.join(' ') }
+}

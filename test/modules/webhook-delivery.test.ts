@@ -1,0 +1,54 @@
+// Outbound webhooks end to end: events fan out to endpoints in their transaction, are
+// signed per Standard Webhooks (checked with the official verifier), retried on the
+// configured schedule, and every attempt is recorded.
+import t from 'tap'
+import { Webhook } from 'standardwebhooks'
+import { apiClient } from '../helpers/api.ts'
+import { buildTestApp } from '../helpers/app.ts'
+import { startReceiver } from '../helpers/receiver.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const FAST = { WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2,0.2', WEBHOOK_TIMEOUT_SECONDS: '1' }
+
+t.test('a new lead reaches a subscribed endpoint, signed and verifiable', async (t) => {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const { ok } = apiClient(baton)
+  const receiver = await startReceiver(t)
+  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  const { lead } = await ok('POST', '/v1/leads', { email: 'first@acme.example', company: 'Acme' }, 201, 'integration')
+
+  await waitFor(async () => receiver.received.length >= 1, 5000)
+  t.equal(receiver.received.length, 1, 'one delivery: only lead.received matches the filter')
+  const [got] = receiver.received
+  const payload = new Webhook(endpoint.secret).verify(got!.body, got!.headers as Record<string, string>) as Record<string, unknown>
+  t.match(payload, { type: 'lead.received', sequence: 1, data: { lead: { id: lead.id, email: 'first@acme.example' } } })
+  t.equal(got!.headers['webhook-id'], payload.id, 'webhook-id is the event id')
+
+  const deliveries = await waitFor(async () => {
+    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
+    return page.data[0]?.status === 'succeeded' ? page : undefined
+  }, 5000)
+  t.match(deliveries?.data, [{ status: 'succeeded', eventType: 'lead.received', attemptCount: 1, attempts: [{ number: 1, statusCode: 200, errorClass: null, responseBody: 'ok' }] }])
+})
+
+t.test('500 three times, then 200: delivered on the fourth attempt, every attempt logged', async (t) => {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const { ok } = apiClient(baton)
+  const receiver = await startReceiver(t, (_r, res, index) => (index < 3 ? res.writeHead(500).end(`boom ${index}`) : res.writeHead(204).end()))
+  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  await ok('POST', '/v1/leads', { email: 'retry@acme.example' }, 201, 'integration')
+
+  const delivery = await waitFor(async () => {
+    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
+    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
+  }, 10_000)
+  t.equal(delivery?.attemptCount, 4)
+  t.match(delivery?.attempts, [
+    { number: 1, statusCode: 500, errorClass: 'http', responseBody: 'boom 0' },
+    { number: 2, statusCode: 500, errorClass: 'http', responseBody: 'boom 1' },
+    { number: 3, statusCode: 500, errorClass: 'http', responseBody: 'boom 2' },
+    { number: 4, statusCode: 204, errorClass: null, responseBody: null },
+  ])
+  const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']))
+  t.equal(ids.size, 1, 'the same webhook-id on every retry')
+})
