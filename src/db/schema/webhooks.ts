@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { events } from './leads.ts'
 
 /** A signing secret; a rotated-out one keeps signing until `expiresAt` (the grace period). */
@@ -88,7 +88,7 @@ export const webhookAttempts = pgTable(
     /** The first 4 KB of the response body. */
     responseBody: text('response_body'),
   },
-  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.number)],
+  (t) => [uniqueIndex('webhook_attempts_delivery_number_idx').on(t.deliveryId, t.number)],
 )
 
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect

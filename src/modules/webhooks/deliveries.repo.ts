@@ -15,37 +15,39 @@ export async function loadForAttempt(db: Queryable, deliveryIds: string[]) {
 
 export type LoadedDelivery = Awaited<ReturnType<typeof loadForAttempt>>[number]
 
-export interface DeliveryChange {
-  id: string
-  /** The job that made the attempt: the change applies only while it is still the delivery's next one. */
-  jobId: string
-  status: DeliveryStatus
-  attempted: boolean
-  scheduleStep: number
-  nextAttemptAt: Date | null
-  nextJobId: string | null
-  lastError: string | null
+/** Locks a batch's deliveries (in id order, so batches never wait on each other in a cycle) and reads where they stand. */
+export async function lockDeliveries(tx: Tx, ids: string[]): Promise<Map<string, { attempts: number; nextJobId: string | null }>> {
+  const rows = await tx.select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextJobId: webhookDeliveries.nextJobId })
+    .from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids)).orderBy(webhookDeliveries.id).for('update')
+  return new Map(rows.map((r) => [r.id, { attempts: r.attempts, nextJobId: r.nextJobId }]))
 }
 
-/**
- * Applies a batch's outcomes in one statement. A delivery whose next job changed
- * meanwhile (a manual retry took over) is left alone; the ids changed come back.
- */
-export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date): Promise<Set<string>> {
-  if (changes.length === 0) return new Set()
-  const input = JSON.stringify(changes.map((c) => ({
-    id: c.id, job_id: c.jobId, status: c.status, attempted: c.attempted, schedule_step: c.scheduleStep,
-    next_attempt_at: c.nextAttemptAt, next_job_id: c.nextJobId, last_error: c.lastError,
+export interface DeliveryChange {
+  id: string
+  attempts: number
+  /** Absent for an attempt overtaken by a manual retry: it counts, but the delivery's state is the retry's to set. */
+  state?: { status: DeliveryStatus; scheduleStep: number; nextAttemptAt: Date | null; nextJobId: string | null; lastError: string | null }
+}
+
+/** Applies a batch's outcomes to its locked deliveries in one statement. */
+export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date): Promise<void> {
+  if (changes.length === 0) return
+  const input = JSON.stringify(changes.map(({ id, attempts, state }) => ({
+    id, attempts, keep: !state, status: state?.status, schedule_step: state?.scheduleStep,
+    next_attempt_at: state?.nextAttemptAt, next_job_id: state?.nextJobId, last_error: state?.lastError,
   })))
-  const { rows } = await tx.execute<{ id: string }>(sql`
+  await tx.execute(sql`
     update webhook_deliveries d set
-      status = x.status, attempts = d.attempts + (case when x.attempted then 1 else 0 end), schedule_step = x.schedule_step,
-      next_attempt_at = x.next_attempt_at, next_job_id = x.next_job_id, last_error = x.last_error, updated_at = ${now}
-    from jsonb_to_recordset(${input}::jsonb) as x(id uuid, job_id uuid, status text, attempted boolean, schedule_step int,
+      attempts = x.attempts,
+      status = case when x.keep then d.status else x.status end,
+      schedule_step = case when x.keep then d.schedule_step else x.schedule_step end,
+      next_attempt_at = case when x.keep then d.next_attempt_at else x.next_attempt_at end,
+      next_job_id = case when x.keep then d.next_job_id else x.next_job_id end,
+      last_error = case when x.keep then d.last_error else x.last_error end,
+      updated_at = ${now}
+    from jsonb_to_recordset(${input}::jsonb) as x(id uuid, attempts int, keep boolean, status text, schedule_step int,
       next_attempt_at timestamptz, next_job_id uuid, last_error text)
-    where d.id = x.id and d.next_job_id = x.job_id
-    returning d.id`)
-  return new Set(rows.map((r) => r.id))
+    where d.id = x.id`)
 }
 
 export async function insertAttempts(tx: Tx, rows: Array<typeof webhookAttempts.$inferInsert>): Promise<void> {

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import { webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import { appendEvents } from '../events/events.repo.ts'
@@ -51,30 +51,52 @@ export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDe
     await db.transaction((tx) => record(tx, made))
   }
 
+  /**
+   * Writes a batch's outcomes under the deliveries' row locks. Attempts are numbered from
+   * the locked row, not from what was read before sending: a manual retry may have made
+   * one meanwhile. An attempt overtaken that way is stored and counted, but leaves the
+   * delivery's state and the endpoint's health to the attempt that overtook it.
+   */
   async function record(tx: Tx, made: Made[]): Promise<void> {
     const now = clock.now()
-    await repo.insertAttempts(tx, made.flatMap(({ loaded, manual, attempt }) => attempt ? [{
-      id: newId(), deliveryId: loaded.delivery.id, number: loaded.delivery.attempts + 1, trigger: manual ? 'manual' as const : 'scheduled' as const,
-      attemptedAt: attempt.at, ...attempt.result,
-    }] : []))
+    const current = await repo.lockDeliveries(tx, made.map((m) => m.loaded.delivery.id))
+    const attempts: Array<typeof webhookAttempts.$inferInsert> = []
+    const changes: repo.DeliveryChange[] = []
     const retries: Array<{ jobId: string; deliveryId: string; delaySeconds: number }> = []
-    const changes = made.map(({ loaded, jobId, manual, attempt }): repo.DeliveryChange => {
-      const { delivery } = loaded
-      if (!attempt) {
-        return { id: delivery.id, jobId, status: 'failed', attempted: false, scheduleStep: delivery.scheduleStep, nextAttemptAt: null, nextJobId: null, lastError: 'the endpoint is disabled' }
+    const counted: Made[] = []
+    for (const m of made) {
+      const { delivery } = m.loaded
+      const locked = current.get(delivery.id)
+      if (!locked) continue // deleted with its endpoint meanwhile
+      if (m.attempt) {
+        locked.attempts += 1
+        attempts.push({ id: newId(), deliveryId: delivery.id, number: locked.attempts, trigger: m.manual ? 'manual' : 'scheduled', attemptedAt: m.attempt.at, ...m.attempt.result })
       }
-      const next = nextStep(delivery, attempt.result, { schedule, manual })
+      if (locked.nextJobId !== m.jobId) {
+        changes.push({ id: delivery.id, attempts: locked.attempts })
+        continue
+      }
+      counted.push(m)
+      if (!m.attempt) {
+        changes.push({ id: delivery.id, attempts: locked.attempts, state: { status: 'failed', scheduleStep: delivery.scheduleStep, nextAttemptAt: null, nextJobId: null, lastError: 'the endpoint is disabled' } })
+        continue
+      }
+      const next = nextStep(delivery, m.attempt.result, { schedule, manual: m.manual })
       const retry = next.delaySeconds === null ? undefined : { jobId: newId(), deliveryId: delivery.id, delaySeconds: next.delaySeconds }
       if (retry) retries.push(retry)
-      return {
-        id: delivery.id, jobId, status: next.status, attempted: true, scheduleStep: next.scheduleStep,
-        nextAttemptAt: retry ? new Date(now.getTime() + retry.delaySeconds * 1000) : null, nextJobId: retry?.jobId ?? null,
-        lastError: next.status === 'succeeded' ? null : attempt.result.error,
-      }
-    })
-    const applied = await repo.applyChanges(tx, changes, now)
-    await queueAttempts(tx, boss, retries.filter((r) => applied.has(r.deliveryId)))
-    await updateEndpointHealth(tx, made, now)
+      changes.push({
+        id: delivery.id, attempts: locked.attempts,
+        state: {
+          status: next.status, scheduleStep: next.scheduleStep, nextJobId: retry?.jobId ?? null,
+          nextAttemptAt: retry ? new Date(now.getTime() + retry.delaySeconds * 1000) : null,
+          lastError: next.status === 'succeeded' ? null : m.attempt.result.error,
+        },
+      })
+    }
+    await repo.insertAttempts(tx, attempts)
+    await repo.applyChanges(tx, changes, now)
+    await queueAttempts(tx, boss, retries)
+    await updateEndpointHealth(tx, counted, now)
   }
 
   /**
