@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { ProblemSchema } from '../lib/schemas.ts'
+import { webhooksSection } from '../modules/events/event-payloads.ts'
 
 /** OpenAPI 3.1 generated from the route schemas: /openapi.json, and pretty docs at /docs. */
 export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { version: string }) => {
@@ -21,6 +22,8 @@ export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { vers
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
       security: [{ bearerAuth: [] }],
+      // Plain JSON built from the TypeBox schemas; swagger's OpenAPI typings cannot see its shape.
+      webhooks: webhooksSection() as Record<string, never>,
       tags: [
         { name: 'reps', description: 'Sales reps, their hours, capacity and attributes' },
         { name: 'teams', description: 'Teams of reps and how leads are shared among them' },
@@ -29,6 +32,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { vers
         { name: 'sources', description: 'Form tools posting submissions: sources and the inbound endpoint' },
         { name: 'events', description: 'The ordered event feed, for integrators who poll' },
         { name: 'scoring', description: 'How leads are scored, qualified and given an intent tier' },
+        { name: 'webhooks', description: 'Webhook endpoints and deliveries; under `webhooks`, what each event type posts' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },

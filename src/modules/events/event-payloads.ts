@@ -39,7 +39,7 @@ export const RepRef = Type.Object({ id: Uuid, name: Type.String(), email: Type.S
 
 const ScoreSummary = Type.Object(
   { score: Type.Integer(), outcome: Decision.properties.outcome, tier: Nullable(oneOf(TIERS)), scoringVersion: Type.Integer() },
-  { ...strict, description: 'What scoring decided, without the reasons (the qualified/disqualified/nurtured event that follows has them)' },
+  { ...strict, description: 'What scoring decided, without the reasons (for a new lead, the lead.qualified, lead.disqualified or lead.nurtured that follows has them)' },
 )
 
 const Opportunity = Type.Object(
@@ -124,6 +124,7 @@ export const EVENT_DATA = {
   }),
   'rep.auto_away': data('A rep let autoAwayAfter handoffs in a row expire and was set away (sent with the handoff.expired that did it)', {
     rep: Type.Object({ ...RepRef.properties, status: Type.Literal('away') }, strict),
+    lead: LeadSnapshot,
     expiredInRow: Type.Integer({ minimum: 1 }),
     reason: Type.String(),
   }),
@@ -161,14 +162,18 @@ export function eventPayloadSchema(type: EventType): TObject {
 /** The schemas the generated spec has under components.schemas (addSchema'd, or named by $id on a route). */
 export const SPEC_COMPONENTS: ReadonlySet<string> = new Set(['Problem', 'Rep', 'Team', 'Account', 'Handoff', 'Task', 'Lead', 'Event', 'Source', 'WebhookEndpoint'])
 
-/** Plain JSON of a schema: a nested schema with a component's $id becomes a $ref, any other $id is dropped. */
+/**
+ * Plain JSON of a schema: a nested schema with a component's $id becomes a $ref, any other
+ * $id is dropped, and so is `additionalProperties: false` — it keeps our own tests strict,
+ * but published it would tell receivers to reject fields we may add later.
+ */
 function toSpecJson(schema: TSchema, components: ReadonlySet<string>): unknown {
   const walk = (node: unknown, top: boolean): unknown => {
     if (Array.isArray(node)) return node.map((item) => walk(item, false))
     if (node === null || typeof node !== 'object') return node
     const { $id, ...rest } = node as Record<string, unknown>
     if (!top && typeof $id === 'string' && components.has($id)) return { $ref: `#/components/schemas/${$id}` }
-    return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, walk(value, false)]))
+    return Object.fromEntries(Object.entries(rest).filter(([key, value]) => !(key === 'additionalProperties' && value === false)).map(([key, value]) => [key, walk(value, false)]))
   }
   // JSON round trip first: it drops TypeBox's symbol keys.
   return walk(JSON.parse(JSON.stringify(schema)), true)

@@ -130,7 +130,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const { updated, lead, rep, expiredInRow } = await close(tx, handoff, 'expired', now, 'the deadline passed')
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
-        if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead.id))
+        if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
         events.push(...(await reroute(tx, lead, updated, now, 'expired')))
         await appendEvents(tx, boss, events)
         return 'expired'
@@ -149,10 +149,11 @@ async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
 }
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
-async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, leadId: string): Promise<NewEvent> {
+/** The event names the lead whose expiry tipped it: it sits in that lead's timeline and sequence. */
+async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, lead: LeadRow): Promise<NewEvent> {
   await tx.update(reps).set({ status: 'away', updatedAt: now }).where(eq(reps.id, rep.id))
   await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${rep.id}`)
-  return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, leadId)
+  return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, lead.id)
 }
 
 /** Rep tokens act only on their own handoffs; admins on any. */
