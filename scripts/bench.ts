@@ -44,7 +44,7 @@ try {
   const port = await freePort()
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
-  service = spawn(process.execPath, [...profile, 'src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  service = spawn(process.execPath, [...profile, 'src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' }, stdio: ['ignore', 'ignore', 'inherit'] })
   const base = `http://127.0.0.1:${port}`
   await waitReady(base)
   const key = new TextEncoder().encode(SECRET)
@@ -52,19 +52,32 @@ try {
   await setUpRouting(base, await signToken(key, { role: 'admin', ttl: '1h' }))
 
   const rows: Array<Record<string, string | number>> = []
-  const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number }>('bench/engine.ts', [])
-  rows.push({ measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`, 'per s': Math.round(1000 / engine.p50Ms), p50_ms: engine.p50Ms.toFixed(3), p99_ms: engine.p99Ms.toFixed(3), errors: 0, round_trips: 0 })
-  for (const concurrency of CONCURRENCIES) {
+  // BENCH_ONLY=engine,ingest,deadlines,webhooks runs just those parts (while working on one).
+  const only = process.env.BENCH_ONLY?.split(',')
+  const runs = (part: string) => !only || only.includes(part)
+  if (runs('engine')) {
+    const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number }>('bench/engine.ts', [])
+    rows.push({ measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`, 'per s': Math.round(1000 / engine.p50Ms), p50_ms: engine.p50Ms.toFixed(3), p99_ms: engine.p99Ms.toFixed(3), errors: 0, round_trips: 0 })
+  }
+  for (const concurrency of runs('ingest') ? CONCURRENCIES : []) {
     const svc = await child<Run>('bench/load.ts', ['--url', base, '--token', token, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
     const raw = await child<Run>('bench/baseline.ts', ['--db', url, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
     rows.push(row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS))
     rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
   }
-  const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--token', token, '--db', url])
-  rows.push({
-    measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`, 'per s': '',
-    p50_ms: deadlines.p50Ms.toFixed(0), p99_ms: deadlines.p99Ms.toFixed(0), errors: deadlines.count - deadlines.expired, round_trips: '',
-  })
+  if (runs('deadlines')) {
+    const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--token', token, '--db', url])
+    rows.push({
+      measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`, 'per s': '',
+      p50_ms: deadlines.p50Ms.toFixed(0), p99_ms: deadlines.p99Ms.toFixed(0), errors: deadlines.count - deadlines.expired, round_trips: '',
+    })
+  }
+  if (runs('webhooks')) {
+    const hooks = await child<{ throughput: { deliveries: number; expected: number; seconds: number; perS: number }; latency: { count: number; p50Ms: number; p99Ms: number } }>(
+      'bench/webhooks.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
+    rows.push({ measure: `webhook deliveries, ${hooks.throughput.expected} to one endpoint`, 'per s': hooks.throughput.perS, p50_ms: '', p99_ms: '', errors: hooks.throughput.expected - hooks.throughput.deliveries, round_trips: '' })
+    rows.push({ measure: 'webhook first attempt, event commit → receiver', 'per s': '', p50_ms: hooks.latency.p50Ms.toFixed(0), p99_ms: hooks.latency.p99Ms.toFixed(0), errors: 300 - hooks.latency.count, round_trips: '' })
+  }
   rows.push({ measure: 'service peak RSS (MB)', 'per s': await peakRssMb(service.pid!), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
 
   console.table(rows)
