@@ -5,6 +5,7 @@ import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
+import { handoffHarness } from '../helpers/handoffs.ts'
 import { startReceiver } from '../helpers/receiver.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -105,4 +106,27 @@ t.test('a success ends the failing streak', async (t) => {
   await ok('POST', '/v1/leads', { email: 'c@acme.example' }, 201, 'integration')
   await waitFor(async () => (await state()).failingSince, 5000)
   t.match(await state(), { enabled: true, failingSince: baton.clock.now().toISOString() }, 'six days after the first failure, but the streak is new')
+})
+
+t.test('a Slack endpoint gets the assignment with a working Accept button, and short lines for the rest', async (t) => {
+  const h = await handoffHarness(t, { realTime: true, env: FAST })
+  const slack = await startReceiver(t)
+  await h.ok('POST', '/v1/webhook-endpoints', { url: slack.url('/services/T000/B000/XXXX'), kind: 'slack', eventTypes: ['lead.assigned', 'handoff.accepted'] }, 201)
+  const { repIds: [repId] } = await h.setup(1)
+  const rep = await h.ok('GET', `/v1/reps/${repId}`, undefined, 200)
+  const { lead } = await h.postLead()
+
+  await waitFor(async () => slack.received.length >= 1, 5000)
+  const assigned = JSON.parse(slack.received[0]!.body)
+  t.match(assigned.text, new RegExp(`New lead for ${rep.name}: ${lead.email}`))
+  const button = assigned.blocks.find((b: { type: string }) => b.type === 'actions')?.elements[0]
+  t.match(button, { type: 'button', text: { text: 'Accept' } })
+
+  // The button is the one-click accept link: following it accepts the handoff.
+  const link = new URL(button.url)
+  const accepted = await h.baton.app.inject({ method: 'POST', url: `${link.pathname}${link.search}`, headers: { accept: 'application/json' } })
+  t.equal(accepted.statusCode, 200, 'the link accepts')
+  await waitFor(async () => slack.received.length >= 2, 5000)
+  const line = JSON.parse(slack.received[1]!.body)
+  t.match(line, { text: `handoff.accepted: ${lead.email} accepted by ${rep.name}`, blocks: [{ type: 'section' }] })
 })
