@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import { type webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import { appendEvents } from '../events/events.repo.ts'
