@@ -21,6 +21,8 @@ import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
 import { createScoringService } from './modules/scoring/scoring.service.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { createEventsService } from './modules/events/events.service.ts'
+import { metricsRoutes } from './modules/metrics/metrics.routes.ts'
+import { createMetricsService } from './modules/metrics/metrics.service.ts'
 import { deliveriesRoutes } from './modules/webhooks/deliveries.routes.ts'
 import { createDeliveriesService } from './modules/webhooks/deliveries.service.ts'
 import { endpointsRoutes } from './modules/webhooks/endpoints.routes.ts'
@@ -111,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(eventsRoutes, { events: createEventsService(deps) })
     await app.register(endpointsRoutes, { endpoints: createEndpointsService(deps) })
     await app.register(deliveriesRoutes, { deliveries: createDeliveriesService(deps) })
+    await app.register(metricsRoutes, { metrics: createMetricsService(deps) })
   }
   return app
 }

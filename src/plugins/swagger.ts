@@ -33,6 +33,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { vers
         { name: 'events', description: 'The ordered event feed, for integrators who poll' },
         { name: 'scoring', description: 'How leads are scored, qualified and given an intent tier' },
         { name: 'webhooks', description: 'Webhook endpoints and deliveries; under `webhooks`, what each event type posts' },
+        { name: 'metrics', description: 'Handoff analytics: the funnel, speed to accept and to contact, SLA breaches' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },

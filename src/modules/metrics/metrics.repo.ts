@@ -1,0 +1,156 @@
+import { sql, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/client.ts'
+
+export const GROUP_BYS = ['rep', 'team', 'source', 'rule', 'tier'] as const
+export type GroupBy = (typeof GROUP_BYS)[number]
+
+export interface Window {
+  from: Date
+  to: Date
+  /** "Now" for leads still waiting (their unrouted time so far). */
+  now: Date
+}
+
+/** What one lead-level query row carries (numbers come back from PostgreSQL as text). */
+export type LeadFigures = {
+  key: string | null
+  received: number
+  qualified: number
+  disqualified: number
+  assigned: number
+  accepted: number
+  contacted: number
+  converted: number
+  accept_p50: number | null
+  accept_p90: number | null
+  accept_p99: number | null
+  contact_p50: number | null
+  contact_p90: number | null
+  contact_p99: number | null
+  first_contact_tasks: number
+  first_contact_overdue: number
+  rerouted: number
+  escalated: number
+  unrouted: number
+  unrouted_p50: number | null
+  unrouted_p90: number | null
+  unrouted_p99: number | null
+}
+
+export type HandoffFigures = {
+  key: string | null
+  offered: number
+  accepted: number
+  declined: number
+  expired: number
+}
+
+// The lead's group: its owner (who accepted it) for rep; the first handoff's team and rule.
+const LEAD_KEY: Record<GroupBy, SQL> = {
+  rep: sql`c.owner_id::text`,
+  team: sql`c.first_team_id::text`,
+  rule: sql`c.first_rule`,
+  source: sql`c.source`,
+  tier: sql`c.tier`,
+}
+
+// A handoff's group: its own rep, team and rule; the lead's source and tier.
+const HANDOFF_KEY: Record<GroupBy, SQL> = {
+  rep: sql`h.rep_id::text`,
+  team: sql`h.team_id::text`,
+  rule: sql`h.rule_name`,
+  source: sql`c.source`,
+  tier: sql`c.tier`,
+}
+
+/**
+ * The cohort: leads that arrived in [from, to), each with what its history says —
+ * milestones, its first handoff, and the events that mark re-routing, escalation and waiting.
+ */
+function cohort({ from, to, now }: Window): SQL {
+  return sql`
+    select l.id, l.owner_id, l.source, l.tier, l.created_at,
+      extract(epoch from l.accepted_at - l.created_at) as accept_s,
+      extract(epoch from l.contacted_at - l.created_at) as contact_s,
+      f.team_id as first_team_id, f.rule_name as first_rule, f.created_at as first_handoff_at,
+      t.overdue_at is not null as overdue, t.id is not null as has_task,
+      exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.qualified') as qualified,
+      exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.disqualified') as disqualified,
+      exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.converted') as converted,
+      exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.rerouted') as rerouted,
+      exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.escalated') as escalated,
+      l.accepted_at is not null as accepted, l.contacted_at is not null as contacted,
+      -- Unrouted time: from the first "nobody eligible" to the next handoff after it (a lead
+      -- can wait after its reps let it go), or its closing, or now while it still waits.
+      extract(epoch from coalesce(
+        (select min(created_at) from handoffs where lead_id = l.id and created_at >= u.first_unroutable_at),
+        l.closed_at, ${now}::timestamptz) - u.first_unroutable_at) as unrouted_s
+    from leads l
+    left join lateral (
+      select team_id, rule_name, created_at from handoffs where lead_id = l.id order by attempt limit 1
+    ) f on true
+    left join lateral (
+      select id, overdue_at from tasks where lead_id = l.id and kind = 'first_contact'
+    ) t on true
+    left join lateral (
+      select min(created_at) as first_unroutable_at from events e where e.lead_id = l.id and e.type = 'lead.unroutable'
+    ) u on true
+    where l.created_at >= ${from} and l.created_at < ${to}`
+}
+
+/** The lead funnel and its timings per group (one row, key null, without a groupBy). */
+export async function leadFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<LeadFigures[]> {
+  const key = groupBy ? LEAD_KEY[groupBy] : sql`null::text`
+  const { rows } = await db.execute<LeadFigures>(sql`
+    with c as (${cohort(window)})
+    select ${key} as key,
+      count(*)::int as received,
+      count(*) filter (where c.qualified)::int as qualified,
+      count(*) filter (where c.disqualified)::int as disqualified,
+      count(*) filter (where c.first_handoff_at is not null)::int as assigned,
+      count(*) filter (where c.accepted)::int as accepted,
+      count(*) filter (where c.contacted)::int as contacted,
+      count(*) filter (where c.converted)::int as converted,
+      percentile_cont(0.5) within group (order by c.accept_s) as accept_p50,
+      percentile_cont(0.9) within group (order by c.accept_s) as accept_p90,
+      percentile_cont(0.99) within group (order by c.accept_s) as accept_p99,
+      percentile_cont(0.5) within group (order by c.contact_s) as contact_p50,
+      percentile_cont(0.9) within group (order by c.contact_s) as contact_p90,
+      percentile_cont(0.99) within group (order by c.contact_s) as contact_p99,
+      count(*) filter (where c.has_task)::int as first_contact_tasks,
+      count(*) filter (where c.overdue)::int as first_contact_overdue,
+      count(*) filter (where c.rerouted)::int as rerouted,
+      count(*) filter (where c.escalated)::int as escalated,
+      count(c.unrouted_s)::int as unrouted,
+      percentile_cont(0.5) within group (order by c.unrouted_s) as unrouted_p50,
+      percentile_cont(0.9) within group (order by c.unrouted_s) as unrouted_p90,
+      percentile_cont(0.99) within group (order by c.unrouted_s) as unrouted_p99
+    from c
+    ${only !== undefined ? sql`where ${key} = ${only}` : sql``}
+    group by 1 order by 1 nulls last`)
+  return rows
+}
+
+/** Handoffs offered for the cohort's leads and how they ended, per group. */
+export async function handoffFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<HandoffFigures[]> {
+  const key = groupBy ? HANDOFF_KEY[groupBy] : sql`null::text`
+  const { rows } = await db.execute<HandoffFigures>(sql`
+    with c as (select id, source, tier from leads where created_at >= ${window.from} and created_at < ${window.to})
+    select ${key} as key,
+      count(*)::int as offered,
+      count(*) filter (where h.status = 'accepted')::int as accepted,
+      count(*) filter (where h.status = 'declined')::int as declined,
+      count(*) filter (where h.status = 'expired')::int as expired
+    from handoffs h join c on c.id = h.lead_id
+    ${only !== undefined ? sql`where ${key} = ${only}` : sql``}
+    group by 1 order by 1 nulls last`)
+  return rows
+}
+
+/** Names for rep and team keys, so answers read without a second lookup. */
+export async function labels(db: Queryable, groupBy: GroupBy, keys: string[]): Promise<Map<string, string>> {
+  if ((groupBy !== 'rep' && groupBy !== 'team') || keys.length === 0) return new Map()
+  const table = sql.raw(groupBy === 'rep' ? 'reps' : 'teams')
+  const { rows } = await db.execute<{ id: string; name: string }>(sql`select id::text, name from ${table} where id = any(${sql.param(keys)}::uuid[])`)
+  return new Map(rows.map((r) => [r.id, r.name]))
+}
