@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { createDb } from '../src/db/client.ts'
 import { createBoss } from '../src/lib/boss.ts'
+import { createLogger } from '../src/lib/logger.ts'
 import { appendEvents } from '../src/modules/events/events.repo.ts'
 import { newEvent } from '../src/modules/events/events.service.ts'
 
@@ -44,7 +45,7 @@ const boss = createBoss(values.db!, { role: 'api' })
 await boss.start()
 const write = async (count: number, tag: string): Promise<string[]> => {
   const events = Array.from({ length: count }, (_, i) => newEvent('lead.received', { bench: tag, n: i }, new Date()))
-  await db.transaction((tx) => appendEvents(tx, boss, events))
+  await db.transaction((tx) => appendEvents(tx, { boss, logger: createLogger('silent') }, events))
   return events.map((e) => e.id)
 }
 const waitFor = async (ids: string[], ms: number) => {

@@ -4,6 +4,8 @@ import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/client.ts'
 import { createBoss } from '../src/lib/boss.ts'
+import { createLogger } from '../src/lib/logger.ts'
+import { createMetrics } from '../src/lib/metrics.ts'
 import { systemClock } from '../src/lib/clock.ts'
 import { createAcceptLinks } from '../src/modules/handoffs/accept-link.ts'
 
@@ -14,7 +16,7 @@ const UNUSED_DATABASE = 'postgresql://openapi@127.0.0.1:1/openapi'
 const config = { ...loadConfig({}), logLevel: 'silent' }
 const { db, pool } = createDb(UNUSED_DATABASE)
 const acceptLinks = createAcceptLinks({ secret: undefined, publicUrl: config.publicUrl, clock: systemClock })
-const app = await buildApp({ config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, signingSecret: undefined })
+const app = await buildApp({ config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, metrics: createMetrics(), logger: createLogger('silent'), signingSecret: undefined })
 await app.ready()
 const spec = `${JSON.stringify(app.swagger(), null, 2)}\n`
 await app.close()

@@ -1,13 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type pg from 'pg'
-import type { Logger } from 'pino'
 import type { ServiceDeps } from './lib/deps.ts'
 import { newId } from './lib/ids.ts'
-import { createLogger } from './lib/logger.ts'
 import { authPlugin } from './plugins/auth.ts'
 import { problemPlugin } from './plugins/problem.ts'
 import { OneLinePerRequest } from './plugins/request-log.ts'
+import { metricsPlugin } from './plugins/metrics.ts'
 import { swaggerPlugin } from './plugins/swagger.ts'
 import { validatorCompiler } from './plugins/validation.ts'
 import { healthRoutes } from './modules/health/health.routes.ts'
@@ -55,7 +54,6 @@ export interface AppDeps extends ServiceDeps {
   /** Key for tokens Baton issues; undefined when only an external issuer is trusted. */
   signingSecret: Uint8Array | undefined
   isDraining?: () => boolean
-  logger?: Logger
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024
@@ -65,7 +63,7 @@ const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   // Typed as fastify's logger interface, so the app stays a plain FastifyInstance.
-  const logger: FastifyBaseLogger = deps.logger ?? createLogger(config.logLevel)
+  const logger: FastifyBaseLogger = deps.logger
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -88,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(problemPlugin)
   await app.register(swaggerPlugin, { version: packageJson.version })
   await app.register(authPlugin, { config, signingSecret: deps.signingSecret, clock: deps.clock })
+  await app.register(metricsPlugin, { metrics: deps.metrics, config })
   await app.register(healthRoutes, { pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) })
 
   if (config.role !== 'worker') {

@@ -12,6 +12,7 @@ import { createBoss, createQueues } from './lib/boss.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger } from './lib/logger.ts'
 import { createAcceptLinks } from './modules/handoffs/accept-link.ts'
+import { createMetrics, watchRuntime } from './lib/metrics.ts'
 import { registerWorkers } from './worker.ts'
 
 /** A started Baton: the app (not yet listening) and the one way to stop everything in order. */
@@ -57,7 +58,9 @@ export async function startServices(
   await createQueues(boss)
   const signingSecret = await resolveSigningSecret(config)
   const acceptLinks = createAcceptLinks({ secret: signingSecret, publicUrl: config.publicUrl, clock })
-  const deps = { config, db, boss, clock, acceptLinks }
+  const metrics = createMetrics()
+  watchRuntime(metrics, { boss, pool })
+  const deps = { config, db, boss, clock, acceptLinks, metrics, logger }
   const workers = config.role !== 'api' ? await registerWorkers(boss, deps) : undefined
   const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
   return {

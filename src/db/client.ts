@@ -17,6 +17,39 @@ export function createDb(url: string, { max = 10, applicationName = 'baton' } = 
   const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName })
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => {})
-  const db: Db = drizzle(pool, { schema })
+  const db: Db = withCommitHooks(drizzle(pool, { schema }))
   return { pool, db }
+}
+
+const commitHooks = new WeakMap<object, Array<() => void>>()
+
+/**
+ * Runs `hook` once `tx` has committed, and never if it rolls back: for what must only
+ * follow a change that really happened (log lines, in-process counters).
+ */
+export function onCommit(tx: Tx, hook: () => void): void {
+  const hooks = commitHooks.get(tx)
+  if (!hooks) throw new Error('onCommit: not a transaction opened by db.transaction')
+  hooks.push(hook)
+}
+
+/** db.transaction, running the transaction's commit hooks after COMMIT (a hook that throws is ignored: the change stands). */
+function withCommitHooks(db: Db): Db {
+  const open = db.transaction.bind(db)
+  db.transaction = (async (work, config) => {
+    const hooks: Array<() => void> = []
+    const result = await open(async (tx) => {
+      commitHooks.set(tx, hooks)
+      return work(tx)
+    }, config)
+    for (const hook of hooks) {
+      try {
+        hook()
+      } catch {
+        // A log line or a counter must not turn a committed change into an error.
+      }
+    }
+    return result
+  })
+  return db
 }

@@ -1,8 +1,10 @@
 import type { PgBoss } from 'pg-boss'
+import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { AcceptLinks } from '../modules/handoffs/accept-link.ts'
 import type { Clock } from './clock.ts'
+import type { Metrics } from './metrics.ts'
 
 /**
  * Everything a service may depend on. Each service asks for the narrowest
@@ -15,4 +17,8 @@ export interface ServiceDeps {
   clock: Clock
   /** Signs and checks one-click accept links (the service's own key, the service's clock). */
   acceptLinks: AcceptLinks
+  /** The process's logger (credentials redacted): services log domain events once committed. */
+  logger: Logger
+  /** This instance's Prometheus metrics: services count what they did once it has committed. */
+  metrics: Metrics
 }

@@ -316,7 +316,7 @@ t.test('a rolled-back transaction sends nothing; filters and disabled endpoints 
   const rolledBack = newEvent('lead.received', { lead: { id: leadId } }, new Date(), leadId)
   let inside = -1
   await t.rejects(baton.deps.db.transaction(async (tx) => {
-    await appendEvents(tx, baton.deps.boss, [rolledBack])
+    await appendEvents(tx, baton.deps, [rolledBack])
     inside = (await tx.execute<{ n: number }>(q`select count(*)::int as n from webhook_deliveries where event_id = ${rolledBack.id}`)).rows[0]!.n
     throw new Error('roll back')
   }), /roll back/)
@@ -328,7 +328,7 @@ t.test('a rolled-back transaction sends nothing; filters and disabled endpoints 
   t.equal(main.received.length, 1, 'the receiver got nothing')
 
   const committed = newEvent('lead.received', { lead: { id: leadId } }, new Date(), leadId)
-  await baton.deps.db.transaction((tx) => appendEvents(tx, baton.deps.boss, [committed]))
+  await baton.deps.db.transaction((tx) => appendEvents(tx, baton.deps, [committed]))
   await waitFor(async () => main.received.length > 1, 5000)
   t.match(verify(ep.secret, main.received[1]!), { id: committed.id, sequence: seqBefore + 1 }, 'the committed event is delivered, its sequence right after the last')
   const [row] = await sql('select d.id, j.id as job from webhook_deliveries d left join pgboss.job j on j.id = d.id where d.event_id = $1', [committed.id])

@@ -21,7 +21,7 @@ const CONTACT_TYPES = new Set(['call', 'email', 'meeting'])
  * meeting is the first contact), conversion to an opportunity, closing. Each locks the
  * lead first; a rep token acts only on leads it owns.
  */
-export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
+export function createActivitiesService({ db, clock, boss, logger }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'>) {
   async function mustLockOwned(tx: Tx, leadId: string, principal: Principal): Promise<LeadRow> {
     const lead = await lockLead(tx, leadId)
     if (!lead) throw new NotFound(`No lead with id ${leadId}.`)
@@ -53,7 +53,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
           await releaseUnworked(tx, lead.ownerId!)
           events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row!) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
         }
-        await appendEvents(tx, boss, events)
+        await appendEvents(tx, { boss, logger }, events)
         return { activity: toActivity(row!), lead: toLead(current), firstContact }
       })
     },
@@ -70,7 +70,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const converted = await updateLead(tx, leadId, { status: 'converted', opportunity, closedAt: now, updatedAt: now })
         const tasks = await settleOpenTasks(tx, converted, 'completed', now)
-        await appendEvents(tx, boss, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
+        await appendEvents(tx, { boss, logger }, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
         return toLead(converted)
       })
     },
@@ -93,7 +93,7 @@ export function createActivitiesService({ db, clock, boss }: Pick<ServiceDeps, '
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const closed = await updateLead(tx, leadId, { status: 'closed', closeReason: reason, closedAt: now, nextRouteAt: null, updatedAt: now })
         await settleOpenTasks(tx, closed, 'cancelled', now)
-        await appendEvents(tx, boss, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
+        await appendEvents(tx, { boss, logger }, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
         return toLead(closed)
       })
     },

@@ -1,10 +1,13 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import type { PgBoss } from 'pg-boss'
-import type { Queryable, Tx } from '../../db/client.ts'
+import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
 import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
+
+/** What appending events needs besides the transaction: the job queue for deliveries, the log. */
+export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 
 /**
  * Appends events inside the caller's transaction, and with them their webhook deliveries:
@@ -14,7 +17,7 @@ export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId'
  * first attempts are queued (job id = delivery id). All of it exists if and only if the
  * transaction commits: a rolled-back change sends nothing.
  */
-export async function appendEvents(tx: Tx, boss: PgBoss, rows: NewEvent[]): Promise<void> {
+export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {
   if (rows.length === 0) return
   const input = JSON.stringify(rows.map((r, ord) => ({ ord, id: r.id, type: r.type, lead_id: r.leadId ?? null, data: r.data, created_at: r.createdAt })))
   const { rows: deliveries } = await tx.execute<{ id: string }>(sql`
@@ -42,6 +45,13 @@ export async function appendEvents(tx: Tx, boss: PgBoss, rows: NewEvent[]): Prom
     ) d
     returning id`)
   await queueFirstAttempts(tx, boss, deliveries.map((d) => d.id))
+  // One info line per event, once it has happened: ids only, never the lead's details.
+  onCommit(tx, () => {
+    for (const { id, type, leadId, data } of rows) {
+      const handoffId = (data as { handoff?: { id?: string } | null }).handoff?.id
+      logger.info({ event: type, eventId: id, ...(leadId ? { leadId } : {}), ...(handoffId ? { handoffId } : {}) }, 'event')
+    }
+  })
 }
 
 export interface FeedPosition {

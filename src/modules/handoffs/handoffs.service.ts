@@ -26,8 +26,8 @@ import { createRerouter } from './reroute.ts'
  * starts by locking the handoff row, so accept, decline and the deadline job can race
  * and exactly one of them wins.
  */
-export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss'> & { assigner: Assigner }) {
-  const { db, clock, boss, config } = deps
+export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { assigner: Assigner }) {
+  const { db, clock, boss, config, metrics, logger } = deps
   const reroute = createRerouter(deps)
 
   /** The handoff, locked; 404 if none, 403 for a rep token that is not its rep. */
@@ -87,7 +87,8 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
       // The time the rep asked, not the time the lock was free: an answer that queued
       // behind the deadline job is judged by when it arrived (the job may still win the lock).
       const now = clock.now()
-      return db.transaction(async (tx) => {
+      let accepted = false
+      const answer = await db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
         if (handoff.status === 'accepted' && onceOnly) {
           throw withProblemMembers(new Conflict('This accept link was already used: the lead is accepted.'), { handoffStatus: 'accepted' })
@@ -96,24 +97,29 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         mustBePending(handoff, now, 'accept')
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
         const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
-        const accepted = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
+        const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
         const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, dueInSeconds: await firstContactWithin(tx, owned), now })
-        await appendEvents(tx, boss, [accepted, task])
+        await appendEvents(tx, { boss, logger }, [event, task])
+        accepted = true
         return toHandoff(updated)
       })
+      if (accepted) metrics.handoffs.inc({ outcome: 'accepted' })
+      return answer
     },
 
     /** Declining (with a reason) moves the lead on at once to a rep who has not had it. */
     async decline(id: string, principal: Principal, reason: string): Promise<Handoff> {
       const now = clock.now()
-      return db.transaction(async (tx) => {
+      const answer = await db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
         mustBePending(handoff, now, 'decline')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
         const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
-        await appendEvents(tx, boss, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
+        await appendEvents(tx, { boss, logger }, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
         return toHandoff(updated)
       })
+      metrics.handoffs.inc({ outcome: 'declined' })
+      return answer
     },
 
     /**
@@ -122,7 +128,8 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
      * Returns what it did.
      */
     async expire(id: string): Promise<'expired' | 'not_pending' | 'early'> {
-      return db.transaction(async (tx) => {
+      let lateSeconds = 0
+      const outcome = await db.transaction(async (tx): Promise<'expired' | 'not_pending' | 'early'> => {
         const handoff = await repo.lockHandoff(tx, id)
         if (!handoff || handoff.status !== 'pending') return 'not_pending'
         const now = clock.now()
@@ -132,9 +139,15 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
         events.push(...(await reroute(tx, lead, updated, now, 'expired')))
-        await appendEvents(tx, boss, events)
+        await appendEvents(tx, { boss, logger }, events)
+        lateSeconds = (now.getTime() - handoff.deadlineAt.getTime()) / 1000
         return 'expired'
       })
+      if (outcome === 'expired') {
+        metrics.handoffs.inc({ outcome: 'expired' })
+        metrics.deadlineLateness.observe(lateSeconds)
+      }
+      return outcome
     },
   }
 }

@@ -21,12 +21,26 @@ const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualif
 const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
 
 /** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
-export function createLeadsService({ db, clock, config, boss, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss'> & { scoring: ScoringService; assigner: Assigner }) {
+export function createLeadsService({ db, clock, config, boss, metrics, logger, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { scoring: ScoringService; assigner: Assigner }) {
+  /** Runs an ingest transaction and, once it has committed, counts what it took in. */
+  async function counted<T>(work: (took: (result: IngestResult) => void) => Promise<T>): Promise<T> {
+    let outcome: string | undefined
+    const value = await work((result) => {
+      outcome = result.duplicate ? 'duplicate' : result.decision.outcome
+    })
+    if (outcome) metrics.leadsIngested.inc({ outcome })
+    return value
+  }
+
   return {
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
       const prepared = await prepare(input)
-      return db.transaction((tx) => ingestIn(tx, prepared))
+      return counted((took) => db.transaction(async (tx) => {
+        const ingested = await ingestIn(tx, prepared)
+        took(ingested.result)
+        return ingested
+      }))
     },
 
     /**
@@ -35,12 +49,13 @@ export function createLeadsService({ db, clock, config, boss, scoring, assigner 
      */
     async ingestOnce(input: LeadInput, request: IdempotencyRequest): Promise<StoredAnswer> {
       const prepared = await prepare(input)
-      return db.transaction((tx) =>
+      return counted((took) => db.transaction((tx) =>
         runOncePerKey(tx, request, prepared.now, async () => {
           const { created, result } = await ingestIn(tx, prepared)
+          took(result)
           return { status: created ? 201 : 200, body: JSON.stringify(result) }
         }),
-      )
+      ))
     },
 
     /**
@@ -50,13 +65,14 @@ export function createLeadsService({ db, clock, config, boss, scoring, assigner 
      */
     async ingestGuarded(input: LeadInput, guard: IngestGuard): Promise<{ created: boolean; replayed: boolean; lead: Lead }> {
       const prepared = await prepare(input)
-      return db.transaction(async (tx) => {
+      return counted((took) => db.transaction(async (tx) => {
         const earlier = await guard.seen(tx)
         if (earlier) return { created: false, replayed: true, lead: toLead((await repo.findLead(tx, earlier))!) }
         const { created, result } = await ingestIn(tx, prepared)
         await guard.record(tx, result.lead.id, prepared.now)
+        took(result)
         return { created, replayed: false, lead: result.lead }
-      })
+      }))
     },
 
     async get(id: string): Promise<Lead> {
@@ -127,7 +143,7 @@ export function createLeadsService({ db, clock, config, boss, scoring, assigner 
         ...(promoted ? [newEvent('lead.qualified', { lead: { ...lead, status: 'qualified' }, decision }, now, row.id)] : []),
       ]
       const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
-      await appendEvents(tx, boss, [...events, ...(outcome?.events ?? [])])
+      await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
       const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: true }
       return { created: false, result }
     }
@@ -151,7 +167,7 @@ export function createLeadsService({ db, clock, config, boss, scoring, assigner 
       newEvent(EVENT_FOR[decision.outcome], { lead: { ...lead, status: STATUS_FOR[decision.outcome] }, decision }, now, row.id),
     ]
     const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
-    await appendEvents(tx, boss, [...events, ...(outcome?.events ?? [])])
+    await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
     const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: false }
     return { created: true, result }
   }

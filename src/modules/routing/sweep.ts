@@ -25,7 +25,7 @@ export async function requestSweep(tx: Tx, boss: ServiceDeps['boss']): Promise<v
  * candidate's window opens (`route-lead` jobs), or all of them (`routing-sweep`).
  * Each lead is re-read under its row lock; a lead no longer unrouted is left alone.
  */
-export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { assigner: Assigner }) {
+export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & { assigner: Assigner }) {
   /** Routes one locked, unrouted lead; true when it was assigned. */
   async function routeAgain(tx: Tx, row: LeadRow, { rescheduleSame }: { rescheduleSame: boolean }): Promise<boolean> {
     const now = clock.now()
@@ -43,7 +43,7 @@ export function createUnroutedRouter({ db, clock, boss, assigner }: Pick<Service
     }
     const updated = await updateLead(tx, row.id, { status: statusAfter(routed), nextRouteAt: null, updatedAt: now })
     const { events } = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
-    await appendEvents(tx, boss, events)
+    await appendEvents(tx, { boss, logger }, events)
     return true
   }
 

@@ -47,7 +47,7 @@ export async function settleOpenTasks(tx: Tx, lead: LeadRow, status: 'completed'
 }
 
 /** Tasks: the follow-up work reps owe, and the overdue first contacts. */
-export function createTasksService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
+export function createTasksService({ db, clock, boss, logger }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'>) {
   return {
     async list(query: ListTasksQuery, principal: Principal) {
       if (principal.role === 'rep' && query.repId && query.repId !== principal.repId) throw new Forbidden('A rep token lists only its own tasks.')
@@ -76,7 +76,7 @@ export function createTasksService({ db, clock, boss }: Pick<ServiceDeps, 'db' |
         const now = clock.now()
         const done = await repo.updateTask(tx, id, { status: 'completed', completedAt: now, updatedAt: now })
         const lead = (await findLead(tx, task.leadId))!
-        await appendEvents(tx, boss, [newEvent('task.completed', { lead: snapshot(lead), task: toTask(done) }, now, lead.id)])
+        await appendEvents(tx, { boss, logger }, [newEvent('task.completed', { lead: snapshot(lead), task: toTask(done) }, now, lead.id)])
         return toTask(done)
       })
     },
@@ -94,7 +94,7 @@ export function createTasksService({ db, clock, boss }: Pick<ServiceDeps, 'db' |
         const marked = await repo.updateTask(tx, id, { overdueAt: now, updatedAt: now })
         const lead = (await findLead(tx, task.leadId))!
         const overdueBySeconds = Math.round((now.getTime() - task.dueAt.getTime()) / 1000)
-        await appendEvents(tx, boss, [newEvent('lead.contact_overdue', { lead: snapshot(lead), task: toTask(marked), overdueBySeconds }, now, lead.id)])
+        await appendEvents(tx, { boss, logger }, [newEvent('lead.contact_overdue', { lead: snapshot(lead), task: toTask(marked), overdueBySeconds }, now, lead.id)])
         return 'overdue'
       })
     },

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { type webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import { type DeliveryStatus, type webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import { appendEvents } from '../events/events.repo.ts'
@@ -26,7 +26,7 @@ interface Made {
  * every outcome in one transaction (attempts, delivery states, retry jobs, endpoint
  * health). A job that is no longer its delivery's next one does nothing.
  */
-export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config'>, sender: Sender) {
+export function createDeliveryWorker({ db, boss, clock, config, metrics, logger }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config' | 'metrics' | 'logger'>, sender: Sender) {
   const schedule = config.webhooks.retrySchedule
 
   async function attempt(loaded: repo.LoadedDelivery): Promise<Made['attempt']> {
@@ -48,7 +48,11 @@ export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDe
     const made: Made[] = await Promise.all(due.map(async ({ row, job }) => ({
       loaded: row, jobId: job.id, manual: job.data.manual === true, attempt: await attempt(row),
     })))
-    await db.transaction((tx) => record(tx, made))
+    const settled = await db.transaction((tx) => record(tx, made))
+    for (const { attempt } of made) {
+      if (attempt) metrics.webhookAttempts.observe({ result: attempt.result.errorClass ?? 'success' }, attempt.result.latencyMs / 1000)
+    }
+    for (const status of settled) metrics.webhookDeliveries.inc({ outcome: status === 'pending' ? 'retrying' : status })
   }
 
   /**
@@ -57,7 +61,7 @@ export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDe
    * one meanwhile. An attempt overtaken that way is stored and counted, but leaves the
    * delivery's state and the endpoint's health to the attempt that overtook it.
    */
-  async function record(tx: Tx, made: Made[]): Promise<void> {
+  async function record(tx: Tx, made: Made[]): Promise<DeliveryStatus[]> {
     const now = clock.now()
     const current = await repo.lockDeliveries(tx, made.map((m) => m.loaded.delivery.id))
     const attempts: Array<typeof webhookAttempts.$inferInsert> = []
@@ -97,6 +101,7 @@ export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDe
     await repo.applyChanges(tx, changes, now)
     await queueAttempts(tx, boss, retries)
     await updateEndpointHealth(tx, counted, now)
+    return changes.flatMap((c) => (c.state ? [c.state.status] : []))
   }
 
   /**
@@ -132,7 +137,7 @@ export function createDeliveryWorker({ db, boss, clock, config }: Pick<ServiceDe
     const [changed] = await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: reason, failingSince, updatedAt: now })
       .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true))).returning({ id: webhookEndpoints.id })
     if (!changed) return
-    await appendEvents(tx, boss, [newEvent('webhook_endpoint.disabled', {
+    await appendEvents(tx, { boss, logger }, [newEvent('webhook_endpoint.disabled', {
       endpoint: { id: endpoint.id, url: endpoint.url, description: endpoint.description, kind: endpoint.kind }, reason,
       failingSince: failingSince?.toISOString() ?? null,
     }, now)])
