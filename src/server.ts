@@ -26,6 +26,7 @@ async function shutdown(signal: string) {
     process.exit(1)
   }
   stopping = true
+  process.on('uncaughtException', tolerateDatabaseGoingAway)
   logger.info({ signal }, 'draining: finishing in-flight requests and jobs')
   try {
     await runtime.close()
@@ -35,6 +36,19 @@ async function shutdown(signal: string) {
     logger.error({ err: error }, 'shutdown failed')
     process.exit(1)
   }
+}
+// pg-boss 12's LISTEN connection takes its own error listener off before it ends; when the
+// database stops at the same moment (Ctrl-C reaches both) its "terminating connection" then
+// has no listener and would crash the drain. While draining that is expected; anything else
+// still ends the process as a crash would.
+const GOING_AWAY = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED'])
+function tolerateDatabaseGoingAway(error: Error & { code?: string }): void {
+  if (GOING_AWAY.has(error.code ?? '') || error.message === 'Connection terminated unexpectedly') {
+    logger.warn({ code: error.code, reason: error.message }, 'a database connection closed while draining')
+    return
+  }
+  logger.fatal({ err: error }, 'uncaught exception while draining')
+  process.exit(1)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

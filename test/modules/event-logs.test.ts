@@ -5,6 +5,7 @@ import pino from 'pino'
 import { loadConfig } from '../../src/config.ts'
 import { signToken } from '../../src/lib/auth-keys.ts'
 import { manualClock } from '../../src/lib/clock.ts'
+import { errorWithoutValues } from '../../src/lib/logger.ts'
 import { appendEvents } from '../../src/modules/events/events.repo.ts'
 import { newEvent } from '../../src/modules/events/events.service.ts'
 import { startServices } from '../../src/runtime.ts'
@@ -57,4 +58,16 @@ t.test('committed events are logged with lead and handoff ids; nothing personal 
   }))
   await new Promise((resolve) => setImmediate(resolve))
   t.notOk(lines.some((line) => line.includes(rolledBack.id)), 'an event rolled back is not logged')
+})
+
+t.test('a failed query is logged with its SQL but without the values it carried', async (t) => {
+  const { DrizzleQueryError } = await import('drizzle-orm/errors')
+  const cause = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', detail: 'Key (email)=(jane@acme.example) already exists.' })
+  const error = new DrizzleQueryError('insert into leads (email, phone) values ($1, $2)', ['jane@acme.example', '+49 30 1234567\nsecond line'], cause)
+  const logged = JSON.stringify(errorWithoutValues(error))
+  t.match(logged, /insert into leads \(email, phone\) values \(\$1, \$2\)/, 'the statement stays')
+  t.match(logged, /params: \[redacted\]/)
+  t.notOk(/jane@acme|1234567|second line/.test(logged), 'no value from params, message, stack or detail')
+  const plain = errorWithoutValues(Object.assign(new Error('boom'), { code: 'E1' }))
+  t.match(plain, { type: 'Error', message: 'boom', code: 'E1' }, 'other errors as pino logs them')
 })
