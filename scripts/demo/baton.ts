@@ -1,0 +1,98 @@
+// A whole Baton for the demo, in this process: its own database (a throwaway embedded
+// cluster under the OS temp dir, or a fresh database on DATABASE_URL), migrated, with the
+// API listening on 127.0.0.1 and the pg-boss workers running on the real clock.
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import pino from 'pino'
+import { loadConfig } from '../../src/config.ts'
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { freePort } from '../../src/lib/free-port.ts'
+import { startServices, type Runtime } from '../../src/runtime.ts'
+
+/** A running demo Baton. `stop` undoes everything `startBaton` did, whatever state it is in. */
+export interface DemoBaton {
+  base: string
+  secret: Uint8Array
+  /** `embedded PostgreSQL 18 …` or `DATABASE_URL (database baton_demo_123)`. */
+  database: string
+  /** Baton's own warnings and errors (it logs to a file so the live display stays readable). */
+  logLines(): Promise<string[]>
+  stop(): Promise<void>
+}
+
+const DATABASE = `baton_demo_${process.pid}`
+
+/** Starts it step by step; on a failure part-way, what was started is stopped before the error is thrown. */
+export async function startBaton({ step }: { step: (message: string) => void }): Promise<DemoBaton> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'baton-demo-'))
+  // As root, embedded PostgreSQL runs as a `postgres` user, which must reach its data dir.
+  await chmod(scratch, 0o755)
+  const logFile = path.join(scratch, 'baton.log')
+  let embedded: EmbeddedDatabase | undefined
+  let external: string | undefined
+  let services: Runtime | undefined
+  let adminUrl = loadConfig().databaseUrl
+
+  const stop = async () => {
+    await services?.close().catch(() => {})
+    if (external) await dropDatabase(external).catch(() => {})
+    await embedded?.stop().catch(() => {})
+    await rm(scratch, { recursive: true, force: true })
+  }
+
+  try {
+    if (adminUrl) {
+      external = adminUrl
+      step(`using DATABASE_URL: a throwaway database ${DATABASE} (dropped at the end)`)
+    } else {
+      step('starting an embedded PostgreSQL in a scratch dir (removed at the end)')
+      embedded = await startEmbeddedPostgres({ dataDir: scratch, log: () => {} })
+      adminUrl = embedded.adminUrl
+    }
+    await admin(adminUrl, `create database "${DATABASE}"`)
+    const url = Object.assign(new URL(adminUrl), { pathname: `/${DATABASE}` }).toString()
+    step('migrating (drizzle and pg-boss)')
+    await migrate(url)
+
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const secret = randomBytes(32).toString('base64url')
+    // Only the demo's own settings: nothing from the caller's environment changes Baton's behaviour here.
+    const config = loadConfig({
+      DATABASE_URL: url, DATA_DIR: scratch, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base,
+      AUTH_SECRET: secret, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true',
+    })
+    step('starting the API and the workers')
+    const logger = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }))
+    services = await startServices(config, url, { logger })
+    await services.app.listen({ port, host: '127.0.0.1' })
+    return {
+      base,
+      secret: new TextEncoder().encode(secret),
+      database: embedded ? 'embedded PostgreSQL (scratch dir under the OS temp dir)' : `DATABASE_URL, database ${DATABASE}`,
+      logLines: async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean),
+      stop,
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+
+  async function dropDatabase(url: string) {
+    await admin(url, `drop database if exists "${DATABASE}" with (force)`)
+  }
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
