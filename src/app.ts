@@ -20,6 +20,10 @@ import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
 import { createScoringService } from './modules/scoring/scoring.service.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
 import { createEventsService } from './modules/events/events.service.ts'
+import { outcomesRoutes } from './modules/outcomes/outcomes.routes.ts'
+import { createOutcomesService } from './modules/outcomes/outcomes.service.ts'
+import { predictiveRoutes } from './modules/predictive/predictive.routes.ts'
+import { createPredictiveService, createPredictor } from './modules/predictive/predictive.service.ts'
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts'
 import { createMetricsService } from './modules/metrics/metrics.service.ts'
 import { deliveriesRoutes } from './modules/webhooks/deliveries.routes.ts'
@@ -95,10 +99,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
     const scoring = createScoringService(deps)
     await app.register(scoringRoutes, { scoring })
+    const predictor = createPredictor(deps)
+    await app.register(predictiveRoutes, { predictive: createPredictiveService({ ...deps, predictor }) })
+    await app.register(outcomesRoutes, { outcomes: createOutcomesService(deps) })
     const rulesets = createRulesetCache()
     await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring }) })
     const assigner = createAssigner({ ...deps, rulesets })
-    const leads = createLeadsService({ ...deps, scoring, assigner })
+    const leads = createLeadsService({ ...deps, scoring, assigner, predictor })
     const handoffs = createHandoffsService({ ...deps, assigner })
     await app.register(handoffsRoutes, { handoffs })
     await app.register(acceptPageRoutes, { handoffs, deps })

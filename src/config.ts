@@ -33,6 +33,8 @@ export const EnvSchema = Type.Object({
     default: '0,5,300,1800,7200,18000,36000,36000',
     description: 'Seconds before each delivery attempt (the first, then each retry), ±20 % jitter on retries',
   }),
+  PREDICTIVE_MIN_SAMPLES: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 50, description: 'Leads with a reported outcome needed before a conversion model is trained' }),
+  PREDICTIVE_TRAIN_CRON: Type.String({ pattern: '^\\S+( \\S+){4}$', maxLength: 100, default: '0 3 * * *', description: 'When the conversion model is retrained (cron, UTC)' }),
   AUTO_AWAY_AFTER: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'A rep who lets this many handoffs in a row expire is set away; 0: never' }),
 })
 
@@ -52,6 +54,7 @@ export interface Config {
   dedupeWindowDays: number
   handoffs: { maxAttempts: number; autoAwayAfter: number }
   webhooks: { allowPrivate: boolean; timeoutMs: number; retrySchedule: number[] }
+  predictive: { minSamples: number; trainCron: string }
 }
 
 /** Raised for an invalid environment; its message is the one line an operator needs. */
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => Number(step.trim())),
     },
+    predictive: { minSamples: e.PREDICTIVE_MIN_SAMPLES, trainCron: e.PREDICTIVE_TRAIN_CRON },
   }
 }
 

@@ -6,6 +6,7 @@ import { createAssigner } from './modules/routing/assign.ts'
 import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
 import { createUnroutedRouter } from './modules/routing/sweep.ts'
+import { createPredictiveService, createPredictor } from './modules/predictive/predictive.service.ts'
 import { DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
 import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
 import { createSender } from './modules/webhooks/sender.ts'
@@ -57,7 +58,18 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   await boss.work('routing-sweep', async () => {
     await unrouted.sweep()
   })
-  for (const [queue, cron] of Object.entries(SCHEDULES)) await boss.schedule(queue, cron)
+  const predictive = createPredictiveService({ ...deps, predictor: createPredictor(deps) })
+  await boss.work('predictive-train', async () => {
+    try {
+      const model = await predictive.train()
+      deps.logger.info({ version: model.version, samples: model.samples, auc: model.auc }, 'conversion model retrained')
+    } catch (error) {
+      // Too few outcomes yet: nothing to train, and nothing wrong.
+      if ((error as { statusCode?: number }).statusCode !== 422) throw error
+      deps.logger.info({ reason: (error as Error).message }, 'conversion model not trained')
+    }
+  })
+  for (const [queue, cron] of Object.entries({ ...SCHEDULES, 'predictive-train': deps.config.predictive.trainCron })) await boss.schedule(queue, cron)
   // After pg-boss has stopped (no attempt in flight): the keep-alive connections to receivers.
   return { close: () => sender.close() }
 }

@@ -57,6 +57,7 @@ t.test('valid values are read and typed', async (t) => {
   t.equal(loadConfig({ PORT: ' 4000 ' }).port, 4000, 'surrounding blanks are ignored')
   t.same(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0, 0.2,1.5 ,60' }).webhooks.retrySchedule, [0, 0.2, 1.5, 60], 'fractions and blanks in the retry schedule')
   t.equal(loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '2' }).webhooks.timeoutMs, 2000)
+  t.same(loadConfig({}).predictive, { minSamples: 50, trainCron: '0 3 * * *' }, 'a model needs 50 outcomes; retrained nightly')
 })
 
 t.test('each invalid value is a ConfigError naming the variable', async (t) => {
@@ -84,6 +85,9 @@ t.test('each invalid value is a ConfigError naming the variable', async (t) => {
     [{ WEBHOOK_RETRY_SCHEDULE: '0,5,soon' }, 'WEBHOOK_RETRY_SCHEDULE'],
     [{ WEBHOOK_RETRY_SCHEDULE: '0,-5' }, 'WEBHOOK_RETRY_SCHEDULE'],
     [{ WEBHOOK_RETRY_SCHEDULE: '0,,5' }, 'WEBHOOK_RETRY_SCHEDULE'],
+    [{ PREDICTIVE_MIN_SAMPLES: '5' }, 'PREDICTIVE_MIN_SAMPLES'],
+    [{ PREDICTIVE_TRAIN_CRON: 'nightly' }, 'PREDICTIVE_TRAIN_CRON'],
+    [{ PREDICTIVE_TRAIN_CRON: '0 3 * *' }, 'PREDICTIVE_TRAIN_CRON'],
     [{ AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: 'x' }, 'AUTH_JWKS_URL'],
     [{ AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_ISSUER'],
   ]

@@ -2,6 +2,7 @@ import t from 'tap'
 import { sweepExpiredKeys } from '../src/modules/idempotency/idempotency.ts'
 import { SCHEDULES } from '../src/worker.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { waitFor } from './helpers/wait.ts'
 
 t.test('worker instances schedule the idempotency sweep, which forgets only expired keys', async (t) => {
   const baton = await buildTestApp(t)
@@ -22,4 +23,16 @@ t.test('worker instances schedule the idempotency sweep, which forgets only expi
 t.test('API-only instances run no jobs', async (t) => {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' } })
   t.same(await baton.deps.boss.getSchedules('idempotency-sweep'), [], 'nothing scheduled by an api instance')
+})
+
+t.test('the conversion model is retrained on PREDICTIVE_TRAIN_CRON; with too few outcomes the job does nothing', async (t) => {
+  const baton = await buildTestApp(t, { env: { PREDICTIVE_TRAIN_CRON: '15 4 * * 1' } })
+  t.same((await baton.deps.boss.getSchedules('predictive-train')).map((s) => s.cron), ['15 4 * * 1'])
+  const id = await baton.deps.boss.send('predictive-train', {})
+  const job = await waitFor(async () => {
+    const found = await baton.deps.boss.getJobById('predictive-train', id!)
+    return found?.state === 'completed' ? found : undefined
+  }, 10_000)
+  t.equal(job?.state, 'completed', 'no outcomes yet: completed, not failed')
+  t.same((await baton.deps.pool.query('select count(*)::int as n from predictive_models')).rows, [{ n: 0 }], 'and no model')
 })

@@ -29,6 +29,8 @@ export const QUEUES = {
    * whose worker died or whose results could not be written. NOTIFY wakes workers at once.
    */
   'webhook-delivery': { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
+  /** The conversion model's scheduled retraining (PREDICTIVE_TRAIN_CRON). */
+  'predictive-train': { retryLimit: 2, retryDelay: 300, expireInSeconds: 900 },
   /** A first-contact task's due time; the job id is the task id. */
   'contact-overdue': { retryLimit: 10, retryDelay: 5 },
 } satisfies Record<string, Omit<Queue, 'name'>>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { reps } from './reps.ts'
 
 export const LEAD_STATUSES = [
@@ -17,6 +17,15 @@ export interface StoredDecision {
   acceptWithinSeconds: number | null
   reasons: Array<{ kind: string; rule: string; points?: number; detail: string }>
   scoringVersion: number
+  /** The conversion model's prediction when the lead was scored; absent while there is no model. */
+  predicted?: Prediction
+}
+
+/** A conversion probability, the model version that made it, and the features that moved it most. */
+export interface Prediction {
+  conversion: number
+  model: number
+  drivers: Array<{ feature: string; weight: number; direction: 'up' | 'down' }>
 }
 
 export const leads = pgTable(
@@ -61,6 +70,10 @@ export const leads = pgTable(
     /** Set by convert: the opportunity created in the CRM. */
     opportunity: jsonb('opportunity').$type<Record<string, unknown>>(),
     closeReason: text('close_reason'),
+    /** What the CRM reported about the deal (POST /v1/leads/:id/outcome): what the conversion model learns from. */
+    outcome: text('outcome', { enum: ['won', 'lost'] }),
+    outcomeAmount: doublePrecision('outcome_amount'),
+    outcomeAt: timestamp('outcome_at', { withTimezone: true, precision: 3 }),
     /** The last per-lead event sequence number handed out (events.sequence). */
     eventSeq: integer('event_seq').notNull().default(0),
   },
@@ -69,6 +82,8 @@ export const leads = pgTable(
     index('leads_status_idx').on(t.status),
     index('leads_owner_idx').on(t.ownerId),
     index('leads_created_idx').on(t.createdAt),
+    index('leads_outcome_idx').on(t.outcomeAt).where(sql`${t.outcome} is not null`),
+    check('leads_outcome_check', sql`${t.outcome} in ('won', 'lost')`),
     check('leads_status_check', sql.raw(`status in (${LEAD_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
 )

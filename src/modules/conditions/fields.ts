@@ -33,6 +33,8 @@ export const LEAD_FIELDS: FieldCatalog = {
     'utm.campaign': 'string',
     'utm.term': 'string',
     'utm.content': 'string',
+    /** The conversion model's probability (0–1); absent while there is no model. */
+    'predicted.conversion': 'number',
   },
   prefixes: ['signals.', 'custom.'],
 }

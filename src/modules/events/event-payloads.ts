@@ -48,8 +48,11 @@ const Opportunity = Type.Object(
 )
 
 const Outcome = (outcome: 'won' | 'lost') => Type.Object(
-  { lead: LeadSnapshot, outcome: Type.Literal(outcome), amount: Nullable(Type.Number()), opportunity: Nullable(Opportunity) },
-  { ...strict, description: `Reserved, not sent yet (POST /v1/leads/:id/outcome is not built): the opportunity was ${outcome}` },
+  {
+    lead: LeadSnapshot, outcome: Type.Literal(outcome), amount: Nullable(Type.Number()), closedAt: Timestamp,
+    opportunity: Nullable(Opportunity),
+  },
+  { ...strict, description: `A CRM reported the deal ${outcome} (POST /v1/leads/:id/outcome)` },
 )
 
 const data = <P extends Parameters<typeof Type.Object>[0]>(description: string, properties: P) => Type.Object(properties, { ...strict, description })

@@ -51,6 +51,13 @@ export const Decision = Type.Object(
     reasons: Type.Array(
       Type.Object({ kind: Type.String(), rule: Type.String(), points: Type.Optional(Type.Integer()), detail: Type.String() }),
     ),
+    predicted: Type.Optional(Type.Object({
+      conversion: Type.Number({ minimum: 0, maximum: 1, description: 'Probability of a win, from this deployment\'s own outcomes' }),
+      model: Type.Integer({ description: 'The conversion model version (GET /v1/predictive)' }),
+      drivers: Type.Array(Type.Object({
+        feature: Type.String(), weight: Type.Number(), direction: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+      }), { description: 'The features that moved the prediction most, strongest first' }),
+    }, { description: 'Present once a conversion model exists; rules can read predicted.conversion' })),
   },
   { description: 'What scoring decided, and every rule that fired' },
 )
@@ -91,6 +98,14 @@ export const Lead = Type.Object(
     closedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was converted or closed' }),
     opportunity: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'What convert recorded: amount, currency, externalId, name, closeDate' }),
     closeReason: Type.Union([Type.String(), Type.Null()]),
+    outcome: Type.Union([
+      Type.Object({
+        result: Type.Union([Type.Literal('won'), Type.Literal('lost')]),
+        amount: Type.Union([Type.Number(), Type.Null()]),
+        closedAt: Timestamp,
+      }),
+      Type.Null(),
+    ], { description: 'The deal\'s result as the CRM reported it (POST /v1/leads/:id/outcome); what the conversion model learns from' }),
   },
   { $id: 'Lead' },
 )

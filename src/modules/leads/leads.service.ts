@@ -10,6 +10,7 @@ import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../id
 import type { Assigner, Plan } from '../routing/assign.ts'
 import { statusAfter } from '../routing/assign.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
+import { predictionFor, type Predictor } from '../predictive/predictive.service.ts'
 import { score, type Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
 import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
@@ -21,7 +22,7 @@ const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualif
 const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
 
 /** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
-export function createLeadsService({ db, clock, config, boss, metrics, logger, scoring, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { scoring: ScoringService; assigner: Assigner }) {
+export function createLeadsService({ db, clock, config, boss, metrics, logger, scoring, assigner, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { scoring: ScoringService; assigner: Assigner; predictor: Predictor }) {
   /** Runs an ingest transaction and, once it has committed, counts what it took in. */
   async function counted<T>(work: (took: (result: IngestResult) => void) => Promise<T>): Promise<T> {
     let outcome: string | undefined
@@ -107,7 +108,17 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
     const normalized = normalizeLead(input)
     if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors)
     const { version, model } = await scoring.liveCompiled()
-    return { fields: normalized.fields, version, model, now: clock.now() }
+    return { fields: normalized.fields, version, model, predictive: await predictor.current(), now: clock.now() }
+  }
+
+  /**
+   * Scores a lead, the conversion model's prediction first: rules may read
+   * `predicted.conversion`, and the decision keeps the prediction with its drivers.
+   */
+  function decide(lead: LeadFields, { model, version, predictive }: Awaited<ReturnType<typeof prepare>>): StoredDecision {
+    const predicted = predictionFor(predictive, lead)
+    const decision = score(model, predicted ? { ...lead, predicted: { conversion: predicted.conversion } } : lead)
+    return { ...decision, scoringVersion: version, ...(predicted ? { predicted } : {}) }
   }
 
   /**
@@ -116,13 +127,14 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
    * qualifies is promoted, and any owner stays. A lead that qualifies (new or promoted)
    * is routed in the same transaction, so the answer names its rep.
    */
-  async function ingestIn(tx: Tx, { fields, version, model, now }: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
+  async function ingestIn(tx: Tx, prepared: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
+    const { fields, now } = prepared
     await repo.lockEmail(tx, fields.email)
     const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
 
     if (existing) {
       const merged = mergeSubmission(existing, fields)
-      const decision = stored(score(model, merged), version)
+      const decision = decide(merged, prepared)
       // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
       const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
       const routed = promoted ? await assigner.plan(tx, { fields: merged, decision }, now) : null
@@ -148,7 +160,7 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
       return { created: false, result }
     }
 
-    const decision = stored(score(model, fields), version)
+    const decision = decide(fields, prepared)
     const routed = decision.outcome === 'qualified' ? await assigner.plan(tx, { fields, decision }, now) : null
     const row = await repo.insertLead(tx, {
       id: newId(),
@@ -190,7 +202,6 @@ export interface IngestGuard {
 
 const retryAt = (routed: Plan) => (routed.kind === 'unroutable' ? routed.retryAt : null)
 
-const stored = (decision: Decision, scoringVersion: number): StoredDecision => ({ ...decision, scoringVersion })
 
 const scoreColumns = (decision: StoredDecision) => ({ score: decision.score, qualified: decision.qualified, tier: decision.tier, decision })
 
@@ -237,5 +248,6 @@ export function toLead(row: LeadRow): Lead {
     closedAt: row.closedAt?.toISOString() ?? null,
     opportunity: row.opportunity ?? null,
     closeReason: row.closeReason,
+    outcome: row.outcome ? { result: row.outcome, amount: row.outcomeAmount, closedAt: (row.outcomeAt ?? row.updatedAt).toISOString() } : null,
   }
 }

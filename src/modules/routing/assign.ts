@@ -46,7 +46,10 @@ export const acceptWithin = (rule: { acceptWithinSeconds: number | null }, decis
   rule.acceptWithinSeconds ?? decision.acceptWithinSeconds ?? DEFAULT_ACCEPT_SECONDS
 
 /** The record routing conditions read: the lead's fields plus its score and tier. */
-export const routingRecord = (lead: RoutableLead) => ({ ...lead.fields, score: lead.decision.score, tier: lead.decision.tier })
+export const routingRecord = (lead: RoutableLead) => ({
+  ...lead.fields, score: lead.decision.score, tier: lead.decision.tier,
+  ...(lead.decision.predicted ? { predicted: { conversion: lead.decision.predicted.conversion } } : {}),
+})
 
 /** Every team and rep a lead could reach under this ruleset: the matching rules' targets and the fallback. */
 export function reachableTargets(ruleset: CompiledRuleset, record: unknown) {

@@ -1,0 +1,186 @@
+// The conversion model: naive Bayes over what an admin sees on a lead (industry, country,
+// company size, source, product interest, signals). Training is counting, so 100,000 leads
+// train in well under a second; a prediction is a sum of precomputed log-odds, one per
+// feature, which is also its explanation. See README "Predictive scoring" for why.
+
+/** What the model reads from a lead. */
+export interface LeadFeatures {
+  industry: string | null
+  country: string | null
+  employees: number | null
+  source: string | null
+  productInterest: string[]
+  signals: Record<string, string | number | boolean>
+}
+
+/** One feature of one lead, "group=value": industry=fintech, size=51-200, signal=demoRequested. */
+export type Feature = string
+
+const SIZES: Array<[number, string]> = [[10, '1-10'], [50, '11-50'], [200, '51-200'], [1000, '201-1000'], [5000, '1001-5000']]
+/** Groups with exactly one value per lead (unknown is a value); the others list what is present. */
+const SINGLE = ['industry', 'country', 'size', 'source'] as const
+
+const clean = (value: string) => value.trim().toLowerCase()
+
+export function sizeBucket(employees: number | null): string {
+  if (employees === null) return 'unknown'
+  return SIZES.find(([upTo]) => employees <= upTo)?.[1] ?? '5000+'
+}
+
+export function featuresOf(lead: LeadFeatures): Feature[] {
+  const truthy = Object.entries(lead.signals).filter(([, v]) => v !== false && v !== 0 && v !== '').map(([k]) => k)
+  return [
+    `industry=${lead.industry ? clean(lead.industry) : 'unknown'}`,
+    `country=${lead.country ? lead.country.toUpperCase() : 'unknown'}`,
+    `size=${sizeBucket(lead.employees)}`,
+    `source=${lead.source ? clean(lead.source) : 'unknown'}`,
+    ...[...new Set(lead.productInterest.map(clean))].map((p) => `product=${p}`),
+    ...truthy.map((s) => `signal=${s}`),
+  ]
+}
+
+const groupOf = (feature: Feature) => feature.slice(0, feature.indexOf('='))
+
+export interface Sample {
+  features: Feature[]
+  won: boolean
+}
+
+/** A trained model: log-odds to add per feature, and for a single-valued group's value never seen in training. */
+export interface Model {
+  bias: number
+  weights: Record<Feature, number>
+  unseen: Record<string, number>
+  /** Training leads that had each feature, for explanations. */
+  support: Record<Feature, number>
+}
+
+export interface Driver {
+  feature: Feature
+  /** Log-odds this feature added (positive: towards a win). */
+  weight: number
+  direction: 'up' | 'down'
+}
+
+// Laplace smoothing: a value seen once does not swing a prediction to certainty.
+const ALPHA = 1
+
+/** Counts samples into a model. */
+export function fit(samples: Sample[]): Model {
+  const total = { won: 0, lost: 0 }
+  const counts = new Map<Feature, { won: number; lost: number }>()
+  const valuesPerGroup = new Map<string, Set<Feature>>()
+  for (const { features, won } of samples) {
+    total[won ? 'won' : 'lost']++
+    for (const feature of features) {
+      const c = counts.get(feature) ?? { won: 0, lost: 0 }
+      c[won ? 'won' : 'lost']++
+      counts.set(feature, c)
+      const group = groupOf(feature)
+      valuesPerGroup.set(group, (valuesPerGroup.get(group) ?? new Set()).add(feature))
+    }
+  }
+  const weights: Record<Feature, number> = {}
+  const support: Record<Feature, number> = {}
+  const unseen: Record<string, number> = {}
+  for (const [feature, c] of counts) {
+    const group = groupOf(feature)
+    // Single-valued: P(value | class) over the group's values (+1 for an unseen one).
+    // Present-or-not (products, signals): P(present | class) against P(absent | class), added only when present.
+    const k = (SINGLE as readonly string[]).includes(group) ? valuesPerGroup.get(group)!.size + 1 : 2
+    const pWon = (c.won + ALPHA) / (total.won + ALPHA * k)
+    const pLost = (c.lost + ALPHA) / (total.lost + ALPHA * k)
+    weights[feature] = Math.log(pWon / pLost)
+    support[feature] = c.won + c.lost
+  }
+  for (const group of SINGLE) {
+    const k = (valuesPerGroup.get(group)?.size ?? 0) + 1
+    unseen[group] = Math.log((ALPHA / (total.won + ALPHA * k)) / (ALPHA / (total.lost + ALPHA * k)))
+  }
+  const bias = Math.log((total.won + ALPHA) / (total.lost + ALPHA))
+  return { bias, weights, unseen, support }
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
+
+/** A feature's log-odds: its weight, the group's unseen-value weight, or nothing for an unseen present-or-not feature. */
+const weightOf = (model: Model, feature: Feature) =>
+  model.weights[feature] ?? ((SINGLE as readonly string[]).includes(groupOf(feature)) ? (model.unseen[groupOf(feature)] ?? 0) : 0)
+
+/** The win log-odds, unrounded (for ranking). */
+export function logOdds(model: Model, features: Feature[]): number {
+  return features.reduce((sum, feature) => sum + weightOf(model, feature), model.bias)
+}
+
+/** The probability of a win and the features that moved it most. */
+export function predict(model: Model, features: Feature[], driverCount = 3): { conversion: number; drivers: Driver[] } {
+  let logit = model.bias
+  const moved: Driver[] = []
+  for (const feature of features) {
+    const weight = weightOf(model, feature)
+    logit += weight
+    if (weight !== 0) moved.push({ feature, weight: round(weight), direction: weight > 0 ? 'up' : 'down' })
+  }
+  moved.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.feature < b.feature ? -1 : 1))
+  return { conversion: round(sigmoid(logit)), drivers: moved.slice(0, driverCount) }
+}
+
+const round = (value: number) => Math.round(value * 10_000) / 10_000
+
+/** Area under the ROC curve: the chance a random win is ranked above a random loss (ties count half). */
+export function auc(scored: Array<{ score: number; won: boolean }>): number | null {
+  const sorted = [...scored].sort((a, b) => a.score - b.score)
+  const wins = sorted.filter((s) => s.won).length
+  const losses = sorted.length - wins
+  if (wins === 0 || losses === 0) return null
+  let rankSum = 0
+  for (let i = 0; i < sorted.length;) {
+    let j = i
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++
+    const averageRank = (i + 1 + j) / 2
+    for (let k = i; k < j; k++) if (sorted[k]!.won) rankSum += averageRank
+    i = j
+  }
+  return round((rankSum - (wins * (wins + 1)) / 2) / (wins * losses))
+}
+
+/** mulberry32: a small seeded generator, so a split (and a retraining) is the same for the same seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+export interface Trained {
+  model: Model
+  samples: number
+  auc: number | null
+  baselineRate: number
+  topFeatures: Driver[]
+}
+
+/**
+ * Measures on a held-out fifth (a seeded shuffle), then fits the live model on every
+ * sample. topFeatures: the features with the strongest pull, among those at least 5 leads had.
+ */
+export function train(samples: Sample[], { seed = 1, holdout = 0.2 }: { seed?: number; holdout?: number } = {}): Trained {
+  const random = seeded(seed)
+  const shuffled = samples.map((s) => ({ s, r: random() })).sort((a, b) => a.r - b.r).map(({ s }) => s)
+  const cut = Math.floor(shuffled.length * holdout)
+  const heldOut = shuffled.slice(0, cut)
+  const measured = fit(shuffled.slice(cut))
+  const score = auc(heldOut.map((s) => ({ score: logOdds(measured, s.features), won: s.won })))
+  const model = fit(samples)
+  const topFeatures = Object.entries(model.weights)
+    .filter(([feature]) => model.support[feature]! >= 5)
+    .map(([feature, weight]) => ({ feature, weight: round(weight), direction: weight > 0 ? 'up' as const : 'down' as const }))
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.feature < b.feature ? -1 : 1))
+    .slice(0, 10)
+  const wins = samples.filter((s) => s.won).length
+  return { model, samples: samples.length, auc: score, baselineRate: samples.length ? round(wins / samples.length) : 0, topFeatures }
+}

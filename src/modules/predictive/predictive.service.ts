@@ -1,0 +1,82 @@
+import type { PredictiveModelRow, Prediction } from '../../db/schema/index.ts'
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { Unprocessable, withProblemMembers } from '../../lib/errors.ts'
+import { featuresOf, predict, train, type LeadFeatures, type Model } from './model.ts'
+import * as repo from './predictive.repo.ts'
+
+// How long an instance keeps using the model it loaded before asking for the live
+// version again: a model trained on another instance reaches this one within it.
+const CACHE_MS = 10_000
+
+/** The live conversion model as ingestion uses it: loaded once, checked again every 10 s. */
+export function createPredictor({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  let cached: { version: number; model: Model } | undefined
+  let checkedAt = -Infinity
+  return {
+    /** The live model, or undefined while there is none. */
+    async current(): Promise<{ version: number; model: Model } | undefined> {
+      const now = clock.now().getTime()
+      if (now - checkedAt < CACHE_MS && now >= checkedAt) return cached
+      const version = await repo.liveVersion(db)
+      if (version !== cached?.version) {
+        const row = version === undefined ? undefined : await repo.liveModel(db)
+        cached = row ? { version: row.version, model: row.model } : undefined
+      }
+      checkedAt = now
+      return cached
+    },
+    /** After a training here: use the new model at once. */
+    use(row: PredictiveModelRow): void {
+      cached = { version: row.version, model: row.model }
+      checkedAt = clock.now().getTime()
+    },
+  }
+}
+
+export type Predictor = ReturnType<typeof createPredictor>
+
+/** A lead's prediction from a loaded model (no I/O: it runs inside ingestion's transaction). */
+export function predictionFor(live: { version: number; model: Model } | undefined, lead: LeadFeatures): Prediction | undefined {
+  if (!live) return undefined
+  const { conversion, drivers } = predict(live.model, featuresOf(lead))
+  return { conversion, model: live.version, drivers }
+}
+
+/** Training on demand and by schedule, and what the live model is. */
+export function createPredictiveService({ db, clock, config, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { predictor: Predictor }) {
+  const minimum = config.predictive.minSamples
+
+  return {
+    /**
+     * Trains on every lead with an outcome and publishes the next version. Fewer
+     * outcomes than the minimum: no model (422), and the live one, if any, stays.
+     */
+    async train({ seed = 1 }: { seed?: number } = {}) {
+      const samples = await repo.trainingSamples(db)
+      if (samples.length < minimum) {
+        throw withProblemMembers(new Unprocessable(`Training needs at least ${minimum} leads with an outcome; there are ${samples.length}.`), { samples: samples.length, minimum })
+      }
+      const trained = train(samples.map((s) => ({ features: featuresOf(s), won: s.won })), { seed })
+      const row = await db.transaction((tx) => repo.publish(tx, {
+        trainedAt: clock.now(), samples: trained.samples, baselineRate: trained.baselineRate, auc: trained.auc, seed,
+        model: trained.model, topFeatures: trained.topFeatures,
+      }))
+      predictor.use(row)
+      return toModel(row)
+    },
+
+    async live() {
+      const [row, counts] = [await repo.liveModel(db), await repo.outcomeCounts(db)]
+      return { model: row ? toModel(row) : null, outcomes: { ...counts, total: counts.won + counts.lost }, minimumSamples: minimum }
+    },
+  }
+}
+
+export type PredictiveService = ReturnType<typeof createPredictiveService>
+
+function toModel(row: PredictiveModelRow) {
+  return {
+    version: row.version, trainedAt: row.trainedAt.toISOString(), samples: row.samples, auc: row.auc,
+    baselineRate: row.baselineRate, seed: row.seed, topFeatures: row.topFeatures,
+  }
+}
