@@ -52,7 +52,7 @@ try {
   await setUpRouting(base, await signToken(key, { role: 'admin', ttl: '1h' }))
 
   const rows: Array<Record<string, string | number>> = []
-  // BENCH_ONLY=engine,ingest,deadlines,webhooks runs just those parts (while working on one).
+  // BENCH_ONLY=engine,ingest,deadlines,webhooks,predictive runs just those parts (while working on one).
   const only = process.env.BENCH_ONLY?.split(',')
   const runs = (part: string) => !only || only.includes(part)
   if (runs('engine')) {
@@ -77,6 +77,12 @@ try {
       'bench/webhooks.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
     rows.push({ measure: `webhook deliveries, ${hooks.throughput.expected} to one endpoint`, 'per s': hooks.throughput.perS, p50_ms: '', p99_ms: '', errors: hooks.throughput.expected - hooks.throughput.deliveries, round_trips: '' })
     rows.push({ measure: 'webhook first attempt, event commit → receiver', 'per s': '', p50_ms: hooks.latency.p50Ms.toFixed(0), p99_ms: hooks.latency.p99Ms.toFixed(0), errors: 300 - hooks.latency.count, round_trips: '' })
+  }
+  if (runs('predictive')) {
+    const p = await child<{ leads: number; trainMs: number; auc: number; predictP50Us: number; predictP99Us: number }>(
+      'bench/predictive.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
+    rows.push({ measure: `conversion model training, ${p.leads} leads (held-out AUC ${p.auc})`, 'per s': '', p50_ms: p.trainMs, p99_ms: '', errors: 0, round_trips: '' })
+    rows.push({ measure: 'conversion prediction per lead (in process)', 'per s': Math.round(1e6 / p.predictP50Us), p50_ms: (p.predictP50Us / 1000).toFixed(4), p99_ms: (p.predictP99Us / 1000).toFixed(4), errors: 0, round_trips: 0 })
   }
   rows.push({ measure: 'service peak RSS (MB)', 'per s': await peakRssMb(service.pid!), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
 
