@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { check, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { reps } from './reps.ts'
 
-export const TEAM_STRATEGIES = ['round_robin', 'weighted', 'least_loaded'] as const
+export const TEAM_STRATEGIES = ['round_robin', 'weighted', 'least_loaded', 'best_fit'] as const
 export type TeamStrategy = (typeof TEAM_STRATEGIES)[number]
 
 export const teams = pgTable(
@@ -19,7 +19,7 @@ export const teams = pgTable(
   (t) => [
     uniqueIndex('teams_name_key').on(sql`lower(${t.name})`),
     index('teams_manager_idx').on(t.managerId),
-    check('teams_strategy_check', sql`${t.strategy} in ('round_robin', 'weighted', 'least_loaded')`),
+    check('teams_strategy_check', sql`${t.strategy} in ('round_robin', 'weighted', 'least_loaded', 'best_fit')`),
   ],
 )
 

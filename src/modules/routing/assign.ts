@@ -10,6 +10,7 @@ import { toHandoff } from '../handoffs/handoff.ts'
 import { route, type Candidates, type Trace } from './engine.ts'
 import { localTime } from './local-time.ts'
 import { turnOrder } from './rotation.ts'
+import { segmentOf } from './fit.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
 import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
@@ -17,7 +18,7 @@ import type { RulesetCache } from './rulesets.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {
-  fields: object & { domain: string | null }
+  fields: object & { domain: string | null; industry?: string | null }
   decision: StoredDecision
 }
 
@@ -65,7 +66,10 @@ export function reachableTargets(ruleset: CompiledRuleset, record: unknown) {
 /** Loads what the engine needs to decide for this lead under this ruleset. */
 export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: CompiledRuleset, lead: RoutableLead) {
   const { teamIds, repIds, needsAccount } = reachableTargets(ruleset, routingRecord(lead))
-  return repo.loadCandidates(db, { teamIds, repIds, domain: needsAccount ? lead.fields.domain : null })
+  const candidates = await repo.loadCandidates(db, { teamIds, repIds, domain: needsAccount ? lead.fields.domain : null })
+  // Only a best_fit team needs the deals won and lost in the lead's segment: one more query then.
+  const fits = [...candidates.teams.values()].some((team) => team.strategy === 'best_fit')
+  return fits ? { ...candidates, fit: await repo.loadFitStats(db, segmentOf(lead.fields.industry)) } : candidates
 }
 
 /**

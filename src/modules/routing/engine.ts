@@ -2,6 +2,7 @@ import type { TeamStrategy } from '../../db/schema/teams.ts'
 import type { LeafTrace } from '../conditions/condition.ts'
 import { eligibility, opensAt, takenToday, type Eligibility, type RepState } from './eligibility.ts'
 import { localTime, type LocalTime } from './local-time.ts'
+import { fitOrder, type FitEstimate, type FitStats } from './fit.ts'
 import { turnOrder, type EligibleMember } from './rotation.ts'
 import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
 import type { Assign } from './routing.schemas.ts'
@@ -24,6 +25,11 @@ export interface Candidates {
   account: { id: string; name: string; ownerId: string | null } | null
   /** Reps who already had this lead (a declined or expired handoff): never offered it again. */
   excluded?: Set<string>
+  /** Won and lost deals in the lead's segment, when a best_fit team may place it. */
+  fit?: FitStats
+  /** best_fit's draws (default Math.random); `expected` ranks by the posterior mean instead (simulations). */
+  random?: () => number
+  expected?: boolean
 }
 
 /** One rep's eligibility as the trace shows it. */
@@ -48,6 +54,8 @@ export interface TraceStep {
   team?: { id: string; name: string; strategy: TeamStrategy }
   candidates?: CandidateTrace[]
   turn?: { number: number | null; order: string[] }
+  /** best_fit: each eligible rep's record in the lead's segment and the draw that ranked them. */
+  fit?: { segment: string; estimates: FitEstimate[] }
 }
 
 /** The decision's explanation: every rule tried in order, and every rep considered. */
@@ -176,10 +184,19 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     step.detail = members.length === 0 ? `team "${team.name}" has no members` : `nobody in team "${team.name}" is eligible (${summarise(members.map((m) => m.judged.trace))})`
     return { kind: 'next', waits: members.map((m) => m.judged.opensAt) }
   }
-  const order = turnOrder(team.strategy, eligible, team.turn ?? 1)
-  step.turn = { number: team.turn, order }
+  let order: string[]
+  if (team.strategy === 'best_fit') {
+    const fitted = fitOrder(eligible, candidates.fit, { random: candidates.random ?? Math.random, expected: candidates.expected ?? false })
+    order = fitted.order
+    step.fit = { segment: candidates.fit?.segment ?? 'unknown', estimates: fitted.estimates }
+  } else {
+    order = turnOrder(team.strategy, eligible, team.turn ?? 1)
+    step.turn = { number: team.turn, order }
+  }
   step.detail = `team "${team.name}" (${team.strategy.replace('_', ' ')}): ${eligible.length} of ${members.length} eligible`
-  return { kind: 'assigned', teamId: team.id, rotation: { teamId: team.id, strategy: team.strategy, eligible }, order }
+  // best_fit takes no turn: its order is the draw, not a rotation.
+  const rotation = team.strategy === 'best_fit' ? null : { teamId: team.id, strategy: team.strategy, eligible }
+  return { kind: 'assigned', teamId: team.id, rotation, order }
 }
 
 /** "3 away, 2 outside working hours" — reasons grouped by their first words. */

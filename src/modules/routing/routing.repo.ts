@@ -4,6 +4,7 @@ import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
 import type { Ruleset } from './routing.schemas.ts'
+import type { FitStats } from './fit.ts'
 
 // Publishing takes this transaction-scoped lock so concurrent PUTs get consecutive versions.
 const PUBLISH_LOCK_KEY = 7_314_026_004
@@ -187,4 +188,20 @@ export async function claimCapacity(tx: Tx, repId: string, today: string, at: Da
 export async function insertRepLoad(db: Queryable, repId: string): Promise<void> {
   await db.insert(repLoads).values({ repId }).onConflictDoNothing()
   await db.insert(repAnswers).values({ repId }).onConflictDoNothing()
+}
+
+/** Won and lost deals in one segment (industry), per owner and in all: best_fit's record. */
+export async function loadFitStats(db: Queryable, segment: string): Promise<FitStats> {
+  const { rows } = await db.execute<{ owner_id: string | null; wins: number; losses: number }>(sql`
+    select owner_id, count(*) filter (where outcome = 'won')::int as wins, count(*) filter (where outcome = 'lost')::int as losses
+    from leads where outcome is not null and coalesce(nullif(lower(trim(industry)), ''), 'unknown') = ${segment}
+    group by owner_id`)
+  const reps = new Map<string, { wins: number; losses: number }>()
+  const total = { wins: 0, losses: 0 }
+  for (const row of rows) {
+    total.wins += row.wins
+    total.losses += row.losses
+    if (row.owner_id) reps.set(row.owner_id, { wins: row.wins, losses: row.losses })
+  }
+  return { segment, total, reps }
 }

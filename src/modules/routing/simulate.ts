@@ -8,6 +8,7 @@ import { normalizeLead } from '../leads/normalize.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { score } from '../scoring/score.ts'
 import { acceptWithin, candidatesFor, routingRecord, type RoutableLead } from './assign.ts'
+import { segmentOf, type FitStats } from './fit.ts'
 import { route, type Candidates, type RouteResult } from './engine.ts'
 import { turnOrder } from './rotation.ts'
 import * as repo from './routing.repo.ts'
@@ -21,7 +22,8 @@ type CheckDraft = (db: Queryable, ruleset: Ruleset, options: { base: string }) =
 const REPLAY_ASSUMPTIONS =
   'Each lead is decided by the draft as if it arrived at its original time, one after another: working hours and holidays ' +
   'as of that time, today\'s teams, members and away statuses, rotation turns continuing from where each team is now, ' +
-  'and capacity limits left out (past loads are not known). "before" is the first rep the lead was offered.'
+  'and capacity limits left out (past loads are not known). best_fit teams rank by each rep\'s expected win rate in the ' +
+  'lead\'s segment from today\'s won and lost deals (no random draw). "before" is the first rep the lead was offered.'
 
 /**
  * POST /v1/routing/simulate: the decision the engine would take, with its full trace,
@@ -44,7 +46,8 @@ export function createSimulator({ db, clock, rulesets, scoring, checkDraft }: Pi
       }
     }
     const lead: RoutableLead = { fields: normalized.fields, decision }
-    const candidates = await candidatesFor(db, ruleset, lead)
+    // best_fit ranks by the expected win rate here: a simulation shows the likeliest pick, not one random draw.
+    const candidates = { ...(await candidatesFor(db, ruleset, lead)), expected: true }
     const turns = await repo.peekTurns(db, [...candidates.teams.keys()])
     for (const team of candidates.teams.values()) team.turn = turns.get(team.id) ?? 1
     const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true })
@@ -61,9 +64,14 @@ export function createSimulator({ db, clock, rulesets, scoring, checkDraft }: Pi
     // Past loads are unknown: capacity is left out rather than judged by today's.
     for (const rep of base.reps.values()) Object.assign(rep, { pending: 0, unworked: 0, dayCount: 0 })
     const turns = await repo.peekTurns(db, [...base.teams.keys()])
+    const fits = new Map<string, FitStats>()
+    if ([...base.teams.values()].some((team) => team.strategy === 'best_fit')) {
+      for (const segment of new Set(recent.map((row) => segmentOf(row.industry)))) fits.set(segment, await repo.loadFitStats(db, segment))
+    }
 
     const data = recent.map((row) => {
-      const candidates: Candidates = { ...base, account: (row.domain && accounts.get(row.domain)) || null }
+      const fit = fits.get(segmentOf(row.industry))
+      const candidates: Candidates = { ...base, account: (row.domain && accounts.get(row.domain)) || null, ...(fit ? { fit, expected: true } : {}) }
       const result = route(ruleset, routingRecord({ fields: row, decision: row.decision }), candidates, row.createdAt)
       let repId: string | null = null
       if (result.outcome === 'assigned') {

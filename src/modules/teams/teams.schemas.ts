@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Name, PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 
-const Strategy = Type.Union([Type.Literal('round_robin'), Type.Literal('weighted'), Type.Literal('least_loaded')], {
-  description: 'round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads',
+const Strategy = Type.Union([Type.Literal('round_robin'), Type.Literal('weighted'), Type.Literal('least_loaded'), Type.Literal('best_fit')], {
+  description: 'round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads; best_fit: the rep most likely to win the lead\'s industry (won/lost outcomes, Thompson sampling so newer reps still get leads)',
 })
 const MemberInput = Type.Object(
   { repId: Uuid, weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })) },

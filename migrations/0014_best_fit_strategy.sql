@@ -1,0 +1,2 @@
+ALTER TABLE "teams" DROP CONSTRAINT "teams_strategy_check";--> statement-breakpoint
+ALTER TABLE "teams" ADD CONSTRAINT "teams_strategy_check" CHECK ("teams"."strategy" in ('round_robin', 'weighted', 'least_loaded', 'best_fit'));
