@@ -6,7 +6,8 @@
 // Prints {leads, trainMs, auc, predictP50Us, predictP99Us}.
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { featuresOf, type LeadFeatures, type Model, predict, seeded } from '../src/modules/predictive/model.ts'
+import { seeded } from '../src/lib/random.ts'
+import { featuresOf, type LeadFeatures, type Model, predict } from '../src/modules/predictive/model.ts'
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, db: { type: 'string' } } })
 const LEADS = 100_000

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { loadConfig } from '../src/config.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts'
+import { adminStatement } from '../src/db/admin.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
@@ -39,7 +39,7 @@ if (!adminUrl) {
 const url = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString()
 let service: ChildProcess | undefined
 try {
-  await admin(`create database "${database}"`)
+  await adminStatement(adminUrl, `create database "${database}"`)
   await migrate(url)
   const port = await freePort()
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
@@ -94,7 +94,7 @@ try {
 } finally {
   service?.kill('SIGTERM')
   await new Promise((resolve) => (service && service.exitCode === null ? service.once('exit', resolve) : resolve(undefined)))
-  await admin(`drop database if exists "${database}" with (force)`).catch(() => {})
+  await adminStatement(adminUrl, `drop database if exists "${database}" with (force)`).catch(() => {})
   await embedded?.stop()
   if (scratch) await rm(scratch, { recursive: true, force: true })
 }
@@ -132,14 +132,4 @@ async function waitReady(base: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   throw new Error('the service did not become ready within 30 s')
-}
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
 }

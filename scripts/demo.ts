@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util'
 import { createApi, type Api } from './demo/api.ts'
 import { startBaton, type DemoBaton } from './demo/baton.ts'
 import { bold, createDisplay, dim, pad, padLeft, percent, red, seconds, type Figures, type Frame } from './demo/display.ts'
-import { planLeads, seededRandom } from './demo/leads.ts'
+import { seeded } from '../src/lib/random.ts'
+import { planLeads } from './demo/leads.ts'
 import { startRepSimulation, type RepSimulation } from './demo/reps.ts'
 import { localClock } from './demo/shifts.ts'
 import { seedWorld, type World } from './demo/world.ts'
@@ -27,7 +28,7 @@ if (args.help) {
 }
 const streamS = wholeNumber('seconds', args.seconds, 5, 3600)
 const leadCount = wholeNumber('leads', args.leads, 1, 5000)
-const random = seededRandom(wholeNumber('seed', args.seed, 0, 2 ** 31))
+const random = seeded(wholeNumber('seed', args.seed, 0, 2 ** 31))
 
 /** Ctrl-C: not a failure, nothing to report. */
 class Interrupted extends Error {}

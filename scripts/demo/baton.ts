@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import pino from 'pino'
 import { loadConfig } from '../../src/config.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts'
+import { adminStatement } from '../../src/db/admin.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { freePort } from '../../src/lib/free-port.ts'
 import { startServices, type Runtime } from '../../src/runtime.ts'
@@ -53,7 +53,7 @@ export async function startBaton({ step }: { step: (message: string) => void }):
       embedded = await startEmbeddedPostgres({ dataDir: scratch, log: () => {} })
       adminUrl = embedded.adminUrl
     }
-    await admin(adminUrl, `create database "${DATABASE}"`)
+    await adminStatement(adminUrl, `create database "${DATABASE}"`)
     const url = Object.assign(new URL(adminUrl), { pathname: `/${DATABASE}` }).toString()
     step('migrating (drizzle and pg-boss)')
     await migrate(url)
@@ -83,16 +83,6 @@ export async function startBaton({ step }: { step: (message: string) => void }):
   }
 
   async function dropDatabase(url: string) {
-    await admin(url, `drop database if exists "${DATABASE}" with (force)`)
-  }
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
+    await adminStatement(url, `drop database if exists "${DATABASE}" with (force)`)
   }
 }

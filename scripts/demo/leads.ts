@@ -4,19 +4,8 @@
 // (duplicates, merged into the first lead and re-scored).
 import { ACCOUNTS, COMPETITORS, FREE_MAIL } from './world.ts'
 
-/** A deterministic pseudo-random source (mulberry32), so one seed gives one stream. */
+/** A deterministic pseudo-random source, so one seed gives one stream. */
 export type Random = () => number
-
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 export const between = (random: Random, low: number, high: number) => low + random() * (high - low)

@@ -49,3 +49,8 @@ export const PageQuery = {
 /** `{data: [...], nextCursor}` for every list. */
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+
+/** preValidation for routes whose body is optional: no body validates as `{}` (every default). */
+export const bodyOptional = async (request: { body: unknown }): Promise<void> => {
+  request.body ??= {}
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { adminStatement } from '../../src/db/admin.ts'
 
 /**
  * A database of its own for one test file, cloned from the migrated template that
@@ -19,19 +19,9 @@ async function newDatabase(migrated: boolean): Promise<{ url: string; drop: () =
   const template = process.env.BATON_TEST_TEMPLATE
   if (!adminUrl || !template) throw new Error('Run tests through `npm test` (it provides the database): npm test -- <file>')
   const name = `${template}_${randomBytes(5).toString('hex')}`
-  await admin(adminUrl, `create database "${name}"${migrated ? ` template "${template}"` : ''}`)
+  await adminStatement(adminUrl, `create database "${name}"${migrated ? ` template "${template}"` : ''}`)
   return {
     url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
-    drop: () => admin(adminUrl, `drop database if exists "${name}" with (force)`),
-  }
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
+    drop: () => adminStatement(adminUrl, `drop database if exists "${name}" with (force)`),
   }
 }

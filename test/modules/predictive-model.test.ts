@@ -1,7 +1,8 @@
 // The conversion model on synthetic histories with a planted structure: it must find the
 // structure, rank held-out leads with AUC ≥ 0.8, explain itself, and be deterministic.
 import t from 'tap'
-import { auc, featuresOf, fit, predict, seeded, sizeBucket, train, type LeadFeatures, type Sample } from '../../src/modules/predictive/model.ts'
+import { seeded } from '../../src/lib/random.ts'
+import { auc, featuresOf, fit, predict, sizeBucket, train, type LeadFeatures, type Sample } from '../../src/modules/predictive/model.ts'
 
 const lead = (over: Partial<LeadFeatures>): LeadFeatures => ({ industry: null, country: null, employees: null, source: null, productInterest: [], signals: {}, ...over })
 

@@ -16,7 +16,7 @@ t.test('outcomes, training and predictions', async (t) => {
 
   t.test('no model before there are enough outcomes, and nothing pretends otherwise', async (t) => {
     t.same(await ok('GET', '/v1/predictive', undefined, 200, 'integration'), { model: null, outcomes: { won: 0, lost: 0, total: 0 }, minimumSamples: 40 })
-    const refused = await call('POST', '/v1/predictive/train', {})
+    const refused = await call('POST', '/v1/predictive/train')
     t.equal(refused.statusCode, 422)
     t.match(refused.json(), { detail: /at least 40 leads with an outcome; there are 0/, samples: 0, minimum: 40 })
     t.notOk('predicted' in (await lead('fintech')).decision, 'a lead scored without a model has no prediction')

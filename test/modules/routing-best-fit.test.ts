@@ -3,7 +3,7 @@
 // is shared, and the trace shows every candidate's record and draw.
 import t from 'tap'
 import { fitOrder, sampleBeta, segmentOf, type FitStats } from '../../src/modules/routing/fit.ts'
-import { seeded } from '../../src/modules/predictive/model.ts'
+import { seeded } from '../../src/lib/random.ts'
 import { handoffHarness } from '../helpers/handoffs.ts'
 
 const A = 'a0000000-0000-7000-8000-000000000001'

@@ -1,3 +1,5 @@
+import { seeded } from '../../lib/random.ts'
+
 // The conversion model: naive Bayes over what an admin sees on a lead (industry, country,
 // company size, source, product interest, signals). Training is counting, so 100,000 leads
 // train in well under a second; a prediction is a sum of precomputed log-odds, one per
@@ -142,18 +144,6 @@ export function auc(scored: Array<{ score: number; won: boolean }>): number | nu
     i = j
   }
   return round((rankSum - (wins * (wins + 1)) / 2) / (wins * losses))
-}
-
-/** mulberry32: a small seeded generator, so a split (and a retraining) is the same for the same seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 export interface Trained {

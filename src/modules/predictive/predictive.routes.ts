@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { withProblems } from '../../lib/schemas.ts'
+import { bodyOptional, withProblems } from '../../lib/schemas.ts'
 import { PredictiveModel, PredictiveState, TrainBody } from './predictive.schemas.ts'
 import type { PredictiveService } from './predictive.service.ts'
 
@@ -12,10 +12,8 @@ export const predictiveRoutes: FastifyPluginAsyncTypebox<{ predictive: Predictiv
   }, async () => predictive.live())
 
   app.post('/v1/predictive/train', {
-    // The body is optional: no body means the default seed.
-    preValidation: async (request) => {
-      request.body ??= {}
-    },
+    // No body: the default seed.
+    preValidation: bodyOptional,
     schema: {
       tags,
       summary: 'Train the conversion model now',

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
+import { IdParams, Page, bodyOptional, withProblems } from '../../lib/schemas.ts'
 import { CreateEndpointBody, Endpoint, EndpointWithSecret, ListEndpointsQuery, RotateBody, UpdateEndpointBody } from './endpoints.schemas.ts'
 import type { EndpointsService } from './endpoints.service.ts'
 
@@ -38,9 +38,7 @@ export const endpointsRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointsSe
 
   app.post('/v1/webhook-endpoints/:id/rotate-secret', {
     // The body is optional: no body means the default grace period.
-    preValidation: async (request) => {
-      request.body ??= {}
-    },
+    preValidation: bodyOptional,
     schema: {
       tags,
       summary: 'Rotate the signing secret',
