@@ -103,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(predictiveRoutes, { predictive: createPredictiveService({ ...deps, predictor }) })
     await app.register(outcomesRoutes, { outcomes: createOutcomesService(deps) })
     const rulesets = createRulesetCache()
-    await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring }) })
+    await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring, predictor }) })
     const assigner = createAssigner({ ...deps, rulesets })
     const leads = createLeadsService({ ...deps, scoring, assigner, predictor })
     const handoffs = createHandoffsService({ ...deps, assigner })

@@ -31,7 +31,7 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE: Type.String({
     pattern: '^\\s*\\d+(\\.\\d+)?(\\s*,\\s*\\d+(\\.\\d+)?){0,19}\\s*$',
     default: '0,5,300,1800,7200,18000,36000,36000',
-    description: 'Seconds before each delivery attempt (the first, then each retry), ±20 % jitter on retries',
+    description: 'The delivery schedule in seconds: the first attempt (made at once, so 0), then the wait before each retry, ±20 % jitter',
   }),
   PREDICTIVE_MIN_SAMPLES: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 50, description: 'Leads with a reported outcome needed before a conversion model is trained' }),
   PREDICTIVE_TRAIN_CRON: Type.String({ pattern: '^\\S+( \\S+){4}$', maxLength: 100, default: '0 3 * * *', description: 'When the conversion model is retrained (cron, UTC)' }),

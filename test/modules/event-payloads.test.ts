@@ -211,7 +211,7 @@ t.test('webhook deliveries post the documented bodies; webhook_endpoint.disabled
   t.same([...new Set(bodies.map((b) => b.type))].sort(), [...types].sort(), 'signed and verifiable, one of each')
   checkBodies(t, bodies, 'webhook bodies')
   const disabled = bodies.find((b) => b.type === 'webhook_endpoint.disabled')
-  t.match(disabled, { sequence: null, data: { endpoint: { id: doomed.id, url: gone.url(), description: 'an old integration', kind: 'standard' }, reason: /410/, failingSince: String } })
+  t.match(disabled, { sequence: null, data: { endpoint: { id: doomed.id, origin: new URL(gone.url()).origin, description: 'an old integration', kind: 'standard' }, reason: /410/, failingSince: String } })
 
   const rows = await sql<Body & { created_at: Date }>('select id, type, created_at, sequence, data from events')
   checkBodies(t, rows.map((r) => ({ id: r.id, type: r.type, timestamp: r.created_at.toISOString(), sequence: r.sequence, data: r.data })), 'events table')

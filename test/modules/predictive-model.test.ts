@@ -59,3 +59,19 @@ t.test('AUC: ranks, ties and degenerate sets', async (t) => {
   t.equal(auc([{ score: 1, won: true }, { score: 2, won: true }]), null, 'no losses: undefined')
   t.equal(auc([]), null)
 })
+
+t.test('a signal\'s absence counts too: probabilities stay calibrated', async (t) => {
+  // demoRequested in 80 % of wins and 10 % of losses, half the leads won.
+  const samples: Sample[] = []
+  for (let i = 0; i < 1000; i++) {
+    const won = i % 2 === 0
+    const demo = won ? i % 10 < 8 : i % 20 === 1
+    samples.push({ features: featuresOf(lead({ signals: demo ? { demoRequested: true } : {} })), won })
+  }
+  const model = fit(samples)
+  const withDemo = predict(model, featuresOf(lead({ signals: { demoRequested: true } }))).conversion
+  const without = predict(model, featuresOf(lead({}))).conversion
+  // Bayes: 0.5·0.8 / (0.5·0.8 + 0.5·0.1) = 0.889; without: 0.5·0.2 / (0.5·0.2 + 0.5·0.9) = 0.182.
+  t.ok(Math.abs(withDemo - 0.889) < 0.01, `with the signal ${withDemo}`)
+  t.ok(Math.abs(without - 0.182) < 0.01, `without it ${without}`)
+})

@@ -74,4 +74,16 @@ t.test('outcomes, training and predictions', async (t) => {
     const invalid = await call('PUT', '/v1/scoring', { ...model, rules: [{ name: 'typo', when: { field: 'predicted.conversio', op: 'gte', value: 0.5 }, points: 1 }] })
     t.equal(invalid.statusCode, 422, 'a misspelt field is refused')
   })
+
+  t.test('routing rules can act on predicted.conversion, and simulations see the same prediction', async (t) => {
+    const rep = await ok('POST', '/v1/reps', { name: 'Closer', email: 'closer@baton.example', timezone: 'UTC' }, 201)
+    const team = await ok('POST', '/v1/teams', { name: 'Closers', strategy: 'round_robin', members: [{ repId: rep.id }] }, 201)
+    await ok('PUT', '/v1/routing', { rules: [{ name: 'likely buyers', when: { field: 'predicted.conversion', op: 'gte', value: 0.5 }, assign: { type: 'team', teamId: team.id } }], fallback: null }, 200)
+    const demo = { signals: { demoRequested: true } }
+    const simulated = await ok('POST', '/v1/routing/simulate', { lead: { email: 'sim@fintech-sim.example', industry: 'fintech', ...demo } }, 200)
+    t.match(simulated.decision, { outcome: 'assigned', rule: 'likely buyers', repId: rep.id }, 'simulated with the prediction')
+    t.match((await ok('POST', '/v1/routing/simulate', { lead: { email: 'sim@retail-sim.example', industry: 'retail', ...demo } }, 200)).decision, { outcome: 'unroutable' })
+    const posted = await ok('POST', '/v1/leads', { email: 'real@fintech-real.example', industry: 'fintech', ...demo }, 201, 'integration')
+    t.match(posted.routing, { outcome: 'assigned', rule: 'likely buyers', repId: rep.id }, 'and ingestion agrees')
+  })
 })

@@ -81,6 +81,7 @@ t.test('METRICS_TOKEN guards the endpoint; METRICS_ENABLED=false removes it', as
   t.equal((await get(guarded, 'Bearer wrong-token-0123456789x')).statusCode, 401)
   t.equal((await get(guarded, `Bearer ${await guarded.token('admin')}`)).statusCode, 401, 'an API token is not the scrape token')
   t.equal((await get(guarded, 'Bearer scrape-token-0123456789')).statusCode, 200)
+  t.equal((await get(guarded, 'Bearer scrape-token-012345678é')).statusCode, 401, 'a non-ASCII header of the same length: 401, not a 500')
 
   const off = await buildTestApp(t, { env: { METRICS_ENABLED: 'false' } })
   t.equal((await get(off)).statusCode, 404)

@@ -82,7 +82,9 @@ t.test('an endpoint failing for 5 days with no success is disabled, with an even
   const disabled = await waitFor(async () => ((await state()).enabled ? undefined : state()), 5000)
   t.match(disabled, { enabled: false, disabledReason: /failed since .* \(5 days\)/ })
   await waitFor(async () => watcher.received.length >= 1, 5000)
-  t.match(JSON.parse(watcher.received[0]!.body), { type: 'webhook_endpoint.disabled', sequence: null, data: { endpoint: { id: endpoint.id, description: 'CRM' } } })
+  const disabledEvent = JSON.parse(watcher.received[0]!.body)
+  t.match(disabledEvent, { type: 'webhook_endpoint.disabled', sequence: null, data: { endpoint: { id: endpoint.id, description: 'CRM', origin: new URL(failing.url()).origin } } })
+  t.notOk(watcher.received[0]!.body.includes('/hook'), 'never the URL\'s path or query (they can be credentials)')
 
   await ok('POST', '/v1/leads', { email: 'day5b@acme.example' }, 201, 'integration')
   t.equal((await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)).data.length, 3, 'a disabled endpoint gets no new deliveries')
@@ -129,4 +131,18 @@ t.test('a Slack endpoint gets the assignment with a working Accept button, and s
   await waitFor(async () => slack.received.length >= 2, 5000)
   const line = JSON.parse(slack.received[1]!.body)
   t.match(line, { text: `handoff.accepted: ${lead.email} accepted by ${rep.name}`, blocks: [{ type: 'section' }] })
+})
+
+t.test('a binary answer (NUL bytes) is stored readably and does not fail the batch', async (t) => {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const { ok } = apiClient(baton)
+  const receiver = await startReceiver(t, (_r, res, index) => (index === 0 ? res.writeHead(500).end(Buffer.from([0x62, 0x00, 0xff, 0x00])) : res.writeHead(200).end()))
+  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  await ok('POST', '/v1/leads', { email: 'nul@acme.example' }, 201, 'integration')
+  const delivery = await waitFor(async () => {
+    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
+    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
+  }, 5000)
+  t.equal(receiver.received.length, 2, 'retried once, not re-sent in a loop')
+  t.match(delivery?.attempts, [{ number: 1, statusCode: 500, responseBody: 'b\uFFFD\uFFFD\uFFFD' }, { number: 2, statusCode: 200 }])
 })

@@ -139,7 +139,7 @@ t.test('410 disables the endpoint at once and announces it', async (t) => {
   await waitFor(async () => watcher.received.length > 0, 5000)
   t.equal(watcher.received.length, 1, 'the disable is delivered once to the endpoint subscribed to webhook_endpoint.*')
   const announced = verify(ops.secret, watcher.received[0]!)
-  t.match(announced, { type: 'webhook_endpoint.disabled', sequence: null, data: { endpoint: { id: ep.id, url: gone.url() }, reason: /410/ } })
+  t.match(announced, { type: 'webhook_endpoint.disabled', sequence: null, data: { endpoint: { id: ep.id, origin: new URL(gone.url()).origin }, reason: /410/ } })
   const feed = await waitFor(async () => {
     const res = await call('GET', '/v1/events?types=webhook_endpoint.*', undefined, 'integration')
     return res.json().data.length > 0 ? res.json().data : undefined

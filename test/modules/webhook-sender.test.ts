@@ -286,6 +286,9 @@ t.test('nextStep: a manual attempt uses no step', async (t) => {
   t.strictSame(nextStep({ scheduleStep: 3 }, answer(500), manual), { status: 'pending', scheduleStep: 3, delaySeconds: 1800 }, 'pending delivery, manual failure: goes on at its step')
   t.strictSame(nextStep({ scheduleStep: 3 }, answer(429, { retryAfterSeconds: 60 }), manual), { status: 'pending', scheduleStep: 3, delaySeconds: 60 }, 'manual 429: Retry-After still honoured')
   t.match(nextStep({ scheduleStep: 3 }, answer(410), manual), { status: 'failed', delaySeconds: null }, 'manual 410: failed')
+  t.strictSame(nextStep({ scheduleStep: 0 }, answer(500), manual), { status: 'pending', scheduleStep: 0, delaySeconds: 5 },
+    'a delivery that never had an attempt (its endpoint was disabled): a failed manual try waits the first retry step, not 0 s')
+  t.strictSame(nextStep({ scheduleStep: 0 }, answer(500), { ...manual, schedule: [0] }), { status: 'failed', scheduleStep: 0, delaySeconds: null }, 'no retries configured: failed')
 })
 
 const lead = { id: '0190a0b0-0000-7000-8000-000000000001', status: 'assigned', ownerId: 'rep-1', email: 'ann@acme.example', domain: 'acme.example', company: 'Acme', country: 'DE', source: 'web', score: 82, tier: 'A' }
@@ -370,7 +373,7 @@ t.test('slackMessage: other types are one short line in one section', async (t) 
     ['handoff.accepted', { lead: nastyLead, rep: { name: 'Rita Rep' } }, [/accepted by Rita Rep/, /A&amp;B &lt;Co&gt;/]],
     ['handoff.expired', { lead: nastyLead, rep: { name: 'Rita Rep' } }, [/not accepted in time by Rita Rep/, /ann@acme\.example/]],
     ['rep.auto_away', { rep: { name: 'Rita Rep' }, reason: '3 handoffs in a row expired' }, [/Rita Rep is set away \(3 handoffs in a row expired\)/]],
-    ['webhook_endpoint.disabled', { endpoint: { id: 'e1', url: 'https://crm.example/hook', description: 'CRM', kind: 'standard' }, reason: 'the receiver answered 410 Gone' },
+    ['webhook_endpoint.disabled', { endpoint: { id: 'e1', origin: 'https://crm.example', description: 'CRM', kind: 'standard' }, reason: 'the receiver answered 410 Gone' },
       [/410 Gone/, /CRM is disabled/]],
     ['lead.qualified', { lead: nastyLead }, [/ann@acme\.example \(A&amp;B &lt;Co&gt;\), now qualified/]],
   ]

@@ -113,6 +113,7 @@ export const events = pgTable(
     index('events_lead_idx').on(t.leadId, t.position),
     index('events_type_idx').on(t.type),
     uniqueIndex('events_lead_sequence_idx').on(t.leadId, t.sequence),
+    check('events_lead_sequence_check', sql`${t.leadId} is null or ${t.sequence} is not null`),
   ],
 )
 

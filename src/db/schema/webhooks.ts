@@ -63,6 +63,8 @@ export const webhookDeliveries = pgTable(
   (t) => [
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id),
     index('webhook_deliveries_event_idx').on(t.eventId),
+    // Replays pick an endpoint's deliveries by time.
+    index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt),
     check('webhook_deliveries_status_check', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
   ],
 )

@@ -132,7 +132,10 @@ export const EVENT_DATA = {
     reason: Type.String(),
   }),
   'webhook_endpoint.disabled': data('A webhook endpoint was disabled: it answered 410 Gone, or every delivery failed for 5 days', {
-    endpoint: Type.Object({ id: Uuid, url: Type.String(), description: Nullable(Type.String()), kind: oneOf(['standard', 'slack'] as const) }, strict),
+    endpoint: Type.Object({
+      id: Uuid, origin: Type.String({ description: 'Scheme, host and port of its URL: never the path or query, which can be credentials' }),
+      description: Nullable(Type.String()), kind: oneOf(['standard', 'slack'] as const),
+    }, strict),
     reason: Type.String(),
     failingSince: Nullable(Type.String({ format: 'date-time', description: 'When its failing streak began (for a 410 after successes, that attempt); null when a success came in the same batch' })),
   }),

@@ -10,8 +10,8 @@ import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../id
 import type { Assigner, Plan } from '../routing/assign.ts'
 import { statusAfter } from '../routing/assign.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
-import { predictionFor, type Predictor } from '../predictive/predictive.service.ts'
-import { score, type Decision } from '../scoring/score.ts'
+import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
+import type { Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
 import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
 import { mergeSubmission } from './merge.ts'
@@ -111,14 +111,9 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
     return { fields: normalized.fields, version, model, predictive: await predictor.current(), now: clock.now() }
   }
 
-  /**
-   * Scores a lead, the conversion model's prediction first: rules may read
-   * `predicted.conversion`, and the decision keeps the prediction with its drivers.
-   */
+  /** The decision for these fields: the live scoring model, with the conversion model's prediction. */
   function decide(lead: LeadFields, { model, version, predictive }: Awaited<ReturnType<typeof prepare>>): StoredDecision {
-    const predicted = predictionFor(predictive, lead)
-    const decision = score(model, predicted ? { ...lead, predicted: { conversion: predicted.conversion } } : lead)
-    return { ...decision, scoringVersion: version, ...(predicted ? { predicted } : {}) }
+    return decideWith({ model, version }, predictive, lead)
   }
 
   /**

@@ -85,21 +85,27 @@ export function fit(samples: Sample[]): Model {
   const weights: Record<Feature, number> = {}
   const support: Record<Feature, number> = {}
   const unseen: Record<string, number> = {}
+  let bias = Math.log((total.won + ALPHA) / (total.lost + ALPHA))
   for (const [feature, c] of counts) {
-    const group = groupOf(feature)
-    // Single-valued: P(value | class) over the group's values (+1 for an unseen one).
-    // Present-or-not (products, signals): P(present | class) against P(absent | class), added only when present.
-    const k = (SINGLE as readonly string[]).includes(group) ? valuesPerGroup.get(group)!.size + 1 : 2
-    const pWon = (c.won + ALPHA) / (total.won + ALPHA * k)
-    const pLost = (c.lost + ALPHA) / (total.lost + ALPHA * k)
-    weights[feature] = Math.log(pWon / pLost)
     support[feature] = c.won + c.lost
+    if ((SINGLE as readonly string[]).includes(groupOf(feature))) {
+      // One value per lead: P(value | class) over the group's values (+1 for an unseen one).
+      const k = valuesPerGroup.get(groupOf(feature))!.size + 1
+      weights[feature] = Math.log(((c.won + ALPHA) / (total.won + ALPHA * k)) / ((c.lost + ALPHA) / (total.lost + ALPHA * k)))
+      continue
+    }
+    // Present or not (products, signals): absence is evidence too. Every lead is assumed
+    // without it (folded into the bias); a lead that has it swaps absence for presence.
+    const pWon = (c.won + ALPHA) / (total.won + 2 * ALPHA)
+    const pLost = (c.lost + ALPHA) / (total.lost + 2 * ALPHA)
+    const absent = Math.log((1 - pWon) / (1 - pLost))
+    bias += absent
+    weights[feature] = Math.log(pWon / pLost) - absent
   }
   for (const group of SINGLE) {
     const k = (valuesPerGroup.get(group)?.size ?? 0) + 1
     unseen[group] = Math.log((ALPHA / (total.won + ALPHA * k)) / (ALPHA / (total.lost + ALPHA * k)))
   }
-  const bias = Math.log((total.won + ALPHA) / (total.lost + ALPHA))
   return { bias, weights, unseen, support }
 }
 

@@ -1,4 +1,5 @@
-import type { PredictiveModelRow, Prediction } from '../../db/schema/index.ts'
+import type { PredictiveModelRow, Prediction, StoredDecision } from '../../db/schema/index.ts'
+import { score, type CompiledModel } from '../scoring/score.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Unprocessable, withProblemMembers } from '../../lib/errors.ts'
 import { featuresOf, predict, train, type LeadFeatures, type Model } from './model.ts'
@@ -40,6 +41,21 @@ export function predictionFor(live: { version: number; model: Model } | undefine
   if (!live) return undefined
   const { conversion, drivers } = predict(live.model, featuresOf(lead))
   return { conversion, model: live.version, drivers }
+}
+
+/**
+ * Scores a lead with the live scoring model, the conversion model's prediction first:
+ * rules may read `predicted.conversion`, and the decision keeps the prediction with its
+ * drivers. Ingestion and simulations decide the same way.
+ */
+export function decideWith(
+  scoring: { model: CompiledModel; version: number },
+  live: { version: number; model: Model } | undefined,
+  lead: LeadFeatures,
+): StoredDecision {
+  const predicted = predictionFor(live, lead)
+  const decision = score(scoring.model, predicted ? { ...lead, predicted: { conversion: predicted.conversion } } : lead)
+  return { ...decision, scoringVersion: scoring.version, ...(predicted ? { predicted } : {}) }
 }
 
 /** Training on demand and by schedule, and what the live model is. */

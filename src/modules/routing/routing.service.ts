@@ -9,10 +9,11 @@ import * as repo from './routing.repo.ts'
 import type { Ruleset, RulesetVersion, SimulateBody, VersionsQuery } from './routing.schemas.ts'
 import { compileRuleset, namedTargets, type CompiledRuleset } from './ruleset.ts'
 import type { RulesetCache } from './rulesets.ts'
+import type { Predictor } from '../predictive/predictive.service.ts'
 import { createSimulator } from './simulate.ts'
 
 /** Routing rulesets: read, publish as a new version, simulate drafts. */
-export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { rulesets: RulesetCache; scoring: ScoringService }) {
+export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor }) {
   const { db, clock, boss, rulesets } = deps
   const simulator = createSimulator({ ...deps, checkDraft })
 

@@ -6,7 +6,7 @@ import { invalidFields } from '../../lib/errors.ts'
 import type { LeadInput } from '../leads/leads.schemas.ts'
 import { normalizeLead } from '../leads/normalize.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
-import { score } from '../scoring/score.ts'
+import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
 import { acceptWithin, candidatesFor, routingRecord, type RoutableLead } from './assign.ts'
 import { segmentOf, type FitStats } from './fit.ts'
 import { route, type Candidates, type RouteResult } from './engine.ts'
@@ -30,12 +30,12 @@ const REPLAY_ASSUMPTIONS =
  * for one lead or for the last N routed leads under a draft. Reads only: turns are
  * peeked, not taken, and no capacity is claimed.
  */
-export function createSimulator({ db, clock, rulesets, scoring, checkDraft }: Pick<ServiceDeps, 'db' | 'clock'> & { rulesets: RulesetCache; scoring: ScoringService; checkDraft: CheckDraft }) {
+export function createSimulator({ db, clock, rulesets, scoring, predictor, checkDraft }: Pick<ServiceDeps, 'db' | 'clock'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor; checkDraft: CheckDraft }) {
   async function one(input: LeadInput, draft: Ruleset | undefined) {
     const normalized = normalizeLead(input)
     if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors.map((e) => ({ ...e, pointer: `/lead${e.pointer}` })))
     const live = await scoring.liveCompiled()
-    const decision: StoredDecision = { ...score(live.model, normalized.fields), scoringVersion: live.version }
+    const decision: StoredDecision = decideWith(live, await predictor.current(), normalized.fields)
     const ruleset = draft ? await checkDraft(db, draft, { base: '/ruleset' }) : await rulesets.live(db)
     const now = clock.now()
     if (!decision.qualified) {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
 import { type DeliveryStatus, type webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
@@ -107,38 +107,49 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
   /**
    * A success clears an endpoint's failing streak; a failure starts one. 410 Gone, or a
    * streak five days long, disables the endpoint (event webhook_endpoint.disabled).
-   * Healthy endpoints are not written to, so busy ones are not a hot row.
+   * Healthy endpoints are not written to, so busy ones are not a hot row; those that may
+   * change are locked in id order (batches never wait on each other in a cycle) and
+   * judged by their locked row, not by what was read before sending.
    */
   async function updateEndpointHealth(tx: Tx, made: Made[], now: Date): Promise<void> {
-    const byEndpoint = new Map<string, { endpoint: WebhookEndpointRow; results: Array<{ at: Date; result: AttemptResult }> }>()
+    const byEndpoint = new Map<string, { snapshot: WebhookEndpointRow; results: Array<{ at: Date; result: AttemptResult }> }>()
     for (const { loaded, attempt } of made) {
       if (!attempt) continue
-      const entry = byEndpoint.get(loaded.endpoint.id) ?? { endpoint: loaded.endpoint, results: [] }
+      const entry = byEndpoint.get(loaded.endpoint.id) ?? { snapshot: loaded.endpoint, results: [] }
       entry.results.push(attempt)
       byEndpoint.set(loaded.endpoint.id, entry)
     }
-    for (const { endpoint, results } of byEndpoint.values()) {
-      const succeeded = results.some(({ result }) => result.errorClass === null)
-      const gone = results.some(({ result }) => result.statusCode === 410)
-      const firstFailure = results.find(({ result }) => result.errorClass !== null)?.at
-      const failingSince = succeeded ? null : (endpoint.failingSince ?? firstFailure ?? null)
+    const verdicts = [...byEndpoint.values()].map(({ snapshot, results }) => ({
+      id: snapshot.id,
+      succeeded: results.some(({ result }) => result.errorClass === null),
+      gone: results.some(({ result }) => result.statusCode === 410),
+      firstFailure: results.find(({ result }) => result.errorClass !== null)?.at ?? null,
+      snapshot,
+    }))
+    const mayChange = verdicts.filter((v) => v.gone || (v.succeeded ? v.snapshot.failingSince !== null : true))
+    if (mayChange.length === 0) return
+    const locked = new Map((await tx.select().from(webhookEndpoints)
+      .where(inArray(webhookEndpoints.id, mayChange.map((v) => v.id))).orderBy(webhookEndpoints.id).for('no key update')).map((row) => [row.id, row]))
+    for (const { id, succeeded, gone, firstFailure } of mayChange) {
+      const endpoint = locked.get(id)
+      if (!endpoint?.enabled) continue
+      const failingSince = succeeded ? null : (endpoint.failingSince ?? firstFailure)
       const streakTooLong = failingSince !== null && now.getTime() - failingSince.getTime() >= DISABLE_AFTER_MS
       if (gone || streakTooLong) {
         const reason = gone ? 'the receiver answered 410 Gone' : `every delivery failed since ${failingSince!.toISOString()} (5 days)`
         await disable(tx, endpoint, reason, failingSince, now)
       } else if (failingSince?.getTime() !== endpoint.failingSince?.getTime()) {
-        await tx.update(webhookEndpoints).set({ failingSince }).where(eq(webhookEndpoints.id, endpoint.id))
+        await tx.update(webhookEndpoints).set({ failingSince }).where(eq(webhookEndpoints.id, id))
       }
     }
   }
 
+  /** On the endpoint's locked, still enabled row: only one batch can disable it and write the event. */
   async function disable(tx: Tx, endpoint: WebhookEndpointRow, reason: string, failingSince: Date | null, now: Date): Promise<void> {
-    // Only the first of concurrent batches to disable it writes the event.
-    const [changed] = await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: reason, failingSince, updatedAt: now })
-      .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true))).returning({ id: webhookEndpoints.id })
-    if (!changed) return
+    await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: reason, failingSince, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id))
+    // The origin only: a URL's path or query can be a credential (Slack's webhook URLs are).
     await appendEvents(tx, { boss, logger }, [newEvent('webhook_endpoint.disabled', {
-      endpoint: { id: endpoint.id, url: endpoint.url, description: endpoint.description, kind: endpoint.kind }, reason,
+      endpoint: { id: endpoint.id, origin: new URL(endpoint.url).origin, description: endpoint.description, kind: endpoint.kind }, reason,
       failingSince: failingSince?.toISOString() ?? null,
     }, now)])
   }

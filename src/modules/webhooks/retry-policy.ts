@@ -33,6 +33,8 @@ export function nextStep(
   if (result.retryAfterSeconds !== undefined) {
     return { status: 'pending', scheduleStep: step, delaySeconds: Math.min(RETRY_AFTER_MAX_SECONDS, Math.max(RETRY_AFTER_MIN_SECONDS, result.retryAfterSeconds)) }
   }
-  const base = schedule[step]!
+  // The schedule's first entry is the first attempt's (at once); a retry waits at least the second's.
+  const base = schedule[Math.max(step, 1)]
+  if (base === undefined) return { status: 'failed', scheduleStep: step, delaySeconds: null }
   return { status: 'pending', scheduleStep: step, delaySeconds: base * (1 - JITTER + 2 * JITTER * random()) }
 }

@@ -76,7 +76,7 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
       }
     } catch (error) {
       const { errorClass, message } = classify(error, timeoutMs)
-      return { statusCode: null, latencyMs: elapsed(), errorClass, error: message, responseBody: null }
+      return { statusCode: null, latencyMs: elapsed(), errorClass, error: storable(message).slice(0, 1000), responseBody: null }
     }
   }
 
@@ -106,8 +106,11 @@ async function firstBytes(body: AsyncIterable<Buffer> & { destroy(): unknown }):
   }
   if (size === 0) return null
   // Cutting at 4 KB may split a UTF-8 character; the replacement character marks it.
-  return Buffer.concat(chunks).subarray(0, BODY_KEPT_BYTES).toString('utf8')
+  return storable(Buffer.concat(chunks).subarray(0, BODY_KEPT_BYTES).toString('utf8'))
 }
+
+// PostgreSQL text cannot hold NUL: one binary answer would fail the whole batch's write.
+const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD')
 
 // An HTTP date (RFC 9110's IMF-fixdate, e.g. "Wed, 21 Oct 2026 07:28:00 GMT"); Date.parse
 // alone would also read junk such as "2.5" or "-1" as a date in 2001.

@@ -17,7 +17,7 @@ interface EventData {
   rule?: { name?: string | null }
   acceptUrl?: string | null
   reason?: string
-  endpoint?: { url?: string; description?: string | null }
+  endpoint?: { origin?: string; description?: string | null }
 }
 
 // Slack's mrkdwn treats these three as control characters (https://api.slack.com/reference/surfaces/formatting#escaping).
@@ -59,7 +59,7 @@ function shortLine(type: string, data: EventData): string {
     case 'handoff.accepted': return `${who(data.lead)} accepted by ${rep ?? 'the rep'}`
     case 'handoff.declined': return `${who(data.lead)} declined by ${rep ?? 'the rep'}${data.reason ? `: ${escape(data.reason)}` : ''}`
     case 'handoff.expired': return `${who(data.lead)} was not accepted in time by ${rep ?? 'the rep'}`
-    case 'webhook_endpoint.disabled': return `${escape(data.endpoint?.description ?? data.endpoint?.url ?? 'an endpoint')} is disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
+    case 'webhook_endpoint.disabled': return `${escape(data.endpoint?.description ?? data.endpoint?.origin ?? 'an endpoint')} is disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
     case 'rep.auto_away': return `${rep ?? 'a rep'} is set away${data.reason ? ` (${escape(data.reason)})` : ''}`
     default: return data.lead ? `${who(data.lead)}, now ${data.lead.status ?? 'updated'}${data.reason ? ` (${escape(data.reason)})` : ''}` : escape(data.reason ?? 'see the event feed')
   }
