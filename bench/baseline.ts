@@ -28,12 +28,12 @@ async function worker() {
       try {
         await client.query('begin')
         await client.query(
-          `insert into leads (id, email, domain, company, employees, country, signals, status, score, qualified, tier, decision, created_at, updated_at, last_submitted_at)
-           values ($1, $2, $3, 'Bench Co', $4, 'DE', '{"demoRequested":true}', 'pending_acceptance', 20, true, 'demo', $5, $6, $6, $6)`,
+          `insert into leads (id, email, domain, company, employees, country, signals, status, score, qualified, tier, decision, created_at, updated_at, last_submitted_at, event_seq)
+           values ($1, $2, $3, 'Bench Co', $4, 'DE', '{"demoRequested":true}', 'pending_acceptance', 20, true, 'demo', $5, $6, $6, $6, 4)`,
           [id, `base${values.tag}-${i}@bench${i % 97}.example`, `bench${i % 97}.example`, 120 + (i % 900), decision, now],
         )
-        for (const type of ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned']) {
-          await client.query('insert into events (id, type, lead_id, data, created_at) values ($1, $2, $3, $4, $5)', [randomUUID(), type, id, JSON.stringify({ lead: { id } }), now])
+        for (const [n, type] of ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned'].entries()) {
+          await client.query('insert into events (id, type, lead_id, data, created_at, sequence) values ($1, $2, $3, $4, $5, $6)', [randomUUID(), type, id, JSON.stringify({ lead: { id } }), now, n + 1])
         }
         const repId = reps[i % reps.length]
         await client.query(
