@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import type { Tx } from '../../db/client.ts'
+import { onCommit, type Tx } from '../../db/client.ts'
 import { reps, type HandoffRow, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { rebookIfEarly } from '../../lib/jobs.ts'
@@ -48,6 +48,10 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
     // A slot was freed: a lead waiting for this rep to have room may be placed now. Only a
     // rep with a pending limit can have kept one waiting, so only then is a sweep worth it.
     if (maxPending !== null) await requestSweep(tx, boss)
+    onCommit(tx, () => {
+      metrics.handoffs.inc({ outcome: status })
+      if (status === 'expired') metrics.deadlineLateness.observe((now.getTime() - handoff.deadlineAt.getTime()) / 1000)
+    })
     return { updated, lead, rep, expiredInRow }
   }
 
@@ -87,8 +91,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
       // The time the rep asked, not the time the lock was free: an answer that queued
       // behind the deadline job is judged by when it arrived (the job may still win the lock).
       const now = clock.now()
-      let accepted = false
-      const answer = await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
         if (handoff.status === 'accepted' && onceOnly) {
           throw withProblemMembers(new Conflict('This accept link was already used: the lead is accepted.'), { handoffStatus: 'accepted' })
@@ -100,17 +103,14 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
         const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, dueInSeconds: await firstContactWithin(tx, owned), now })
         await appendEvents(tx, { boss, logger }, [event, task])
-        accepted = true
         return toHandoff(updated)
       })
-      if (accepted) metrics.handoffs.inc({ outcome: 'accepted' })
-      return answer
     },
 
     /** Declining (with a reason) moves the lead on at once to a rep who has not had it. */
     async decline(id: string, principal: Principal, reason: string): Promise<Handoff> {
       const now = clock.now()
-      const answer = await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
         mustBePending(handoff, now, 'decline')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
@@ -118,8 +118,6 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         await appendEvents(tx, { boss, logger }, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
         return toHandoff(updated)
       })
-      metrics.handoffs.inc({ outcome: 'declined' })
-      return answer
     },
 
     /**
@@ -128,8 +126,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
      * Returns what it did.
      */
     async expire(id: string): Promise<'expired' | 'not_pending' | 'early'> {
-      let lateSeconds = 0
-      const outcome = await db.transaction(async (tx): Promise<'expired' | 'not_pending' | 'early'> => {
+      return db.transaction(async (tx) => {
         const handoff = await repo.lockHandoff(tx, id)
         if (!handoff || handoff.status !== 'pending') return 'not_pending'
         const now = clock.now()
@@ -140,14 +137,8 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
         events.push(...(await reroute(tx, lead, updated, now, 'expired')))
         await appendEvents(tx, { boss, logger }, events)
-        lateSeconds = (now.getTime() - handoff.deadlineAt.getTime()) / 1000
         return 'expired'
       })
-      if (outcome === 'expired') {
-        metrics.handoffs.inc({ outcome: 'expired' })
-        metrics.deadlineLateness.observe(lateSeconds)
-      }
-      return outcome
     },
   }
 }

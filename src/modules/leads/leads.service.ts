@@ -1,5 +1,5 @@
 import type { LeadRow, LeadStatus, StoredDecision } from '../../db/schema/index.ts'
-import type { Tx } from '../../db/client.ts'
+import { onCommit, type Tx } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -23,25 +23,11 @@ const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualifie
 
 /** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
 export function createLeadsService({ db, clock, config, boss, metrics, logger, scoring, assigner, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { scoring: ScoringService; assigner: Assigner; predictor: Predictor }) {
-  /** Runs an ingest transaction and, once it has committed, counts what it took in. */
-  async function counted<T>(work: (took: (result: IngestResult) => void) => Promise<T>): Promise<T> {
-    let outcome: string | undefined
-    const value = await work((result) => {
-      outcome = result.duplicate ? 'duplicate' : result.decision.outcome
-    })
-    if (outcome) metrics.leadsIngested.inc({ outcome })
-    return value
-  }
-
   return {
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
       const prepared = await prepare(input)
-      return counted((took) => db.transaction(async (tx) => {
-        const ingested = await ingestIn(tx, prepared)
-        took(ingested.result)
-        return ingested
-      }))
+      return db.transaction((tx) => ingestIn(tx, prepared))
     },
 
     /**
@@ -50,13 +36,12 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
      */
     async ingestOnce(input: LeadInput, request: IdempotencyRequest): Promise<StoredAnswer> {
       const prepared = await prepare(input)
-      return counted((took) => db.transaction((tx) =>
+      return db.transaction((tx) =>
         runOncePerKey(tx, request, prepared.now, async () => {
           const { created, result } = await ingestIn(tx, prepared)
-          took(result)
           return { status: created ? 201 : 200, body: JSON.stringify(result) }
         }),
-      ))
+      )
     },
 
     /**
@@ -66,14 +51,13 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
      */
     async ingestGuarded(input: LeadInput, guard: IngestGuard): Promise<{ created: boolean; replayed: boolean; lead: Lead }> {
       const prepared = await prepare(input)
-      return counted((took) => db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const earlier = await guard.seen(tx)
         if (earlier) return { created: false, replayed: true, lead: toLead((await repo.findLead(tx, earlier))!) }
         const { created, result } = await ingestIn(tx, prepared)
         await guard.record(tx, result.lead.id, prepared.now)
-        took(result)
         return { created, replayed: false, lead: result.lead }
-      }))
+      })
     },
 
     async get(id: string): Promise<Lead> {
@@ -152,6 +136,7 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
       const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
       await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
       const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: true }
+      onCommit(tx, () => metrics.leadsIngested.inc({ outcome: 'duplicate' }))
       return { created: false, result }
     }
 
@@ -176,6 +161,7 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
     const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
     await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
     const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: false }
+    onCommit(tx, () => metrics.leadsIngested.inc({ outcome: decision.outcome }))
     return { created: true, result }
   }
 

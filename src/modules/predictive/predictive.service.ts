@@ -82,7 +82,8 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
     },
 
     async live() {
-      const [row, counts] = [await repo.liveModel(db), await repo.outcomeCounts(db)]
+      const row = await repo.liveModel(db)
+      const counts = await repo.outcomeCounts(db)
       return { model: row ? toModel(row) : null, outcomes: { ...counts, total: counts.won + counts.lost }, minimumSamples: minimum }
     },
   }
