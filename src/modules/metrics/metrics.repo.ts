@@ -14,6 +14,7 @@ export interface Window {
 /** What one lead-level query row carries (numbers come back from PostgreSQL as text). */
 export type LeadFigures = {
   key: string | null
+  is_total: boolean
   received: number
   qualified: number
   disqualified: number
@@ -39,6 +40,7 @@ export type LeadFigures = {
 
 export type HandoffFigures = {
   key: string | null
+  is_total: boolean
   offered: number
   accepted: number
   declined: number
@@ -98,12 +100,30 @@ function cohort({ from, to, now }: Window): SQL {
     where l.created_at >= ${from} and l.created_at < ${to}`
 }
 
-/** The lead funnel and its timings per group (one row, key null, without a groupBy). */
-export async function leadFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<LeadFigures[]> {
-  const key = groupBy ? LEAD_KEY[groupBy] : sql`null::text`
+/** Rows of one pass over the cohort: the whole range (is_total) and, with a groupBy, each group. */
+type Grouped<R> = { total: R | undefined; groups: R[] }
+
+/**
+ * `group by grouping sets ((), (key))`: the totals and the groups in one pass, so the
+ * cohort (three lateral joins and five EXISTS per lead) is built once per answer.
+ */
+function grouped(key: SQL | undefined): { key: SQL; groupBy: SQL } {
+  return key
+    ? { key: sql`${key} as key, grouping(${key}) = 1 as is_total`, groupBy: sql`group by grouping sets ((), (${key})) order by 1 nulls last` }
+    : { key: sql`null::text as key, true as is_total`, groupBy: sql`` }
+}
+
+function split<R extends { is_total?: boolean }>(rows: R[]): Grouped<R> {
+  return { total: rows.find((r) => r.is_total), groups: rows.filter((r) => !r.is_total) }
+}
+
+/** The lead funnel and its timings, in total and per group. `only`: just that group's leads. */
+export async function leadFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<Grouped<LeadFigures>> {
+  const key = groupBy ? LEAD_KEY[groupBy] : undefined
+  const select = grouped(key)
   const { rows } = await db.execute<LeadFigures>(sql`
     with c as (${cohort(window)})
-    select ${key} as key,
+    select ${select.key},
       count(*)::int as received,
       count(*) filter (where c.qualified)::int as qualified,
       count(*) filter (where c.disqualified)::int as disqualified,
@@ -126,25 +146,26 @@ export async function leadFigures(db: Queryable, window: Window, groupBy: GroupB
       percentile_cont(0.9) within group (order by c.unrouted_s) as unrouted_p90,
       percentile_cont(0.99) within group (order by c.unrouted_s) as unrouted_p99
     from c
-    ${only !== undefined ? sql`where ${key} = ${only}` : sql``}
-    group by 1 order by 1 nulls last`)
-  return rows
+    ${key && only !== undefined ? sql`where ${key} = ${only}` : sql``}
+    ${select.groupBy}`)
+  return split(rows)
 }
 
-/** Handoffs offered for the cohort's leads and how they ended, per group. */
-export async function handoffFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<HandoffFigures[]> {
-  const key = groupBy ? HANDOFF_KEY[groupBy] : sql`null::text`
+/** Handoffs offered for the cohort's leads and how they ended, in total and per group. */
+export async function handoffFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<Grouped<HandoffFigures>> {
+  const key = groupBy ? HANDOFF_KEY[groupBy] : undefined
+  const select = grouped(key)
   const { rows } = await db.execute<HandoffFigures>(sql`
     with c as (select id, source, tier from leads where created_at >= ${window.from} and created_at < ${window.to})
-    select ${key} as key,
+    select ${select.key},
       count(*)::int as offered,
       count(*) filter (where h.status = 'accepted')::int as accepted,
       count(*) filter (where h.status = 'declined')::int as declined,
       count(*) filter (where h.status = 'expired')::int as expired
     from handoffs h join c on c.id = h.lead_id
-    ${only !== undefined ? sql`where ${key} = ${only}` : sql``}
-    group by 1 order by 1 nulls last`)
-  return rows
+    ${key && only !== undefined ? sql`where ${key} = ${only}` : sql``}
+    ${select.groupBy}`)
+  return split(rows)
 }
 
 /** Names for rep and team keys, so answers read without a second lookup. */

@@ -28,12 +28,12 @@ export function createMetricsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
   return {
     async handoffs(query: HandoffMetricsQuery) {
       const window = windowOf(query)
-      const [leadTotal] = await repo.leadFigures(db, window, undefined)
-      const [handoffTotal] = await repo.handoffFigures(db, window, undefined)
-      const answer = { from: window.from.toISOString(), to: window.to.toISOString(), groupBy: query.groupBy ?? null, total: figures(leadTotal, handoffTotal) }
+      const leadRows = await repo.leadFigures(db, window, query.groupBy)
+      const handoffRows = await repo.handoffFigures(db, window, query.groupBy)
+      const answer = { from: window.from.toISOString(), to: window.to.toISOString(), groupBy: query.groupBy ?? null, total: figures(leadRows.total, handoffRows.total) }
       if (!query.groupBy) return { ...answer, groups: [] }
-      const byLead = new Map((await repo.leadFigures(db, window, query.groupBy)).map((r) => [r.key, r]))
-      const byHandoff = new Map((await repo.handoffFigures(db, window, query.groupBy)).map((r) => [r.key, r]))
+      const byLead = new Map(leadRows.groups.map((r) => [r.key, r]))
+      const byHandoff = new Map(handoffRows.groups.map((r) => [r.key, r]))
       const keys = [...new Set([...byLead.keys(), ...byHandoff.keys()])].sort(nullsLast)
       const names = await repo.labels(db, query.groupBy, keys.filter((k): k is string => k !== null))
       const groups = keys.map((key) => ({ key, label: key === null ? null : (names.get(key) ?? null), ...figures(byLead.get(key), byHandoff.get(key)) }))
@@ -48,9 +48,9 @@ export function createMetricsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       const [rep] = await db.select({ id: reps.id }).from(reps).where(eq(reps.id, repId))
       if (!rep) throw new NotFound(`No rep with id ${repId}.`)
       const window = windowOf(query)
-      const [leadRow] = await repo.leadFigures(db, window, 'rep', repId)
-      const [handoffRow] = await repo.handoffFigures(db, window, 'rep', repId)
-      return { repId, from: window.from.toISOString(), to: window.to.toISOString(), ...figures(leadRow, handoffRow) }
+      const leadRows = await repo.leadFigures(db, window, 'rep', repId)
+      const handoffRows = await repo.handoffFigures(db, window, 'rep', repId)
+      return { repId, from: window.from.toISOString(), to: window.to.toISOString(), ...figures(leadRows.total, handoffRows.total) }
     },
   }
 }
