@@ -1,28 +1,26 @@
-import { and, asc, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
-// Namespace of the two-key advisory locks taken per lead email (see lockEmail).
-const EMAIL_LOCK_NAMESPACE = 7314
-
-/**
- * Serialises ingestion of one email address until the transaction ends, so parallel
- * submissions of a new address make one lead, not several. Other addresses are not held up.
- */
-export async function lockEmail(db: Queryable, email: string): Promise<void> {
-  await db.execute(sql`select pg_advisory_xact_lock(${EMAIL_LOCK_NAMESPACE}, hashtext(${email}))`)
+/** What a submission starts from: the lead its email already has, and the live versions. */
+export interface SubmissionStart {
+  leadId: string | null
+  scoringVersion: number | null
+  predictiveVersion: number | null
+  rulesetVersion: number | null
 }
 
-/** The lead this email last submitted at or after `since`, locked for update. */
-export async function findRecentByEmail(db: Queryable, email: string, since: Date): Promise<LeadRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(leads)
-    .where(and(eq(leads.email, email), gte(leads.lastSubmittedAt, since)))
-    .orderBy(desc(leads.lastSubmittedAt))
-    .limit(1)
-    .for('update')
-  return row
+/**
+ * Serialises ingestion of one email address until the transaction ends (parallel
+ * submissions of a new address make one lead, not several; other addresses are not held
+ * up), then finds the lead the email submitted at or after `since` and the live scoring,
+ * conversion and routing versions: one round trip (migration 0016 says why a function).
+ */
+export async function beginSubmission(db: Queryable, email: string, since: Date): Promise<SubmissionStart> {
+  const { rows } = await db.execute<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
+    sql`select * from baton_begin_submission(${email}, ${since.toISOString()}::timestamptz)`)
+  const row = rows[0]!
+  return { leadId: row.lead_id, scoringVersion: row.scoring_version, predictiveVersion: row.predictive_version, rulesetVersion: row.ruleset_version }
 }
 
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {

@@ -87,17 +87,16 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
     },
   }
 
-  /** Everything that needs no transaction: validation, normalisation, the live model, the time. */
+  /** Everything that needs no transaction: validation, normalisation, the time. */
   async function prepare(input: LeadInput) {
     const normalized = normalizeLead(input)
     if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors)
-    const { version, model } = await scoring.liveCompiled()
-    return { fields: normalized.fields, version, model, predictive: await predictor.current(), now: clock.now() }
+    return { fields: normalized.fields, now: clock.now() }
   }
 
-  /** The decision for these fields: the live scoring model, with the conversion model's prediction. */
-  function decide(lead: LeadFields, { model, version, predictive }: Awaited<ReturnType<typeof prepare>>): StoredDecision {
-    return decideWith({ model, version }, predictive, lead)
+  /** The live scoring and conversion models at the versions the submission read: compiled once per process. */
+  async function modelsAt(tx: Tx, start: repo.SubmissionStart) {
+    return { scoring: await scoring.compiledAt(tx, start.scoringVersion), predictive: await predictor.at(tx, start.predictiveVersion) }
   }
 
   /**
@@ -108,15 +107,18 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
    */
   async function ingestIn(tx: Tx, prepared: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
     const { fields, now } = prepared
-    await repo.lockEmail(tx, fields.email)
-    const existing = await repo.findRecentByEmail(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
+    const start = await repo.beginSubmission(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
+    const existing = start.leadId ? await repo.lockLead(tx, start.leadId) : undefined
+    const models = await modelsAt(tx, start)
+    const decide = (lead: LeadFields): StoredDecision => decideWith(models.scoring, models.predictive, lead)
+    const routing = { liveVersion: start.rulesetVersion }
 
     if (existing) {
       const merged = mergeSubmission(existing, fields)
-      const decision = decide(merged, prepared)
+      const decision = decide(merged)
       // Only a nurtured lead moves on by being submitted again; every other status is past scoring.
       const promoted = existing.status === 'nurture' && decision.outcome === 'qualified'
-      const routed = promoted ? await assigner.plan(tx, { fields: merged, decision }, now) : null
+      const routed = promoted ? await assigner.plan(tx, { fields: merged, decision }, now, routing) : null
       const row = await repo.updateLead(tx, existing.id, {
         ...merged,
         ...scoreColumns(decision),
@@ -140,8 +142,8 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
       return { created: false, result }
     }
 
-    const decision = decide(fields, prepared)
-    const routed = decision.outcome === 'qualified' ? await assigner.plan(tx, { fields, decision }, now) : null
+    const decision = decide(fields)
+    const routed = decision.outcome === 'qualified' ? await assigner.plan(tx, { fields, decision }, now, routing) : null
     const row = await repo.insertLead(tx, {
       id: newId(),
       ...fields,

@@ -1,4 +1,4 @@
-import { desc, isNotNull, sql } from 'drizzle-orm'
+import { desc, eq, isNotNull, sql } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { leads, predictiveModels, type PredictiveModelRow } from '../../db/schema/index.ts'
 import type { LeadFeatures } from './model.ts'
@@ -30,6 +30,11 @@ export async function publish(tx: Tx, row: Omit<PredictiveModelRow, 'version'>):
 
 export async function liveModel(db: Queryable): Promise<PredictiveModelRow | undefined> {
   const [row] = await db.select().from(predictiveModels).orderBy(desc(predictiveModels.version)).limit(1)
+  return row
+}
+
+export async function modelAt(db: Queryable, version: number): Promise<PredictiveModelRow | undefined> {
+  const [row] = await db.select().from(predictiveModels).where(eq(predictiveModels.version, version))
   return row
 }
 

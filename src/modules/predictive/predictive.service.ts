@@ -1,5 +1,6 @@
 import type { PredictiveModelRow, Prediction, StoredDecision } from '../../db/schema/index.ts'
 import { score, type CompiledModel } from '../scoring/score.ts'
+import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Unprocessable, withProblemMembers } from '../../lib/errors.ts'
 import { featuresOf, predict, train, type LeadFeatures, type Model } from './model.ts'
@@ -24,6 +25,16 @@ export function createPredictor({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>
         cached = row ? { version: row.version, model: row.model } : undefined
       }
       checkedAt = now
+      return cached
+    },
+    /** A version already known to be live (ingestion reads it with the email lock): no I/O while it stays live. */
+    async at(reader: Queryable, version: number | null): Promise<{ version: number; model: Model } | undefined> {
+      if (version === null) return undefined
+      if (cached?.version !== version) {
+        const row = await repo.modelAt(reader, version)
+        if (row) cached = { version: row.version, model: row.model }
+        checkedAt = clock.now().getTime()
+      }
       return cached
     },
     /** After a training here: use the new model at once. */

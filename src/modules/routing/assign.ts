@@ -80,10 +80,14 @@ export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: Compile
 export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps, 'boss' | 'acceptLinks'> & { rulesets: RulesetCache }) {
   /**
    * `excluded`: reps who already had the lead. `prefer`: a rule to try before the live
-   * ones (a re-route tries the target that placed the lead before).
+   * ones (a re-route tries the target that placed the lead before). `liveVersion`: the
+   * live ruleset's version when the caller has read it already (ingestion has).
    */
-  async function plan(tx: Tx, lead: RoutableLead, now: Date, { excluded, prefer }: { excluded?: Set<string>; prefer?: CompiledRule } = {}): Promise<Plan> {
-    const live = await rulesets.live(tx)
+  async function plan(
+    tx: Tx, lead: RoutableLead, now: Date,
+    { excluded, prefer, liveVersion }: { excluded?: Set<string>; prefer?: CompiledRule; liveVersion?: number | null } = {},
+  ): Promise<Plan> {
+    const live = liveVersion === undefined ? await rulesets.live(tx) : await rulesets.at(tx, liveVersion)
     const ruleset = prefer ? { ...live, rules: [prefer, ...live.rules] } : live
     const record = routingRecord(lead)
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {

@@ -28,13 +28,18 @@ export function createRulesetCache() {
     compile,
     /** The live ruleset, compiled; version 0 (empty) before any is published. */
     async live(db: Queryable): Promise<CompiledRuleset> {
-      const version = await repo.latestVersion(db)
-      if (version === undefined) return compile(0, EMPTY_RULESET)
-      const cached = compiled.get(version)
-      if (cached) return cached
-      const row = await repo.rulesetAt(db, version)
-      return compile(version, row!.ruleset)
+      return at(db, (await repo.latestVersion(db)) ?? null)
     },
+    at,
+  }
+
+  /** A version already known to be live (null: none published yet), compiled; read once per process. */
+  async function at(db: Queryable, version: number | null): Promise<CompiledRuleset> {
+    if (version === null) return compile(0, EMPTY_RULESET)
+    const cached = compiled.get(version)
+    if (cached) return cached
+    const row = await repo.rulesetAt(db, version)
+    return compile(version, row!.ruleset)
   }
 }
 

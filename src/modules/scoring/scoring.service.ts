@@ -1,4 +1,5 @@
 import type { ScoringModelRow } from '../../db/schema/index.ts'
+import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { invalidFields } from '../../lib/errors.ts'
 import * as repo from './scoring.repo.ts'
@@ -44,6 +45,15 @@ export function createScoringService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
     /** The live model, compiled: what ingestion scores leads with. */
     async liveCompiled(): Promise<{ version: number; model: CompiledModel }> {
       const row = await live()
+      return { version: row.version, model: compiledFor(row) }
+    },
+
+    /** A version already known to be live (ingestion reads it with the email lock): no I/O once compiled here. */
+    async compiledAt(reader: Queryable, version: number | null): Promise<{ version: number; model: CompiledModel }> {
+      const model = version === null ? undefined : compiled.get(version)
+      if (model) return { version: version!, model }
+      const row = version === null ? undefined : await repo.modelVersion(reader, version)
+      if (!row) throw new Error('no scoring model: the database was not migrated (npm run migrate)')
       return { version: row.version, model: compiledFor(row) }
     },
   }
