@@ -20,14 +20,19 @@ export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {
   if (rows.length === 0) return
   const input = JSON.stringify(rows.map((r, ord) => ({ ord, id: r.id, type: r.type, lead_id: r.leadId ?? null, data: r.data, created_at: r.createdAt })))
+  const perLead = new Map<string, number>()
+  for (const { leadId } of rows) if (leadId) perLead.set(leadId, (perLead.get(leadId) ?? 0) + 1)
+  // The leads to number come as arrays with `= any(...)`: the planner then reads them by
+  // primary key (a join to the JSON input, estimated at 100 rows, chose a scan of every lead).
+  const leadIds = [...perLead.keys()]
   const { rows: deliveries } = await tx.execute<{ id: string }>(sql`
     with input as (
       select * from jsonb_to_recordset(${input}::jsonb)
         as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
-    ), per_lead as (
-      select lead_id, count(*)::int as n from input where lead_id is not null group by lead_id
     ), numbered as (
-      update leads l set event_seq = l.event_seq + p.n from per_lead p where l.id = p.lead_id
+      update leads l set event_seq = l.event_seq + p.n
+      from unnest(${sql.param(leadIds)}::uuid[], ${sql.param([...perLead.values()])}::int[]) as p(lead_id, n)
+      where l.id = any(${sql.param(leadIds)}::uuid[]) and l.id = p.lead_id
       returning l.id, l.event_seq - p.n as base
     ), written as (
       insert into events (id, type, lead_id, data, created_at, sequence)
