@@ -39,14 +39,24 @@ const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384
 export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecret, clock }: AuthOptions) => {
   const jwks = config.auth.jwksUrl ? createRemoteJWKSet(new URL(config.auth.jwksUrl)) : undefined
 
+  const verified = createVerifiedTokenCache(clock)
+
   async function verify(token: string): Promise<JWTPayload> {
+    const known = verified.get(token)
+    if (known) return known
+    const claims = await verifySignature(token)
+    verified.add(token, claims)
+    return claims
+  }
+
+  async function verifySignature(token: string): Promise<JWTPayload> {
     let alg: string | undefined
     try {
       alg = decodeProtectedHeader(token).alg
     } catch {
       throw new Unauthorized('The bearer token is not a JWT.')
     }
-    const common = { currentDate: clock.now(), clockTolerance: 5 }
+    const common = { currentDate: clock.now(), clockTolerance: CLOCK_TOLERANCE_S }
     try {
       if (alg === 'HS256' && signingSecret) {
         return (await jwtVerify(token, signingSecret, { ...common, algorithms: ['HS256'], issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE })).payload
@@ -88,6 +98,34 @@ export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecre
     }
   })
 })
+
+// A verified token is trusted again without its signature (an HMAC or RSA verification
+// on every request is the biggest CPU cost of a small request) for at most this long,
+// and never past its own exp/nbf by the service clock. Bounded: the oldest go first.
+const VERIFIED_TTL_MS = 60_000
+const VERIFIED_MAX = 10_000
+const CLOCK_TOLERANCE_S = 5
+
+function createVerifiedTokenCache(clock: Clock) {
+  const entries = new Map<string, { claims: JWTPayload; until: number }>()
+  return {
+    get(token: string): JWTPayload | undefined {
+      const entry = entries.get(token)
+      if (!entry) return undefined
+      const now = clock.now().getTime()
+      const early = entry.claims.nbf !== undefined && now < (entry.claims.nbf - CLOCK_TOLERANCE_S) * 1000
+      if (now < entry.until && !early) return entry.claims
+      entries.delete(token)
+      return undefined
+    },
+    add(token: string, claims: JWTPayload): void {
+      const now = clock.now().getTime()
+      const expires = claims.exp === undefined ? Infinity : (claims.exp + CLOCK_TOLERANCE_S) * 1000
+      if (entries.size >= VERIFIED_MAX) entries.delete(entries.keys().next().value!)
+      entries.set(token, { claims, until: Math.min(now + VERIFIED_TTL_MS, expires) })
+    },
+  }
+}
 
 function describeJoseError(error: unknown): string {
   const code = (error as { code?: string }).code
