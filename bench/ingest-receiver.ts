@@ -1,0 +1,40 @@
+// The webhook receiver ingestion fans out to during the ingest runs (issue 9: "webhook
+// fan-out to a local receiver"): 200 to everything, counting what arrived. Lives in the
+// bench's own process; the service delivers to it with its real workers.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export async function startIngestReceiver(base: string, adminToken: string) {
+  let received = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      received++
+      res.writeHead(200).end()
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const call = async (method: string, path: string, body?: object) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
+    return (res.status === 204 ? {} : await res.json()) as Record<string, unknown>
+  }
+  // Every lead event: received, scored, qualified, assigned, as a CRM sync would subscribe.
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`, eventTypes: ['lead.*'], description: 'bench ingest' })
+  return {
+    endpointId: String(endpoint.id),
+    received: () => received,
+    /** Waits (at most `ms`) until `count` deliveries arrived, so the next run does not share the CPU with this one's tail. */
+    async drain(count: number, ms: number): Promise<boolean> {
+      for (const until = Date.now() + ms; Date.now() < until; await sleep(50)) if (received >= count) return true
+      return false
+    },
+    async close(): Promise<void> {
+      await call('DELETE', `/v1/webhook-endpoints/${String(endpoint.id)}`).catch(() => {})
+      server.closeAllConnections()
+      server.close()
+    },
+  }
+}
