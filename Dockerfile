@@ -17,5 +17,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The server migrates first (under an advisory lock, so replicas may start
-# together), then serves. Node is PID 1 and drains on SIGTERM.
-CMD ["node", "src/server.ts"]
+# together), then serves. Node is PID 1 and drains on SIGTERM. The young generation is
+# capped as in `npm start` (see the README's Performance section).
+CMD ["node", "--max-semi-space-size=16", "src/server.ts"]
