@@ -4,7 +4,8 @@ import type pg from 'pg'
 import type { ServiceDeps } from './lib/deps.ts'
 import { newId } from './lib/ids.ts'
 import { authPlugin } from './plugins/auth.ts'
-import { problemPlugin } from './plugins/problem.ts'
+import { jsonBodyPlugin } from './plugins/json-body.ts'
+import { clientErrorProblem, frameworkProblem, problemPlugin } from './plugins/problem.ts'
 import { OneLinePerRequest } from './plugins/request-log.ts'
 import { metricsPlugin } from './plugins/metrics.ts'
 import { swaggerPlugin } from './plugins/swagger.ts'
@@ -73,6 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
     logController: new OneLinePerRequest(),
+    // Errors Fastify and Node raise before a route runs answer as problem+json too.
+    frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
     // A caller's own request id is kept (when sane) so its logs and ours line up.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id']
@@ -82,12 +86,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body would otherwise reach validation as a string.
-  app.removeContentTypeParser('text/plain')
+  app.removeContentTypeParser(['text/plain', 'application/json'])
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
 
   await app.register(problemPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(swaggerPlugin, { version: packageJson.version })
   await app.register(authPlugin, { config, signingSecret: deps.signingSecret, clock: deps.clock })
   await app.register(metricsPlugin, { metrics: deps.metrics, config })

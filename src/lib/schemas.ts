@@ -52,5 +52,6 @@ export const Page = <T extends TSchema>(item: T) =>
 
 /** preValidation for routes whose body is optional: no body validates as `{}` (every default). */
 export const bodyOptional = async (request: { body: unknown }): Promise<void> => {
-  request.body ??= {}
+  // Only an absent body: a JSON `null` was sent on purpose and fails validation like any other bad body.
+  if (request.body === undefined) request.body = {}
 }

@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FieldError } from '../lib/errors.ts'
+import { newId } from '../lib/ids.ts'
 import { escapePointer } from '../lib/json-pointer.ts'
 
 /** RFC 9457 problem details, plus Baton's stable `code` and the request id. */
@@ -81,6 +83,38 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     }),
   )
 })
+
+/**
+ * Fastify's `frameworkErrors`: a URL whose percent-encoding is broken (400) or a path
+ * parameter past the router's length limit (414) fails before any route is chosen.
+ */
+export function frameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  // No route, so no route hooks: the header the onSend hook gives every other answer.
+  reply.header('x-request-id', request.id)
+  return sendProblem(request, reply, tooLong
+    ? { status: 414, code: 'path_too_long', detail: 'A path parameter is longer than any id this API uses.' }
+    : { status: 400, code: 'bad_url', detail: 'The URL is not valid: a percent-encoded part does not decode to UTF-8.' })
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over 16 KB,
+ * a request that timed out, garbage) never becomes a request, so this answers on the
+ * socket itself, still as problem+json with a request id.
+ */
+export function clientErrorProblem(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers (or URL) are larger than the 16 KB this API accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time.']
+        : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
+  const requestId = newId()
+  const body = JSON.stringify({ type: `urn:baton:problem:${code}`, title: STATUS_CODES[status], status, detail, instance: '/', code, requestId })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
+}
 
 function sendProblem(
   request: FastifyRequest,

@@ -41,7 +41,7 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
 
   app.get('/v1/handoffs/accept', {
     config: { auth: 'public' },
-    schema: { tags, summary: 'The confirmation page of a one-click accept link (accepts nothing)', querystring: TokenQuery },
+    schema: { tags, security: [], summary: 'The confirmation page of a one-click accept link (accepts nothing)', querystring: TokenQuery },
   }, async (request, reply) => {
     try {
       const { handoff } = await linked(request.query.token)
@@ -60,6 +60,7 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
     config: { auth: 'public' },
     schema: {
       tags,
+      security: [],
       summary: 'Accept through a one-click link',
       description: 'Accepts the handoff as the rep the link names. A changed link is 400, an expired one 410, a used one (or a handoff no longer pending) 409.',
       querystring: TokenQuery,

@@ -9,6 +9,7 @@ import type { LeadsService } from '../leads/leads.service.ts'
 import type { InboundRequest, SourceAdapter, SourceKind } from './adapters/adapter.ts'
 import { genericAdapter } from './adapters/generic.ts'
 import { applyFieldMap } from './field-map.ts'
+import { unstorable } from '../../lib/storable.ts'
 import type { SourcesService } from './sources.service.ts'
 
 const SUBMISSION_LOCK_NAMESPACE = 7316
@@ -49,6 +50,8 @@ export function createInboundService({ clock, config, sources, leads, adapters }
       const input = { source: source.leadSource, ...applyFieldMap(extracted.submission.fields, source.fieldMap) }
       const errors = [...Value.Errors(LeadInput, input)].map((e) => ({ pointer: e.path, detail: e.message }))
       if (errors.length > 0) throw invalidFields('The submission does not make a valid lead with this source\'s field map.', errors)
+      const unfit = unstorable({ ...input, submissionId: extracted.submission.submissionId })
+      if (unfit) throw invalidFields(`The submission cannot be stored: ${unfit.pointer} ${unfit.detail}.`, [unfit])
 
       const submissionId = extracted.submission.submissionId
       const outcome = await leads.ingestGuarded(input as LeadInput, {

@@ -56,7 +56,7 @@ export const VersionsQuery = Type.Object(
 )
 export type VersionsQuery = Static<typeof VersionsQuery>
 
-export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false })
 
 
 // One object rather than a union of two shapes, so that a mistake inside either
