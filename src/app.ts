@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     logController: new OneLinePerRequest(),
     // Errors Fastify and Node raise before a route runs answer as problem+json too.
-    frameworkErrors: frameworkProblem,
+    frameworkErrors: (error, request, reply) => void frameworkProblem(error, request, reply),
     clientErrorHandler: clientErrorProblem,
     // A caller's own request id is kept (when sane) so its logs and ours line up.
     genReqId: (req) => {

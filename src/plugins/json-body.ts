@@ -21,7 +21,7 @@ export const jsonBodyPlugin = fp(async (app: FastifyInstance) => {
       done(Object.assign(new BadRequest('The request body is not valid UTF-8: JSON must be sent as UTF-8 (RFC 8259).'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined)
       return
     }
-    parseJson(request, text, (error, value) => {
+    void parseJson(request, text, (error, value) => {
       if (error) return done(error, undefined)
       const problem = unstorable(value)
       done(problem ? invalidFields(`The request body is invalid: ${problem.pointer || '(root)'} ${problem.detail}`, [problem]) : null, value)
