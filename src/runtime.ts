@@ -5,6 +5,7 @@ import type { ServiceDeps } from './lib/deps.ts'
 import { buildApp } from './app.ts'
 import type { Config } from './config.ts'
 import { createDb } from './db/client.ts'
+import { isDatabaseUnavailable } from './db/errors.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { resolveSigningSecret } from './lib/auth-keys.ts'
@@ -102,11 +103,10 @@ export async function startRuntimeDatabase(config: Config, logger = createLogger
 
 // SQLSTATE class 57P: the server is shutting down or restarting (e.g. Ctrl-C reached
 // the embedded PostgreSQL first). An operational event, not a bug: one short warning.
-const SERVER_GOING_AWAY = new Set(['57P01', '57P02', '57P03'])
-
 function logBossError(logger: Logger, error: Error): void {
   const code = (error as { code?: string }).code
-  if (code && SERVER_GOING_AWAY.has(code)) logger.warn({ code }, `pg-boss lost its database connection: ${error.message}`)
+  // A restart or failover: pg-boss reconnects and polls again on its own.
+  if (isDatabaseUnavailable(error)) logger.warn({ code }, `pg-boss lost its database connection: ${error.message}`)
   else logger.error({ err: error }, 'pg-boss error')
 }
 

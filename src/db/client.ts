@@ -15,8 +15,13 @@ export type Queryable = Db | Tx
 /** A pool plus its drizzle handle. The pool is lazy: nothing connects until the first query. */
 export function createDb(url: string, { max = 10, applicationName = 'baton' } = {}) {
   const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName })
-  // An idle client that loses its connection emits here; without a listener the process would crash.
+  // An idle client that loses its connection emits on the pool; a checked-out one (held
+  // between two statements of a transaction when the server goes away) emits on itself,
+  // because pg-pool takes its own listener off while it is lent out. Without a listener
+  // either would crash the process; the failed query already tells its caller, and
+  // pg-pool discards a client that can no longer be queried when it is released.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db: Db = withCommitHooks(drizzle(pool, { schema }))
   return { pool, db }
 }

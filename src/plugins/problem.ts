@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FieldError } from '../lib/errors.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import { newId } from '../lib/ids.ts'
 import { escapePointer } from '../lib/json-pointer.ts'
 
@@ -18,6 +19,9 @@ export interface Problem {
   errors?: FieldError[]
   [member: string]: unknown
 }
+
+// What a 503 during a database outage asks the client to wait before retrying.
+const DATABASE_RETRY_AFTER_SECONDS = 2
 
 // Fastify's own 4xx errors, renamed to codes a client can rely on across versions.
 const FASTIFY_CODES: Record<string, string> = {
@@ -57,6 +61,17 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     if (error.validation) return sendProblem(request, reply, validationProblem(error))
 
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500 && isDatabaseUnavailable(error)) {
+      // A restart or failover, not a bug: the client should retry. A commit cut off mid-answer
+      // may have landed, which is what Idempotency-Key (and dedupe by email) are for.
+      request.log.warn({ err: error }, 'database unavailable')
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      return sendProblem(request, reply, {
+        status: 503,
+        code: 'database_unavailable',
+        detail: 'The database cannot be reached for a moment (restarting or failing over). Retry shortly, with the same Idempotency-Key for a write.',
+      })
+    }
     if (status === 500) {
       request.log.error({ err: error }, 'unhandled error')
       return sendProblem(request, reply, {
