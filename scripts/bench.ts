@@ -14,6 +14,7 @@ import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { setUpRouting } from '../bench/setup.ts'
 import { startIngestReceiver } from '../bench/ingest-receiver.ts'
+import { SERVICE_NODE_FLAGS } from './service-flags.ts'
 
 const LEADS_PER_RUN = 2000
 // received, scored, qualified, assigned: each goes to the ingest receiver.
@@ -28,11 +29,6 @@ const SERVICE_ROUND_TRIPS = 11
 // BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, deadline job, 4 × INSERT delivery,
 // 4 × delivery job, UPDATE rep load, COMMIT (bench/baseline.ts).
 const BASELINE_ROUND_TRIPS = 17
-
-// As `npm start` and the Dockerfile run the service. V8 sizes the young generation from the
-// machine's memory (about 200 MB of heap reserved at start on this 24 GiB machine, 52 MB of
-// it live); 16 MB semi-spaces keep the process near 200 MB at the same throughput.
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16']
 
 interface Run { count: number; errors: number; seconds: number; latencies: number[] }
 

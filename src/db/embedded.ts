@@ -20,18 +20,20 @@ interface Options {
   log: (message: string) => void
   /** Extra `postgres -c` settings (tests turn durability off for speed). */
   settings?: Record<string, string | number>
+  /** The port to listen on (a restart reuses its first port); default: a free one. */
+  port?: number
 }
 
 /**
  * Starts (initialising on first use) a PostgreSQL cluster under `dataDir/postgres`.
  * The data persists between runs; the password is generated once and kept beside it.
  */
-export async function startEmbeddedPostgres({ dataDir, log, settings = {} }: Options): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres({ dataDir, log, settings = {}, port: wanted }: Options): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir)
   const databaseDir = path.join(root, 'postgres')
   await mkdir(root, { recursive: true })
   const password = await readOrCreateSecret(path.join(root, 'postgres-password'))
-  const port = await freePort()
+  const port = wanted ?? (await freePort())
   await stopOrphan(databaseDir, log)
 
   const flags = { listen_addresses: '127.0.0.1', unix_socket_directories: '', max_connections: 200, ...settings }
