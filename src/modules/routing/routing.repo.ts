@@ -1,5 +1,5 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
-import type { Queryable, Tx } from '../../db/client.ts'
+import { executeNamed, type Queryable, type Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
@@ -93,7 +93,7 @@ export async function loadCandidates(
   db: Queryable,
   { teamIds, repIds, domain }: { teamIds: string[]; repIds: string[]; domain: string | null },
 ): Promise<Candidates & { refs: Map<string, RepRef> }> {
-  const { rows } = await db.execute<CandidateRows>(sql`
+  const rows = await executeNamed<CandidateRows>(db, 'baton_load_candidates', sql`
     with account as (
       select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
       where d.domain = ${domain}
@@ -145,7 +145,7 @@ export async function dropTurnSequence(tx: Tx, teamId: string): Promise<void> {
  * transaction rolls back leaves its turn unused: its rep misses that one turn.
  */
 export async function nextTurn(tx: Tx, teamId: string): Promise<number> {
-  const { rows } = await tx.execute<{ turn: string }>(sql`select nextval(${turnSequence(teamId)}::regclass) as turn`)
+  const rows = await executeNamed<{ turn: string }>(tx, 'baton_next_turn', sql`select nextval(${turnSequence(teamId)}::regclass) as turn`)
   return Number(rows[0]!.turn)
 }
 
@@ -170,7 +170,7 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
  * after can only make the rep look busier, never let a claim past the limit.
  */
 export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
-  const { rows } = await tx.execute(sql`
+  const rows = await executeNamed(tx, 'baton_claim_capacity', sql`
     update rep_loads l set
       claimed = l.claimed + 1,
       day_count = case when l.day = ${today}::date then l.day_count + 1 else 1 end,
