@@ -33,7 +33,7 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   // Deadlines are polled every half second by two fetchers, ten at a time, each in its
   // own transaction; while batches come back full they fetch again at once, so a deadline
   // fires within a second of its time even when many fall together (npm run bench).
-  await boss.work<{ handoffId: string }>('handoff-deadline', { pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true, localConcurrency: 2 }, async (jobs) => {
+  await boss.work<{ handoffId: string }>('handoff-deadline', { pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
     const results = await Promise.allSettled(jobs.map((job) => handoffs.expire(job.data.handoffId)))
     const failed = results.find((r) => r.status === 'rejected')
     // The batch is retried as a whole; handoffs already expired are no-ops the second time.

@@ -87,7 +87,7 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
     tx: Tx, lead: RoutableLead, now: Date,
     { excluded, prefer, liveVersion }: { excluded?: Set<string>; prefer?: CompiledRule; liveVersion?: number | null } = {},
   ): Promise<Plan> {
-    const live = liveVersion === undefined ? await rulesets.live(tx) : await rulesets.at(tx, liveVersion)
+    const live = await rulesets.at(tx, liveVersion === undefined ? await repo.liveVersionForRouting(tx) : liveVersion)
     const ruleset = prefer ? { ...live, rules: [prefer, ...live.rules] } : live
     const record = routingRecord(lead)
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
