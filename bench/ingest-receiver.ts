@@ -32,7 +32,9 @@ export async function startIngestReceiver(base: string, adminToken: string) {
       return false
     },
     async close(): Promise<void> {
-      await call('DELETE', `/v1/webhook-endpoints/${String(endpoint.id)}`).catch(() => {})
+      // Disabled, not deleted: deleting would cascade to every delivery and attempt of the runs
+      // (tens of thousands of rows) while the next part is being measured.
+      await call('PATCH', `/v1/webhook-endpoints/${String(endpoint.id)}`, { enabled: false }).catch(() => {})
       server.closeAllConnections()
       server.close()
     },

@@ -81,6 +81,7 @@ try {
     await receiver.close()
   }
   if (runs('deadlines')) {
+    await settle(url)
     const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--token', token, '--db', url])
     rows.push({
       measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`, 'per s': '',
@@ -88,12 +89,14 @@ try {
     })
   }
   if (runs('webhooks')) {
+    await settle(url)
     const hooks = await child<{ throughput: { deliveries: number; expected: number; seconds: number; perS: number }; latency: { count: number; p50Ms: number; p99Ms: number } }>(
       'bench/webhooks.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
     rows.push({ measure: `webhook deliveries, ${hooks.throughput.expected} to one endpoint`, 'per s': hooks.throughput.perS, p50_ms: '', p99_ms: '', errors: hooks.throughput.expected - hooks.throughput.deliveries, round_trips: '' })
     rows.push({ measure: 'webhook first attempt, event commit → receiver', 'per s': '', p50_ms: hooks.latency.p50Ms.toFixed(0), p99_ms: hooks.latency.p99Ms.toFixed(0), errors: 300 - hooks.latency.count, round_trips: '' })
   }
   if (runs('predictive')) {
+    await settle(url)
     const p = await child<{ leads: number; trainMs: number; auc: number; predictP50Us: number; predictP99Us: number }>(
       'bench/predictive.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
     rows.push({ measure: `conversion model training, ${p.leads} leads (held-out AUC ${p.auc})`, 'per s': '', p50_ms: p.trainMs, p99_ms: '', errors: 0, round_trips: '' })
@@ -112,6 +115,15 @@ try {
   await adminStatement(adminUrl, `drop database if exists "${database}" with (force)`).catch(() => {})
   await embedded?.stop()
   if (scratch) await rm(scratch, { recursive: true, force: true })
+}
+
+/**
+ * Between parts: vacuum and checkpoint, untimed, so that one part's autovacuum and dirty
+ * pages (the ingest runs write ~100,000 rows) do not land on the next part's figures.
+ */
+async function settle(databaseUrl: string): Promise<void> {
+  await adminStatement(databaseUrl, 'vacuum (analyze)')
+  await adminStatement(databaseUrl, 'checkpoint')
 }
 
 function row(measure: string, run: Run, roundTrips: number) {
