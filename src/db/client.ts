@@ -29,11 +29,12 @@ export function createDb(url: string, { max = 10, applicationName = 'baton' } = 
 const dialect = new PgDialect()
 
 /**
- * `db.execute` as a named prepared statement: PostgreSQL parses it once per connection and,
- * after five runs, plans it once too. For the few raw statements every lead runs, where
- * planning cost more than executing (the candidates query: 1.7 ms to plan, 1.3 ms to run).
- * The text under one name must never change: only statements whose SQL is fixed and whose
- * values all travel as parameters.
+ * `db.execute` as a named prepared statement: PostgreSQL parses it once per connection, and
+ * plans it once where the transaction asked for generic plans (a submission's and a
+ * re-route's do: migration 0017). For the few raw statements every lead runs, where planning
+ * cost more than executing (the candidates query: 1.7 ms to plan, 1.3 ms to run). The text
+ * under one name must never change: only statements whose SQL is fixed and whose values all
+ * travel as parameters.
  */
 export async function executeNamed<R extends Record<string, unknown>>(db: Queryable, name: string, query: SQL): Promise<R[]> {
   const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false)
