@@ -5,17 +5,14 @@
 // − its deadline_at, read from the database. Prints {count, expired, spreadS, p50Ms, p99Ms}.
 import { parseArgs } from 'node:util'
 import pg from 'pg'
+import { apiAs } from './api.ts'
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, token: { type: 'string' }, db: { type: 'string' } } })
 const LEADS = 1000
 const CONCURRENCY = 32
 const DEADLINE_SECONDS = 30
 
-const call = async (token: string, method: string, path: string, body?: object) => {
-  const res = await fetch(`${values.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
-  return res.json() as Promise<Record<string, unknown>>
-}
+const call = (token: string, method: string, path: string, body?: object) => apiAs(values.url!, token)(method, path, body)
 
 const members: Array<{ repId: string }> = []
 for (let r = 0; r < 20; r++) members.push({ repId: String((await call(values.admin!, 'POST', '/v1/reps', { name: `Deadline rep ${r}`, email: `deadline-${r}@baton.example`, timezone: 'UTC' })).id) })

@@ -4,6 +4,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { apiAs } from './api.ts'
 
 export async function startIngestReceiver(base: string, adminToken: string) {
   let received = 0
@@ -16,11 +17,7 @@ export async function startIngestReceiver(base: string, adminToken: string) {
   })
   server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const call = async (method: string, path: string, body?: object) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
-    return (res.status === 204 ? {} : await res.json()) as Record<string, unknown>
-  }
+  const call = apiAs(base, adminToken)
   // Every lead event: received, scored, qualified, assigned, as a CRM sync would subscribe.
   const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`, eventTypes: ['lead.*'], description: 'bench ingest' })
   return {

@@ -1,15 +1,14 @@
 // The bench's routing setup, made through the API as an admin would: 3 teams of 10
 // reps (one per strategy) and a ruleset of 50 rules over country, size and industry,
 // ending in a catch-all, so every bench lead is routed by a realistic rule list.
+import { apiAs } from './api.ts'
+
 const COUNTRIES = ['DE', 'FR', 'GB', 'US', 'NL', 'ES', 'IT', 'SE', 'PL', 'AT']
 const STRATEGIES = ['round_robin', 'weighted', 'least_loaded'] as const
 
 export async function setUpRouting(base: string, adminToken: string): Promise<void> {
-  const call = async (method: string, path: string, body: object) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
-    return res.json() as Promise<{ id: string }>
-  }
+  const admin = apiAs(base, adminToken)
+  const call = async (method: string, path: string, body: object) => (await admin(method, path, body)) as { id: string }
   const teamIds: string[] = []
   for (const [t, strategy] of STRATEGIES.entries()) {
     const members: Array<{ repId: string; weight: number }> = []

@@ -14,6 +14,7 @@ import { createBoss } from '../src/lib/boss.ts'
 import { createLogger } from '../src/lib/logger.ts'
 import { appendEvents } from '../src/modules/events/events.repo.ts'
 import { newEvent } from '../src/modules/events/events.service.ts'
+import { apiAs } from './api.ts'
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, db: { type: 'string' } } })
 const BATCHES = 10
@@ -33,11 +34,7 @@ server.keepAliveTimeout = 60_000
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const port = (server.address() as AddressInfo).port
 
-const call = async (method: string, path: string, body?: object) => {
-  const res = await fetch(`${values.url}${path}`, { method, headers: { authorization: `Bearer ${values.admin}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
-  return res.json() as Promise<Record<string, unknown>>
-}
+const call = apiAs(values.url!, values.admin!)
 const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${port}/bench`, eventTypes: ['lead.received'], description: 'bench' })
 
 const { db, pool } = createDb(values.db!, { max: 4 })
