@@ -2,7 +2,7 @@
 // that it lands in the middle whatever the machine's speed: one instance SIGKILLed and
 // restarted on its port, the webhook receiver down for a while, the database restarted.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Cluster } from './cluster.ts'
+import type { Cluster } from '../scripts/scratch-cluster.ts'
 import type { Journal } from './http.ts'
 import type { Receiver } from './receiver.ts'
 import type { Instance } from './services.ts'

@@ -3,18 +3,16 @@
 // runs it; load comes from a separate process. Prints one table and writes it as
 // JSON under bench/results/. Grows as routing, deadlines and webhooks land.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
-import path from 'node:path'
 import { loadConfig } from '../src/config.ts'
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts'
 import { adminStatement } from '../src/db/admin.ts'
-import { migrate } from '../src/db/migrate.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { setUpRouting } from '../bench/setup.ts'
 import { startIngestReceiver } from '../bench/ingest-receiver.ts'
 import { SERVICE_NODE_FLAGS } from './service-flags.ts'
+import { startScratchCluster } from './scratch-cluster.ts'
 
 const LEADS_PER_RUN = 2000
 // received, scored, qualified, assigned: each goes to the ingest receiver.
@@ -32,21 +30,10 @@ const BASELINE_ROUND_TRIPS = 17
 
 interface Run { count: number; errors: number; seconds: number; latencies: number[] }
 
-const database = `baton_bench_${process.pid}`
-let embedded: EmbeddedDatabase | undefined
-let scratch: string | undefined
-let adminUrl = loadConfig().databaseUrl
-if (!adminUrl) {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-'))
-  await chmod(scratch, 0o755)
-  embedded = await startEmbeddedPostgres({ dataDir: scratch, log: () => {} })
-  adminUrl = embedded.adminUrl
-}
-const url = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString()
+const cluster = await startScratchCluster('bench', loadConfig().databaseUrl)
 let service: ChildProcess | undefined
 try {
-  await adminStatement(adminUrl, `create database "${database}"`)
-  await migrate(url)
+  const url = await cluster.createDatabase(`baton_bench_${process.pid}`)
   const port = await freePort()
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
@@ -112,9 +99,7 @@ try {
 } finally {
   service?.kill('SIGTERM')
   await new Promise((resolve) => (service && service.exitCode === null ? service.once('exit', resolve) : resolve(undefined)))
-  await adminStatement(adminUrl, `drop database if exists "${database}" with (force)`).catch(() => {})
-  await embedded?.stop()
-  if (scratch) await rm(scratch, { recursive: true, force: true })
+  await cluster.close()
 }
 
 /**

@@ -12,7 +12,6 @@ import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { seeded } from '../src/lib/random.ts'
 import { runChaos, type Step } from '../drill/chaos.ts'
-import { startCluster, type Cluster } from '../drill/cluster.ts'
 import { runFuzz } from '../drill/fuzz.ts'
 import { createJournal, type Incident } from '../drill/http.ts'
 import { checkInvariants, type Row } from '../drill/invariants.ts'
@@ -23,6 +22,7 @@ import { printTable, writeResults } from '../drill/report.ts'
 import { startAccepting } from '../drill/reps.ts'
 import { createInstance, createServiceLog, type Crash, type Instance } from '../drill/services.ts'
 import { settle } from '../drill/settle.ts'
+import { startScratchCluster, type Cluster } from './scratch-cluster.ts'
 import { setUpWorld } from '../drill/setup.ts'
 
 const LEADS = 3000
@@ -80,7 +80,7 @@ let failure: string | undefined
 try {
   const externalUrl = loadConfig().databaseUrl
   say(externalUrl ? 'using DATABASE_URL (the database restart will be skipped)' : 'starting embedded PostgreSQL in a scratch dir')
-  cluster = await startCluster(externalUrl)
+  cluster = await startScratchCluster('drill', externalUrl)
   const url = await cluster.createDatabase(`baton_drill_${process.pid}`)
   receiver = await startReceiver({ failRate: 0.3, seed: SEED })
   const instance = async (name: string, databaseUrl: string) => {

@@ -2,16 +2,13 @@
 // cluster under the OS temp dir, or a fresh database on DATABASE_URL), migrated, with the
 // API listening on 127.0.0.1 and the pg-boss workers running on the real clock.
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pino from 'pino'
 import { loadConfig } from '../../src/config.ts'
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts'
-import { adminStatement } from '../../src/db/admin.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { freePort } from '../../src/lib/free-port.ts'
 import { startServices, type Runtime } from '../../src/runtime.ts'
+import { startScratchCluster } from '../scratch-cluster.ts'
 
 /** A running demo Baton. `stop` undoes everything `startBaton` did, whatever state it is in. */
 export interface DemoBaton {
@@ -28,42 +25,29 @@ const DATABASE = `baton_demo_${process.pid}`
 
 /** Starts it step by step; on a failure part-way, what was started is stopped before the error is thrown. */
 export async function startBaton({ step }: { step: (message: string) => void }): Promise<DemoBaton> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'baton-demo-'))
-  // As root, embedded PostgreSQL runs as a `postgres` user, which must reach its data dir.
-  await chmod(scratch, 0o755)
-  const logFile = path.join(scratch, 'baton.log')
-  let embedded: EmbeddedDatabase | undefined
-  let external: string | undefined
+  const external = loadConfig().databaseUrl
+  step(external
+    ? `using DATABASE_URL: a throwaway database ${DATABASE} (dropped at the end)`
+    : 'starting an embedded PostgreSQL in a scratch dir (removed at the end)')
+  const cluster = await startScratchCluster('demo', external)
+  const logFile = path.join(cluster.scratch, 'baton.log')
   let services: Runtime | undefined
-  let adminUrl = loadConfig().databaseUrl
 
   const stop = async () => {
     await services?.close().catch(() => {})
-    if (external) await dropDatabase(external).catch(() => {})
-    await embedded?.stop().catch(() => {})
-    await rm(scratch, { recursive: true, force: true })
+    await cluster.close()
   }
 
   try {
-    if (adminUrl) {
-      external = adminUrl
-      step(`using DATABASE_URL: a throwaway database ${DATABASE} (dropped at the end)`)
-    } else {
-      step('starting an embedded PostgreSQL in a scratch dir (removed at the end)')
-      embedded = await startEmbeddedPostgres({ dataDir: scratch, log: () => {} })
-      adminUrl = embedded.adminUrl
-    }
-    await adminStatement(adminUrl, `create database "${DATABASE}"`)
-    const url = Object.assign(new URL(adminUrl), { pathname: `/${DATABASE}` }).toString()
-    step('migrating (drizzle and pg-boss)')
-    await migrate(url)
+    step('creating and migrating its database (drizzle and pg-boss)')
+    const url = await cluster.createDatabase(DATABASE)
 
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
     const secret = randomBytes(32).toString('base64url')
     // Only the demo's own settings: nothing from the caller's environment changes Baton's behaviour here.
     const config = loadConfig({
-      DATABASE_URL: url, DATA_DIR: scratch, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base,
+      DATABASE_URL: url, DATA_DIR: cluster.scratch, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base,
       AUTH_SECRET: secret, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true',
     })
     step('starting the API and the workers')
@@ -73,16 +57,12 @@ export async function startBaton({ step }: { step: (message: string) => void }):
     return {
       base,
       secret: new TextEncoder().encode(secret),
-      database: embedded ? 'embedded PostgreSQL (scratch dir under the OS temp dir)' : `DATABASE_URL, database ${DATABASE}`,
+      database: cluster.embedded ? 'embedded PostgreSQL (scratch dir under the OS temp dir)' : `DATABASE_URL, database ${DATABASE}`,
       logLines: async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean),
       stop,
     }
   } catch (error) {
     await stop()
     throw error
-  }
-
-  async function dropDatabase(url: string) {
-    await adminStatement(url, `drop database if exists "${DATABASE}" with (force)`)
   }
 }

@@ -1,6 +1,6 @@
-// The drill's PostgreSQL: a throwaway embedded cluster in a scratch dir (or the server
-// DATABASE_URL names), its databases, and a restart of the cluster on the same data dir
-// and port while the services keep running against it.
+// The PostgreSQL of the bench, the drill and the demo: a throwaway embedded cluster in a
+// scratch dir (or the server DATABASE_URL names), the databases made on it, and (for the
+// drill) a restart of the cluster on the same data dir and port while services run on it.
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,22 +8,23 @@ import { adminStatement } from '../src/db/admin.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
 
-/** Where the drill's databases live, and the one chaos step that concerns them. */
+/** Where a script's databases live, and the one chaos step that concerns them. */
 export interface Cluster {
   /** Embedded: a restart is possible. External (DATABASE_URL): it is not. */
   embedded: boolean
-  /** The scratch dir (service logs go there too); removed by `close`. */
+  /** The scratch dir (logs may go there too); removed by `close`. */
   scratch: string
   /** Creates and migrates a database; it is dropped by `close`. Answers its URL. */
   createDatabase(name: string): Promise<string>
-  /** Stops the cluster, waits `downMs`, starts it again on the same data dir and port. Answers the seconds it was unreachable. */
+  /** Stops the cluster, waits `downMs`, starts it again on the same data dir and port. Answers the seconds it was unreachable (the drill). */
   restart(downMs: number): Promise<number>
   /** Drops every database made here, stops the cluster, removes the scratch dir. Never throws. */
   close(): Promise<void>
 }
 
-export async function startCluster(externalUrl: string | undefined): Promise<Cluster> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'baton-drill-'))
+/** `label` names the scratch dir (baton-<label>-…); `externalUrl` is DATABASE_URL when set. */
+export async function startScratchCluster(label: string, externalUrl: string | undefined): Promise<Cluster> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), `baton-${label}-`))
   // As root, embedded PostgreSQL runs as a `postgres` user, which must reach its data dir.
   await chmod(scratch, 0o755)
   let embedded: EmbeddedDatabase | undefined
