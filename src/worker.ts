@@ -1,5 +1,7 @@
 import type { PgBoss } from 'pg-boss'
+import { BOSS_SCHEMA } from './lib/boss.ts'
 import type { ServiceDeps } from './lib/deps.ts'
+import { createWakeOne } from './lib/wake-one.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createAssigner } from './modules/routing/assign.ts'
@@ -49,12 +51,13 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
   const deliveries = createDeliveryWorker(deps, sender)
   // Up to 50 attempts at a time per fetcher, four fetchers: one slow receiver holds up
-  // its own batch (at most WEBHOOK_TIMEOUT_SECONDS), not the others. NOTIFY brings new
-  // deliveries at once; retries are due later, so polling stays at half a second for them.
-  const polling = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }
-  await boss.work<AttemptJob>(DELIVERY_QUEUE, { ...polling, batchSize: 50, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
+  // its own batch (at most WEBHOOK_TIMEOUT_SECONDS), not the others. A NOTIFY wakes one
+  // idle fetcher at once; retries are due later, so polling stays at half a second for them.
+  const wake = createWakeOne(boss, BOSS_SCHEMA)
+  await wake.work<AttemptJob>(DELIVERY_QUEUE, 4, { pollingIntervalSeconds: 0.5, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
     await deliveries.run(jobs)
   })
+  await wake.listen()
   await boss.work('routing-sweep', async () => {
     await unrouted.sweep()
   })
@@ -70,6 +73,11 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
     }
   })
   for (const [queue, cron] of Object.entries({ ...SCHEDULES, 'predictive-train': deps.config.predictive.trainCron })) await boss.schedule(queue, cron)
-  // After pg-boss has stopped (no attempt in flight): the keep-alive connections to receivers.
-  return { close: () => sender.close() }
+  // After pg-boss has stopped (no attempt in flight): the listener, and the keep-alive connections to receivers.
+  return {
+    close: async () => {
+      await wake.close()
+      await sender.close()
+    },
+  }
 }

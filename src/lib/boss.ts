@@ -54,9 +54,10 @@ export function createBoss(url: string, { role, max = 5 }: { role: Config['role'
     // and the default passes are a minute apart: a deadline would then fire a minute late.
     ...(works ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 } : {}),
     schedule: works,
-    // Workers hold one connection LISTENing, so a webhook delivery starts the moment its
-    // event commits rather than at the next poll (queues opt in with `notify`).
-    useListenNotify: works,
+    // Jobs on a `notify` queue still NOTIFY when they land, but pg-boss's listener would
+    // wake every fetcher of the queue; workers listen with lib/wake-one.ts instead, which
+    // wakes one, so a webhook delivery starts the moment its event commits.
+    useListenNotify: false,
   })
 }
 

@@ -1,0 +1,102 @@
+import pg from 'pg'
+import type { PgBoss } from 'pg-boss'
+import t, { type Test } from 'tap'
+import { BOSS_SCHEMA, createBoss } from '../../src/lib/boss.ts'
+import { bossNotifyChannel, createWakeOne } from '../../src/lib/wake-one.ts'
+import { createTestDatabase } from '../helpers/db.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const QUEUE = 'wake-one-test'
+// Long enough that anything fetched within a test was fetched because of a wake-up.
+const POLL_SECONDS = 30
+
+/** A pg-boss of its own on a fresh database, counting the fetches its workers make. */
+async function startBoss(t: Test) {
+  const { url, drop } = await createTestDatabase()
+  const boss = createBoss(url, { role: 'worker' })
+  boss.on('error', () => {})
+  await boss.start()
+  await boss.createQueue(QUEUE, { notify: true })
+  const db = boss.getDb()
+  const executeSql = db.executeSql.bind(db)
+  let fetches = 0
+  db.executeSql = (text, values) => {
+    if (/SKIP LOCKED/i.test(text) && text.includes(QUEUE)) fetches++
+    return executeSql(text, values)
+  }
+  const wake = createWakeOne(boss, BOSS_SCHEMA)
+  t.teardown(async () => {
+    await wake.close()
+    await boss.stop({ graceful: false, timeout: 5_000 })
+    await drop()
+  })
+  return { boss, url, wake, fetches: () => fetches }
+}
+
+/** Lets a handler run until the test releases it. */
+function gate() {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { open, opened }
+}
+
+t.test("the channel is pg-boss's: a job on a notify queue is announced on it with the queue's name", async (t) => {
+  const { boss, url } = await startBoss(t)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  t.teardown(() => client.end())
+  const heard: string[] = []
+  client.on('notification', (message) => heard.push(message.payload ?? ''))
+  await client.query(`listen "${bossNotifyChannel(BOSS_SCHEMA)}"`)
+  await boss.send(QUEUE, {})
+  t.same(await waitFor(async () => (heard.length ? heard : undefined), 5_000), [QUEUE])
+})
+
+t.test('one job wakes one fetcher: one fetch, not one per fetcher, and the job runs at once', async (t) => {
+  const { boss, wake, fetches } = await startBoss(t)
+  const ran: Array<{ at: number }> = []
+  await wake.work(QUEUE, 4, { pollingIntervalSeconds: POLL_SECONDS }, async () => {
+    ran.push({ at: Date.now() })
+  })
+  await wake.listen()
+  // Every fetcher fetches once as it starts, then sleeps for the polling interval.
+  await waitFor(async () => fetches() >= 4, 5_000)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const before = fetches()
+  const sentAt = Date.now()
+  await boss.send(QUEUE, {})
+  await waitFor(async () => ran.length === 1, 5_000)
+  t.equal(ran.length, 1, 'the job ran')
+  t.ok(ran[0]!.at - sentAt < 2_000, `within ${ran[0]!.at - sentAt} ms, not at the next poll ${POLL_SECONDS} s away`)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(fetches() - before, 1, 'one fetch for one notification')
+})
+
+t.test('jobs spread over idle fetchers; one announced while all are busy is fetched by the first to finish', async (t) => {
+  const { boss, wake } = await startBoss(t)
+  const gates = [gate(), gate(), gate()]
+  const running = new Set<number>()
+  const done: number[] = []
+  await wake.work<{ n: number }>(QUEUE, 2, { pollingIntervalSeconds: POLL_SECONDS }, async ([job]) => {
+    running.add(job!.data.n)
+    await gates[job!.data.n]!.opened
+    running.delete(job!.data.n)
+    done.push(job!.data.n)
+  })
+  await wake.listen()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  await boss.send(QUEUE, { n: 0 })
+  await waitFor(async () => running.has(0), 5_000)
+  await boss.send(QUEUE, { n: 1 })
+  t.ok(await waitFor(async () => running.has(1), 5_000), 'the second job runs beside the first, on the other fetcher')
+  await boss.send(QUEUE, { n: 2 })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.notOk(running.has(2), 'both fetchers are busy: the third waits')
+  const releasedAt = Date.now()
+  gates[0]!.open()
+  t.ok(await waitFor(async () => running.has(2), 5_000), 'the fetcher that finished took the third at once')
+  t.ok(Date.now() - releasedAt < 2_000, 'not at the next poll')
+  gates[1]!.open()
+  gates[2]!.open()
+  t.ok(await waitFor(async () => done.length === 3, 5_000), 'all three ran')
+})
