@@ -33,7 +33,7 @@ export function createWakeOne(boss: PgBoss, schema: string) {
      * `count` fetchers of `queue`, each fetching and running its own batches (a slow batch
      * holds up only its fetcher). Options are pg-boss's, at a local concurrency of one each.
      */
-    async work<T>(queue: string, count: number, options: WorkOptions, handler: WorkHandler<T>): Promise<void> {
+    async work<T>(queue: string, count: number, options: WorkOptions, handler: WorkHandler<T, void>): Promise<void> {
       const ids: string[] = []
       const idle = new Set<string>()
       // A notification while every fetcher was busy: the first to finish fetches again at once.
@@ -43,7 +43,7 @@ export function createWakeOne(boss: PgBoss, schema: string) {
         const id: string = await boss.work<T>(queue, { ...options, localConcurrency: 1 }, async (jobs) => {
           idle.delete(id)
           try {
-            return await handler(jobs)
+            await handler(jobs)
           } finally {
             idle.add(id)
             if (missed) {

@@ -1,5 +1,4 @@
 import pg from 'pg'
-import type { PgBoss } from 'pg-boss'
 import t, { type Test } from 'tap'
 import { BOSS_SCHEMA, createBoss } from '../../src/lib/boss.ts'
 import { bossNotifyChannel, createWakeOne } from '../../src/lib/wake-one.ts'
