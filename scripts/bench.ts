@@ -11,6 +11,7 @@ import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { setUpRouting } from '../bench/setup.ts'
 import { startIngestReceiver } from '../bench/ingest-receiver.ts'
+import { postgresCpuSeconds, processCpuSeconds } from '../bench/cpu.ts'
 import { SERVICE_NODE_FLAGS } from './service-flags.ts'
 import { startScratchCluster } from './scratch-cluster.ts'
 
@@ -55,13 +56,20 @@ try {
   if (runs('ingest')) {
     const receiver = await startIngestReceiver(base, await signToken(key, { role: 'admin', ttl: '1h' }))
     for (const [n, concurrency] of CONCURRENCIES.entries()) {
+      const serviceCpu = await cpuSince({ pid: service.pid! })
       const svc = await child<Run>('bench/load.ts', ['--url', base, '--token', token, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
       // The service's deliveries of this run finish before the baseline starts: it gets the machine to itself.
       const expected = (n + 1) * LEADS_PER_RUN * EVENTS_PER_LEAD
       await receiver.drain(expected, 120_000)
       const undelivered = Math.max(0, expected - receiver.received())
+      const serviceCost = await serviceCpu()
+      const baselineCpu = await cpuSince({ pid: process.pid, reaped: true })
       const raw = await child<Run>('bench/baseline.ts', ['--db', url, '--endpoint', receiver.endpointId, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
-      rows.push(row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS))
+      const baselineCost = await baselineCpu()
+      rows.push(
+        { ...row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), cpu_ms_per_lead: perLead(serviceCost) },
+        { ...row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS), cpu_ms_per_lead: perLead(baselineCost) },
+      )
       rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
       rows.push({ measure: `ingest c=${concurrency}: its ${LEADS_PER_RUN * EVENTS_PER_LEAD} webhooks received (errors: missing after 120 s)`, 'per s': '', p50_ms: '', p99_ms: '', errors: undelivered, round_trips: '' })
     }
@@ -115,6 +123,25 @@ function row(measure: string, run: Run, roundTrips: number) {
   const sorted = [...run.latencies].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
   return { measure, 'per s': Math.round(run.count / run.seconds), p50_ms: at(0.5).toFixed(1), p99_ms: at(0.99).toFixed(1), errors: run.errors, round_trips: roundTrips }
+}
+
+/**
+ * From now until the returned function is called: CPU seconds of the process `pid` (with
+ * `reaped`, of the children it waited for instead: the baseline's client) and of PostgreSQL.
+ */
+async function cpuSince({ pid, reaped = false }: { pid: number; reaped?: boolean }) {
+  const read = async () => ({ app: await processCpuSeconds(pid, { reaped }), db: await postgresCpuSeconds() })
+  const before = await read()
+  return async () => {
+    const after = await read()
+    return { app: after.app - before.app, db: after.db === undefined || before.db === undefined ? undefined : after.db - before.db }
+  }
+}
+
+/** "app + db" CPU milliseconds per lead; the database's part only when it runs on this machine. */
+function perLead({ app, db }: { app: number; db: number | undefined }): string {
+  const ms = (seconds: number) => ((seconds * 1000) / LEADS_PER_RUN).toFixed(1)
+  return db === undefined ? ms(app) : `${ms(app)} + ${ms(db)}`
 }
 
 function ratio(a: Run, b: Run): string {
