@@ -52,9 +52,11 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   const deliveries = createDeliveryWorker(deps, sender)
   // Up to 50 attempts at a time per fetcher, four fetchers: one slow receiver holds up
   // its own batch (at most WEBHOOK_TIMEOUT_SECONDS), not the others. A NOTIFY wakes one
-  // idle fetcher at once; retries are due later, so polling stays at half a second for them.
+  // idle fetcher at once, and the ones that follow within 25 ms one more as it ends: under
+  // load a fetch takes several leads' deliveries, not one lead's four. Retries are due
+  // later, so polling stays at half a second for them.
   const wake = createWakeOne(boss, BOSS_SCHEMA)
-  await wake.work<AttemptJob>(DELIVERY_QUEUE, 4, { pollingIntervalSeconds: 0.5, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
+  await wake.work<AttemptJob>(DELIVERY_QUEUE, { fetchers: 4, gatherMs: 25, pollingIntervalSeconds: 0.5, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
     await deliveries.run(jobs)
   })
   await wake.listen()

@@ -30,10 +30,12 @@ export function createWakeOne(boss: PgBoss, schema: string) {
 
   return {
     /**
-     * `count` fetchers of `queue`, each fetching and running its own batches (a slow batch
-     * holds up only its fetcher). Options are pg-boss's, at a local concurrency of one each.
+     * `fetchers` fetchers of `queue`, each fetching and running its own batches (a slow batch
+     * holds up only its fetcher). The first notification wakes one at once; those within the
+     * next `gatherMs` wake one more when that time is up, so under load a fetch gathers
+     * several producers' jobs. Other options are pg-boss's, at a local concurrency of one.
      */
-    async work<T>(queue: string, count: number, options: WorkOptions, handler: WorkHandler<T, void>): Promise<void> {
+    async work<T>(queue: string, { fetchers: count, gatherMs = 0, ...options }: WorkOptions & { fetchers: number; gatherMs?: number }, handler: WorkHandler<T, void>): Promise<void> {
       const ids: string[] = []
       const idle = new Set<string>()
       // A notification while every fetcher was busy: the first to finish fetches again at once.
@@ -55,15 +57,28 @@ export function createWakeOne(boss: PgBoss, schema: string) {
         ids.push(id)
         idle.add(id)
       }
-      queues.set(queue, {
+      const wakeIdle = () => {
         // In turn among the idle ones: a fetcher woken a moment ago may still be fetching.
+        for (let tried = 0; tried < ids.length; tried++) {
+          const id = ids[next]!
+          next = (next + 1) % ids.length
+          if (idle.has(id)) return boss.notifyWorker(id)
+        }
+        missed = true
+      }
+      let gathering: NodeJS.Timeout | undefined
+      let announced = false
+      queues.set(queue, {
         wakeOne() {
-          for (let tried = 0; tried < ids.length; tried++) {
-            const id = ids[next]!
-            next = (next + 1) % ids.length
-            if (idle.has(id)) return boss.notifyWorker(id)
-          }
-          missed = true
+          if (gathering) return void (announced = true)
+          wakeIdle()
+          gathering = setTimeout(() => {
+            gathering = undefined
+            if (announced) {
+              announced = false
+              wakeIdle()
+            }
+          }, gatherMs)
         },
         wakeAll: () => ids.forEach((id) => boss.notifyWorker(id)),
       })

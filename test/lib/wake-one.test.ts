@@ -54,7 +54,7 @@ t.test("the channel is pg-boss's: a job on a notify queue is announced on it wit
 t.test('one job wakes one fetcher: one fetch, not one per fetcher, and the job runs at once', async (t) => {
   const { boss, wake, fetches } = await startBoss(t)
   const ran: Array<{ at: number }> = []
-  await wake.work(QUEUE, 4, { pollingIntervalSeconds: POLL_SECONDS }, async () => {
+  await wake.work(QUEUE, { fetchers: 4, pollingIntervalSeconds: POLL_SECONDS }, async () => {
     ran.push({ at: Date.now() })
   })
   await wake.listen()
@@ -76,7 +76,7 @@ t.test('jobs spread over idle fetchers; one announced while all are busy is fetc
   const gates = [gate(), gate(), gate()]
   const running = new Set<number>()
   const done: number[] = []
-  await wake.work<{ n: number }>(QUEUE, 2, { pollingIntervalSeconds: POLL_SECONDS }, async ([job]) => {
+  await wake.work<{ n: number }>(QUEUE, { fetchers: 2, pollingIntervalSeconds: POLL_SECONDS }, async ([job]) => {
     running.add(job!.data.n)
     await gates[job!.data.n]!.opened
     running.delete(job!.data.n)
@@ -98,4 +98,22 @@ t.test('jobs spread over idle fetchers; one announced while all are busy is fetc
   gates[1]!.open()
   gates[2]!.open()
   t.ok(await waitFor(async () => done.length === 3, 5_000), 'all three ran')
+})
+
+t.test('notifications within gatherMs of a wake-up cost one more fetch when it is up, not one each', async (t) => {
+  const { boss, wake, fetches } = await startBoss(t)
+  const ran: number[] = []
+  await wake.work<{ n: number }>(QUEUE, { fetchers: 4, gatherMs: 500, batchSize: 10, pollingIntervalSeconds: POLL_SECONDS }, async (jobs) => {
+    ran.push(...jobs.map((job) => job.data.n))
+  })
+  await wake.listen()
+  await waitFor(async () => fetches() >= 4, 5_000)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const before = fetches()
+  await boss.send(QUEUE, { n: 0 })
+  t.ok(await waitFor(async () => ran.includes(0), 400), 'the first job is fetched at once')
+  for (const n of [1, 2, 3]) await boss.send(QUEUE, { n })
+  t.ok(await waitFor(async () => ran.length === 4, 5_000), 'the three that followed are fetched when the gathering time is up')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(fetches() - before, 2, 'two fetches for four notifications')
 })
