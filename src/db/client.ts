@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
@@ -39,6 +40,24 @@ const dialect = new PgDialect()
 export async function executeNamed<R extends Record<string, unknown>>(db: Queryable, name: string, query: SQL): Promise<R[]> {
   const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false)
   return ((await prepared.execute()) as { rows: R[] }).rows
+}
+
+const statementNames = new Map<string, string>()
+
+/**
+ * A statement whose text is not ours (pg-boss's job inserts) as a named prepared statement,
+ * named after its text: each distinct text is parsed once per connection, and planned once
+ * under a transaction's generic plans. pg-boss's texts are fixed per queue and option set,
+ * its values parameters; the names are bounded by that (a handful).
+ */
+export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
+  let name = statementNames.get(text)
+  if (!name) {
+    name = `t_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`
+    statementNames.set(text, name)
+  }
+  const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, name, false)
+  return (await prepared.execute()) as { rows: unknown[] }
 }
 
 const commitHooks = new WeakMap<object, Array<() => void>>()

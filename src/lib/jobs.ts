@@ -1,7 +1,13 @@
-import { sql } from 'drizzle-orm'
-import { fromDrizzle, type PgBoss } from 'pg-boss'
-import type { Tx } from '../db/client.ts'
+import type { Db as BossDb, PgBoss } from 'pg-boss'
+import { executeByText, type Tx } from '../db/client.ts'
 import type { QueueName } from './boss.ts'
+
+/**
+ * pg-boss's statements inside the caller's transaction: the job exists if and only if the
+ * transaction commits. Run as named prepared statements (db/client.ts, executeByText): planning
+ * pg-boss's job insert cost more than running it (0.46 against 0.57 ms per lead, pg_stat_statements).
+ */
+export const inTx = (tx: Tx): BossDb => ({ executeSql: (text, values) => executeByText(tx, text, values ?? []) })
 
 // A job may run a hair before its time by this service's clock (machines' clocks differ
 // by milliseconds); within this it counts as on time.
@@ -21,7 +27,7 @@ export async function sendInTx(
   { at, now, id }: { at?: Date; now?: Date; id?: string } = {},
 ): Promise<void> {
   const seconds = at && now ? Math.max(0, (at.getTime() - now.getTime()) / 1000) : 0
-  await boss.send(queue, data, { ...(id ? { id } : {}), ...(seconds > 0 ? { startAfter: seconds } : {}), db: fromDrizzle(tx, sql) })
+  await boss.send(queue, data, { ...(id ? { id } : {}), ...(seconds > 0 ? { startAfter: seconds } : {}), db: inTx(tx) })
 }
 
 /**

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm'
-import { fromDrizzle, type PgBoss } from 'pg-boss'
+import type { PgBoss } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
+import { inTx } from '../../lib/jobs.ts'
 
 export const DELIVERY_QUEUE = 'webhook-delivery'
 
@@ -14,7 +14,7 @@ export interface AttemptJob {
 /** The first attempt of new deliveries, due now: one insert for all, the job id being the delivery id. */
 export async function queueFirstAttempts(tx: Tx, boss: PgBoss, deliveryIds: string[]): Promise<void> {
   if (deliveryIds.length === 0) return
-  await boss.insert(DELIVERY_QUEUE, deliveryIds.map((id) => ({ id, data: { deliveryId: id } satisfies AttemptJob })), { db: fromDrizzle(tx, sql) })
+  await boss.insert(DELIVERY_QUEUE, deliveryIds.map((id) => ({ id, data: { deliveryId: id } satisfies AttemptJob })), { db: inTx(tx) })
 }
 
 /**
@@ -30,5 +30,5 @@ export async function queueAttempts(
   const jobs = attempts.map(({ jobId, deliveryId, delaySeconds, manual }) => ({
     id: jobId, data: { deliveryId, ...(manual ? { manual } : {}) } satisfies AttemptJob, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
   }))
-  await boss.insert(DELIVERY_QUEUE, jobs, { db: fromDrizzle(tx, sql) })
+  await boss.insert(DELIVERY_QUEUE, jobs, { db: inTx(tx) })
 }
