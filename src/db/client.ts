@@ -22,7 +22,10 @@ export function createDb(url: string, { max = 10, applicationName = 'baton' } = 
   // either would crash the process; the failed query already tells its caller, and
   // pg-pool discards a client that can no longer be queried when it is released.
   pool.on('error', () => {})
-  pool.on('connect', (client) => client.on('error', () => {}))
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+    prepareByText(client)
+  })
   const db: Db = withCommitHooks(drizzle(pool, { schema }))
   return { pool, db }
 }
@@ -42,21 +45,42 @@ export async function executeNamed<R extends Record<string, unknown>>(db: Querya
   return ((await prepared.execute()) as { rows: R[] }).rows
 }
 
+// Distinct statement texts that get a name; past this (a runaway of generated SQL, e.g. IN
+// lists of every length) statements run unnamed, so each connection's prepared statements stay bounded.
+const MAX_NAMED_STATEMENTS = 500
 const statementNames = new Map<string, string>()
 
-/**
- * A statement whose text is not ours (pg-boss's job inserts) as a named prepared statement,
- * named after its text: each distinct text is parsed once per connection, and planned once
- * under a transaction's generic plans. pg-boss's texts are fixed per queue and option set,
- * its values parameters; the names are bounded by that (a handful).
- */
-export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
+/** The prepared statement name for a text, while fewer than MAX_NAMED_STATEMENTS texts have one. */
+function statementName(text: string): string | undefined {
   let name = statementNames.get(text)
-  if (!name) {
+  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `t_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`
     statementNames.set(text, name)
   }
-  const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, name, false)
+  return name
+}
+
+/**
+ * Every parameterised statement on this connection as a prepared statement named after its
+ * text: PostgreSQL parses it once per connection instead of once per call, and plans it once
+ * when a generic plan is as good (or the transaction asked for generic plans: migration 0017).
+ * Drizzle sends unnamed statements; for the 15-20 statements of a lead or a deadline expiry,
+ * parsing and planning cost about as much as running them (pg_stat_statements, track_planning).
+ */
+function prepareByText(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown
+  client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
+    const text = typeof config === 'string' ? config : (config as { text?: unknown; name?: unknown } | null)?.text
+    const unnamed = typeof config === 'string' || !(config as { name?: unknown }).name
+    const name = typeof text === 'string' && unnamed && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
+    if (name) config = typeof config === 'string' ? { text, name } : { ...(config as object), name }
+    return query(config, values, callback)
+  }) as typeof client.query
+}
+
+/** pg-boss's statements inside our transactions (lib/jobs.ts), named by their text like ours. */
+export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
+  const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, statementName(text), false)
   return (await prepared.execute()) as { rows: unknown[] }
 }
 
