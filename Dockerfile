@@ -19,4 +19,4 @@ HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+p
 # The server migrates first (under an advisory lock, so replicas may start
 # together), then serves. Node is PID 1 and drains on SIGTERM. The young generation is
 # capped as in `npm start` (see the README's Performance section).
-CMD ["node", "--max-semi-space-size=8", "src/server.ts"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "src/server.ts"]
