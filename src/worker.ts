@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss'
 import { BOSS_SCHEMA } from './lib/boss.ts'
 import type { ServiceDeps } from './lib/deps.ts'
-import { createWakeOne } from './lib/wake-one.ts'
+import { createFetchers } from './lib/fetchers.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createAssigner } from './modules/routing/assign.ts'
@@ -32,10 +32,12 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   const assigner = createAssigner({ ...deps, rulesets: createRulesetCache() })
   const unrouted = createUnroutedRouter({ ...deps, assigner })
   const handoffs = createHandoffsService({ ...deps, assigner })
-  // Deadlines are polled every half second by two fetchers, ten at a time, each in its
-  // own transaction; while batches come back full they fetch again at once, so a deadline
-  // fires within a second of its time even when many fall together (npm run bench).
-  await boss.work<{ handoffId: string }>('handoff-deadline', { pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
+  const fetchers = createFetchers(boss, BOSS_SCHEMA)
+  // Deadlines are fetched ten at a time by four fetchers, which poll in turn (between them
+  // every 125 ms), each handoff in its own transaction; while batches come back full they
+  // fetch again at once, so a deadline fires within a second of its time even when many
+  // fall together (npm run bench).
+  await fetchers.work<{ handoffId: string }>('handoff-deadline', { fetchers: 4, staggered: true, pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true }, async (jobs) => {
     const results = await Promise.allSettled(jobs.map((job) => handoffs.expire(job.data.handoffId)))
     const failed = results.find((r) => r.status === 'rejected')
     // The batch is retried as a whole; handoffs already expired are no-ops the second time.
@@ -55,11 +57,10 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   // idle fetcher at once, and the ones that follow within 25 ms one more as it ends: under
   // load a fetch takes several leads' deliveries, not one lead's four. Retries are due
   // later, so polling stays at half a second for them.
-  const wake = createWakeOne(boss, BOSS_SCHEMA)
-  await wake.work<AttemptJob>(DELIVERY_QUEUE, { fetchers: 4, gatherMs: 25, pollingIntervalSeconds: 0.5, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
+  await fetchers.work<AttemptJob>(DELIVERY_QUEUE, { fetchers: 4, gatherMs: 25, pollingIntervalSeconds: 0.5, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
     await deliveries.run(jobs)
   })
-  await wake.listen()
+  await fetchers.listen()
   await boss.work('routing-sweep', async () => {
     await unrouted.sweep()
   })
@@ -78,7 +79,7 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   // After pg-boss has stopped (no attempt in flight): the listener, and the keep-alive connections to receivers.
   return {
     close: async () => {
-      await wake.close()
+      await fetchers.close()
       await sender.close()
     },
   }

@@ -55,7 +55,7 @@ export function createBoss(url: string, { role, max = 5 }: { role: Config['role'
     ...(works ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 } : {}),
     schedule: works,
     // Jobs on a `notify` queue still NOTIFY when they land, but pg-boss's listener would
-    // wake every fetcher of the queue; workers listen with lib/wake-one.ts instead, which
+    // wake every fetcher of the queue; workers listen with lib/fetchers.ts instead, which
     // wakes one, so a webhook delivery starts the moment its event commits.
     useListenNotify: false,
   })

@@ -1,11 +1,11 @@
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { BOSS_SCHEMA, createBoss } from '../../src/lib/boss.ts'
-import { bossNotifyChannel, createWakeOne } from '../../src/lib/wake-one.ts'
+import { bossNotifyChannel, createFetchers } from '../../src/lib/fetchers.ts'
 import { createTestDatabase } from '../helpers/db.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-const QUEUE = 'wake-one-test'
+const QUEUE = 'fetchers-test'
 // Long enough that anything fetched within a test was fetched because of a wake-up.
 const POLL_SECONDS = 30
 
@@ -18,18 +18,18 @@ async function startBoss(t: Test) {
   await boss.createQueue(QUEUE, { notify: true })
   const db = boss.getDb()
   const executeSql = db.executeSql.bind(db)
-  let fetches = 0
+  const fetchedAt: number[] = []
   db.executeSql = (text, values) => {
-    if (/SKIP LOCKED/i.test(text) && text.includes(QUEUE)) fetches++
+    if (/SKIP LOCKED/i.test(text) && text.includes(QUEUE)) fetchedAt.push(performance.now())
     return executeSql(text, values)
   }
-  const wake = createWakeOne(boss, BOSS_SCHEMA)
+  const wake = createFetchers(boss, BOSS_SCHEMA)
   t.teardown(async () => {
     await wake.close()
     await boss.stop({ graceful: false, timeout: 5_000 })
     await drop()
   })
-  return { boss, url, wake, fetches: () => fetches }
+  return { boss, url, wake, fetches: () => fetchedAt.length, fetchedAt }
 }
 
 /** Lets a handler run until the test releases it. */
@@ -116,4 +116,16 @@ t.test('notifications within gatherMs of a wake-up cost one more fetch when it i
   t.ok(await waitFor(async () => ran.length === 4, 5_000), 'the three that followed are fetched when the gathering time is up')
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(fetches() - before, 2, 'two fetches for four notifications')
+})
+
+t.test('staggered fetchers poll in turn: as many fetches, spread over the interval instead of together', async (t) => {
+  const { wake, fetchedAt } = await startBoss(t)
+  await wake.work(QUEUE, { fetchers: 4, staggered: true, pollingIntervalSeconds: 0.5 }, async () => {})
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  const from = fetchedAt.length
+  await new Promise((resolve) => setTimeout(resolve, 2_000))
+  const window = fetchedAt.slice(from)
+  const gaps = window.slice(1).map((at, i) => at - window[i]!)
+  t.ok(window.length >= 12 && window.length <= 20, `${window.length} fetches in 2 s: four fetchers, one every 0.5 s each`)
+  t.ok(Math.max(...gaps) < 300, `the longest wait between two fetches is ${Math.round(Math.max(...gaps))} ms, not the whole 500`)
 })
