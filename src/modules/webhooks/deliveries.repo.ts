@@ -36,6 +36,8 @@ export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date)
     id, attempts, keep: !state, status: state?.status, schedule_step: state?.scheduleStep,
     next_attempt_at: state?.nextAttemptAt, next_job_id: state?.nextJobId, last_error: state?.lastError,
   })))
+  // The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
+  // the planner scanned every delivery, 1.9 ms a batch and growing with the table.
   await tx.execute(sql`
     update webhook_deliveries d set
       attempts = x.attempts,
@@ -47,7 +49,7 @@ export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date)
       updated_at = ${now}
     from jsonb_to_recordset(${input}::jsonb) as x(id uuid, attempts int, keep boolean, status text, schedule_step int,
       next_attempt_at timestamptz, next_job_id uuid, last_error text)
-    where d.id = x.id`)
+    where d.id = any(${sql.param(changes.map((c) => c.id))}::uuid[]) and d.id = x.id`)
 }
 
 export async function insertAttempts(tx: Tx, rows: Array<typeof webhookAttempts.$inferInsert>): Promise<void> {
