@@ -15,17 +15,14 @@ export type Queryable = Db | Tx
 
 /** A pool plus its drizzle handle. The pool is lazy: nothing connects until the first query. */
 export function createDb(url: string, { max = 10, applicationName = 'baton' } = {}) {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName })
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, Client: PreparingClient })
   // An idle client that loses its connection emits on the pool; a checked-out one (held
   // between two statements of a transaction when the server goes away) emits on itself,
   // because pg-pool takes its own listener off while it is lent out. Without a listener
   // either would crash the process; the failed query already tells its caller, and
   // pg-pool discards a client that can no longer be queried when it is released.
   pool.on('error', () => {})
-  pool.on('connect', (client) => {
-    client.on('error', () => {})
-    prepareByText(client)
-  })
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db: Db = withCommitHooks(drizzle(pool, { schema }))
   return { pool, db }
 }
@@ -61,21 +58,22 @@ function statementName(text: string): string | undefined {
 }
 
 /**
- * Every parameterised statement on this connection as a prepared statement named after its
- * text: PostgreSQL parses it once per connection instead of once per call, and plans it once
- * when a generic plan is as good (or the transaction asked for generic plans: migration 0017).
- * Drizzle sends unnamed statements; for the 15-20 statements of a lead or a deadline expiry,
- * parsing and planning cost about as much as running them (pg_stat_statements, track_planning).
+ * A connection that runs every parameterised statement as a prepared statement named after
+ * its text: PostgreSQL parses it once per connection instead of once per call, and plans it
+ * once when a generic plan is as good (or the transaction asked for generic plans: migration
+ * 0017). Drizzle and pg-boss send unnamed statements; for the 15-20 statements of a lead or a
+ * deadline expiry, parsing and planning cost about as much as running them
+ * (pg_stat_statements, track_planning). Both pools use it (pg-pool's `Client` option).
  */
-function prepareByText(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown
-  client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
-    const text = typeof config === 'string' ? config : (config as { text?: unknown; name?: unknown } | null)?.text
+export class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, values] = args
+    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text
     const unnamed = typeof config === 'string' || !(config as { name?: unknown }).name
     const name = typeof text === 'string' && unnamed && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
-    if (name) config = typeof config === 'string' ? { text, name } : { ...(config as object), name }
-    return query(config, values, callback)
-  }) as typeof client.query
+    if (name) args[0] = typeof config === 'string' ? { text, name } : { ...(config as object), name }
+    return (super.query as (...a: unknown[]) => never)(...args)
+  }
 }
 
 /** pg-boss's statements inside our transactions (lib/jobs.ts), named by their text like ours. */

@@ -1,5 +1,6 @@
 import { PgBoss, type Queue } from 'pg-boss'
 import type { Config } from '../config.ts'
+import { PreparingClient } from '../db/client.ts'
 
 /** The pg-boss schema inside Baton's database. */
 export const BOSS_SCHEMA = 'pgboss'
@@ -45,6 +46,10 @@ export function createBoss(url: string, { role, max = 5 }: { role: Config['role'
   const works = role !== 'api'
   return new PgBoss({
     connectionString: url,
+    // pg-boss's own statements too, prepared once per connection (db/client.ts): pg-boss
+    // hands its options to pg.Pool, whose `Client` option this is, though pg-boss does not
+    // type it (test/lib/fetchers.test.ts checks it still arrives).
+    ...({ Client: PreparingClient } as object),
     schema: BOSS_SCHEMA,
     application_name: 'baton-jobs',
     max,

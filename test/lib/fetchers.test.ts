@@ -1,5 +1,6 @@
 import pg from 'pg'
 import t, { type Test } from 'tap'
+import { PreparingClient } from '../../src/db/client.ts'
 import { BOSS_SCHEMA, createBoss } from '../../src/lib/boss.ts'
 import { bossNotifyChannel, createFetchers } from '../../src/lib/fetchers.ts'
 import { createTestDatabase } from '../helpers/db.ts'
@@ -128,4 +129,11 @@ t.test('staggered fetchers poll in turn: as many fetches, spread over the interv
   const gaps = window.slice(1).map((at, i) => at - window[i]!)
   t.ok(window.length >= 12 && window.length <= 20, `${window.length} fetches in 2 s: four fetchers, one every 0.5 s each`)
   t.ok(Math.max(...gaps) < 300, `the longest wait between two fetches is ${Math.round(Math.max(...gaps))} ms, not the whole 500`)
+})
+
+t.test("pg-boss's connections prepare their statements like the service's own", async (t) => {
+  const { boss } = await startBoss(t)
+  await boss.send(QUEUE, {})
+  const pool = (boss.getDb() as unknown as { pool: { Client: unknown } }).pool
+  t.equal(pool.Client, PreparingClient, 'the pool makes PreparingClient connections')
 })
