@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
-import type { Queryable, Tx } from '../../db/client.ts'
+import { executeNamed, type Queryable, type Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
 
 export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffRow> {
@@ -42,20 +42,41 @@ export async function priorHandoffs(db: Queryable, leadId: string): Promise<{ re
 }
 
 /**
+ * priorHandoffs, with the live ruleset's version to route the lead on: a re-route's one
+ * round trip for both. The rest of the transaction then uses generic plans, as with
+ * liveVersionForRouting (routing.repo.ts).
+ */
+export async function priorHandoffsAndLiveVersion(tx: Tx, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number; liveVersion: number | null }> {
+  const rows = await executeNamed<{ rep_ids: string[] | null; last_attempt: number | null; version: number | null }>(tx, 'baton_prior_handoffs', sql`
+    select (select array_agg(rep_id) from handoffs where lead_id = ${leadId}) as rep_ids,
+      (select max(attempt) from handoffs where lead_id = ${leadId}) as last_attempt,
+      (select max(version) from routing_rulesets) as version,
+      set_config('plan_cache_mode', 'force_generic_plan', true) as plans`)
+  const row = rows[0]!
+  return { reps: new Set(row.rep_ids ?? []), nextAttempt: (row.last_attempt ?? 0) + 1, liveVersion: row.version }
+}
+
+/**
  * A pending handoff was answered or ran out: it is released (the rep's pending count
  * goes down), an acceptance becomes unworked (accepted, not yet contacted) work, an
  * expiry adds to the rep's run of expiries (any answer ends the run). Written to
- * rep_answers only, never rep_loads: see src/db/schema/routing.ts. Returns the run.
+ * rep_answers only, never rep_loads: see src/db/schema/routing.ts. Returns the run, and
+ * the rep as events name them (one round trip for both).
  */
-export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>): Promise<number> {
-  const { rows } = await tx.execute<{ expiredInRow: number }>(sql`
-    update rep_answers set
-      released = released + 1,
-      unworked = unworked + ${outcome === 'accepted' ? 1 : 0},
-      expired_in_row = ${outcome === 'expired' ? sql`expired_in_row + 1` : outcome === 'cancelled' ? sql`expired_in_row` : sql`0`}
-    where rep_id = ${repId}
-    returning expired_in_row as "expiredInRow"`)
-  return rows[0]?.expiredInRow ?? 0
+export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>) {
+  const { rows } = await tx.execute<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(sql`
+    with released as (
+      update rep_answers set
+        released = released + 1,
+        unworked = unworked + ${outcome === 'accepted' ? 1 : 0},
+        expired_in_row = ${outcome === 'expired' ? sql`expired_in_row + 1` : outcome === 'cancelled' ? sql`expired_in_row` : sql`0`}
+      where rep_id = ${repId}
+      returning expired_in_row
+    )
+    select r.id, r.name, r.email, r.max_pending as "maxPending", coalesce((select expired_in_row from released), 0) as "expiredInRow"
+    from reps r where r.id = ${repId}`)
+  const { expiredInRow, maxPending, ...rep } = rows[0]!
+  return { expiredInRow, maxPending, rep }
 }
 
 /** An escalation goes to a manager whatever their load: it still counts as pending work. */

@@ -41,10 +41,8 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   /** The state change every answer shares: handoff row, rep load, and the lead and its rep for the event. */
   async function close(tx: Tx, handoff: HandoffRow, status: Exclude<HandoffStatus, 'pending'>, now: Date, reason: string | null) {
     const updated = await repo.updateHandoff(tx, handoff.id, { status, respondedAt: now, updatedAt: now, reason })
-    const expiredInRow = await repo.releaseLoad(tx, handoff.repId, status)
+    const { expiredInRow, maxPending, rep } = await repo.releaseLoad(tx, handoff.repId, status)
     const lead = (await findLead(tx, handoff.leadId))!
-    const [found] = await tx.select({ id: reps.id, name: reps.name, email: reps.email, maxPending: reps.maxPending }).from(reps).where(eq(reps.id, handoff.repId))
-    const { maxPending, ...rep } = found!
     // A slot was freed: a lead waiting for this rep to have room may be placed now. Only a
     // rep with a pending limit can have kept one waiting, so only then is a sweep worth it.
     if (maxPending !== null) await requestSweep(tx, boss)

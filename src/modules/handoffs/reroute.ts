@@ -24,12 +24,12 @@ const windowOf = (handoff: HandoffRow) => Math.max(1, Math.round((handoff.deadli
  */
 export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
   return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffRow, now: Date, why: 'declined' | 'expired'): Promise<NewEvent[]> {
-    const prior = await repo.priorHandoffs(tx, lead.id)
+    const prior = await repo.priorHandoffsAndLiveVersion(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
     const prefer: CompiledRule | undefined = previous.assign
       ? { index: previous.ruleIndex ?? -1, name: previous.ruleName ?? 'previous target', assign: previous.assign, acceptWithinSeconds: windowOf(previous) }
       : undefined
-    const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, { excluded: prior.reps, ...(prefer ? { prefer } : {}) })
+    const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, { excluded: prior.reps, liveVersion: prior.liveVersion, ...(prefer ? { prefer } : {}) })
     const updated = await updateLead(tx, lead.id, { status: statusAfter(routed), nextRouteAt: routed.kind === 'unroutable' ? routed.retryAt : null, updatedAt: now })
     const outcome = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
     const rerouted = newEvent('lead.rerouted', { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt }, now, lead.id)
