@@ -42,20 +42,35 @@ export async function executeNamed<R extends Record<string, unknown>>(db: Querya
   return ((await prepared.execute()) as { rows: R[] }).rows
 }
 
-// Distinct statement texts that get a name; past this (a runaway of generated SQL, e.g. IN
-// lists of every length) statements run unnamed, so each connection's prepared statements stay bounded.
+// A text is prepared once it has run this often: the statements every lead or job runs
+// qualify at once, one-off texts (an IN list of an unusual length) never take a name.
+const USES_BEFORE_NAMING = 3
+// Distinct texts that get a name, and texts counted: past these, statements run unnamed, so
+// each connection's prepared statements (and this process's counts) stay bounded.
 const MAX_NAMED_STATEMENTS = 500
+const MAX_COUNTED_TEXTS = 5_000
 const statementNames = new Map<string, string>()
+const uses = new Map<string, number>()
 
-/** The prepared statement name for a text, while fewer than MAX_NAMED_STATEMENTS texts have one. */
+/** The prepared statement name for a text run often enough, while names last. */
 function statementName(text: string): string | undefined {
-  let name = statementNames.get(text)
-  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
-    name = `t_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`
-    statementNames.set(text, name)
+  const name = statementNames.get(text)
+  if (name || statementNames.size >= MAX_NAMED_STATEMENTS) return name
+  const count = (uses.get(text) ?? 0) + 1
+  if (count < USES_BEFORE_NAMING) {
+    if (uses.has(text) || uses.size < MAX_COUNTED_TEXTS) uses.set(text, count)
+    return undefined
   }
-  return name
+  uses.delete(text)
+  const named = `t_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`
+  statementNames.set(text, named)
+  return named
 }
+
+// A prepared statement that can no longer run on its connection: its result columns changed
+// under it (a migration while the service runs), or node-postgres closed it after failing to
+// encode a value yet still counts it as parsed.
+const STALE_STATEMENT = new Set(['0A000', '26000'])
 
 /**
  * A connection that runs every parameterised statement as a prepared statement named after
@@ -64,21 +79,43 @@ function statementName(text: string): string | undefined {
  * 0017). Drizzle and pg-boss send unnamed statements; for the 15-20 statements of a lead or a
  * deadline expiry, parsing and planning cost about as much as running them
  * (pg_stat_statements, track_planning). Both pools use it (pg-pool's `Client` option).
+ * A statement gone stale on a connection runs unnamed there from then on.
  */
 export class PreparingClient extends pg.Client {
+  readonly #stale = new Set<string>()
+
   override query(...args: unknown[]): never {
     const [config, values] = args
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text
-    const unnamed = typeof config === 'string' || !(config as { name?: unknown }).name
-    const name = typeof text === 'string' && unnamed && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
-    if (name) args[0] = typeof config === 'string' ? { text, name } : { ...(config as object), name }
-    return (super.query as (...a: unknown[]) => never)(...args)
+    // An explicit name stays; a Submittable (cursor, stream) is not a plain query.
+    const unnamed = typeof config === 'string' || !((config as { name?: unknown }).name || typeof (config as { submit?: unknown }).submit === 'function')
+    const found = typeof text === 'string' && unnamed && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
+    const name = found && !this.#stale.has(found) ? found : undefined
+    if (!name) return (super.query as (...a: unknown[]) => never)(...args)
+    args[0] = typeof config === 'string' ? { text, name } : { ...(config as object), name }
+    const noteStale = (error: unknown) => {
+      if (STALE_STATEMENT.has((error as { code?: string } | null)?.code ?? '')) this.#stale.add(name)
+    }
+    const callback = args.at(-1)
+    if (typeof callback === 'function') {
+      args[args.length - 1] = (error: unknown, result: unknown) => {
+        if (error) noteStale(error)
+        ;(callback as (e: unknown, r: unknown) => void)(error, result)
+      }
+      return (super.query as (...a: unknown[]) => never)(...args)
+    }
+    const pending = (super.query as (...a: unknown[]) => Promise<unknown>)(...args)
+    return pending.catch((error: unknown) => {
+      noteStale(error)
+      throw error
+    }) as never
   }
 }
 
 /** pg-boss's statements inside our transactions (lib/jobs.ts), named by their text like ours. */
 export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {
-  const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, statementName(text), false)
+  // Left unnamed, PreparingClient names it like any other (a text without values, never).
+  const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, undefined, false)
   return (await prepared.execute()) as { rows: unknown[] }
 }
 
