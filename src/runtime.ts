@@ -71,9 +71,12 @@ export async function startServices(
     async close() {
       draining = true
       await app.close()
-      await boss.stop({ graceful: true, timeout: 30_000 })
-      await workers?.close()
-      await pool.end()
+      try {
+        await boss.stop({ graceful: true, timeout: 30_000 })
+      } finally {
+        await workers?.close()
+        await pool.end()
+      }
     },
   }
 }

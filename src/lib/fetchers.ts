@@ -112,7 +112,10 @@ export function createFetchers(boss: PgBoss, schema: string) {
       })
     },
 
-    /** Starts listening (after the queues' fetchers are registered); reconnects on its own. */
+    /**
+     * Starts listening (after the queues' fetchers are registered); reconnects on its own.
+     * Throws if the first LISTEN fails: the fetchers still poll, so the caller may carry on.
+     */
     async listen(): Promise<void> {
       const db = boss.getDb()
       if (!db.listen) throw new Error('pg-boss database adapter cannot LISTEN')
@@ -126,6 +129,7 @@ export function createFetchers(boss: PgBoss, schema: string) {
 
     async close(): Promise<void> {
       timers.forEach((timer) => clearInterval(timer))
+      queues.clear()
       await listening?.close()
     },
   }
