@@ -1,6 +1,8 @@
 // CPU time from /proc (Linux), to say where an ingested lead's cost goes: the service
-// process, and PostgreSQL on this machine (skipped when DATABASE_URL points elsewhere).
+// process, and the PostgreSQL cluster serving the bench (skipped when DATABASE_URL points
+// to another machine).
 import { readdir, readFile } from 'node:fs/promises'
+import pg from 'pg'
 
 // USER_HZ: 100 on every Linux the bench targets (getconf CLK_TCK).
 const TICKS_PER_S = 100
@@ -24,13 +26,24 @@ export async function processCpuSeconds(pid: number, { reaped = false } = {}): P
 }
 
 /**
- * CPU seconds every local PostgreSQL has used so far: each live postgres process, plus,
- * for a postmaster, what its exited backends used. Undefined when none runs here.
+ * The postmaster of the cluster serving `databaseUrl`, when that cluster runs on this machine
+ * (the parent of this connection's backend); undefined for a remote DATABASE_URL.
  */
-export async function postgresCpuSeconds(): Promise<number | undefined> {
+export async function localPostmaster(databaseUrl: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid')
+    const backend = await stat(rows[0]!.pid)
+    return backend?.comm === 'postgres' ? backend.ppid : undefined
+  } finally {
+    await client.end()
+  }
+}
+
+/** CPU seconds a cluster has used so far: its postmaster, its live processes, and the backends it reaped. */
+export async function postgresCpuSeconds(postmaster: number): Promise<number> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number)
-  const stats = (await Promise.all(pids.map(stat))).filter((s): s is Stat => s?.comm === 'postgres')
-  if (stats.length === 0) return undefined
-  const postgres = new Set(stats.map((s) => s.pid))
-  return stats.reduce((sum, s) => sum + s.own + (postgres.has(s.ppid) ? 0 : s.reaped), 0)
+  const stats = (await Promise.all(pids.map(stat))).filter((s): s is Stat => s?.pid === postmaster || s?.ppid === postmaster)
+  return stats.reduce((sum, s) => sum + s.own + (s.pid === postmaster ? s.reaped : 0), 0)
 }

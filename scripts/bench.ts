@@ -11,7 +11,7 @@ import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { setUpRouting } from '../bench/setup.ts'
 import { startIngestReceiver } from '../bench/ingest-receiver.ts'
-import { postgresCpuSeconds, processCpuSeconds } from '../bench/cpu.ts'
+import { localPostmaster, postgresCpuSeconds, processCpuSeconds } from '../bench/cpu.ts'
 import { SERVICE_NODE_FLAGS } from './service-flags.ts'
 import { startScratchCluster } from './scratch-cluster.ts'
 
@@ -33,8 +33,11 @@ interface Run { count: number; errors: number; seconds: number; latencies: numbe
 
 const cluster = await startScratchCluster('bench', loadConfig().databaseUrl)
 let service: ChildProcess | undefined
+// The cluster's main process, when it runs here: the database side of CPU per lead.
+let postmaster: number | undefined
 try {
   const url = await cluster.createDatabase(`baton_bench_${process.pid}`)
+  postmaster = await localPostmaster(url)
   const port = await freePort()
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
@@ -130,7 +133,7 @@ function row(measure: string, run: Run, roundTrips: number) {
  * `reaped`, of the children it waited for instead: the baseline's client) and of PostgreSQL.
  */
 async function cpuSince({ pid, reaped = false }: { pid: number; reaped?: boolean }) {
-  const read = async () => ({ app: await processCpuSeconds(pid, { reaped }), db: await postgresCpuSeconds() })
+  const read = async () => ({ app: await processCpuSeconds(pid, { reaped }), db: postmaster === undefined ? undefined : await postgresCpuSeconds(postmaster) })
   const before = await read()
   return async () => {
     const after = await read()
