@@ -35,18 +35,12 @@ export async function listHandoffs(
   return db.select().from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
 }
 
-/** Who already had this lead, and the attempt number its next handoff takes. */
-export async function priorHandoffs(db: Queryable, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number }> {
-  const rows = await db.select({ repId: handoffs.repId, attempt: handoffs.attempt }).from(handoffs).where(eq(handoffs.leadId, leadId))
-  return { reps: new Set(rows.map((r) => r.repId)), nextAttempt: Math.max(0, ...rows.map((r) => r.attempt)) + 1 }
-}
-
 /**
- * priorHandoffs, with the live ruleset's version to route the lead on: a re-route's one
- * round trip for both. The rest of the transaction then uses generic plans, as with
- * liveVersionForRouting (routing.repo.ts).
+ * Who already had this lead, the attempt number its next handoff takes, and the live
+ * ruleset's version to route it on: one round trip before a re-route. The rest of the
+ * transaction then uses generic plans, as with liveVersionForRouting (routing.repo.ts).
  */
-export async function priorHandoffsAndLiveVersion(tx: Tx, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number; liveVersion: number | null }> {
+export async function priorHandoffs(tx: Tx, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number; liveVersion: number | null }> {
   const rows = await executeNamed<{ rep_ids: string[] | null; last_attempt: number | null; version: number | null }>(tx, 'baton_prior_handoffs', sql`
     select (select array_agg(rep_id) from handoffs where lead_id = ${leadId}) as rep_ids,
       (select max(attempt) from handoffs where lead_id = ${leadId}) as last_attempt,

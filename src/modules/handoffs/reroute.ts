@@ -24,7 +24,7 @@ const windowOf = (handoff: HandoffRow) => Math.max(1, Math.round((handoff.deadli
  */
 export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
   return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffRow, now: Date, why: 'declined' | 'expired'): Promise<NewEvent[]> {
-    const prior = await repo.priorHandoffsAndLiveVersion(tx, lead.id)
+    const prior = await repo.priorHandoffs(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
     const prefer: CompiledRule | undefined = previous.assign
       ? { index: previous.ruleIndex ?? -1, name: previous.ruleName ?? 'previous target', assign: previous.assign, acceptWithinSeconds: windowOf(previous) }

@@ -31,7 +31,7 @@ export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick
     const now = clock.now()
     // A lead that waits after a decline or expiry still skips the reps who had it.
     const prior = await priorHandoffs(tx, row.id)
-    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, { excluded: prior.reps })
+    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, { excluded: prior.reps, liveVersion: prior.liveVersion })
     if (routed.kind === 'unroutable') {
       const next = routed.retryAt
       const moved = next?.getTime() !== row.nextRouteAt?.getTime()
