@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
-import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core'
+import type { PgTransaction } from 'drizzle-orm/pg-core'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
 import * as schema from './schema/index.ts'
 
@@ -25,21 +25,6 @@ export function createDb(url: string, { max = 10, applicationName = 'baton' } = 
   pool.on('connect', (client) => client.on('error', () => {}))
   const db: Db = withCommitHooks(drizzle(pool, { schema }))
   return { pool, db }
-}
-
-const dialect = new PgDialect()
-
-/**
- * `db.execute` as a named prepared statement: PostgreSQL parses it once per connection, and
- * plans it once where the transaction asked for generic plans (a submission's and a
- * re-route's do: migration 0017). For the few raw statements every lead runs, where planning
- * cost more than executing (the candidates query: 1.7 ms to plan, 1.3 ms to run). The text
- * under one name must never change: only statements whose SQL is fixed and whose values all
- * travel as parameters.
- */
-export async function executeNamed<R extends Record<string, unknown>>(db: Queryable, name: string, query: SQL): Promise<R[]> {
-  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false)
-  return ((await prepared.execute()) as { rows: R[] }).rows
 }
 
 // A text is prepared once it has run this often: the statements every lead or job runs

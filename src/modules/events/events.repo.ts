@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import { executeNamed, onCommit, type Queryable, type Tx } from '../../db/client.ts'
+import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
@@ -25,7 +25,7 @@ export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: Ne
   // The leads to number come as arrays with `= any(...)`: the planner then reads them by
   // primary key (a join to the JSON input, estimated at 100 rows, chose a scan of every lead).
   const leadIds = [...perLead.keys()]
-  const deliveries = await executeNamed<{ id: string }>(tx, 'baton_append_events', sql`
+  const { rows: deliveries } = await tx.execute<{ id: string }>(sql`
     with input as (
       select * from jsonb_to_recordset(${input}::jsonb)
         as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)

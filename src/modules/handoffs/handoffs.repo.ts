@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
-import { executeNamed, type Queryable, type Tx } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
 
 export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffRow> {
@@ -41,7 +41,7 @@ export async function listHandoffs(
  * transaction then uses generic plans, as with liveVersionForRouting (routing.repo.ts).
  */
 export async function priorHandoffs(tx: Tx, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number; liveVersion: number | null }> {
-  const rows = await executeNamed<{ rep_ids: string[] | null; last_attempt: number | null; version: number | null }>(tx, 'baton_prior_handoffs', sql`
+  const { rows } = await tx.execute<{ rep_ids: string[] | null; last_attempt: number | null; version: number | null }>(sql`
     select (select array_agg(rep_id) from handoffs where lead_id = ${leadId}) as rep_ids,
       (select max(attempt) from handoffs where lead_id = ${leadId}) as last_attempt,
       (select max(version) from routing_rulesets) as version,

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
-import { executeNamed, type Queryable } from '../../db/client.ts'
+import type { Queryable } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
 /** What a submission starts from: the lead its email already has, and the live versions. */
@@ -18,8 +18,8 @@ export interface SubmissionStart {
  * The rest of the transaction then uses generic plans (migration 0017 says why).
  */
 export async function beginSubmission(db: Queryable, email: string, since: Date): Promise<SubmissionStart> {
-  const rows = await executeNamed<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
-    db, 'baton_begin_submission', sql`select * from baton_begin_submission(${email}, ${since.toISOString()}::timestamptz)`)
+  const { rows } = await db.execute<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
+    sql`select * from baton_begin_submission(${email}, ${since.toISOString()}::timestamptz)`)
   const row = rows[0]!
   return { leadId: row.lead_id, scoringVersion: row.scoring_version, predictiveVersion: row.predictive_version, rulesetVersion: row.ruleset_version }
 }

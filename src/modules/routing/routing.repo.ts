@@ -1,5 +1,5 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
-import { executeNamed, type Queryable, type Tx } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
@@ -19,7 +19,7 @@ export async function latestVersion(db: Queryable): Promise<number | undefined> 
  * generic plans, as a submission's does (migration 0017 says why), at no extra round trip.
  */
 export async function liveVersionForRouting(tx: Tx): Promise<number | null> {
-  const rows = await executeNamed<{ version: number | null }>(tx, 'baton_live_ruleset_version', sql`
+  const { rows } = await tx.execute<{ version: number | null }>(sql`
     select max(version) as version, set_config('plan_cache_mode', 'force_generic_plan', true) as plans from routing_rulesets`)
   return rows[0]?.version ?? null
 }
@@ -103,7 +103,7 @@ export async function loadCandidates(
   db: Queryable,
   { teamIds, repIds, domain }: { teamIds: string[]; repIds: string[]; domain: string | null },
 ): Promise<Candidates & { refs: Map<string, RepRef> }> {
-  const rows = await executeNamed<CandidateRows>(db, 'baton_load_candidates', sql`
+  const { rows } = await db.execute<CandidateRows>(sql`
     with account as (
       select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
       where d.domain = ${domain}
@@ -155,7 +155,7 @@ export async function dropTurnSequence(tx: Tx, teamId: string): Promise<void> {
  * transaction rolls back leaves its turn unused: its rep misses that one turn.
  */
 export async function nextTurn(tx: Tx, teamId: string): Promise<number> {
-  const rows = await executeNamed<{ turn: string }>(tx, 'baton_next_turn', sql`select nextval(${turnSequence(teamId)}::regclass) as turn`)
+  const { rows } = await tx.execute<{ turn: string }>(sql`select nextval(${turnSequence(teamId)}::regclass) as turn`)
   return Number(rows[0]!.turn)
 }
 
@@ -180,7 +180,7 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
  * after can only make the rep look busier, never let a claim past the limit.
  */
 export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
-  const rows = await executeNamed(tx, 'baton_claim_capacity', sql`
+  const { rows } = await tx.execute(sql`
     update rep_loads l set
       claimed = l.claimed + 1,
       day_count = case when l.day = ${today}::date then l.day_count + 1 else 1 end,
