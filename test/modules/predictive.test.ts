@@ -2,6 +2,7 @@
 // refused below the minimum, and every lead scored afterwards carries an explained
 // prediction that scoring rules can act on.
 import t from 'tap'
+import { trainingSamples } from '../../src/modules/predictive/predictive.repo.ts'
 import { DEFAULT_SCORING_MODEL } from '../../src/modules/scoring/default-model.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
@@ -46,6 +47,17 @@ t.test('outcomes, training and predictions', async (t) => {
     for (let i = 0; i < 24; i++) await report((await lead('retail')).id, { result: i < 2 ? 'won' : 'lost' })
     const state = await ok('GET', '/v1/predictive', undefined, 200, 'integration')
     t.same(state.outcomes, { won: 22, lost: 27, total: 49 })
+    for (const [pageSize, sizes] of [[10, [10, 10, 10, 10, 9]], [7, [7, 7, 7, 7, 7, 7, 7]], [49, [49]], [100, [49]]] as const) {
+      const pages: number[] = []
+      let wins = 0
+      await baton.deps.db.transaction(async (tx) => {
+        for await (const page of trainingSamples(tx, pageSize)) {
+          pages.push(page.length)
+          wins += page.filter((s) => s.won).length
+        }
+      })
+      t.same({ pages, wins }, { pages: sizes, wins: 22 }, `training reads ${pageSize} leads a page, each once`)
+    }
 
     const trained = await ok('POST', '/v1/predictive/train', { seed: 3 }, 200)
     t.match(trained, { version: 1, samples: 49, seed: 3, baselineRate: 0.449, trainedAt: baton.clock.now().toISOString() })

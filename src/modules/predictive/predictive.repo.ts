@@ -1,15 +1,25 @@
-import { desc, eq, isNotNull, sql } from 'drizzle-orm'
+import { desc, eq, sql } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { leads, predictiveModels, type PredictiveModelRow } from '../../db/schema/index.ts'
+import { predictiveModels, type PredictiveModelRow } from '../../db/schema/index.ts'
 import type { LeadFeatures } from './model.ts'
 
-/** Every lead with a reported outcome, as the model reads it. */
-export async function trainingSamples(db: Queryable): Promise<Array<LeadFeatures & { won: boolean }>> {
-  const rows = await db.select({
-    industry: leads.industry, country: leads.country, employees: leads.employees, source: leads.source,
-    productInterest: leads.productInterest, signals: leads.signals, outcome: leads.outcome,
-  }).from(leads).where(isNotNull(leads.outcome)).orderBy(leads.id)
-  return rows.map(({ outcome, ...features }) => ({ ...features, won: outcome === 'won' }))
+/**
+ * Every lead with a reported outcome, as the model reads it, a page at a time through one
+ * cursor (so one snapshot and one scan): a caller that maps each page to what it keeps never
+ * holds more than a page of rows. In id order, so the same leads train the same model.
+ */
+export async function* trainingSamples(tx: Tx, pageSize = 5_000): AsyncGenerator<Array<LeadFeatures & { won: boolean }>> {
+  await tx.execute(sql`declare training_samples no scroll cursor for
+    select industry, country, employees, source, product_interest as "productInterest", signals, outcome = 'won' as won
+    from leads where outcome is not null order by id`)
+  // FETCH takes no bind parameter for its count; pageSize is a number, not input.
+  const fetchPage = sql.raw(`fetch ${Math.trunc(pageSize)} from training_samples`)
+  for (;;) {
+    const { rows } = await tx.execute<Record<string, unknown> & LeadFeatures & { won: boolean }>(fetchPage)
+    if (rows.length > 0) yield rows
+    if (rows.length < pageSize) break
+  }
+  await tx.execute(sql`close training_samples`)
 }
 
 export async function outcomeCounts(db: Queryable): Promise<{ won: number; lost: number }> {

@@ -3,7 +3,7 @@ import { score, type CompiledModel } from '../scoring/score.ts'
 import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Unprocessable, withProblemMembers } from '../../lib/errors.ts'
-import { featuresOf, predict, train, type LeadFeatures, type Model } from './model.ts'
+import { featuresOf, predict, train, type LeadFeatures, type Model, type Sample } from './model.ts'
 import * as repo from './predictive.repo.ts'
 
 // How long an instance keeps using the model it loaded before asking for the live
@@ -79,11 +79,16 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
      * outcomes than the minimum: no model (422), and the live one, if any, stays.
      */
     async train({ seed = 1 }: { seed?: number } = {}) {
-      // The leads' rows are dropped as soon as they are features, and each distinct feature
-      // is one string: 100,000 leads share a few hundred (npm run bench, peak RSS).
+      // The leads are read a page at a time through a cursor, which lives in a transaction,
+      // and each page becomes features before the next; each distinct feature is one string:
+      // 100,000 leads share a few hundred (npm run bench, peak RSS).
       const vocabulary = new Map<string, string>()
       const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
-      const samples = (await repo.trainingSamples(db)).map((s) => ({ features: featuresOf(s).map(intern), won: s.won }))
+      const samples = await db.transaction(async (tx) => {
+        const read: Sample[] = []
+        for await (const page of repo.trainingSamples(tx)) for (const s of page) read.push({ features: featuresOf(s).map(intern), won: s.won })
+        return read
+      }, { isolationLevel: 'repeatable read', accessMode: 'read only' })
       if (samples.length < minimum) {
         throw withProblemMembers(new Unprocessable(`Training needs at least ${minimum} leads with an outcome; there are ${samples.length}.`), { samples: samples.length, minimum })
       }
