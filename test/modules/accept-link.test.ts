@@ -1,4 +1,4 @@
-import { SignJWT, decodeJwt } from 'jose'
+import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import { loadConfig } from '../../src/config.ts'
@@ -65,7 +65,8 @@ t.test('one-click accept links', async (t) => {
   t.test('the lead.assigned event carries a link under PUBLIC_URL for the handoff and its rep', async (t) => {
     const { handoff, url, token } = await assignedLead(h)
     t.match(url, /^https:\/\/baton\.example\/v1\/handoffs\/accept\?token=[\w-]+\.[\w-]+\.[\w-]+$/)
-    t.match(decodeJwt(token), { hid: handoff.id, sub: handoff.repId, iss: 'baton', aud: 'baton-accept-link', exp: Date.parse(handoff.deadlineAt) / 1000 })
+    t.same(decodeJwt(token), { hid: handoff.id, iss: 'baton', aud: 'baton-accept-link', sub: handoff.repId, iat: Math.floor(h.baton.clock.now().getTime() / 1000), exp: Date.parse(handoff.deadlineAt) / 1000 })
+    t.same(decodeProtectedHeader(token), { alg: 'HS256', typ: 'JWT' })
   })
 
   t.test('GET shows a confirmation page and accepts nothing, however often it is fetched', async (t) => {
