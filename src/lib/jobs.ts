@@ -13,6 +13,9 @@ export const inTx = (tx: Tx): BossDb => ({ executeSql: (text, values) => execute
 // by milliseconds); within this it counts as on time.
 const EARLY_TOLERANCE_MS = 1000
 
+/** The latest due time a job running at `now` counts as on time for. */
+export const latestOnTime = (now: Date): Date => new Date(now.getTime() + EARLY_TOLERANCE_MS)
+
 /**
  * Sends a job in the caller's transaction (it exists if and only if the transaction
  * commits), due at `at`. The delay is measured on the service clock and handed to
@@ -35,7 +38,7 @@ export async function sendInTx(
  * a fresh job for the rest of the wait and answers true; the handler then does nothing.
  */
 export async function rebookIfEarly(tx: Tx, boss: PgBoss, queue: QueueName, data: object, due: Date, now: Date): Promise<boolean> {
-  if (due.getTime() - now.getTime() <= EARLY_TOLERANCE_MS) return false
+  if (due <= latestOnTime(now)) return false
   await sendInTx(tx, boss, queue, data, { at: due, now })
   return true
 }

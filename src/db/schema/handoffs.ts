@@ -45,3 +45,5 @@ export const handoffs = pgTable(
 )
 
 export type HandoffRow = typeof handoffs.$inferSelect
+/** A handoff without its routing trace: what changes read and return (the trace is for GET /v1/handoffs/:id). */
+export type HandoffState = Omit<HandoffRow, 'trace'>

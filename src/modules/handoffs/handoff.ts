@@ -1,8 +1,8 @@
-import type { HandoffRow } from '../../db/schema/index.ts'
+import type { HandoffState } from '../../db/schema/index.ts'
 import type { Handoff } from './handoffs.schemas.ts'
 
 /** A handoff as answers and events show it. */
-export function toHandoff(row: HandoffRow): Handoff {
+export function toHandoff(row: HandoffState): Handoff {
   return {
     id: row.id,
     leadId: row.leadId,

@@ -1,9 +1,13 @@
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { handoffs, type HandoffRow, type HandoffStatus } from '../../db/schema/index.ts'
+import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
 
-export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffRow> {
-  const [inserted] = await db.insert(handoffs).values(row).returning()
+// A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
+// every change reads and returns. Only GET /v1/handoffs/:id shows the trace.
+const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
+
+export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffState> {
+  const [inserted] = await db.insert(handoffs).values(row).returning(stateColumns)
   return inserted!
 }
 
@@ -13,13 +17,13 @@ export async function findHandoff(db: Queryable, id: string): Promise<HandoffRow
 }
 
 /** The handoff, locked until the transaction ends: every state change starts here. */
-export async function lockHandoff(tx: Tx, id: string): Promise<HandoffRow | undefined> {
-  const [row] = await tx.select().from(handoffs).where(eq(handoffs.id, id)).for('update')
+export async function lockHandoff(tx: Tx, id: string): Promise<HandoffState | undefined> {
+  const [row] = await tx.select(stateColumns).from(handoffs).where(eq(handoffs.id, id)).for('update')
   return row
 }
 
-export async function updateHandoff(tx: Tx, id: string, changes: Partial<typeof handoffs.$inferInsert>): Promise<HandoffRow> {
-  const [row] = await tx.update(handoffs).set(changes).where(eq(handoffs.id, id)).returning()
+export async function updateHandoff(tx: Tx, id: string, changes: Partial<typeof handoffs.$inferInsert>): Promise<HandoffState> {
+  const [row] = await tx.update(handoffs).set(changes).where(eq(handoffs.id, id)).returning(stateColumns)
   return row!
 }
 
@@ -35,19 +39,44 @@ export async function listHandoffs(
   return db.select().from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
 }
 
+/** Who already had a lead, the attempt number its next handoff takes, and the live ruleset version to route it on. */
+export interface PriorHandoffs {
+  reps: Set<string>
+  nextAttempt: number
+  liveVersion: number | null
+}
+
+// What a re-route reads before it plans, as columns of any statement about the lead (`leadId`
+// a value or a column). Setting plan_cache_mode here gives the rest of the transaction generic
+// plans, as liveVersionForRouting does (routing.repo.ts).
+const priorColumns = (leadId: SQL | string) => ({
+  priorReps: sql<string[] | null>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,
+  lastAttempt: sql<number | null>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,
+  liveVersion: sql<number | null>`(select max(version) from routing_rulesets)`,
+  plans: sql<string>`set_config('plan_cache_mode', 'force_generic_plan', true)`,
+})
+const toPrior = (row: { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null }): PriorHandoffs =>
+  ({ reps: new Set(row.priorReps ?? []), nextAttempt: (row.lastAttempt ?? 0) + 1, liveVersion: row.liveVersion })
+
+/** Before a re-route, in one round trip. */
+export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandoffs> {
+  const [row] = await tx.select(priorColumns(leadId)).from(sql`(select 1) as one`)
+  return toPrior(row!)
+}
+
 /**
- * Who already had this lead, the attempt number its next handoff takes, and the live
- * ruleset's version to route it on: one round trip before a re-route. The rest of the
- * transaction then uses generic plans, as with liveVersionForRouting (routing.repo.ts).
+ * The deadline job's first step: the handoff expires if it is still pending and its deadline
+ * is at or before `due`, and comes back with what its re-route reads (one round trip where
+ * locking, updating and reading took three). Undefined: it was answered first, or is not due.
  */
-export async function priorHandoffs(tx: Tx, leadId: string): Promise<{ reps: Set<string>; nextAttempt: number; liveVersion: number | null }> {
-  const { rows } = await tx.execute<{ rep_ids: string[] | null; last_attempt: number | null; version: number | null }>(sql`
-    select (select array_agg(rep_id) from handoffs where lead_id = ${leadId}) as rep_ids,
-      (select max(attempt) from handoffs where lead_id = ${leadId}) as last_attempt,
-      (select max(version) from routing_rulesets) as version,
-      set_config('plan_cache_mode', 'force_generic_plan', true) as plans`)
-  const row = rows[0]!
-  return { reps: new Set(row.rep_ids ?? []), nextAttempt: (row.last_attempt ?? 0) + 1, liveVersion: row.version }
+export async function expireIfDue(tx: Tx, id: string, now: Date, due: Date): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
+  const [row] = await tx.update(handoffs)
+    .set({ status: 'expired', respondedAt: now, updatedAt: now, reason: 'the deadline passed' })
+    .where(and(eq(handoffs.id, id), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, due)))
+    .returning({ ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) })
+  if (!row) return undefined
+  const { priorReps, lastAttempt, liveVersion, plans: _plans, ...expired } = row
+  return { expired, prior: toPrior({ priorReps, lastAttempt, liveVersion }) }
 }
 
 /**
@@ -79,8 +108,8 @@ export async function addPending(tx: Tx, repId: string, at: Date): Promise<void>
 }
 
 /** The lead's handoff waiting for an answer, if any, locked. */
-export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffRow | undefined> {
-  const [row] = await tx.select().from(handoffs).where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending'))).for('update')
+export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffState | undefined> {
+  const [row] = await tx.select(stateColumns).from(handoffs).where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending'))).for('update')
   return row
 }
 

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm'
 import { onCommit, type Tx } from '../../db/client.ts'
-import { reps, type HandoffRow, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
+import { reps, type HandoffState, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { rebookIfEarly } from '../../lib/jobs.ts'
+import { latestOnTime, sendInTx } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
@@ -31,7 +31,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   const reroute = createRerouter(deps)
 
   /** The handoff, locked; 404 if none, 403 for a rep token that is not its rep. */
-  async function mustLock(tx: Tx, id: string, principal: Principal): Promise<HandoffRow> {
+  async function mustLock(tx: Tx, id: string, principal: Principal): Promise<HandoffState> {
     const row = await repo.lockHandoff(tx, id)
     if (!row) throw new NotFound(`No handoff with id ${id}.`)
     assertMayAct(principal, row)
@@ -39,21 +39,25 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   }
 
   /** The state change every answer shares: handoff row, rep load, and the lead and its rep for the event. */
-  async function close(tx: Tx, handoff: HandoffRow, status: Exclude<HandoffStatus, 'pending'>, now: Date, reason: string | null) {
-    const updated = await repo.updateHandoff(tx, handoff.id, { status, respondedAt: now, updatedAt: now, reason })
-    const { expiredInRow, maxPending, rep } = await repo.releaseLoad(tx, handoff.repId, status)
-    const lead = (await findLead(tx, handoff.leadId))!
+  async function close(tx: Tx, handoff: HandoffState, status: Exclude<HandoffStatus, 'pending'>, now: Date, reason: string | null) {
+    return settle(tx, await repo.updateHandoff(tx, handoff.id, { status, respondedAt: now, updatedAt: now, reason }), status, now)
+  }
+
+  /** After the handoff row changed: the rep's load released, the lead and the rep read for the events. */
+  async function settle(tx: Tx, updated: HandoffState, status: Exclude<HandoffStatus, 'pending'>, now: Date) {
+    const { expiredInRow, maxPending, rep } = await repo.releaseLoad(tx, updated.repId, status)
+    const lead = (await findLead(tx, updated.leadId))!
     // A slot was freed: a lead waiting for this rep to have room may be placed now. Only a
     // rep with a pending limit can have kept one waiting, so only then is a sweep worth it.
     if (maxPending !== null) await requestSweep(tx, boss)
     onCommit(tx, () => {
       metrics.handoffs.inc({ outcome: status })
-      if (status === 'expired') metrics.deadlineLateness.observe((now.getTime() - handoff.deadlineAt.getTime()) / 1000)
+      if (status === 'expired') metrics.deadlineLateness.observe((now.getTime() - updated.deadlineAt.getTime()) / 1000)
     })
     return { updated, lead, rep, expiredInRow }
   }
 
-  function mustBePending(handoff: HandoffRow, now: Date, action: 'accept' | 'decline'): void {
+  function mustBePending(handoff: HandoffState, now: Date, action: 'accept' | 'decline'): void {
     if (handoff.status !== 'pending') {
       throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}ed.`), { handoffStatus: handoff.status })
     }
@@ -119,25 +123,32 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
     },
 
     /**
-     * The `handoff-deadline` job. Re-reads the handoff under its lock and does nothing
-     * unless it is still pending: an accept or decline that got there first wins.
-     * Returns what it did.
+     * The `handoff-deadline` job. The handoff expires only if it is still pending when the
+     * update reaches it (an accept or decline that got there first wins) and its deadline has
+     * come. Returns what it did.
      */
     async expire(id: string): Promise<'expired' | 'not_pending' | 'early'> {
       return db.transaction(async (tx) => {
-        const handoff = await repo.lockHandoff(tx, id)
-        if (!handoff || handoff.status !== 'pending') return 'not_pending'
         const now = clock.now()
-        if (await rebookIfEarly(tx, boss, 'handoff-deadline', { handoffId: id }, handoff.deadlineAt, now)) return 'early'
-        const { updated, lead, rep, expiredInRow } = await close(tx, handoff, 'expired', now, 'the deadline passed')
+        const due = await repo.expireIfDue(tx, id, now, latestOnTime(now))
+        if (!due) return notDue(tx, id, now)
+        const { updated, lead, rep, expiredInRow } = await settle(tx, due.expired, 'expired', now)
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
-        events.push(...(await reroute(tx, lead, updated, now, 'expired')))
+        events.push(...(await reroute(tx, lead, updated, now, 'expired', due.prior)))
         await appendEvents(tx, { boss, logger }, events)
         return 'expired'
       })
     },
+  }
+
+  /** The deadline job found its handoff answered, or ran early: then it books itself again for the deadline. */
+  async function notDue(tx: Tx, id: string, now: Date): Promise<'not_pending' | 'early'> {
+    const handoff = await repo.lockHandoff(tx, id)
+    if (!handoff || handoff.status !== 'pending') return 'not_pending'
+    await sendInTx(tx, boss, 'handoff-deadline', { handoffId: id }, { at: handoff.deadlineAt, now })
+    return 'early'
   }
 }
 
@@ -159,6 +170,6 @@ async function setAway(tx: Tx, rep: { id: string; name: string; email: string },
 }
 
 /** Rep tokens act only on their own handoffs; admins on any. */
-function assertMayAct(principal: Principal, handoff: HandoffRow): void {
+function assertMayAct(principal: Principal, handoff: HandoffState): void {
   if (principal.role === 'rep' && principal.repId !== handoff.repId) throw new Forbidden('This handoff belongs to another rep.')
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { reps, teams, type HandoffRow, type LeadRow } from '../../db/schema/index.ts'
+import { reps, teams, type HandoffState, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import type { NewEvent } from '../events/events.repo.ts'
@@ -10,10 +10,11 @@ import { snapshot } from '../leads/leads.service.ts'
 import { statusAfter, type Assigner } from '../routing/assign.ts'
 import type { CompiledRule } from '../routing/ruleset.ts'
 import * as repo from './handoffs.repo.ts'
+import type { PriorHandoffs } from './handoffs.repo.ts'
 import { toHandoff } from './handoff.ts'
 
 /** Seconds the previous rep had: the next one gets as long. */
-const windowOf = (handoff: HandoffRow) => Math.max(1, Math.round((handoff.deadlineAt.getTime() - handoff.createdAt.getTime()) / 1000))
+const windowOf = (handoff: HandoffState) => Math.max(1, Math.round((handoff.deadlineAt.getTime() - handoff.createdAt.getTime()) / 1000))
 
 /**
  * Where a lead goes when its rep declined or let the deadline pass: to the next
@@ -23,8 +24,9 @@ const windowOf = (handoff: HandoffRow) => Math.max(1, Math.round((handoff.deadli
  * It never bounces forever and is never dropped.
  */
 export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
-  return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffRow, now: Date, why: 'declined' | 'expired'): Promise<NewEvent[]> {
-    const prior = await repo.priorHandoffs(tx, lead.id)
+  /** `prior`: when the caller's statement already read it (the deadline job's). */
+  return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffState, now: Date, why: 'declined' | 'expired', prior?: PriorHandoffs): Promise<NewEvent[]> {
+    prior ??= await repo.priorHandoffs(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
     const prefer: CompiledRule | undefined = previous.assign
       ? { index: previous.ruleIndex ?? -1, name: previous.ruleName ?? 'previous target', assign: previous.assign, acceptWithinSeconds: windowOf(previous) }
@@ -36,7 +38,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     return [rerouted, ...outcome.events]
   }
 
-  async function escalate(tx: Tx, lead: LeadRow, previous: HandoffRow, prior: { reps: Set<string>; nextAttempt: number }, now: Date): Promise<NewEvent[]> {
+  async function escalate(tx: Tx, lead: LeadRow, previous: HandoffState, prior: PriorHandoffs, now: Date): Promise<NewEvent[]> {
     const managerId = await managerFor(tx, previous)
     const attempts = prior.nextAttempt - 1
     const manager = managerId && !prior.reps.has(managerId) ? await liveRep(tx, managerId) : undefined
@@ -77,7 +79,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
 export type Rerouter = ReturnType<typeof createRerouter>
 
 /** The team's manager, else the manager of the rep who last had the lead. */
-async function managerFor(tx: Tx, previous: HandoffRow): Promise<string | null> {
+async function managerFor(tx: Tx, previous: HandoffState): Promise<string | null> {
   if (previous.teamId) {
     const [team] = await tx.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, previous.teamId))
     if (team?.managerId) return team.managerId

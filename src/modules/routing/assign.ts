@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/client.ts'
-import type { HandoffRow, LeadRow, StoredDecision } from '../../db/schema/index.ts'
+import type { HandoffState, LeadRow, StoredDecision } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { sendInTx } from '../../lib/jobs.ts'
 import { newId } from '../../lib/ids.ts'
@@ -28,7 +28,7 @@ export type Plan =
       kind: 'assigned'
       version: number | null
       rep: repo.RepRef
-      rule: { index: number; name: string; assign: HandoffRow['assign'] }
+      rule: { index: number; name: string; assign: HandoffState['assign'] }
       teamId: string | null
       acceptWithinSeconds: number
       trace: Trace
@@ -165,11 +165,11 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
   }
 
   /** The handoff's deadline job, with the handoff's id as the job id; workers poll it every half second. */
-  async function scheduleDeadline(tx: Tx, handoff: HandoffRow, now: Date): Promise<void> {
+  async function scheduleDeadline(tx: Tx, handoff: HandoffState, now: Date): Promise<void> {
     await sendInTx(tx, boss, 'handoff-deadline', { handoffId: handoff.id }, { at: handoff.deadlineAt, now, id: handoff.id })
   }
 
-  const acceptUrl = (handoff: HandoffRow) => acceptLinks.urlFor(handoff)
+  const acceptUrl = (handoff: HandoffState) => acceptLinks.urlFor(handoff)
 
   return { plan, record, scheduleRetry, scheduleDeadline, acceptUrl }
 }

@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/client.ts'
-import type { HandoffRow, LeadRow, TaskRow } from '../../db/schema/index.ts'
+import type { HandoffState, LeadRow, TaskRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { rebookIfEarly, sendInTx } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound } from '../../lib/errors.ts'
@@ -18,7 +18,7 @@ import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 export async function createFirstContactTask(
   tx: Tx,
   boss: ServiceDeps['boss'],
-  { lead, handoff, dueInSeconds, now }: { lead: LeadRow; handoff: HandoffRow; dueInSeconds: number; now: Date },
+  { lead, handoff, dueInSeconds, now }: { lead: LeadRow; handoff: HandoffState; dueInSeconds: number; now: Date },
 ): Promise<NewEvent> {
   const row = await repo.insertTask(tx, {
     id: newId(),
