@@ -149,7 +149,10 @@ async function stopWith(t: Test, proc: Proc, signal: NodeJS.Signals, dataDir: st
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-t.jobs = 4
+// Two at a time, not four: each subtest starts services with a PostgreSQL of their own, and
+// four of them beside tap's other files overloaded two cores enough to make the real-time
+// deadline tests late.
+t.jobs = 2
 
 t.test('start, serve, SIGINT, restart on the same data, dev key, SIGTERM', async (t) => {
   const { dataDir, run } = await sandbox(t)

@@ -104,7 +104,8 @@ t.test('jobs spread over idle fetchers; one announced while all are busy is fetc
 t.test('notifications within gatherMs of a wake-up cost one more fetch when it is up, not one each', async (t) => {
   const { boss, wake, fetches } = await startBoss(t)
   const ran: number[] = []
-  await wake.work<{ n: number }>(QUEUE, { fetchers: 4, gatherMs: 500, batchSize: 10, pollingIntervalSeconds: POLL_SECONDS }, async (jobs) => {
+  // 3 s of gathering: the three sends below fall inside it even on a loaded machine.
+  await wake.work<{ n: number }>(QUEUE, { fetchers: 4, gatherMs: 3_000, batchSize: 10, pollingIntervalSeconds: POLL_SECONDS }, async (jobs) => {
     ran.push(...jobs.map((job) => job.data.n))
   })
   await wake.listen()
@@ -112,7 +113,7 @@ t.test('notifications within gatherMs of a wake-up cost one more fetch when it i
   await new Promise((resolve) => setTimeout(resolve, 300))
   const before = fetches()
   await boss.send(QUEUE, { n: 0 })
-  t.ok(await waitFor(async () => ran.includes(0), 400), 'the first job is fetched at once')
+  t.ok(await waitFor(async () => ran.includes(0), 2_000), 'the first job is fetched at once, long before any poll')
   for (const n of [1, 2, 3]) await boss.send(QUEUE, { n })
   t.ok(await waitFor(async () => ran.length === 4, 5_000), 'the three that followed are fetched when the gathering time is up')
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -128,7 +129,12 @@ t.test('staggered fetchers poll in turn: as many fetches, spread over the interv
   const window = fetchedAt.slice(from)
   const gaps = window.slice(1).map((at, i) => at - window[i]!)
   t.ok(window.length >= 12 && window.length <= 20, `${window.length} fetches in 2 s: four fetchers, one every 0.5 s each`)
-  t.ok(Math.max(...gaps) < 300, `the longest wait between two fetches is ${Math.round(Math.max(...gaps))} ms, not the whole 500`)
+  // Fetchers polling together would show gaps of ~0 and ~500 ms; in turn, ~125 ms each. The
+  // 90th percentile tells the two apart; the longest gap may catch a stall of a loaded machine.
+  const sorted = [...gaps].sort((a, b) => a - b)
+  const p90 = sorted[Math.floor(sorted.length * 0.9)]!
+  t.ok(p90 < 300, `90 % of the waits between two fetches are under ${Math.round(p90)} ms, not the whole 500`)
+  t.ok(sorted.at(-1)! < 1_000, `the longest is ${Math.round(sorted.at(-1)!)} ms`)
 })
 
 t.test("pg-boss's connections prepare their statements like the service's own", async (t) => {

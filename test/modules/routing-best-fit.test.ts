@@ -52,8 +52,8 @@ t.test('end to end: a best_fit team places fintech leads by the reps\' records',
   const owners = { [repA]: 0, [repB]: 0 } as Record<string, number>
   let trace: { steps: Array<{ fit?: { segment: string; estimates: Array<{ repId: string; wins: number; losses: number }> } }> } | undefined
   // B is drawn first about 6 % of the time (1887 of 2000 above), so 60 leads alone miss B
-  // about 3 % of runs: go on past 60 until B has one, up to 200 (a miss then is ~1e-5).
-  for (let i = 0; i < 200 && (i < 60 || owners[repB] === 0); i++) {
+  // about 3 % of runs: go on past 60 until B has one, up to 300 (a miss then is ~1e-7).
+  for (let i = 0; i < 300 && (i < 60 || owners[repB] === 0); i++) {
     const { handoff } = await h.ok('POST', '/v1/leads', { email: `cfo${i}@bank${i}.example`, industry: 'fintech', signals: { demoRequested: true } }, 201, 'integration')
     owners[handoff.repId]! += 1
     trace ??= (await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)).trace
