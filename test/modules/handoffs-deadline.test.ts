@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { waitFor } from '../helpers/wait.ts'
+import pg from 'pg'
 import t from 'tap'
 import { handoffHarness, type HandoffHarness } from '../helpers/handoffs.ts'
 
@@ -21,7 +22,7 @@ async function lateness(h: HandoffHarness, ids: string[]): Promise<number[]> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN
 
-t.test('a deadline fires by itself, within a second of its time, and the lead moves on', async (t) => {
+t.test('a deadline fires by itself, on time, and the lead moves on', async (t) => {
   const h = await handoffHarness(t, { realTime: true })
   await h.setup(2, { acceptWithinSeconds: 1 })
   const { lead, handoff } = await h.postLead()
@@ -48,7 +49,7 @@ t.test('a deadline fires by itself, within a second of its time, and the lead mo
   t.ok(gone, 'after both reps let it expire the lead waits as unrouted')
   const [late2] = await lateness(h, [second!.id])
   t.comment(`lateness of the re-routed handoff: ${late2?.toFixed(0)} ms`)
-  t.ok(late2 !== undefined && late2 < LATE_MS, 'the re-routed handoff expired on time too')
+  t.ok(late2 !== undefined && late2 >= 0 && late2 < LATE_MS, 'the re-routed handoff expired on time too')
 })
 
 t.test('two deadlines of different reps falling together both fire on time', async (t) => {
@@ -63,7 +64,7 @@ t.test('two deadlines of different reps falling together both fire on time', asy
   t.ok(both, 'both expired (eventually)')
   const late = await lateness(h, ids)
   t.comment(`lateness of two deadlines due together: ${late.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`)
-  t.ok(late.length === 2 && late.every((ms) => ms < LATE_MS), `both within ${LATE_MS} ms of their deadline`)
+  t.ok(late.length === 2 && late.every((ms) => ms >= 0 && ms < LATE_MS), `both within ${LATE_MS} ms of their deadline, neither early`)
 })
 
 t.test('two reps answering, or two deadlines running out, at the same moment (manual clock)', async (t) => {
@@ -90,6 +91,29 @@ t.test('two reps answering, or two deadlines running out, at the same moment (ma
   t.comment(`declines answered ${declines.join(', ')}; deadline jobs: ${expiries.join(', ')}`)
   t.same(declines, [200, 200, 200, 200], 'both declines are 200')
   t.same(expiries, ['expired', 'expired', 'expired', 'expired'], 'both deadline jobs succeed')
+})
+
+t.test('a deadline that passes while the job waits on an answer that rolls back still expires (manual clock)', async (t) => {
+  const h = await handoffHarness(t)
+  await h.setup(2)
+  const { handoff } = await h.postLead()
+  h.pastDeadline(handoff, -2000)
+  // An answer in progress holds the row, as an accept does until it commits or is refused.
+  const holder = new pg.Client({ connectionString: h.baton.url })
+  await holder.connect()
+  t.teardown(() => holder.end())
+  await holder.query('begin')
+  await holder.query('select 1 from handoffs where id = $1 for update', [handoff.id])
+  const job = h.service.expire(handoff.id)
+  await waitFor(async () => (await h.sql<{ n: number }>(
+    "select count(*)::int as n from pg_locks where not granted and locktype = 'transactionid'"))[0]!.n > 0, 5_000)
+  h.pastDeadline(handoff, 500)
+  await holder.query('rollback')
+  t.equal(await job, 'expired', 'judged again once it had the row: due by then')
+  const [row] = await h.sql<{ status: string; responded_at: Date }>('select status, responded_at from handoffs where id = $1', [handoff.id])
+  t.same(row, { status: 'expired', responded_at: h.baton.clock.now() }, 'expired at the time it was judged due')
+  const jobs = await h.sql("select id from pgboss.job where name = 'handoff-deadline' and data->>'handoffId' = $1", [handoff.id])
+  t.equal(jobs.length, 1, 'not booked again for a deadline already past')
 })
 
 t.test('accept racing the deadline job, 50 times: exactly one of them wins', async (t) => {
@@ -168,5 +192,8 @@ t.test('accept racing the deadline job, 50 times: exactly one of them wins', asy
 
   const late = await lateness(h, results.map((r) => r.handoffId))
   t.comment(`lateness of ${late.length} racing expiries (10 due together): p50 ${percentile(late, 50).toFixed(0)} ms, p90 ${percentile(late, 90).toFixed(0)} ms, max ${percentile(late, 100).toFixed(0)} ms`)
-  t.ok(late.every((ms) => ms < LATE_MS), `each within ${LATE_MS} ms of its deadline`)
+  t.ok(late.every((ms) => ms >= 0 && ms < LATE_MS), `each within ${LATE_MS} ms of its deadline, none early`)
+  // The typical one is on time even when the machine holds up a straggler: p50 about 0.1 s here,
+  // p90 0.7 s with both cores kept busy by other processes.
+  t.ok(percentile(late, 50) < 1000, 'half of them within a second')
 })

@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
 
 // A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
-// every change reads and returns. Only GET /v1/handoffs/:id shows the trace.
+// every change, list and accept page reads. Only GET /v1/handoffs/:id shows the trace.
 const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
 
 export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffState> {
@@ -11,7 +11,13 @@ export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferIn
   return inserted!
 }
 
-export async function findHandoff(db: Queryable, id: string): Promise<HandoffRow | undefined> {
+export async function findHandoff(db: Queryable, id: string): Promise<HandoffState | undefined> {
+  const [row] = await db.select(stateColumns).from(handoffs).where(eq(handoffs.id, id))
+  return row
+}
+
+/** With the routing trace: GET /v1/handoffs/:id. */
+export async function findHandoffWithTrace(db: Queryable, id: string): Promise<HandoffRow | undefined> {
   const [row] = await db.select().from(handoffs).where(eq(handoffs.id, id))
   return row
 }
@@ -31,12 +37,12 @@ export async function updateHandoff(tx: Tx, id: string, changes: Partial<typeof 
 export async function listHandoffs(
   db: Queryable,
   { repId, status, before, limit }: { repId?: string; status?: HandoffStatus; before?: string; limit: number },
-): Promise<HandoffRow[]> {
+): Promise<HandoffState[]> {
   const filters: SQL[] = []
   if (repId) filters.push(eq(handoffs.repId, repId))
   if (status) filters.push(eq(handoffs.status, status))
   if (before) filters.push(lt(handoffs.id, before))
-  return db.select().from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
+  return db.select(stateColumns).from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
 }
 
 /** Who already had a lead, the attempt number its next handoff takes, and the live ruleset version to route it on. */
@@ -47,8 +53,9 @@ export interface PriorHandoffs {
 }
 
 // What a re-route reads before it plans, as columns of any statement about the lead (`leadId`
-// a value or a column). Setting plan_cache_mode here gives the rest of the transaction generic
-// plans, as liveVersionForRouting does (routing.repo.ts).
+// a value or a column). Setting plan_cache_mode here gives every later statement of the
+// transaction generic plans, as liveVersionForRouting does (routing.repo.ts): for the deadline
+// job that is all of them after the expiry, primary-key lookups and the re-route's statements.
 const priorColumns = (leadId: SQL | string) => ({
   priorReps: sql<string[] | null>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,
   lastAttempt: sql<number | null>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { onCommit, type Tx } from '../../db/client.ts'
 import { reps, type HandoffState, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { latestOnTime, sendInTx } from '../../lib/jobs.ts'
+import { latestOnTime, rebookIfEarly } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
@@ -68,7 +68,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 
   return {
     async get(id: string, principal: Principal) {
-      const row = await repo.findHandoff(db, id)
+      const row = await repo.findHandoffWithTrace(db, id)
       if (!row) throw new NotFound(`No handoff with id ${id}.`)
       assertMayAct(principal, row)
       return { ...toHandoff(row), trace: row.trace }
@@ -129,26 +129,26 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
      */
     async expire(id: string): Promise<'expired' | 'not_pending' | 'early'> {
       return db.transaction(async (tx) => {
-        const now = clock.now()
-        const due = await repo.expireIfDue(tx, id, now, latestOnTime(now))
-        if (!due) return notDue(tx, id, now)
-        const { updated, lead, rep, expiredInRow } = await settle(tx, due.expired, 'expired', now)
+        let now = clock.now()
+        let expiry = await repo.expireIfDue(tx, id, now, latestOnTime(now))
+        if (!expiry) {
+          const handoff = await repo.lockHandoff(tx, id)
+          if (!handoff || handoff.status !== 'pending') return 'not_pending'
+          // Still pending: early, or it fell due while the update waited on an answer that then
+          // rolled back (a 409 after the deadline), judged by the time before the wait. Now it is locked.
+          now = clock.now()
+          if (await rebookIfEarly(tx, boss, 'handoff-deadline', { handoffId: id }, handoff.deadlineAt, now)) return 'early'
+          expiry = (await repo.expireIfDue(tx, id, now, latestOnTime(now)))!
+        }
+        const { updated, lead, rep, expiredInRow } = await settle(tx, expiry.expired, 'expired', now)
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
-        events.push(...(await reroute(tx, lead, updated, now, 'expired', due.prior)))
+        events.push(...(await reroute(tx, lead, updated, now, 'expired', expiry.prior)))
         await appendEvents(tx, { boss, logger }, events)
         return 'expired'
       })
     },
-  }
-
-  /** The deadline job found its handoff answered, or ran early: then it books itself again for the deadline. */
-  async function notDue(tx: Tx, id: string, now: Date): Promise<'not_pending' | 'early'> {
-    const handoff = await repo.lockHandoff(tx, id)
-    if (!handoff || handoff.status !== 'pending') return 'not_pending'
-    await sendInTx(tx, boss, 'handoff-deadline', { handoffId: id }, { at: handoff.deadlineAt, now })
-    return 'early'
   }
 }
 
