@@ -58,6 +58,13 @@ t.test('outcomes, training and predictions', async (t) => {
       })
       t.same({ pages, wins }, { pages: sizes, wins: 22 }, `training reads ${pageSize} leads a page, each once`)
     }
+    await baton.deps.db.transaction(async (tx) => {
+      for await (const page of trainingSamples(tx, 10)) if (page.length) break
+      let read = 0
+      for await (const page of trainingSamples(tx, 10)) read += page.length
+      t.equal(read, 49, 'a reader that stops early leaves no cursor behind: the next one reads everything')
+      await t.rejects(trainingSamples(tx, 0).next(), RangeError, 'a page of 0 is refused')
+    })
 
     const trained = await ok('POST', '/v1/predictive/train', { seed: 3 }, 200)
     t.match(trained, { version: 1, samples: 49, seed: 3, baselineRate: 0.449, trainedAt: baton.clock.now().toISOString() })

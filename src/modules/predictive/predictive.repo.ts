@@ -9,17 +9,27 @@ import type { LeadFeatures } from './model.ts'
  * holds more than a page of rows. In id order, so the same leads train the same model.
  */
 export async function* trainingSamples(tx: Tx, pageSize = 5_000): AsyncGenerator<Array<LeadFeatures & { won: boolean }>> {
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`)
   await tx.execute(sql`declare training_samples no scroll cursor for
     select industry, country, employees, source, product_interest as "productInterest", signals, outcome = 'won' as won
     from leads where outcome is not null order by id`)
-  // FETCH takes no bind parameter for its count; pageSize is a number, not input.
-  const fetchPage = sql.raw(`fetch ${Math.trunc(pageSize)} from training_samples`)
-  for (;;) {
-    const { rows } = await tx.execute<Record<string, unknown> & LeadFeatures & { won: boolean }>(fetchPage)
-    if (rows.length > 0) yield rows
-    if (rows.length < pageSize) break
+  // FETCH takes no bind parameter for its count; pageSize is a checked integer, not input.
+  const fetchPage = sql.raw(`fetch ${pageSize} from training_samples`)
+  let failed = false
+  try {
+    for (;;) {
+      const { rows } = await tx.execute<Record<string, unknown> & LeadFeatures & { won: boolean }>(fetchPage)
+      if (rows.length > 0) yield rows
+      if (rows.length < pageSize) return
+    }
+  } catch (error) {
+    failed = true
+    throw error
+  } finally {
+    // Closed also when the caller stops early, so the transaction can declare it again; not
+    // after a failed FETCH, which aborted the transaction (closing would hide the error).
+    if (!failed) await tx.execute(sql`close training_samples`)
   }
-  await tx.execute(sql`close training_samples`)
 }
 
 export async function outcomeCounts(db: Queryable): Promise<{ won: number; lost: number }> {
