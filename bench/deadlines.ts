@@ -3,7 +3,8 @@
 // deadlines in the same 5 s"). The leads are posted in 10 chunks of 100, each under a rule of
 // its own: chunk k's window is chosen, and its posting started at the right moment, so that its
 // deadlines begin k × 0.45 s after the first chunk's. Windows are whole seconds, hence the
-// wait (under a second) before a chunk. Nobody accepts; the deadline jobs expire them. Lateness = the handoff's
+// wait (0.3 to 1.3 s) before a chunk. The spread is 4.05 s plus the last chunk's posting time,
+// and the table prints it. Nobody accepts; the deadline jobs expire them. Lateness = the handoff's
 // expiry (responded_at) − its deadline_at, read from the database. Prints {count, expired,
 // spreadS, p50Ms, p99Ms}.
 import { parseArgs } from 'node:util'
