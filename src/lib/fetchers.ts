@@ -14,6 +14,8 @@ interface Fetchers {
   wakeOne(): void
   /** Notifications may have been missed: every fetcher fetches once. */
   wakeAll(): void
+  /** Shutting down: a pending gathered wake-up is dropped. */
+  stop(): void
 }
 
 interface FetcherOptions {
@@ -109,6 +111,7 @@ export function createFetchers(boss: PgBoss, schema: string) {
           }, gatherMs)
         },
         wakeAll: () => ids.forEach((id) => boss.notifyWorker(id)),
+        stop: () => clearTimeout(gathering),
       })
     },
 
@@ -129,6 +132,7 @@ export function createFetchers(boss: PgBoss, schema: string) {
 
     async close(): Promise<void> {
       timers.forEach((timer) => clearInterval(timer))
+      queues.forEach((fetchers) => fetchers.stop())
       queues.clear()
       await listening?.close()
     },

@@ -120,6 +120,23 @@ t.test('notifications within gatherMs of a wake-up cost one more fetch when it i
   t.equal(fetches() - before, 2, 'two fetches for four notifications')
 })
 
+t.test('closing drops a gathered wake-up that is still waiting', async (t) => {
+  const { boss, wake } = await startBoss(t)
+  await wake.work(QUEUE, { fetchers: 2, gatherMs: 300, pollingIntervalSeconds: POLL_SECONDS }, async () => {})
+  await wake.listen()
+  const notifyWorker = boss.notifyWorker.bind(boss)
+  const woken: number[] = []
+  boss.notifyWorker = (id) => (woken.push(performance.now()), notifyWorker(id))
+  await boss.send(QUEUE, {})
+  t.ok(await waitFor(async () => woken.length === 1, 2_000), 'the first job woke a fetcher')
+  await boss.send(QUEUE, {})
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const closedAt = performance.now()
+  await wake.close()
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.same(woken.filter((at) => at > closedAt), [], 'no fetcher is woken after close')
+})
+
 t.test('staggered fetchers poll in turn: as many fetches, spread over the interval instead of together', async (t) => {
   const { wake, fetchedAt } = await startBoss(t)
   await wake.work(QUEUE, { fetchers: 4, staggered: true, pollingIntervalSeconds: 0.5 }, async () => {})
