@@ -9,6 +9,7 @@ const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')], { default
  */
 export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL 15+ URL; unset → embedded PostgreSQL under DATA_DIR' })),
+  DATABASE_PREPARED_STATEMENTS: { ...Bool, default: 'true', description: 'false: every statement unnamed, for poolers that cannot keep named statements (PgBouncer in transaction mode before 1.21)' },
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   ROLE: Type.Union([Type.Literal('api'), Type.Literal('worker'), Type.Literal('all')], { default: 'all' }),
@@ -43,6 +44,8 @@ type Env = Static<typeof EnvSchema>
 /** The validated configuration every other module receives. */
 export interface Config {
   databaseUrl: string | undefined
+  /** Statements run often are prepared per connection, named after their text (db/client.ts). */
+  preparedStatements: boolean
   port: number
   host: string
   role: Env['ROLE']
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     databaseUrl: e.DATABASE_URL,
+    preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     port: e.PORT,
     host: e.HOST,
     role: e.ROLE,

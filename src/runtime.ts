@@ -52,8 +52,8 @@ export async function startServices(
   { clock = systemClock, logger = createLogger(config.logLevel) }: { clock?: Clock; logger?: Logger } = {},
 ): Promise<Runtime & { deps: ServiceDeps & { pool: pg.Pool } }> {
   let draining = false
-  const { pool, db } = createDb(url)
-  const boss = createBoss(url, { role: config.role })
+  const { pool, db } = createDb(url, { prepare: config.preparedStatements })
+  const boss = createBoss(url, { role: config.role, prepare: config.preparedStatements })
   boss.on('error', (error) => logBossError(logger, error))
   await boss.start()
   await createQueues(boss)

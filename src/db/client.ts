@@ -13,9 +13,12 @@ export type Db = NodePgDatabase<Schema>
 export type Tx = PgTransaction<NodePgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
 export type Queryable = Db | Tx
 
-/** A pool plus its drizzle handle. The pool is lazy: nothing connects until the first query. */
-export function createDb(url: string, { max = 10, applicationName = 'baton' } = {}) {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, Client: PreparingClient })
+/**
+ * A pool plus its drizzle handle. The pool is lazy: nothing connects until the first query.
+ * `prepare: false` (DATABASE_PREPARED_STATEMENTS): plain connections, every statement unnamed.
+ */
+export function createDb(url: string, { max = 10, applicationName = 'baton', prepare = true } = {}) {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, Client: connectionClass(prepare) })
   // An idle client that loses its connection emits on the pool; a checked-out one (held
   // between two statements of a transaction when the server goes away) emits on itself,
   // because pg-pool takes its own listener off while it is lent out. Without a listener
@@ -96,6 +99,9 @@ export class PreparingClient extends pg.Client {
     }) as never
   }
 }
+
+/** The connections a pool makes: PreparingClient, or (not preparing) pg's own. */
+export const connectionClass = (prepare: boolean): typeof pg.Client => (prepare ? PreparingClient : pg.Client)
 
 /** pg-boss's statements inside our transactions (lib/jobs.ts), named by their text like ours. */
 export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {

@@ -1,6 +1,6 @@
 import { PgBoss, type Queue } from 'pg-boss'
 import type { Config } from '../config.ts'
-import { PreparingClient } from '../db/client.ts'
+import { connectionClass } from '../db/client.ts'
 
 /** The pg-boss schema inside Baton's database. */
 export const BOSS_SCHEMA = 'pgboss'
@@ -42,14 +42,14 @@ export type QueueName = keyof typeof QUEUES
  * A pg-boss on Baton's database. Only worker instances supervise (maintenance,
  * monitoring) and run schedules; API-only instances just enqueue.
  */
-export function createBoss(url: string, { role, max = 5 }: { role: Config['role']; max?: number }): PgBoss {
+export function createBoss(url: string, { role, max = 5, prepare = true }: { role: Config['role']; max?: number; prepare?: boolean }): PgBoss {
   const works = role !== 'api'
   return new PgBoss({
     connectionString: url,
     // pg-boss's own statements too, prepared once per connection (db/client.ts): pg-boss
     // hands its options to pg.Pool, whose `Client` option this is, though pg-boss does not
     // type it (test/lib/fetchers.test.ts checks it still arrives).
-    ...({ Client: PreparingClient } as object),
+    ...({ Client: connectionClass(prepare) } as object),
     schema: BOSS_SCHEMA,
     application_name: 'baton-jobs',
     max,

@@ -1,6 +1,8 @@
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import { PreparingClient } from '../../src/db/client.ts'
+import { PreparingClient, createDb } from '../../src/db/client.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createBoss } from '../../src/lib/boss.ts'
 import { createTestDatabase } from '../helpers/db.ts'
 
 /** One connection (max 1), so the prepared statements seen are this pool's. */
@@ -41,4 +43,22 @@ t.test('a prepared statement whose result changed under it fails once, then runs
   const failed = await pool.query(read, [1]).then(() => undefined, (error: { code?: string }) => error.code)
   t.equal(failed, '0A000', 'PostgreSQL refuses the stale plan once (cached plan must not change result type)')
   t.same((await pool.query(read, [1])).rows, [{ id: 1, name: 'a', size: null }], 'the next call reads the new columns')
+})
+
+t.test('DATABASE_PREPARED_STATEMENTS=false: plain connections, nothing prepared, for pg-boss too', async (t) => {
+  t.equal(loadConfig({}).preparedStatements, true, 'on by default')
+  t.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements, false)
+  const { url, drop } = await createTestDatabase()
+  const { pool } = createDb(url, { max: 1, prepare: false })
+  const boss = createBoss(url, { role: 'api', prepare: false })
+  boss.on('error', () => {})
+  t.teardown(async () => {
+    await boss.stop({ graceful: false, timeout: 5_000 })
+    await pool.end()
+    await drop()
+  })
+  for (let i = 0; i < 5; i++) await pool.query('select $1::int + 41 as answer', [1])
+  t.same((await pool.query('select name from pg_prepared_statements')).rows, [], 'a text run five times is not prepared')
+  await boss.start()
+  t.equal((boss.getDb() as unknown as { pool: { Client: unknown } }).pool.Client, pg.Client, "pg-boss's pool makes plain connections")
 })
