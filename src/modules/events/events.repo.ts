@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
+import { onCommit, rawOnce, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
@@ -8,6 +8,31 @@ export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId'
 
 /** What appending events needs besides the transaction: the job queue for deliveries, the log. */
 export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
+
+const appendQuery = rawOnce<{ id: string }>(() => sql`
+  with input as (
+    select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb)
+      as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
+  ), numbered as (
+    update leads l set event_seq = l.event_seq + p.n
+    from unnest(${sql.placeholder('leadIds')}::uuid[], ${sql.placeholder('counts')}::int[]) as p(lead_id, n)
+    where l.id = any(${sql.placeholder('leadIds')}::uuid[]) and l.id = p.lead_id
+    returning l.id, l.event_seq - p.n as base
+  ), written as (
+    insert into events (id, type, lead_id, data, created_at, sequence)
+    select i.id, i.type, i.lead_id, i.data, i.created_at, n.base + row_number() over (partition by i.lead_id order by i.ord)
+    from input i left join numbered n on n.id = i.lead_id
+    order by i.ord
+    returning id, type, created_at
+  )
+  insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+  select d.id, d.endpoint_id, d.event_id, 'pending', d.id, d.created_at, d.created_at, d.created_at
+  from (
+    select baton_uuidv7() as id, e.id as endpoint_id, w.id as event_id, w.created_at
+    from written w join webhook_endpoints e on e.enabled and (
+      jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
+  ) d
+  returning id`)
 
 /**
  * Appends events inside the caller's transaction, and with them their webhook deliveries:
@@ -25,30 +50,7 @@ export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: Ne
   // The leads to number come as arrays with `= any(...)`: the planner then reads them by
   // primary key (a join to the JSON input, estimated at 100 rows, chose a scan of every lead).
   const leadIds = [...perLead.keys()]
-  const { rows: deliveries } = await tx.execute<{ id: string }>(sql`
-    with input as (
-      select * from jsonb_to_recordset(${input}::jsonb)
-        as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
-    ), numbered as (
-      update leads l set event_seq = l.event_seq + p.n
-      from unnest(${sql.param(leadIds)}::uuid[], ${sql.param([...perLead.values()])}::int[]) as p(lead_id, n)
-      where l.id = any(${sql.param(leadIds)}::uuid[]) and l.id = p.lead_id
-      returning l.id, l.event_seq - p.n as base
-    ), written as (
-      insert into events (id, type, lead_id, data, created_at, sequence)
-      select i.id, i.type, i.lead_id, i.data, i.created_at, n.base + row_number() over (partition by i.lead_id order by i.ord)
-      from input i left join numbered n on n.id = i.lead_id
-      order by i.ord
-      returning id, type, created_at
-    )
-    insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-    select d.id, d.endpoint_id, d.event_id, 'pending', d.id, d.created_at, d.created_at, d.created_at
-    from (
-      select baton_uuidv7() as id, e.id as endpoint_id, w.id as event_id, w.created_at
-      from written w join webhook_endpoints e on e.enabled and (
-        jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
-    ) d
-    returning id`)
+  const deliveries = await appendQuery(tx, { input, leadIds, counts: [...perLead.values()] })
   await queueFirstAttempts(tx, boss, deliveries.map((d) => d.id))
   // One info line per event, once it has happened: ids only, never the lead's details.
   onCommit(tx, () => {

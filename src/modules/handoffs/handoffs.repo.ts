@@ -1,13 +1,26 @@
 import { and, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
-import type { Queryable, Tx } from '../../db/client.ts'
+import { builtOnce, rawOnce, type Queryable, type Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
 
 // A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
 // every change, list and accept page reads. Only GET /v1/handoffs/:id shows the trace.
 const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
 
-export async function insertHandoff(db: Queryable, row: typeof handoffs.$inferInsert): Promise<HandoffState> {
-  const [inserted] = await db.insert(handoffs).values(row).returning(stateColumns)
+type NewHandoff = typeof handoffs.$inferInsert
+const allColumns = getTableColumns(handoffs)
+// Every column a bare placeholder, its value encoded here: drizzle would encode a null too,
+// and fail on it. A value the caller leaves out is null (no column has a default).
+const insertQuery = builtOnce<HandoffState>((db) => db.insert(handoffs)
+  .values(Object.fromEntries(Object.keys(allColumns).map((key) => [key, sql`${sql.placeholder(key)}`])) as unknown as NewHandoff)
+  .returning(stateColumns), stateColumns)
+
+export async function insertHandoff(db: Queryable, row: NewHandoff): Promise<HandoffState> {
+  const values: Record<string, unknown> = {}
+  for (const [key, column] of Object.entries(allColumns)) {
+    const value = row[key as keyof NewHandoff]
+    values[key] = value === undefined || value === null ? null : column.mapToDriverValue(value)
+  }
+  const [inserted] = await insertQuery(db, values)
   return inserted!
 }
 
@@ -71,20 +84,39 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
   return toPrior(row!)
 }
 
+const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
+type ExpiredRow = HandoffState & { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null; plans: string }
+const expireQuery = builtOnce<ExpiredRow>((db) => db.update(handoffs)
+  .set({ status: 'expired', respondedAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}`, reason: 'the deadline passed' })
+  .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
+  .returning(expiredColumns), expiredColumns)
+
 /**
  * The deadline job's first step: the handoff expires if it is still pending and its deadline
  * is at or before `due`, and comes back with what its re-route reads (one round trip where
  * locking, updating and reading took three). Undefined: it was answered first, or is not due.
  */
 export async function expireIfDue(tx: Tx, id: string, now: Date, due: Date): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
-  const [row] = await tx.update(handoffs)
-    .set({ status: 'expired', respondedAt: now, updatedAt: now, reason: 'the deadline passed' })
-    .where(and(eq(handoffs.id, id), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, due)))
-    .returning({ ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) })
+  const [row] = await expireQuery(tx, { id, now, due })
   if (!row) return undefined
   const { priorReps, lastAttempt, liveVersion, plans: _plans, ...expired } = row
   return { expired, prior: toPrior({ priorReps, lastAttempt, liveVersion }) }
 }
+
+const releaseQuery = rawOnce<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(() => {
+  const [repId, outcome] = [sql.placeholder('repId'), sql.placeholder('outcome')]
+  return sql`
+    with released as (
+      update rep_answers set
+        released = released + 1,
+        unworked = unworked + case when ${outcome}::text = 'accepted' then 1 else 0 end,
+        expired_in_row = case ${outcome}::text when 'expired' then expired_in_row + 1 when 'cancelled' then expired_in_row else 0 end
+      where rep_id = ${repId}
+      returning expired_in_row
+    )
+    select r.id, r.name, r.email, r.max_pending as "maxPending", coalesce((select expired_in_row from released), 0) as "expiredInRow"
+    from reps r where r.id = ${repId}`
+})
 
 /**
  * A pending handoff was answered or ran out: it is released (the rep's pending count
@@ -94,17 +126,7 @@ export async function expireIfDue(tx: Tx, id: string, now: Date, due: Date): Pro
  * the rep as events name them (one round trip for both).
  */
 export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>) {
-  const { rows } = await tx.execute<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(sql`
-    with released as (
-      update rep_answers set
-        released = released + 1,
-        unworked = unworked + ${outcome === 'accepted' ? 1 : 0},
-        expired_in_row = ${outcome === 'expired' ? sql`expired_in_row + 1` : outcome === 'cancelled' ? sql`expired_in_row` : sql`0`}
-      where rep_id = ${repId}
-      returning expired_in_row
-    )
-    select r.id, r.name, r.email, r.max_pending as "maxPending", coalesce((select expired_in_row from released), 0) as "expiredInRow"
-    from reps r where r.id = ${repId}`)
+  const rows = await releaseQuery(tx, { repId, outcome })
   const { expiredInRow, maxPending, ...rep } = rows[0]!
   return { expiredInRow, maxPending, rep }
 }

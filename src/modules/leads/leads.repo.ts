@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
-import type { Queryable } from '../../db/client.ts'
+import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { builtOnce, rawOnce, type Queryable } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
 /** What a submission starts from: the lead its email already has, and the live versions. */
@@ -10,6 +10,9 @@ export interface SubmissionStart {
   rulesetVersion: number | null
 }
 
+const beginQuery = rawOnce<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
+  () => sql`select * from baton_begin_submission(${sql.placeholder('email')}, ${sql.placeholder('since')}::timestamptz)`)
+
 /**
  * Serialises ingestion of one email address until the transaction ends (parallel
  * submissions of a new address make one lead, not several; other addresses are not held
@@ -18,10 +21,8 @@ export interface SubmissionStart {
  * The rest of the transaction then uses generic plans (migration 0017 says why).
  */
 export async function beginSubmission(db: Queryable, email: string, since: Date): Promise<SubmissionStart> {
-  const { rows } = await db.execute<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
-    sql`select * from baton_begin_submission(${email}, ${since.toISOString()}::timestamptz)`)
-  const row = rows[0]!
-  return { leadId: row.lead_id, scoringVersion: row.scoring_version, predictiveVersion: row.predictive_version, rulesetVersion: row.ruleset_version }
+  const [row] = await beginQuery(db, { email, since: since.toISOString() })
+  return { leadId: row!.lead_id, scoringVersion: row!.scoring_version, predictiveVersion: row!.predictive_version, rulesetVersion: row!.ruleset_version }
 }
 
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {
@@ -40,8 +41,11 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
+const leadColumns = getTableColumns(leads)
+const findQuery = builtOnce<LeadRow>((db) => db.select(leadColumns).from(leads).where(eq(leads.id, sql.placeholder('id'))), leadColumns)
+
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
-  const [row] = await db.select().from(leads).where(eq(leads.id, id))
+  const [row] = await findQuery(db, { id })
   return row
 }
 

@@ -1,5 +1,5 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
-import type { Queryable, Tx } from '../../db/client.ts'
+import { rawOnce, type Queryable, type Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
@@ -95,27 +95,19 @@ export interface RepRef {
   email: string
 }
 
-/**
- * The state of every rep the named teams, reps and (when asked) the lead's account owner
- * could put forward, read in one round trip. Members come in the order they joined.
- */
-export async function loadCandidates(
-  db: Queryable,
-  { teamIds, repIds, domain }: { teamIds: string[]; repIds: string[]; domain: string | null },
-): Promise<Candidates & { refs: Map<string, RepRef> }> {
-  const { rows } = await db.execute<CandidateRows>(sql`
+const candidatesQuery = rawOnce<CandidateRows>(() => sql`
     with account as (
       select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
-      where d.domain = ${domain}
+      where d.domain = ${sql.placeholder('domain')}
     ), team as (
       select t.id, t.name, t.strategy,
         coalesce(json_agg(json_build_object('repId', m.rep_id, 'weight', m.weight) order by m.joined_at, m.rep_id)
           filter (where m.rep_id is not null), '[]') as members
       from teams t left join team_members m on m.team_id = t.id
-      where t.id = any(${sql.param(teamIds)}::uuid[]) group by t.id
+      where t.id = any(${sql.placeholder('teamIds')}::uuid[]) group by t.id
     ), wanted as (
-      select unnest(${sql.param(repIds)}::uuid[]) as id
-      union select m.rep_id from team_members m where m.team_id = any(${sql.param(teamIds)}::uuid[])
+      select unnest(${sql.placeholder('repIds')}::uuid[]) as id
+      union select m.rep_id from team_members m where m.team_id = any(${sql.placeholder('teamIds')}::uuid[])
       union select "ownerId" from account where "ownerId" is not null
     )
     select
@@ -126,7 +118,16 @@ export async function loadCandidates(
           'holidays', r.holidays, 'status', r.status, 'maxPending', r.max_pending, 'maxPerDay', r.max_per_day,
           'pending', w.pending, 'unworked', w.unworked, 'day', w.day, 'dayCount', w.day_count, 'deletedAt', r.deleted_at))
         from reps r join rep_workload w on w.rep_id = r.id where r.id in (select id from wanted)) as reps`)
-  const [row] = rows
+
+/**
+ * The state of every rep the named teams, reps and (when asked) the lead's account owner
+ * could put forward, read in one round trip. Members come in the order they joined.
+ */
+export async function loadCandidates(
+  db: Queryable,
+  { teamIds, repIds, domain }: { teamIds: string[]; repIds: string[]; domain: string | null },
+): Promise<Candidates & { refs: Map<string, RepRef> }> {
+  const [row] = await candidatesQuery(db, { teamIds, repIds, domain })
   const reps = new Map<string, RepState>()
   const refs = new Map<string, RepRef>()
   for (const { email, deletedAt, ...rep } of row?.reps ?? []) {
@@ -154,9 +155,11 @@ export async function dropTurnSequence(tx: Tx, teamId: string): Promise<void> {
  * lead of the team queue behind the one before it until commit). A lead whose
  * transaction rolls back leaves its turn unused: its rep misses that one turn.
  */
+const nextTurnQuery = rawOnce<{ turn: string }>(() => sql`select nextval(${sql.placeholder('sequence')}::regclass) as turn`)
+
 export async function nextTurn(tx: Tx, teamId: string): Promise<number> {
-  const { rows } = await tx.execute<{ turn: string }>(sql`select nextval(${turnSequence(teamId)}::regclass) as turn`)
-  return Number(rows[0]!.turn)
+  const [row] = await nextTurnQuery(tx, { sequence: turnSequence(teamId) })
+  return Number(row!.turn)
 }
 
 /** The turn each team's next lead would take, without taking it (for simulations). */
@@ -179,8 +182,9 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
  * Releases are read from rep_answers as of the statement's start: one committed just
  * after can only make the rep look busier, never let a claim past the limit.
  */
-export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
-  const { rows } = await tx.execute(sql`
+const claimQuery = rawOnce<{ rep_id: string }>(() => {
+  const [today, at, repId] = [sql.placeholder('today'), sql.placeholder('at'), sql.placeholder('repId')]
+  return sql`
     update rep_loads l set
       claimed = l.claimed + 1,
       day_count = case when l.day = ${today}::date then l.day_count + 1 else 1 end,
@@ -191,8 +195,11 @@ export async function claimCapacity(tx: Tx, repId: string, today: string, at: Da
       and (r.max_pending is null
         or l.claimed - coalesce((select a.released from rep_answers a where a.rep_id = l.rep_id), 0) < r.max_pending)
       and (r.max_per_day is null or l.day is distinct from ${today}::date or l.day_count < r.max_per_day)
-    returning l.rep_id`)
-  return rows.length === 1
+    returning l.rep_id`
+})
+
+export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
+  return (await claimQuery(tx, { repId, today, at })).length === 1
 }
 
 export async function insertRepLoad(db: Queryable, repId: string): Promise<void> {

@@ -1,0 +1,37 @@
+// builtOnce and rawOnce: drizzle builds the SQL at the first run only; later runs fill in the
+// placeholders and map the rows exactly as drizzle's own queries do.
+import { eq, getTableColumns, sql } from 'drizzle-orm'
+import t from 'tap'
+import { builtOnce, createDb, rawOnce } from '../../src/db/client.ts'
+import { reps } from '../../src/db/schema/index.ts'
+import { createTestDatabase } from '../helpers/db.ts'
+
+t.test('built once, filled in every run, rows as drizzle maps them', async (t) => {
+  const { url, drop } = await createTestDatabase()
+  const { db, pool } = createDb(url, { max: 2 })
+  t.teardown(async () => {
+    await pool.end()
+    await drop()
+  })
+  const at = new Date('2026-01-05T09:00:00.123Z')
+  for (const [id, name] of [['a0000000-0000-7000-8000-000000000001', 'Ada'], ['b0000000-0000-7000-8000-000000000002', 'Bo']] as const) {
+    await db.insert(reps).values({ id, name, email: `${name.toLowerCase()}@baton.example`, timezone: 'UTC', createdAt: at, updatedAt: at })
+  }
+  const columns = getTableColumns(reps)
+  let builds = 0
+  const find = builtOnce<typeof reps.$inferSelect>((q) => (builds++, q.select(columns).from(reps).where(eq(reps.id, sql.placeholder('id')))), columns)
+  const [ada] = await find(db, { id: 'a0000000-0000-7000-8000-000000000001' })
+  const [bo] = await db.transaction(async (tx) => find(tx, { id: 'b0000000-0000-7000-8000-000000000002' }))
+  const [drizzles] = await db.select().from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002'))
+  t.equal(ada?.name, 'Ada')
+  t.same(bo, drizzles, 'the same row, mapped the same (camelCase, dates), inside a transaction too')
+  t.ok(bo?.createdAt instanceof Date && bo.createdAt.getTime() === at.getTime(), 'timestamps come back as dates')
+  t.same(await find(db, { id: '01900000-0000-7000-8000-000000000000' }), [], 'nothing for an unknown id')
+  t.equal(builds, 1, 'the query was built once for three runs')
+
+  let rawBuilds = 0
+  const count = rawOnce<{ n: number }>(() => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`))
+  t.same(await count(db, { names: ['Ada', 'Bo'] }), [{ n: 2 }])
+  t.same(await count(db, { names: ['Bo'] }), [{ n: 1 }], 'an array placeholder, filled again')
+  t.equal(rawBuilds, 1)
+})
