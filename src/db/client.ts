@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
-import { PgDialect, type PgTransaction } from 'drizzle-orm/pg-core'
+import type { PgTransaction } from 'drizzle-orm/pg-core'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
-import type { Column, ExtractTablesWithRelations, SQL } from 'drizzle-orm'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
 import * as schema from './schema/index.ts'
 
@@ -102,34 +102,6 @@ export class PreparingClient extends pg.Client {
 
 /** The connections a pool makes: PreparingClient, or (not preparing) pg's own. */
 export const connectionClass = (prepare: boolean): typeof pg.Client => (prepare ? PreparingClient : pg.Client)
-
-/**
- * A drizzle query whose SQL is built once, at its first run, with `sql.placeholder()` where
- * runs differ; every later run only fills those in. Otherwise drizzle builds a statement's
- * SQL again on every call, about a sixth of the service thread under load (npm run bench,
- * CPU profile). `returns`: the flat selection the query returns, mapped as drizzle maps it.
- */
-export function builtOnce<Row>(build: (db: Queryable) => { toSQL(): { sql: string; params: unknown[] } }, returns: Record<string, Column | SQL>) {
-  const fields = Object.entries(returns).map(([key, field]) => ({ path: [key], field }))
-  let query: { sql: string; params: unknown[] } | undefined
-  return async (db: Queryable, values: Record<string, unknown>): Promise<Row[]> => {
-    query ??= build(db).toSQL()
-    const prepared = db._.session.prepareQuery(query, fields as never, undefined, true)
-    return (await prepared.execute(values)) as Row[]
-  }
-}
-
-const dialect = new PgDialect()
-
-/** The same for a statement written as sql`…`: its rows as PostgreSQL returns them. */
-export function rawOnce<Row>(build: () => SQL) {
-  let query: { sql: string; params: unknown[] } | undefined
-  return async (db: Queryable, values: Record<string, unknown>): Promise<Row[]> => {
-    query ??= dialect.sqlToQuery(build())
-    const prepared = db._.session.prepareQuery(query, undefined, undefined, false)
-    return ((await prepared.execute(values)) as { rows: Row[] }).rows
-  }
-}
 
 /** pg-boss's statements inside our transactions (lib/jobs.ts), named by their text like ours. */
 export async function executeByText(db: Queryable, text: string, values: unknown[]): Promise<{ rows: unknown[] }> {

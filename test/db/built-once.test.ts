@@ -2,7 +2,8 @@
 // placeholders and map the rows exactly as drizzle's own queries do.
 import { eq, getTableColumns, sql } from 'drizzle-orm'
 import t from 'tap'
-import { builtOnce, createDb, rawOnce } from '../../src/db/client.ts'
+import { builtOnce, builtPerShape, rawOnce } from '../../src/db/built-once.ts'
+import { createDb } from '../../src/db/client.ts'
 import { reps } from '../../src/db/schema/index.ts'
 import { createTestDatabase } from '../helpers/db.ts'
 
@@ -34,4 +35,15 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   t.same(await count(db, { names: ['Ada', 'Bo'] }), [{ n: 2 }])
   t.same(await count(db, { names: ['Bo'] }), [{ n: 1 }], 'an array placeholder, filled again')
   t.equal(rawBuilds, 1)
+
+  // Per shape: each set of columns its own statement; nulls written as null, left-out columns defaulted.
+  const insert = builtPerShape<typeof reps.$inferSelect>(columns, (q, given) => q.insert(reps).values(given as never).returning(columns), columns)
+  const update = builtPerShape<typeof reps.$inferSelect>(columns, (q, given) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(columns), columns)
+  const [cy] = await insert(db, { id: 'c0000000-0000-7000-8000-000000000003', name: 'Cy', email: 'cy@baton.example', timezone: 'UTC', maxPending: null, createdAt: at, updatedAt: at })
+  t.match(cy, { name: 'Cy', status: 'available', maxPending: null, workingHours: null }, 'left-out columns take their defaults, nulls stay null')
+  const [capped] = await update(db, { maxPending: 3 }, { whereId: cy!.id })
+  const [away] = await update(db, { status: 'away', maxPending: null, updatedAt: new Date('2026-01-06T00:00:00.000Z') }, { whereId: cy!.id })
+  t.same([capped?.maxPending, away?.maxPending, away?.status, away?.updatedAt.toISOString()], [3, null, 'away', '2026-01-06T00:00:00.000Z'], 'two shapes, each its own statement')
+  const [again] = await update(db, { maxPending: 5 }, { whereId: cy!.id })
+  t.equal(again?.maxPending, 5, 'a shape seen before runs again with new values')
 })

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import { onCommit, rawOnce, type Queryable, type Tx } from '../../db/client.ts'
+import { rawOnce } from '../../db/built-once.ts'
+import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
-import { builtOnce, rawOnce, type Queryable, type Tx } from '../../db/client.ts'
+import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
 
 // A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
@@ -8,19 +9,12 @@ const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
 
 type NewHandoff = typeof handoffs.$inferInsert
 const allColumns = getTableColumns(handoffs)
-// Every column a bare placeholder, its value encoded here: drizzle would encode a null too,
-// and fail on it. A value the caller leaves out is null (no column has a default).
-const insertQuery = builtOnce<HandoffState>((db) => db.insert(handoffs)
-  .values(Object.fromEntries(Object.keys(allColumns).map((key) => [key, sql`${sql.placeholder(key)}`])) as unknown as NewHandoff)
-  .returning(stateColumns), stateColumns)
+const insertQuery = builtPerShape<HandoffState>(allColumns, (db, given) => db.insert(handoffs).values(given as unknown as NewHandoff).returning(stateColumns), stateColumns)
+const updateQuery = builtPerShape<HandoffState>(allColumns, (db, given) =>
+  db.update(handoffs).set(given).where(eq(handoffs.id, sql.placeholder('whereId'))).returning(stateColumns), stateColumns)
 
 export async function insertHandoff(db: Queryable, row: NewHandoff): Promise<HandoffState> {
-  const values: Record<string, unknown> = {}
-  for (const [key, column] of Object.entries(allColumns)) {
-    const value = row[key as keyof NewHandoff]
-    values[key] = value === undefined || value === null ? null : column.mapToDriverValue(value)
-  }
-  const [inserted] = await insertQuery(db, values)
+  const [inserted] = await insertQuery(db, row)
   return inserted!
 }
 
@@ -41,8 +35,8 @@ export async function lockHandoff(tx: Tx, id: string): Promise<HandoffState | un
   return row
 }
 
-export async function updateHandoff(tx: Tx, id: string, changes: Partial<typeof handoffs.$inferInsert>): Promise<HandoffState> {
-  const [row] = await tx.update(handoffs).set(changes).where(eq(handoffs.id, id)).returning(stateColumns)
+export async function updateHandoff(tx: Tx, id: string, changes: Partial<NewHandoff>): Promise<HandoffState> {
+  const [row] = await updateQuery(tx, changes, { whereId: id })
   return row!
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
-import { builtOnce, rawOnce, type Queryable } from '../../db/client.ts'
+import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
+import type { Queryable } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
 /** What a submission starts from: the lead its email already has, and the live versions. */
@@ -25,13 +26,18 @@ export async function beginSubmission(db: Queryable, email: string, since: Date)
   return { leadId: row!.lead_id, scoringVersion: row!.scoring_version, predictiveVersion: row!.predictive_version, rulesetVersion: row!.ruleset_version }
 }
 
+const leadColumns = getTableColumns(leads)
+const insertQuery = builtPerShape<LeadRow>(leadColumns, (db, given) => db.insert(leads).values(given as unknown as typeof leads.$inferInsert).returning(leadColumns), leadColumns)
+const updateQuery = builtPerShape<LeadRow>(leadColumns, (db, given) =>
+  db.update(leads).set(given).where(eq(leads.id, sql.placeholder('whereId'))).returning(leadColumns), leadColumns)
+
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {
-  const [inserted] = await db.insert(leads).values(row).returning()
+  const [inserted] = await insertQuery(db, row)
   return inserted!
 }
 
 export async function updateLead(db: Queryable, id: string, changes: Partial<typeof leads.$inferInsert>): Promise<LeadRow> {
-  const [row] = await db.update(leads).set(changes).where(eq(leads.id, id)).returning()
+  const [row] = await updateQuery(db, changes, { whereId: id })
   return row!
 }
 
@@ -41,7 +47,6 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
-const leadColumns = getTableColumns(leads)
 const findQuery = builtOnce<LeadRow>((db) => db.select(leadColumns).from(leads).where(eq(leads.id, sql.placeholder('id'))), leadColumns)
 
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {

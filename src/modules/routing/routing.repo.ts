@@ -1,5 +1,6 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
-import { rawOnce, type Queryable, type Tx } from '../../db/client.ts'
+import { rawOnce } from '../../db/built-once.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
