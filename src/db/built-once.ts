@@ -1,5 +1,5 @@
-import { sql, type Column, type SQL } from 'drizzle-orm'
-import { PgDialect } from 'drizzle-orm/pg-core'
+import { is, Placeholder, SQL, sql, type Column } from 'drizzle-orm'
+import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from './client.ts'
 
 // Drizzle builds a statement's SQL from its parts on every call, testing every part's class
@@ -10,21 +10,28 @@ import type { Queryable } from './client.ts'
 
 type Built = { sql: string; params: unknown[] }
 type Run<Row> = (db: Queryable, values: Record<string, unknown>) => Promise<Row[]>
+type Selection = Record<string, PgColumn | SQL>
 
-/** A drizzle query built at its first run. `returns`: the flat selection it returns, mapped as drizzle maps it. */
-export function builtOnce<Row>(build: (db: Queryable) => { toSQL(): Built }, returns: Record<string, Column | SQL>): Run<Row> {
+/**
+ * A drizzle query built at its first run. `returns` is the flat selection it selects or
+ * returns, handed to `build` so the query and the row mapping (by position) use the same one.
+ */
+export function builtOnce<Row>(returns: Selection, build: (db: Queryable, returns: Selection) => { toSQL(): Built }): Run<Row> {
   const fields = Object.entries(returns).map(([key, field]) => ({ path: [key], field }))
   let query: Built | undefined
   return async (db, values) => {
-    query ??= build(db).toSQL()
-    const prepared = db._.session.prepareQuery(query, fields as never, undefined, true)
+    query ??= build(db, returns).toSQL()
+    const prepared = db._.session.prepareQuery(query, fields, undefined, true)
     return (await prepared.execute(values)) as Row[]
   }
 }
 
 const dialect = new PgDialect()
 
-/** The same for a statement written as sql`…`: its rows as PostgreSQL returns them. */
+/**
+ * The same for a statement written as sql`…`: its rows as drizzle's raw execute gives them
+ * (column names as written; timestamps, dates and intervals as strings, not Dates).
+ */
 export function rawOnce<Row>(build: () => SQL): Run<Row> {
   let query: Built | undefined
   return async (db, values) => {
@@ -34,28 +41,39 @@ export function rawOnce<Row>(build: () => SQL): Run<Row> {
   }
 }
 
+// Call sites give a dozen shapes; past this many, a new shape is built on every call instead
+// of kept, so code that passes arbitrary column sets cannot grow the cache without bound.
+const MAX_SHAPES = 64
+
 /**
  * An insert or update whose columns vary by caller: built once per set of columns given
- * (each call site gives its own few), each a placeholder. Values are encoded here, as
- * drizzle encodes them, except null: drizzle's encoders fail on a null placeholder value.
- * Columns left out keep what the statement does without them (their default, on insert).
+ * (each call site gives its own few), each a placeholder named after its column. Values are
+ * encoded here, as drizzle encodes them, except null: drizzle's encoders fail on a null
+ * placeholder value. Columns left out keep what the statement does without them (their
+ * default, on insert). `values`: the statement's other placeholders, never a column's name.
  */
 export function builtPerShape<Row>(
   columns: Record<string, Column>,
-  build: (db: Queryable, given: Record<string, SQL>) => { toSQL(): Built },
-  returns: Record<string, Column | SQL>,
+  returns: Selection,
+  build: (db: Queryable, given: Record<string, SQL>, returns: Selection) => { toSQL(): Built },
 ) {
   const shapes = new Map<string, Run<Row>>()
-  return (db: Queryable, given: Record<string, unknown>, values: Record<string, unknown> = {}): Promise<Row[]> => {
-    const keys = Object.keys(given).filter((key) => given[key] !== undefined)
+  return async (db: Queryable, given: Record<string, unknown>, values: Record<string, unknown> = {}): Promise<Row[]> => {
+    const keys = Object.keys(given).filter((key) => given[key] !== undefined).sort()
+    const filled: Record<string, unknown> = { ...values }
+    for (const key of keys) {
+      const column = columns[key]
+      const value = given[key]
+      if (!column || key in values) throw new Error(`builtPerShape: "${key}" is ${column ? 'also a placeholder of the statement' : 'not a column'}`)
+      if (is(value, SQL) || is(value, Placeholder)) throw new Error(`builtPerShape: "${key}" must be a value, not SQL`)
+      filled[key] = value === null ? null : column.mapToDriverValue(value)
+    }
     const shape = keys.join(',')
     let run = shapes.get(shape)
     if (!run) {
-      run = builtOnce<Row>((q) => build(q, Object.fromEntries(keys.map((key) => [key, sql`${sql.placeholder(key)}`]))), returns)
-      shapes.set(shape, run)
+      run = builtOnce<Row>(returns, (q, r) => build(q, Object.fromEntries(keys.map((key) => [key, sql`${sql.placeholder(key)}`])), r))
+      if (shapes.size < MAX_SHAPES) shapes.set(shape, run)
     }
-    const filled: Record<string, unknown> = { ...values }
-    for (const key of keys) filled[key] = given[key] === null ? null : columns[key]!.mapToDriverValue(given[key])
     return run(db, filled)
   }
 }

@@ -20,7 +20,7 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   }
   const columns = getTableColumns(reps)
   let builds = 0
-  const find = builtOnce<typeof reps.$inferSelect>((q) => (builds++, q.select(columns).from(reps).where(eq(reps.id, sql.placeholder('id')))), columns)
+  const find = builtOnce<typeof reps.$inferSelect>(columns, (q, returns) => (builds++, q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id')))))
   const [ada] = await find(db, { id: 'a0000000-0000-7000-8000-000000000001' })
   const [bo] = await db.transaction(async (tx) => find(tx, { id: 'b0000000-0000-7000-8000-000000000002' }))
   const [drizzles] = await db.select().from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002'))
@@ -37,8 +37,8 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   t.equal(rawBuilds, 1)
 
   // Per shape: each set of columns its own statement; nulls written as null, left-out columns defaulted.
-  const insert = builtPerShape<typeof reps.$inferSelect>(columns, (q, given) => q.insert(reps).values(given as never).returning(columns), columns)
-  const update = builtPerShape<typeof reps.$inferSelect>(columns, (q, given) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(columns), columns)
+  const insert = builtPerShape<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.insert(reps).values(given as never).returning(returns))
+  const update = builtPerShape<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(returns))
   const [cy] = await insert(db, { id: 'c0000000-0000-7000-8000-000000000003', name: 'Cy', email: 'cy@baton.example', timezone: 'UTC', maxPending: null, createdAt: at, updatedAt: at })
   t.match(cy, { name: 'Cy', status: 'available', maxPending: null, workingHours: null }, 'left-out columns take their defaults, nulls stay null')
   const [capped] = await update(db, { maxPending: 3 }, { whereId: cy!.id })
@@ -46,4 +46,9 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   t.same([capped?.maxPending, away?.maxPending, away?.status, away?.updatedAt.toISOString()], [3, null, 'away', '2026-01-06T00:00:00.000Z'], 'two shapes, each its own statement')
   const [again] = await update(db, { maxPending: 5 }, { whereId: cy!.id })
   t.equal(again?.maxPending, 5, 'a shape seen before runs again with new values')
+  const [reordered] = await update(db, { maxPending: 6, status: 'available' }, { whereId: cy!.id })
+  t.same([reordered?.maxPending, reordered?.status], [6, 'available'], 'the same columns in another order: the same statement')
+  await t.rejects(update(db, { nickname: 'C' }, { whereId: cy!.id }), /"nickname" is not a column/)
+  await t.rejects(update(db, { name: 'C' }, { whereId: cy!.id, name: 'x' }), /"name" is also a placeholder/)
+  await t.rejects(update(db, { name: sql`upper(name)` }, { whereId: cy!.id }), /"name" must be a value, not SQL/)
 })

@@ -9,9 +9,10 @@ const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
 
 type NewHandoff = typeof handoffs.$inferInsert
 const allColumns = getTableColumns(handoffs)
-const insertQuery = builtPerShape<HandoffState>(allColumns, (db, given) => db.insert(handoffs).values(given as unknown as NewHandoff).returning(stateColumns), stateColumns)
-const updateQuery = builtPerShape<HandoffState>(allColumns, (db, given) =>
-  db.update(handoffs).set(given).where(eq(handoffs.id, sql.placeholder('whereId'))).returning(stateColumns), stateColumns)
+const insertQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
+  db.insert(handoffs).values(given as unknown as NewHandoff).returning(returns))
+const updateQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
+  db.update(handoffs).set(given).where(eq(handoffs.id, sql.placeholder('whereId'))).returning(returns))
 
 export async function insertHandoff(db: Queryable, row: NewHandoff): Promise<HandoffState> {
   const [inserted] = await insertQuery(db, row)
@@ -80,10 +81,10 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
 
 const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
 type ExpiredRow = HandoffState & { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null; plans: string }
-const expireQuery = builtOnce<ExpiredRow>((db) => db.update(handoffs)
+const expireQuery = builtOnce<ExpiredRow>(expiredColumns, (db, returns) => db.update(handoffs)
   .set({ status: 'expired', respondedAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}`, reason: 'the deadline passed' })
   .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
-  .returning(expiredColumns), expiredColumns)
+  .returning(returns))
 
 /**
  * The deadline job's first step: the handoff expires if it is still pending and its deadline

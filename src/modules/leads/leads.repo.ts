@@ -27,9 +27,10 @@ export async function beginSubmission(db: Queryable, email: string, since: Date)
 }
 
 const leadColumns = getTableColumns(leads)
-const insertQuery = builtPerShape<LeadRow>(leadColumns, (db, given) => db.insert(leads).values(given as unknown as typeof leads.$inferInsert).returning(leadColumns), leadColumns)
-const updateQuery = builtPerShape<LeadRow>(leadColumns, (db, given) =>
-  db.update(leads).set(given).where(eq(leads.id, sql.placeholder('whereId'))).returning(leadColumns), leadColumns)
+const insertQuery = builtPerShape<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
+  db.insert(leads).values(given as unknown as typeof leads.$inferInsert).returning(returns))
+const updateQuery = builtPerShape<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
+  db.update(leads).set(given).where(eq(leads.id, sql.placeholder('whereId'))).returning(returns))
 
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {
   const [inserted] = await insertQuery(db, row)
@@ -47,7 +48,7 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
-const findQuery = builtOnce<LeadRow>((db) => db.select(leadColumns).from(leads).where(eq(leads.id, sql.placeholder('id'))), leadColumns)
+const findQuery = builtOnce<LeadRow>(leadColumns, (db, returns) => db.select(returns).from(leads).where(eq(leads.id, sql.placeholder('id'))))
 
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
   const [row] = await findQuery(db, { id })

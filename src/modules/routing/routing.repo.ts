@@ -150,14 +150,14 @@ export async function dropTurnSequence(tx: Tx, teamId: string): Promise<void> {
   await tx.execute(sql.raw(`drop sequence if exists "${turnSequence(teamId)}"`))
 }
 
+const nextTurnQuery = rawOnce<{ turn: string }>(() => sql`select nextval(${sql.placeholder('sequence')}::regclass) as turn`)
+
 /**
  * The team's next rotation turn. A sequence, not a counter row: concurrent leads of one
  * team each get their own turn without waiting on each other (a row would make every
  * lead of the team queue behind the one before it until commit). A lead whose
  * transaction rolls back leaves its turn unused: its rep misses that one turn.
  */
-const nextTurnQuery = rawOnce<{ turn: string }>(() => sql`select nextval(${sql.placeholder('sequence')}::regclass) as turn`)
-
 export async function nextTurn(tx: Tx, teamId: string): Promise<number> {
   const [row] = await nextTurnQuery(tx, { sequence: turnSequence(teamId) })
   return Number(row!.turn)
@@ -175,14 +175,6 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
   return turns
 }
 
-/**
- * Takes one unit of the rep's capacity, if they still have it: one conditional UPDATE.
- * Concurrent claims on one rep queue on its load row and each re-checks the limits
- * against the row as the one before left it, so a rep of capacity 3 never gets a 4th;
- * a claim that finds the rep full (or away, or deleted by now) changes and locks nothing.
- * Releases are read from rep_answers as of the statement's start: one committed just
- * after can only make the rep look busier, never let a claim past the limit.
- */
 const claimQuery = rawOnce<{ rep_id: string }>(() => {
   const [today, at, repId] = [sql.placeholder('today'), sql.placeholder('at'), sql.placeholder('repId')]
   return sql`
@@ -199,6 +191,14 @@ const claimQuery = rawOnce<{ rep_id: string }>(() => {
     returning l.rep_id`
 })
 
+/**
+ * Takes one unit of the rep's capacity, if they still have it: one conditional UPDATE.
+ * Concurrent claims on one rep queue on its load row and each re-checks the limits
+ * against the row as the one before left it, so a rep of capacity 3 never gets a 4th;
+ * a claim that finds the rep full (or away, or deleted by now) changes and locks nothing.
+ * Releases are read from rep_answers as of the statement's start: one committed just
+ * after can only make the rep look busier, never let a claim past the limit.
+ */
 export async function claimCapacity(tx: Tx, repId: string, today: string, at: Date): Promise<boolean> {
   return (await claimQuery(tx, { repId, today, at })).length === 1
 }
