@@ -5,10 +5,10 @@ import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from
 
 // A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
 // every change, list and accept page reads. Only GET /v1/handoffs/:id shows the trace.
-const { trace: _trace, ...stateColumns } = getTableColumns(handoffs)
+const allColumns = getTableColumns(handoffs)
+const { trace: _trace, ...stateColumns } = allColumns
 
 type NewHandoff = typeof handoffs.$inferInsert
-const allColumns = getTableColumns(handoffs)
 const insertQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
   db.insert(handoffs).values(given as unknown as NewHandoff).returning(returns))
 const updateQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
@@ -64,13 +64,14 @@ export interface PriorHandoffs {
 // a value or a column). Setting plan_cache_mode here gives every later statement of the
 // transaction generic plans, as liveVersionForRouting does (routing.repo.ts): for the deadline
 // job that is all of them after the expiry, primary-key lookups and the re-route's statements.
+type PriorRow = { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null }
 const priorColumns = (leadId: SQL | string) => ({
-  priorReps: sql<string[] | null>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,
-  lastAttempt: sql<number | null>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,
-  liveVersion: sql<number | null>`(select max(version) from routing_rulesets)`,
+  priorReps: sql<PriorRow['priorReps']>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,
+  lastAttempt: sql<PriorRow['lastAttempt']>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,
+  liveVersion: sql<PriorRow['liveVersion']>`(select max(version) from routing_rulesets)`,
   plans: sql<string>`set_config('plan_cache_mode', 'force_generic_plan', true)`,
 })
-const toPrior = (row: { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null }): PriorHandoffs =>
+const toPrior = (row: PriorRow): PriorHandoffs =>
   ({ reps: new Set(row.priorReps ?? []), nextAttempt: (row.lastAttempt ?? 0) + 1, liveVersion: row.liveVersion })
 
 /** Before a re-route, in one round trip. */
@@ -80,7 +81,7 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
 }
 
 const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
-type ExpiredRow = HandoffState & { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null; plans: string }
+type ExpiredRow = HandoffState & PriorRow & { plans: string }
 const expireQuery = builtOnce<ExpiredRow>(expiredColumns, (db, returns) => db.update(handoffs)
   .set({ status: 'expired', respondedAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}`, reason: 'the deadline passed' })
   .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
