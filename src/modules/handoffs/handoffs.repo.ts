@@ -62,8 +62,8 @@ export interface PriorHandoffs {
 
 // What a re-route reads before it plans, as columns of any statement about the lead (`leadId`
 // a value or a column). Setting plan_cache_mode here gives every later statement of the
-// transaction generic plans, as liveVersionForRouting does (routing.repo.ts): for the deadline
-// job that is all of them after the expiry, primary-key lookups and the re-route's statements.
+// transaction generic plans, as beginSubmission does for a lead (migration 0017 says why): for
+// the deadline job that is all of them after the expiry, primary-key lookups and the re-route's.
 type PriorRow = { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null }
 const priorColumns = (leadId: SQL | string) => ({
   priorReps: sql<PriorRow['priorReps']>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,

@@ -81,13 +81,14 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
   /**
    * `excluded`: reps who already had the lead. `prefer`: a rule to try before the live
    * ones (a re-route tries the target that placed the lead before). `liveVersion`: the
-   * live ruleset's version when the caller has read it already (ingestion has).
+   * live ruleset's version, which every caller reads in a statement it runs anyway
+   * (beginSubmission, priorHandoffs, expireIfDue), with the switch to generic plans.
    */
   async function plan(
     tx: Tx, lead: RoutableLead, now: Date,
-    { excluded, prefer, liveVersion }: { excluded?: Set<string>; prefer?: CompiledRule; liveVersion?: number | null } = {},
+    { excluded, prefer, liveVersion }: { excluded?: Set<string>; prefer?: CompiledRule; liveVersion: number | null },
   ): Promise<Plan> {
-    const live = await rulesets.at(tx, liveVersion === undefined ? await repo.liveVersionForRouting(tx) : liveVersion)
+    const live = await rulesets.at(tx, liveVersion)
     const ruleset = prefer ? { ...live, rules: [prefer, ...live.rules] } : live
     const record = routingRecord(lead)
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {

@@ -15,16 +15,6 @@ export async function latestVersion(db: Queryable): Promise<number | undefined> 
   return row?.version ?? undefined
 }
 
-/**
- * The live version, read where a transaction is about to route: the rest of it then uses
- * generic plans, as a submission's does (migration 0017 says why), at no extra round trip.
- */
-export async function liveVersionForRouting(tx: Tx): Promise<number | null> {
-  const { rows } = await tx.execute<{ version: number | null }>(sql`
-    select max(version) as version, set_config('plan_cache_mode', 'force_generic_plan', true) as plans from routing_rulesets`)
-  return rows[0]?.version ?? null
-}
-
 export async function rulesetAt(db: Queryable, version: number): Promise<RulesetRow | undefined> {
   const [row] = await db.select().from(routingRulesets).where(eq(routingRulesets.version, version))
   return row
