@@ -1,4 +1,4 @@
-import { is, Placeholder, SQL, sql, type Column } from 'drizzle-orm'
+import { Column, is, Placeholder, SQL, sql } from 'drizzle-orm'
 import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from './client.ts'
 
@@ -10,14 +10,21 @@ import type { Queryable } from './client.ts'
 
 type Built = { sql: string; params: unknown[] }
 type Run<Row> = (db: Queryable, values: Record<string, unknown>) => Promise<Row[]>
-type Selection = Record<string, PgColumn | SQL>
+type Field = PgColumn | SQL
+/** Columns by the keys rows have them under; one level of groups for joins ({ delivery: {...}, event: {...} }). */
+export type Selection = Record<string, Field | Record<string, Field>>
+type FlatSelection = Record<string, Field>
+
+const isField = (value: unknown): value is Field => is(value, Column) || is(value, SQL)
 
 /**
- * A drizzle query built at its first run. `returns` is the flat selection it selects or
- * returns, handed to `build` so the query and the row mapping (by position) use the same one.
+ * A drizzle query built at its first run. `returns` is the selection it selects or returns,
+ * handed to `build` so the query and the row mapping (by position) use the same one; a group
+ * of columns comes back as an object under its key, in the order drizzle selects them.
  */
-export function builtOnce<Row>(returns: Selection, build: (db: Queryable, returns: Selection) => { toSQL(): Built }): Run<Row> {
-  const fields = Object.entries(returns).map(([key, field]) => ({ path: [key], field }))
+export function builtOnce<Row, S extends Selection = FlatSelection>(returns: S, build: (db: Queryable, returns: S) => { toSQL(): Built }): Run<Row> {
+  const fields = Object.entries(returns).flatMap(([key, field]) =>
+    isField(field) ? [{ path: [key], field }] : Object.entries(field).map(([inner, column]) => ({ path: [key, inner], field: column })))
   let query: Built | undefined
   return async (db, values) => {
     query ??= build(db, returns).toSQL()
@@ -54,8 +61,8 @@ const MAX_SHAPES = 64
  */
 export function builtPerShape<Row>(
   columns: Record<string, Column>,
-  returns: Selection,
-  build: (db: Queryable, given: Record<string, SQL>, returns: Selection) => { toSQL(): Built },
+  returns: FlatSelection,
+  build: (db: Queryable, given: Record<string, SQL>, returns: FlatSelection) => { toSQL(): Built },
 ) {
   const shapes = new Map<string, Run<Row>>()
   return async (db: Queryable, given: Record<string, unknown>, values: Record<string, unknown> = {}): Promise<Row[]> => {

@@ -30,6 +30,14 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   t.same(await find(db, { id: '01900000-0000-7000-8000-000000000000' }), [], 'nothing for an unknown id')
   t.equal(builds, 1, 'the query was built once for three runs')
 
+  // Grouped: a join's tables each under their key, as drizzle's own select with the same groups.
+  const grouped = { rep: columns, extra: { shout: sql<string>`upper(${reps.name})`.mapWith(String), id: reps.id } }
+  const findGrouped = builtOnce<{ rep: typeof reps.$inferSelect; extra: { shout: string; id: string } }, typeof grouped>(grouped, (q, returns) =>
+    q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id'))))
+  const [both] = await findGrouped(db, { id: 'b0000000-0000-7000-8000-000000000002' })
+  t.same(both, (await db.select(grouped).from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002')))[0], 'the same nested row as drizzle gives')
+  t.match(both, { rep: { name: 'Bo', createdAt: Date }, extra: { shout: 'BO', id: 'b0000000-0000-7000-8000-000000000002' } })
+
   let rawBuilds = 0
   const count = rawOnce<{ n: number }>(() => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`))
   t.same(await count(db, { names: ['Ada', 'Bo'] }), [{ n: 2 }])

@@ -146,3 +146,19 @@ t.test('a binary answer (NUL bytes) is stored readably and does not fail the bat
   t.equal(receiver.received.length, 2, 'retried once, not re-sent in a loop')
   t.match(delivery?.attempts, [{ number: 1, statusCode: 500, responseBody: 'b\uFFFD\uFFFD\uFFFD' }, { number: 2, statusCode: 200 }])
 })
+
+t.test('an answer full of quotes, braces, commas and backslashes is stored as it came', async (t) => {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const { ok } = apiClient(baton)
+  // Attempts are written as arrays: each of these means something inside an array literal.
+  const answers = ['{"ok":false,"why":"a, b"}', 'NULL', 'back\\slash "quoted" {x} \n ünï', '']
+  const receiver = await startReceiver(t, (_r, res, index) => res.writeHead(index < answers.length - 1 ? 500 : 200).end(answers[index]))
+  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  await ok('POST', '/v1/leads', { email: 'quotes@acme.example' }, 201, 'integration')
+  const delivery = await waitFor(async () => {
+    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
+    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
+  }, 10_000)
+  t.same(delivery?.attempts.map((a: { responseBody: string | null }) => a.responseBody), [...answers.slice(0, -1), null], 'each body exactly, the string NULL too; an empty one as null')
+  t.same(delivery?.attempts.map((a: { number: number }) => a.number), [1, 2, 3, 4])
+})

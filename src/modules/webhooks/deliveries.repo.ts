@@ -1,24 +1,37 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, inArray, lt, sql, type Column } from 'drizzle-orm'
+import { builtOnce, rawOnce, type Selection } from '../../db/built-once.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import {
-  events, webhookAttempts, webhookDeliveries, webhookEndpoints, type DeliveryStatus, type WebhookAttemptRow, type WebhookDeliveryRow,
+  events, webhookAttempts, webhookDeliveries, webhookEndpoints, type DeliveryStatus, type EventRow, type WebhookAttemptRow,
+  type WebhookDeliveryRow, type WebhookEndpointRow,
 } from '../../db/schema/index.ts'
 
-/** Deliveries with their endpoint and event, as an attempt needs them: one query for a batch. */
-export async function loadForAttempt(db: Queryable, deliveryIds: string[]) {
-  return db.select({ delivery: webhookDeliveries, endpoint: webhookEndpoints, event: events })
-    .from(webhookDeliveries)
+// Every statement of an attempt batch is built once, its ids passed as one array: an IN list
+// is a new text (and a new plan) for every batch size, and drizzle rebuilt each one per batch.
+const anyOf = (column: Column) => sql`${column} = any(${sql.placeholder('ids')}::uuid[])`
+
+export type LoadedDelivery = { delivery: WebhookDeliveryRow; endpoint: WebhookEndpointRow; event: EventRow }
+
+const loadQuery = builtOnce<LoadedDelivery, Selection>(
+  { delivery: getTableColumns(webhookDeliveries), endpoint: getTableColumns(webhookEndpoints), event: getTableColumns(events) },
+  (db, returns) => db.select(returns).from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .where(inArray(webhookDeliveries.id, deliveryIds))
+    .where(anyOf(webhookDeliveries.id)))
+
+/** Deliveries with their endpoint and event, as an attempt needs them: one query for a batch. */
+export async function loadForAttempt(db: Queryable, deliveryIds: string[]): Promise<LoadedDelivery[]> {
+  return loadQuery(db, { ids: deliveryIds })
 }
 
-export type LoadedDelivery = Awaited<ReturnType<typeof loadForAttempt>>[number]
+type LockedDelivery = { id: string; attempts: number; nextJobId: string | null }
+const lockQuery = builtOnce<LockedDelivery>(
+  { id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextJobId: webhookDeliveries.nextJobId },
+  (db, returns) => db.select(returns).from(webhookDeliveries).where(anyOf(webhookDeliveries.id)).orderBy(webhookDeliveries.id).for('update'))
 
 /** Locks a batch's deliveries (in id order, so batches never wait on each other in a cycle) and reads where they stand. */
 export async function lockDeliveries(tx: Tx, ids: string[]): Promise<Map<string, { attempts: number; nextJobId: string | null }>> {
-  const rows = await tx.select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextJobId: webhookDeliveries.nextJobId })
-    .from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids)).orderBy(webhookDeliveries.id).for('update')
+  const rows = await lockQuery(tx, { ids })
   return new Map(rows.map((r) => [r.id, { attempts: r.attempts, nextJobId: r.nextJobId }]))
 }
 
@@ -29,6 +42,21 @@ export interface DeliveryChange {
   state?: { status: DeliveryStatus; scheduleStep: number; nextAttemptAt: Date | null; nextJobId: string | null; lastError: string | null }
 }
 
+// The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
+// the planner scanned every delivery, 1.9 ms a batch and growing with the table.
+const applyQuery = rawOnce(() => sql`
+  update webhook_deliveries d set
+    attempts = x.attempts,
+    status = case when x.keep then d.status else x.status end,
+    schedule_step = case when x.keep then d.schedule_step else x.schedule_step end,
+    next_attempt_at = case when x.keep then d.next_attempt_at else x.next_attempt_at end,
+    next_job_id = case when x.keep then d.next_job_id else x.next_job_id end,
+    last_error = case when x.keep then d.last_error else x.last_error end,
+    updated_at = ${sql.placeholder('now')}::timestamptz
+  from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(id uuid, attempts int, keep boolean, status text, schedule_step int,
+    next_attempt_at timestamptz, next_job_id uuid, last_error text)
+  where d.id = any(${sql.placeholder('ids')}::uuid[]) and d.id = x.id`)
+
 /** Applies a batch's outcomes to its locked deliveries in one statement. */
 export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date): Promise<void> {
   if (changes.length === 0) return
@@ -36,24 +64,25 @@ export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date)
     id, attempts, keep: !state, status: state?.status, schedule_step: state?.scheduleStep,
     next_attempt_at: state?.nextAttemptAt, next_job_id: state?.nextJobId, last_error: state?.lastError,
   })))
-  // The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
-  // the planner scanned every delivery, 1.9 ms a batch and growing with the table.
-  await tx.execute(sql`
-    update webhook_deliveries d set
-      attempts = x.attempts,
-      status = case when x.keep then d.status else x.status end,
-      schedule_step = case when x.keep then d.schedule_step else x.schedule_step end,
-      next_attempt_at = case when x.keep then d.next_attempt_at else x.next_attempt_at end,
-      next_job_id = case when x.keep then d.next_job_id else x.next_job_id end,
-      last_error = case when x.keep then d.last_error else x.last_error end,
-      updated_at = ${now}
-    from jsonb_to_recordset(${input}::jsonb) as x(id uuid, attempts int, keep boolean, status text, schedule_step int,
-      next_attempt_at timestamptz, next_job_id uuid, last_error text)
-    where d.id = any(${sql.param(changes.map((c) => c.id))}::uuid[]) and d.id = x.id`)
+  await applyQuery(tx, { now, input, ids: changes.map((c) => c.id) })
 }
 
+// Column by column as arrays, not as JSON: a response body is whatever the receiver sent.
+const insertAttemptsQuery = rawOnce(() => sql`
+  insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms, error_class, error, response_body)
+  select * from unnest(${sql.placeholder('id')}::uuid[], ${sql.placeholder('deliveryId')}::uuid[], ${sql.placeholder('number')}::int[],
+    ${sql.placeholder('trigger')}::text[], ${sql.placeholder('attemptedAt')}::timestamptz[], ${sql.placeholder('statusCode')}::int[],
+    ${sql.placeholder('latencyMs')}::int[], ${sql.placeholder('errorClass')}::text[], ${sql.placeholder('error')}::text[],
+    ${sql.placeholder('responseBody')}::text[])`)
+
 export async function insertAttempts(tx: Tx, rows: Array<typeof webhookAttempts.$inferInsert>): Promise<void> {
-  if (rows.length > 0) await tx.insert(webhookAttempts).values(rows)
+  if (rows.length === 0) return
+  const column = <K extends keyof typeof webhookAttempts.$inferInsert>(key: K) => rows.map((row) => row[key] ?? null)
+  await insertAttemptsQuery(tx, {
+    id: column('id'), deliveryId: column('deliveryId'), number: column('number'), trigger: column('trigger'),
+    attemptedAt: column('attemptedAt'), statusCode: column('statusCode'), latencyMs: column('latencyMs'),
+    errorClass: column('errorClass'), error: column('error'), responseBody: column('responseBody'),
+  })
 }
 
 /** One endpoint's deliveries, newest first, with their attempts. */
