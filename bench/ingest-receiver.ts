@@ -7,21 +7,25 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { apiAs } from './api.ts'
 
 export async function startIngestReceiver(base: string, adminToken: string) {
+  // The service's deliveries come to /ingest; the delivering baseline's to /baseline.
   let received = 0
   const server = createServer((req, res) => {
     req.resume()
     req.on('end', () => {
-      received++
+      if (req.url === '/ingest') received++
       res.writeHead(200).end()
     })
   })
   server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const call = apiAs(base, adminToken)
   // Every lead event: received, scored, qualified, assigned, as a CRM sync would subscribe.
-  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`, eventTypes: ['lead.*'], description: 'bench ingest' })
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `${origin}/ingest`, eventTypes: ['lead.*'], description: 'bench ingest' })
   return {
     endpointId: String(endpoint.id),
+    /** Where the delivering baseline (bench/baseline.ts --deliver) posts its webhooks. */
+    baselineUrl: `${origin}/baseline`,
     received: () => received,
     /** Waits (at most `ms`) until `count` deliveries arrived, so the next run does not share the CPU with this one's tail. */
     async drain(count: number, ms: number): Promise<boolean> {

@@ -28,6 +28,9 @@ const SERVICE_ROUND_TRIPS = 11
 // BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, deadline job, 4 × INSERT delivery,
 // 4 × delivery job, UPDATE rep load, COMMIT (bench/baseline.ts).
 const BASELINE_ROUND_TRIPS = 17
+// With --deliver, per lead after its commit: BEGIN, 4 × INSERT attempt, 4 × UPDATE delivery,
+// 4 × complete job, COMMIT. What fan-out costs a service that does it as barely as that.
+const DELIVERING_ROUND_TRIPS = 14
 
 interface Run { count: number; errors: number; seconds: number; latencies: number[] }
 
@@ -66,14 +69,19 @@ try {
       await receiver.drain(expected, 120_000)
       const undelivered = Math.max(0, expected - receiver.received())
       const serviceCost = await serviceCpu()
-      const baselineCpu = await cpuSince({ pid: process.pid, reaped: true })
-      const raw = await child<Run>('bench/baseline.ts', ['--db', url, '--endpoint', receiver.endpointId, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
-      const baselineCost = await baselineCpu()
+      const baseline = (deliver: boolean) => measured(() => child<Run>('bench/baseline.ts', [
+        '--db', url, '--endpoint', receiver.endpointId, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN),
+        '--tag', `${deliver ? 'd' : 'c'}${concurrency}`, ...(deliver ? ['--deliver', receiver.baselineUrl] : []),
+      ]))
+      const raw = await baseline(false)
+      const delivering = await baseline(true)
       rows.push(
         { ...row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), cpu_ms_per_lead: perLead(serviceCost) },
-        { ...row(`ingest c=${concurrency} (bare pg baseline)`, raw, BASELINE_ROUND_TRIPS), cpu_ms_per_lead: perLead(baselineCost) },
+        { ...row(`ingest c=${concurrency} (bare pg baseline)`, raw.run, BASELINE_ROUND_TRIPS), cpu_ms_per_lead: perLead(raw.cost) },
+        { ...row(`ingest c=${concurrency} (bare pg baseline, delivering too)`, delivering.run, `${BASELINE_ROUND_TRIPS} + ${DELIVERING_ROUND_TRIPS}`), cpu_ms_per_lead: perLead(delivering.cost) },
       )
-      rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
+      rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw.run), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
+      rows.push({ measure: `ingest c=${concurrency} ratio service/delivering baseline`, 'per s': ratio(svc, delivering.run), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
       rows.push({ measure: `ingest c=${concurrency}: its ${LEADS_PER_RUN * EVENTS_PER_LEAD} webhooks received (errors: missing after 120 s)`, 'per s': '', p50_ms: '', p99_ms: '', errors: undelivered, round_trips: '' })
     }
     await receiver.close()
@@ -122,7 +130,14 @@ async function settle(databaseUrl: string): Promise<void> {
   await adminStatement(databaseUrl, 'checkpoint')
 }
 
-function row(measure: string, run: Run, roundTrips: number) {
+/** A baseline run and the CPU it cost: its process (reaped by this one) and PostgreSQL. */
+async function measured(start: () => Promise<Run>): Promise<{ run: Run; cost: { app: number; db: number | undefined } }> {
+  const cpu = await cpuSince({ pid: process.pid, reaped: true })
+  const run = await start()
+  return { run, cost: await cpu() }
+}
+
+function row(measure: string, run: Run, roundTrips: number | string) {
   const sorted = [...run.latencies].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
   return { measure, 'per s': Math.round(run.count / run.seconds), p50_ms: at(0.5).toFixed(1), p99_ms: at(0.99).toFixed(1), errors: run.errors, round_trips: roundTrips }
