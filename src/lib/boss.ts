@@ -25,7 +25,7 @@ export const QUEUES = {
   // handler's lock-and-recheck makes the retry expire the handoff at most once.
   'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
   /**
-   * One attempt of a webhook delivery (the first one's job id is the delivery id). The
+   * Attempts of webhook deliveries (first attempts of deliveries made together share one). The
    * retry schedule is Baton's own (WEBHOOK_RETRY_SCHEDULE): pg-boss retries only a batch
    * whose worker died or whose results could not be written. NOTIFY wakes workers at once.
    */

@@ -37,8 +37,9 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
 /**
  * One event on its way to one endpoint. Written in the event's transaction; every attempt
- * is made by a pg-boss job whose id is `nextJobId` (the delivery id for the first), so a
- * job that is no longer the delivery's next one knows it has been overtaken and does nothing.
+ * is made by a pg-boss job whose id is `nextJobId` (deliveries made together share the first
+ * one's), so a job that is no longer the delivery's next one knows it has been overtaken and
+ * leaves it alone.
  */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',

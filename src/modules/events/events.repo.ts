@@ -3,14 +3,14 @@ import { rawOnce } from '../../db/built-once.ts'
 import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
+import { DELIVERIES_PER_JOB, queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
 
 /** What appending events needs besides the transaction: the job queue for deliveries, the log. */
 export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 
-const appendQuery = rawOnce<{ id: string }>(() => sql`
+const appendQuery = rawOnce<{ id: string; jobId: string }>(() => sql`
   with input as (
     select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb)
       as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
@@ -25,22 +25,24 @@ const appendQuery = rawOnce<{ id: string }>(() => sql`
     from input i left join numbered n on n.id = i.lead_id
     order by i.ord
     returning id, type, created_at
-  )
-  insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-  select d.id, d.endpoint_id, d.event_id, 'pending', d.id, d.created_at, d.created_at, d.created_at
-  from (
-    select baton_uuidv7() as id, e.id as endpoint_id, w.id as event_id, w.created_at
+  ), matched as (
+    select e.id as endpoint_id, w.id as event_id, w.created_at, (row_number() over () - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))} as chunk
     from written w join webhook_endpoints e on e.enabled and (
       jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
-  ) d
-  returning id`)
+  ), jobs as materialized (
+    select chunk, baton_uuidv7() as job_id from (select distinct chunk from matched) c
+  )
+  insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+  select baton_uuidv7(), m.endpoint_id, m.event_id, 'pending', j.job_id, m.created_at, m.created_at, m.created_at
+  from matched m join jobs j on j.chunk = m.chunk
+  returning id, next_job_id as "jobId"`)
 
 /**
  * Appends events inside the caller's transaction, and with them their webhook deliveries:
  * one statement numbers each event among its lead's events (taking the lead's row lock,
  * so concurrent writers to one lead get consecutive numbers), writes the events, and
  * writes one delivery per enabled endpoint whose filter matches; then the deliveries'
- * first attempts are queued (job id = delivery id). All of it exists if and only if the
+ * first attempts are queued, DELIVERIES_PER_JOB to a job. All of it exists if and only if the
  * transaction commits: a rolled-back change sends nothing.
  */
 export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {
@@ -52,7 +54,7 @@ export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: Ne
   // primary key (a join to the JSON input, estimated at 100 rows, chose a scan of every lead).
   const leadIds = [...perLead.keys()]
   const deliveries = await appendQuery(tx, { input, leadIds, counts: [...perLead.values()] })
-  await queueFirstAttempts(tx, boss, deliveries.map((d) => d.id))
+  await queueFirstAttempts(tx, boss, deliveries)
   // One info line per event, once it has happened: ids only, never the lead's details.
   onCommit(tx, () => {
     for (const { id, type, leadId, data } of rows) {

@@ -4,22 +4,42 @@ import { inTx } from '../../lib/jobs.ts'
 
 export const DELIVERY_QUEUE = 'webhook-delivery'
 
-/** A delivery attempt job's data; the job's own id must still be the delivery's `nextJobId` when it runs. */
+/**
+ * First attempts of deliveries made together (a lead's events, a replay's window) share a
+ * job, this many at most: pgboss then writes, fetches and completes one job row per group
+ * instead of one per delivery. A fetch of 25 jobs is at most 100 attempts.
+ */
+export const DELIVERIES_PER_JOB = 4
+
+/**
+ * A delivery attempt job's data: the deliveries it attempts, each only if the job is still
+ * its `nextJobId` when it runs. First attempts name several (`deliveryIds`), a retry one.
+ */
 export interface AttemptJob {
-  deliveryId: string
+  deliveryIds?: string[]
+  deliveryId?: string
   /** Asked for through the API: uses no step of the automatic schedule. */
   manual?: boolean
 }
 
-/** The first attempt of new deliveries, due now: one insert for all, the job id being the delivery id. */
-export async function queueFirstAttempts(tx: Tx, boss: PgBoss, deliveryIds: string[]): Promise<void> {
-  if (deliveryIds.length === 0) return
-  await boss.insert(DELIVERY_QUEUE, deliveryIds.map((id) => ({ id, data: { deliveryId: id } satisfies AttemptJob })), { db: inTx(tx) })
+/** The deliveries a job attempts. */
+export const deliveriesOf = (job: AttemptJob): string[] => job.deliveryIds ?? (job.deliveryId ? [job.deliveryId] : [])
+
+/**
+ * The first attempts of new deliveries, due now, in one insert: one job per `jobId`, which
+ * the statement that made the deliveries gave each group as their `nextJobId`.
+ */
+export async function queueFirstAttempts(tx: Tx, boss: PgBoss, deliveries: Array<{ id: string; jobId: string }>): Promise<void> {
+  if (deliveries.length === 0) return
+  const byJob = new Map<string, string[]>()
+  for (const { id, jobId } of deliveries) byJob.set(jobId, [...(byJob.get(jobId) ?? []), id])
+  const jobs = [...byJob].map(([id, deliveryIds]) => ({ id, data: { deliveryIds } satisfies AttemptJob }))
+  await boss.insert(DELIVERY_QUEUE, jobs, { db: inTx(tx) })
 }
 
 /**
- * Later attempts (retries, manual retries, replays), each with its own job id, due in
- * `delaySeconds` (measured on the service clock by the caller).
+ * Later attempts (retries, manual retries), each with its own job id, due in `delaySeconds`
+ * (measured on the service clock by the caller). Retries are jittered, so no two share a time.
  */
 export async function queueAttempts(
   tx: Tx,

@@ -5,7 +5,7 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
-import { queueAttempts, type AttemptJob } from './attempt-jobs.ts'
+import { deliveriesOf, queueAttempts, type AttemptJob } from './attempt-jobs.ts'
 import * as repo from './deliveries.repo.ts'
 import { active } from './endpoints.service.ts'
 import { payloadOf, signedHeaders } from './payload.ts'
@@ -22,9 +22,10 @@ interface Made {
 }
 
 /**
- * The `webhook-delivery` job handler: makes a batch of attempts concurrently, then writes
- * every outcome in one transaction (attempts, delivery states, retry jobs, endpoint
- * health). A job that is no longer its delivery's next one does nothing.
+ * The `webhook-delivery` job handler: makes a batch's attempts concurrently (a job may
+ * name several deliveries), then writes every outcome in one transaction (attempts,
+ * delivery states, retry jobs, endpoint health). A job no longer a delivery's next one
+ * leaves that delivery alone.
  */
 export function createDeliveryWorker({ db, boss, clock, config, metrics, logger }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config' | 'metrics' | 'logger'>, sender: Sender) {
   const schedule = config.webhooks.retrySchedule
@@ -39,9 +40,10 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
   }
 
   async function run(jobs: Array<{ id: string; data: AttemptJob }>): Promise<void> {
-    const loaded = new Map((await repo.loadForAttempt(db, jobs.map((j) => j.data.deliveryId))).map((row) => [row.delivery.id, row]))
-    const due = jobs.flatMap((job) => {
-      const row = loaded.get(job.data.deliveryId)
+    const wanted = jobs.flatMap((job) => deliveriesOf(job.data).map((deliveryId) => ({ deliveryId, job })))
+    const loaded = new Map((await repo.loadForAttempt(db, wanted.map((w) => w.deliveryId))).map((row) => [row.delivery.id, row]))
+    const due = wanted.flatMap(({ deliveryId, job }) => {
+      const row = loaded.get(deliveryId)
       return row && row.delivery.status === 'pending' && row.delivery.nextJobId === job.id ? [{ row, job }] : []
     })
     if (due.length === 0) return
