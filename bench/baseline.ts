@@ -1,14 +1,14 @@
 // Baseline, run as its own process: the rows one routed lead costs in Baton (the lead, its
-// four events, its handoff and deadline job, a webhook delivery per event with its attempt
-// job, its rep's load), written by a bare pg client as one transaction per lead, one
-// statement per row: BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, INSERT job,
-// 4 × INSERT delivery, 4 × INSERT job, UPDATE rep load, COMMIT = 17 round trips. Jobs go
+// four events, its handoff and deadline job, a webhook delivery per event, the one job of
+// their first attempts, its rep's load), written by a bare pg client as one transaction per
+// lead, one statement per row: BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, INSERT
+// job, 4 × INSERT delivery, INSERT job, UPDATE rep load, COMMIT = 14 round trips. Jobs go
 // to a queue of their own, so no worker picks them up while the baseline runs.
 //
 // With --deliver <url>, it also does what fan-out costs any service, as barely: after the
 // commit, the lead's four webhooks are signed and POSTed to <url> at once, and their outcomes
 // written in a second transaction, one statement per row (BEGIN, 4 × INSERT attempt, 4 ×
-// UPDATE delivery, 4 × complete job, COMMIT = 14 round trips). As in the service, a lead's
+// UPDATE delivery, complete the job, COMMIT = 11 round trips). As in the service, a lead's
 // latency ends at its commit, the next lead does not wait for the webhooks, and the rate is
 // taken over the writing; the deliveries still under way then are awaited untimed.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
@@ -29,7 +29,7 @@ const reps = (await pool.query<{ rep_id: string }>('select rep_id from rep_loads
 const trace = JSON.stringify({ version: 2, at: new Date().toISOString(), steps: [], skipped: 0 })
 const insertJob = 'insert into pgboss.job (id, name, data, start_after) values ($1, $2, $3, $4)'
 
-interface Written { leadId: string; at: Date; events: Array<{ id: string; type: string; deliveryId: string }> }
+interface Written { leadId: string; at: Date; jobId: string; events: Array<{ id: string; type: string; deliveryId: string }> }
 
 /** The lead's transaction: every row the service writes for it, one statement each. */
 async function writeLead(client: pg.PoolClient, i: number): Promise<Written> {
@@ -54,17 +54,18 @@ async function writeLead(client: pg.PoolClient, i: number): Promise<Written> {
     [handoffId, leadId, repId, deadline, trace, at],
   )
   await client.query(insertJob, [handoffId, QUEUE, JSON.stringify({ handoffId }), deadline])
+  const jobId = randomUUID()
   for (const { id, deliveryId } of events) {
     await client.query(
       `insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-       values ($1, $2, $3, 'pending', $1, $4, $4, $4)`,
-      [deliveryId, values.endpoint, id, at],
+       values ($1, $2, $3, 'pending', $4, $5, $5, $5)`,
+      [deliveryId, values.endpoint, id, jobId, at],
     )
-    await client.query(insertJob, [deliveryId, QUEUE, JSON.stringify({ deliveryId }), at])
   }
+  await client.query(insertJob, [jobId, QUEUE, JSON.stringify({ deliveryIds: events.map((e) => e.deliveryId) }), at])
   await client.query('update rep_loads set claimed = claimed + 1, day = current_date, day_count = day_count + 1 where rep_id = $1', [repId])
   await client.query('commit')
-  return { leadId, at, events }
+  return { leadId, at, jobId, events }
 }
 
 const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000 })
@@ -74,7 +75,7 @@ const signingKey = randomBytes(32)
 const deliveryPool = new pg.Pool({ connectionString: values.db, max: concurrency })
 
 /** The lead's four webhooks, signed as Standard Webhooks and sent at once; then their outcomes, one statement each. */
-async function deliver(url: string, { leadId, at, events }: Written): Promise<void> {
+async function deliver(url: string, { leadId, at, jobId, events }: Written): Promise<void> {
   const outcomes = await Promise.all(events.map(async ({ id, type }, n) => {
     const body = JSON.stringify({ id, type, timestamp: at.toISOString(), sequence: n + 1, data: { lead: { id: leadId } } })
     const timestamp = Math.floor(Date.now() / 1000)
@@ -91,8 +92,8 @@ async function deliver(url: string, { leadId, at, events }: Written): Promise<vo
       const { statusCode, latencyMs } = outcomes[n]!
       await client.query(`insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms) values ($1, $2, 1, 'scheduled', $3, $4, $5)`, [randomUUID(), deliveryId, new Date(), statusCode, latencyMs])
       await client.query(`update webhook_deliveries set status = 'succeeded', attempts = 1, next_job_id = null, next_attempt_at = null, updated_at = now() where id = $1`, [deliveryId])
-      await client.query(`update pgboss.job set state = 'completed', completed_on = now() where name = $1 and id = $2`, [QUEUE, deliveryId])
     }
+    await client.query(`update pgboss.job set state = 'completed', completed_on = now() where name = $1 and id = $2`, [QUEUE, jobId])
     await client.query('commit')
   } finally {
     client.release()

@@ -23,14 +23,14 @@ const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
 // Round trips one ingested lead costs, counted from the code (leads.service.ts, routing/assign.ts,
 // events.repo.ts) and confirmed with log_statement: BEGIN, email lock + dedupe lookup + live
 // versions (one function), candidates, team turn, capacity claim, INSERT lead, INSERT handoff,
-// deadline job, events + deliveries (one statement), delivery jobs, COMMIT.
+// deadline job, events + deliveries (one statement), the deliveries' job, COMMIT.
 const SERVICE_ROUND_TRIPS = 11
 // BEGIN, INSERT lead, 4 × INSERT event, INSERT handoff, deadline job, 4 × INSERT delivery,
-// 4 × delivery job, UPDATE rep load, COMMIT (bench/baseline.ts).
-const BASELINE_ROUND_TRIPS = 17
+// the deliveries' job, UPDATE rep load, COMMIT (bench/baseline.ts).
+const BASELINE_ROUND_TRIPS = 14
 // With --deliver, per lead after its commit: BEGIN, 4 × INSERT attempt, 4 × UPDATE delivery,
-// 4 × complete job, COMMIT. What fan-out costs a service that does it as barely as that.
-const DELIVERING_ROUND_TRIPS = 14
+// complete the job, COMMIT. What fan-out costs a service that does it as barely as that.
+const DELIVERING_ROUND_TRIPS = 11
 
 interface Run { count: number; errors: number; seconds: number; latencies: number[] }
 

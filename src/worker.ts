@@ -9,7 +9,7 @@ import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
 import { createUnroutedRouter } from './modules/routing/sweep.ts'
 import { createPredictiveService, createPredictor } from './modules/predictive/predictive.service.ts'
-import { DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
+import { DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
 import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
 import { createSender } from './modules/webhooks/sender.ts'
 
@@ -52,13 +52,17 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   })
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
   const deliveries = createDeliveryWorker(deps, sender)
-  // Up to 25 jobs (100 attempts) at a time per fetcher, four fetchers: one slow receiver holds up
+  // Up to 12 jobs (48 attempts) at a time per fetcher, four fetchers: one slow receiver holds up
   // its own batch (at most WEBHOOK_TIMEOUT_SECONDS), not the others. A NOTIFY wakes one
   // idle fetcher at once, and the ones that follow within 25 ms one more as it ends: under
   // load a fetch takes several leads' deliveries, not one lead's four. Polling is only for
   // retries, due later: the fetchers look in turn, one every half second (two fetches a
   // second; unstaggered, all four looked every half second, eight fetches a second idle).
-  await fetchers.work<AttemptJob>(DELIVERY_QUEUE, { fetchers: 4, staggered: true, gatherMs: 25, pollingIntervalSeconds: 2, batchSize: 25, burstWhenBatchFull: true }, async (jobs) => {
+  await fetchers.work<AttemptJob>(DELIVERY_QUEUE, { fetchers: 4, staggered: true, gatherMs: 25, pollingIntervalSeconds: 2, batchSize: 12, burstWhenBatchFull: true }, async (jobs) => {
+    await deliveries.run(jobs)
+  })
+  // Jobs an older version queued (one delivery each): one fetcher, woken by their NOTIFY too.
+  await fetchers.work<AttemptJob>(LEGACY_DELIVERY_QUEUE, { fetchers: 1, pollingIntervalSeconds: 2, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
     await deliveries.run(jobs)
   })
   // Without it deliveries still go out, at the next half-second poll rather than at once.

@@ -20,7 +20,8 @@ const isField = (value: unknown): value is Field => is(value, Column) || is(valu
 /**
  * A drizzle query built at its first run. `returns` is the selection it selects or returns,
  * handed to `build` so the query and the row mapping (by position) use the same one; a group
- * of columns comes back as an object under its key, in the order drizzle selects them.
+ * of columns comes back as an object under its key, in the order drizzle selects them. Groups
+ * are for inner joins: a left join's missing row would come back as an object of nulls.
  */
 export function builtOnce<Row, S extends Selection = FlatSelection>(returns: S, build: (db: Queryable, returns: S) => { toSQL(): Built }): Run<Row> {
   const fields = Object.entries(returns).flatMap(([key, field]) =>

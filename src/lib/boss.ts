@@ -25,9 +25,16 @@ export const QUEUES = {
   // handler's lock-and-recheck makes the retry expire the handoff at most once.
   'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
   /**
-   * Attempts of webhook deliveries (first attempts of deliveries made together share one). The
-   * retry schedule is Baton's own (WEBHOOK_RETRY_SCHEDULE): pg-boss retries only a batch
-   * whose worker died or whose results could not be written. NOTIFY wakes workers at once.
+   * Attempts of webhook deliveries: a job names the deliveries it attempts (first attempts of
+   * deliveries made together share one). The retry schedule is Baton's own
+   * (WEBHOOK_RETRY_SCHEDULE): pg-boss retries only a batch whose worker died or whose results
+   * could not be written. NOTIFY wakes workers at once.
+   */
+  'webhook-attempts': { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
+  /**
+   * The same, one delivery per job, as versions before 2026-12-01 queued them: still worked, so
+   * an older instance's jobs are attempted. A new queue rather than a new data shape on this
+   * one: an older worker would complete a job it cannot read and leave its deliveries pending.
    */
   'webhook-delivery': { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
   /** The conversion model's scheduled retraining (PREDICTIVE_TRAIN_CRON). */

@@ -175,10 +175,11 @@ t.test('deliveries made together share first-attempt jobs, four to a job, and ea
 
   const deliveries = (await sql<{ id: string }>('select d.id from webhook_deliveries d join events e on e.id = d.event_id where e.lead_id = $1', [lead.id])).map((d) => d.id)
   t.equal(deliveries.length, 2 * events.length, 'a delivery per event and endpoint')
-  const jobs = await sql<{ data: { deliveryIds: string[] } }>(`select data from pgboss.job where name = 'webhook-delivery' and data->'deliveryIds' ?| $1::text[]`, [deliveries])
+  const jobs = await sql<{ data: { deliveryIds: string[] } }>(`select data from pgboss.job where name = 'webhook-attempts' and data->'deliveryIds' ?| $1::text[]`, [deliveries])
   t.equal(jobs.length, Math.ceil(deliveries.length / 4), `${jobs.length} first-attempt jobs for ${deliveries.length} deliveries`)
   t.ok(jobs.every((j) => j.data.deliveryIds.length <= 4), 'none names more than four')
   t.same(jobs.flatMap((j) => j.data.deliveryIds).sort(), [...deliveries].sort(), 'each delivery in exactly one job')
+  await new Promise((resolve) => setTimeout(resolve, 500))
   for (const receiver of [first, second]) {
     const ids = receiver.received.map((r) => r.headers['webhook-id'])
     t.same([...ids].sort(), events.map((e) => e.id).sort(), 'each receiver got each event once')
@@ -198,11 +199,28 @@ t.test('a job naming several deliveries attempts those still waiting for it, and
   const [shared, other, waiting, overtaken] = ['01a00000-0000-7000-8000-00000000000a', '01a00000-0000-7000-8000-00000000000b', '01a00000-0000-7000-8000-00000000000c', '01a00000-0000-7000-8000-00000000000d']
   await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
     values ($1, $3, $4, 'pending', $5, now(), now(), now()), ($2, $3, $6, 'pending', $7, now(), now(), now())`, [waiting, overtaken, endpoint.id, events[0], shared, events[1], other])
-  await baton.deps.boss.insert('webhook-delivery', [{ id: shared, data: { deliveryIds: [waiting, overtaken] } }])
+  await baton.deps.boss.insert('webhook-attempts', [{ id: shared, data: { deliveryIds: [waiting, overtaken] } }])
 
   const done = await waitFor(async () => (await sql('select status from webhook_deliveries where id = $1', [waiting]))[0]?.status === 'succeeded', 5000)
   t.ok(done, 'the delivery waiting for the job was attempted and succeeded')
   await new Promise((resolve) => setTimeout(resolve, 500))
   t.match(await sql('select status, attempts, next_job_id from webhook_deliveries where id = $1', [overtaken]), [{ status: 'pending', attempts: 0, next_job_id: other }], 'the other one was left to its own job')
   t.equal(receiver.received.length, 3, 'one more webhook, not two')
+})
+
+t.test('a job an older version queued (one delivery, on the legacy queue) is still attempted', async (t) => {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const { ok, sql } = apiClient(baton)
+  const receiver = await startReceiver(t)
+  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  await ok('POST', '/v1/leads', { email: 'legacy@acme.example' }, 201, 'integration')
+  await waitFor(async () => receiver.received.length >= 1, 5000)
+  const [received] = await sql<{ id: string }>(`select id from events where type = 'lead.received'`)
+  const legacy = '01a00000-0000-7000-8000-00000000001e'
+  await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+    values ($1, $2, $3, 'pending', $1, now(), now(), now())`, [legacy, endpoint.id, received?.id])
+  await baton.deps.boss.insert('webhook-delivery', [{ id: legacy, data: { deliveryId: legacy } }])
+  const done = await waitFor(async () => (await sql('select status from webhook_deliveries where id = $1', [legacy]))[0]?.status === 'succeeded', 8000)
+  t.ok(done, 'the legacy job delivered it')
+  t.equal(receiver.received.length, 2, 'the event went out once more, for the second delivery')
 })

@@ -261,6 +261,28 @@ t.test('replay re-sends a window with the original webhook-ids', async (t) => {
   checkPayloads(t, receiver)
 })
 
+t.test('a replay of more than four deliveries shares its first-attempt jobs, four to a job, and re-sends each once', async (t) => {
+  const { call, sql, endpoint, lead } = await setup(t)
+  const receiver = await startReceiver(t)
+  const since = new Date(Date.now() - 1000).toISOString()
+  const ep = await endpoint(receiver.url())
+  for (let i = 0; i < 6; i++) await lead(`replay-${i}@acme.example`)
+  await waitFor(async () => receiver.received.length >= 6, 5000)
+
+  const res = await call('POST', `/v1/webhook-endpoints/${ep.id}/replay`, { since })
+  t.equal(res.statusCode, 202)
+  const { replayed, deliveryIds } = res.json<{ replayed: number; deliveryIds: string[] }>()
+  t.equal(replayed, 6)
+  const jobs = await sql<{ data: { deliveryIds: string[] } }>(`select data from pgboss.job where name = 'webhook-attempts' and data->'deliveryIds' ?| $1::text[]`, [deliveryIds])
+  t.same(jobs.map((j) => j.data.deliveryIds.length).sort(), [2, 4], 'two jobs: four and two')
+  t.same(jobs.flatMap((j) => j.data.deliveryIds).sort(), [...deliveryIds].sort(), 'each copy in exactly one job')
+  await waitFor(async () => receiver.received.length >= 12, 5000)
+  await sleep(300)
+  const ids = receiver.received.map((r) => r.headers['webhook-id'])
+  t.equal(ids.length, 12, 'six sends, then six again')
+  t.ok([...new Set(ids)].every((id) => ids.filter((x) => x === id).length === 2), 'each event exactly twice, with its webhook-id')
+})
+
 t.test('a rotated secret signs alongside the new one until its grace ends', async (t) => {
   const { ok, endpoint, lead } = await setup(t)
   const receiver = await startReceiver(t)
@@ -309,7 +331,7 @@ t.test('a rolled-back transaction sends nothing; filters and disabled endpoints 
   const handoffEp = await endpoint(handoffs.url(), { eventTypes: ['handoff.*'] })
   const { id: leadId } = await lead('tx@acme.example')
   await waitFor(async () => main.received.length > 0, 5000)
-  const jobs = async () => (await sql('select count(*)::int as n from pgboss.job where name = $1', ['webhook-delivery']))[0].n
+  const jobs = async () => (await sql('select count(*)::int as n from pgboss.job where name = $1', ['webhook-attempts']))[0].n
   const jobsBefore = await jobs()
   const [{ seq: seqBefore }] = await sql('select max(sequence)::int as seq from events where lead_id = $1', [leadId])
 
@@ -323,7 +345,7 @@ t.test('a rolled-back transaction sends nothing; filters and disabled endpoints 
   t.equal(inside, 1, 'inside the transaction the delivery existed')
   t.same(await sql('select id from webhook_deliveries where event_id = $1', [rolledBack.id]), [], 'no delivery row after the rollback')
   t.same(await sql('select id from events where id = $1', [rolledBack.id]), [], 'no event row')
-  t.equal(await jobs(), jobsBefore, 'no webhook-delivery job')
+  t.equal(await jobs(), jobsBefore, 'no delivery job')
   await sleep(1500)
   t.equal(main.received.length, 1, 'the receiver got nothing')
 
@@ -331,7 +353,7 @@ t.test('a rolled-back transaction sends nothing; filters and disabled endpoints 
   await baton.deps.db.transaction((tx) => appendEvents(tx, baton.deps, [committed]))
   await waitFor(async () => main.received.length > 1, 5000)
   t.match(verify(ep.secret, main.received[1]!), { id: committed.id, sequence: seqBefore + 1 }, 'the committed event is delivered, its sequence right after the last')
-  const jobsOf = await sql(`select j.data from webhook_deliveries d join pgboss.job j on j.name = 'webhook-delivery' and j.data->'deliveryIds' ? d.id::text
+  const jobsOf = await sql(`select j.data from webhook_deliveries d join pgboss.job j on j.name = 'webhook-attempts' and j.data->'deliveryIds' ? d.id::text
     where d.event_id = $1`, [committed.id])
   const [{ id: deliveryId }] = await sql('select id from webhook_deliveries where event_id = $1', [committed.id])
   t.same(jobsOf.map((j) => j.data), [{ deliveryIds: [deliveryId] }], 'one job made its first attempt, naming it')

@@ -2,18 +2,21 @@ import type { PgBoss } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import { inTx } from '../../lib/jobs.ts'
 
-export const DELIVERY_QUEUE = 'webhook-delivery'
+export const DELIVERY_QUEUE = 'webhook-attempts'
+/** One delivery per job (`deliveryId`), as older versions queue them: worked, never written to. */
+export const LEGACY_DELIVERY_QUEUE = 'webhook-delivery'
 
 /**
  * First attempts of deliveries made together (a lead's events, a replay's window) share a
  * job, this many at most: pgboss then writes, fetches and completes one job row per group
- * instead of one per delivery. A fetch of 25 jobs is at most 100 attempts.
+ * instead of one per delivery. A fetch of 12 jobs is at most 48 attempts.
  */
 export const DELIVERIES_PER_JOB = 4
 
 /**
  * A delivery attempt job's data: the deliveries it attempts, each only if the job is still
- * its `nextJobId` when it runs. First attempts name several (`deliveryIds`), a retry one.
+ * its `nextJobId` when it runs. First attempts name several, a retry one. `deliveryId`
+ * instead: a job on the legacy queue.
  */
 export interface AttemptJob {
   deliveryIds?: string[]
@@ -48,7 +51,7 @@ export async function queueAttempts(
 ): Promise<void> {
   if (attempts.length === 0) return
   const jobs = attempts.map(({ jobId, deliveryId, delaySeconds, manual }) => ({
-    id: jobId, data: { deliveryId, ...(manual ? { manual } : {}) } satisfies AttemptJob, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
+    id: jobId, data: { deliveryIds: [deliveryId], ...(manual ? { manual } : {}) } satisfies AttemptJob, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
   }))
   await boss.insert(DELIVERY_QUEUE, jobs, { db: inTx(tx) })
 }

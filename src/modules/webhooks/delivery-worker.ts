@@ -22,7 +22,7 @@ interface Made {
 }
 
 /**
- * The `webhook-delivery` job handler: makes a batch's attempts concurrently (a job may
+ * The delivery queues' job handler: makes a batch's attempts concurrently (a job may
  * name several deliveries), then writes every outcome in one transaction (attempts,
  * delivery states, retry jobs, endpoint health). A job no longer a delivery's next one
  * leaves that delivery alone.
