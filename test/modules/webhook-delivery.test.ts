@@ -1,8 +1,10 @@
 // Outbound webhooks end to end: events fan out to endpoints in their transaction, are
 // signed per Standard Webhooks (checked with the official verifier), retried on the
 // configured schedule, and every attempt is recorded.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Webhook } from 'standardwebhooks'
+import { newId } from '../../src/lib/ids.ts'
+import { insertAttempts } from '../../src/modules/webhooks/deliveries.repo.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { handoffHarness } from '../helpers/handoffs.ts'
@@ -10,6 +12,23 @@ import { startReceiver } from '../helpers/receiver.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const FAST = { WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2,0.2', WEBHOOK_TIMEOUT_SECONDS: '1' }
+
+/** A Baton on the real clock, one endpoint for lead.received, and a lead per email, posted and delivered. */
+async function deliveredLeads(t: Test, emails: string[]) {
+  const baton = await buildTestApp(t, { realTime: true, env: FAST })
+  const api = apiClient(baton)
+  const receiver = await startReceiver(t)
+  const endpoint = await api.ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
+  for (const email of emails) await api.ok('POST', '/v1/leads', { email }, 201, 'integration')
+  await waitFor(async () => receiver.received.length >= emails.length, 5000)
+  return { baton, ...api, receiver, endpoint }
+}
+
+/** The endpoint's newest delivery once it has succeeded; undefined if it has not within `ms`. */
+const newestSucceeded = (ok: ReturnType<typeof apiClient>['ok'], endpointId: string, ms: number) => waitFor(async () => {
+  const page = await ok('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, undefined, 200)
+  return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
+}, ms)
 
 t.test('a new lead reaches a subscribed endpoint, signed and verifiable', async (t) => {
   const baton = await buildTestApp(t, { realTime: true, env: FAST })
@@ -39,10 +58,7 @@ t.test('500 three times, then 200: delivered on the fourth attempt, every attemp
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'retry@acme.example' }, 201, 'integration')
 
-  const delivery = await waitFor(async () => {
-    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
-    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
-  }, 10_000)
+  const delivery = await newestSucceeded(ok, endpoint.id, 10_000)
   t.equal(delivery?.attemptCount, 4)
   t.match(delivery?.attempts, [
     { number: 1, statusCode: 500, errorClass: 'http', responseBody: 'boom 0' },
@@ -139,10 +155,7 @@ t.test('a binary answer (NUL bytes) is stored readably and does not fail the bat
   const receiver = await startReceiver(t, (_r, res, index) => (index === 0 ? res.writeHead(500).end(Buffer.from([0x62, 0x00, 0xff, 0x00])) : res.writeHead(200).end()))
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'nul@acme.example' }, 201, 'integration')
-  const delivery = await waitFor(async () => {
-    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
-    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
-  }, 5000)
+  const delivery = await newestSucceeded(ok, endpoint.id, 5000)
   t.equal(receiver.received.length, 2, 'retried once, not re-sent in a loop')
   t.match(delivery?.attempts, [{ number: 1, statusCode: 500, responseBody: 'b\uFFFD\uFFFD\uFFFD' }, { number: 2, statusCode: 200 }])
 })
@@ -155,10 +168,7 @@ t.test('an answer full of quotes, braces, commas and backslashes is stored as it
   const receiver = await startReceiver(t, (_r, res, index) => res.writeHead(index < answers.length - 1 ? 500 : 200).end(answers[index]))
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'quotes@acme.example' }, 201, 'integration')
-  const delivery = await waitFor(async () => {
-    const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
-    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
-  }, 10_000)
+  const delivery = await newestSucceeded(ok, endpoint.id, 10_000)
   t.same(delivery?.attempts.map((a: { responseBody: string | null }) => a.responseBody), [...answers.slice(0, -1), null], 'each body exactly, the string NULL too; an empty one as null')
   t.same(delivery?.attempts.map((a: { number: number }) => a.number), [1, 2, 3, 4])
 })
@@ -187,12 +197,7 @@ t.test('deliveries made together share first-attempt jobs, four to a job, and ea
 })
 
 t.test('a job naming several deliveries attempts those still waiting for it, and leaves one a retry took over', async (t) => {
-  const baton = await buildTestApp(t, { realTime: true, env: FAST })
-  const { ok, sql } = apiClient(baton)
-  const receiver = await startReceiver(t)
-  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
-  for (const email of ['one@acme.example', 'two@acme.example']) await ok('POST', '/v1/leads', { email }, 201, 'integration')
-  await waitFor(async () => receiver.received.length >= 2, 5000)
+  const { baton, sql, receiver, endpoint } = await deliveredLeads(t, ['one@acme.example', 'two@acme.example'])
   const events = (await sql<{ id: string }>(`select id from events where type = 'lead.received' order by position`)).map((e) => e.id)
 
   // Two more deliveries of those events: one still waiting for the shared job, one whose next job is another.
@@ -209,12 +214,7 @@ t.test('a job naming several deliveries attempts those still waiting for it, and
 })
 
 t.test('a job an older version queued (one delivery, on the legacy queue) is still attempted', async (t) => {
-  const baton = await buildTestApp(t, { realTime: true, env: FAST })
-  const { ok, sql } = apiClient(baton)
-  const receiver = await startReceiver(t)
-  const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
-  await ok('POST', '/v1/leads', { email: 'legacy@acme.example' }, 201, 'integration')
-  await waitFor(async () => receiver.received.length >= 1, 5000)
+  const { baton, sql, receiver, endpoint } = await deliveredLeads(t, ['legacy@acme.example'])
   const [received] = await sql<{ id: string }>(`select id from events where type = 'lead.received'`)
   const legacy = '01a00000-0000-7000-8000-00000000001e'
   await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
@@ -223,4 +223,22 @@ t.test('a job an older version queued (one delivery, on the legacy queue) is sti
   const done = await waitFor(async () => (await sql('select status from webhook_deliveries where id = $1', [legacy]))[0]?.status === 'succeeded', 8000)
   t.ok(done, 'the legacy job delivered it')
   t.equal(receiver.received.length, 2, 'the event went out once more, for the second delivery')
+})
+
+t.test('attempts written together keep each one\'s nulls, numbers and text (one statement of column arrays)', async (t) => {
+  const { baton, sql, endpoint } = await deliveredLeads(t, ['columns@acme.example'])
+  const [delivery] = await sql<{ id: string }>('select id from webhook_deliveries where endpoint_id = $1', [endpoint.id])
+  const at = new Date('2026-01-05T09:00:00.123Z')
+  const rows = [
+    { number: 10, statusCode: null, errorClass: 'timeout' as const, error: 'no answer within 1 s', responseBody: null, latencyMs: 1000 },
+    { number: 11, statusCode: 500, errorClass: 'http' as const, error: 'HTTP 500', responseBody: 'NULL', latencyMs: 12 },
+    { number: 12, statusCode: 200, errorClass: null, error: null, responseBody: '{"a": "b,c"}', latencyMs: 3 },
+  ]
+  await baton.deps.db.transaction((tx) => insertAttempts(tx, rows.map((r) => ({ ...r, id: newId(), deliveryId: delivery!.id, trigger: 'manual' as const, attemptedAt: at }))))
+  const stored = await sql(`select number, status_code, error_class, error, response_body, latency_ms, trigger, attempted_at from webhook_attempts
+    where delivery_id = $1 and number >= 10 order by number`, [delivery!.id])
+  t.same(stored, rows.map((r) => ({
+    number: r.number, status_code: r.statusCode, error_class: r.errorClass, error: r.error, response_body: r.responseBody,
+    latency_ms: r.latencyMs, trigger: 'manual', attempted_at: at,
+  })), 'nulls stay null beside values in the same column, the string NULL stays a string, the time exact')
 })
