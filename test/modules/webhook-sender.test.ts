@@ -122,6 +122,25 @@ t.test('time limit: no answer, stalled body or trickled body all fail as timeout
   }
 })
 
+t.test('a burst to a slow receiver: the time limit runs once a connection is the attempt\'s own', async (t) => {
+  // 32 connections per origin. Each answer takes 600 ms against a 1 s limit: 64 attempts at
+  // once all succeed (the second 32 wait about 600 ms for a connection first, off the clock;
+  // on it, they took 1.2 s and timed out).
+  const receiver = await startReceiver(t, (_r, res) => void setTimeout(() => res.writeHead(200).end('ok'), 600))
+  const sender = senderFor(t, true, 1000)
+  const burst = await Promise.all(Array.from({ length: 64 }, () => sender.post(receiver.url('/slow'), {}, BODY)))
+  t.same(burst.filter((r) => r.statusCode !== 200).map((r) => r.error), [], 'all 64 answered 200')
+  t.ok(burst.every((r) => r.latencyMs < 1000), 'latency is the receiver\'s, not the wait for a connection')
+  // 160 at once: five rounds of 600 ms. The last rounds' wait passes the limit: they fail as
+  // timeouts without being sent, and the receiver sees only what was sent.
+  const before = receiver.received.length
+  const flood = await Promise.all(Array.from({ length: 160 }, () => sender.post(receiver.url('/slow'), {}, BODY)))
+  const waitedOut = flood.filter((r) => r.errorClass === 'timeout')
+  t.ok(waitedOut.length > 0 && waitedOut.every((r) => /^no connection to the receiver came free within 1 s \(32 busy\)$/.test(r.error ?? '')), `${waitedOut.length} waited out, each saying so`)
+  t.equal(flood.filter((r) => r.statusCode === 200).length + waitedOut.length, 160, 'the rest answered 200')
+  t.equal(receiver.received.length - before, 160 - waitedOut.length, 'nothing was sent for an attempt that waited out')
+})
+
 t.test('network failures: connect, dns and tls', async (t) => {
   // A port that was just free: nothing listens there.
   const probe = createServer()

@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js'
 import { Agent, request } from 'undici'
 import type { ErrorClass } from '../../db/schema/index.ts'
 import { nonPublicReason } from '../../lib/ssrf.ts'
+import { createOriginSlots } from './origin-slots.ts'
 
 /** What one HTTP attempt came to: the receiver's answer, or why there was none. */
 export interface AttemptResult {
@@ -43,12 +44,14 @@ function guardedLookup(hostname: string, options: LookupOptions, callback: Looku
 
 /**
  * Posts webhook bodies: keep-alive connections per origin, no redirects followed (a 3xx
- * is an answer like any other), a hard time limit per attempt, and — unless private
- * targets are allowed — the SSRF guard applied to the address actually connected to.
+ * is an answer like any other), a hard time limit per attempt (from when a connection is
+ * its own; it waits for one at most as long again), and — unless private targets are
+ * allowed — the SSRF guard applied to the address actually connected to.
  */
 export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolean; timeoutMs: number }) {
+  const slots = createOriginSlots(CONNECTIONS_PER_ORIGIN)
   const agent = new Agent({
-    connections: 32,
+    connections: CONNECTIONS_PER_ORIGIN,
     keepAliveTimeout: 30_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
@@ -56,6 +59,11 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
   })
 
   async function post(url: string, headers: Record<string, string>, body: string): Promise<AttemptResult> {
+    const release = await slots.take(originOf(url), timeoutMs)
+    if (!release) {
+      const error = `no connection to the receiver came free within ${timeoutMs / 1000} s (${CONNECTIONS_PER_ORIGIN} busy)`
+      return { statusCode: null, latencyMs: timeoutMs, errorClass: 'timeout', error, responseBody: null }
+    }
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)
     try {
@@ -77,6 +85,8 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
     } catch (error) {
       const { errorClass, message } = classify(error, timeoutMs)
       return { statusCode: null, latencyMs: elapsed(), errorClass, error: storable(message).slice(0, 1000), responseBody: null }
+    } finally {
+      release()
     }
   }
 
@@ -84,6 +94,18 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
 }
 
 export type Sender = ReturnType<typeof createSender>
+
+// Connections kept per receiver origin, and attempts in flight to it at once.
+const CONNECTIONS_PER_ORIGIN = 32
+
+/** The origin attempts queue under; an unparsable URL queues alone (and fails in the request). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
+}
 
 function literalProblem(url: string): string | undefined {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
