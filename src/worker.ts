@@ -12,12 +12,14 @@ import { createPredictiveService, createPredictor } from './modules/predictive/p
 import { DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
 import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
 import { createSender } from './modules/webhooks/sender.ts'
+import { failStuckDeliveries } from './modules/webhooks/stuck-deliveries.ts'
 
 /** Cron schedules of the recurring jobs (pg-boss runs each once per tick across all instances). */
 export const SCHEDULES = {
   'idempotency-sweep': '17 * * * *',
   // A backstop: each unrouted lead already has its retry job or waits for a change that sends a sweep.
   'routing-sweep': '41 * * * *',
+  'webhook-stuck-sweep': '*/10 * * * *',
 } as const
 
 /**
@@ -64,6 +66,12 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   // Jobs an older version queued (one delivery each): one fetcher, woken by their NOTIFY too.
   await fetchers.work<AttemptJob>(LEGACY_DELIVERY_QUEUE, { fetchers: 1, pollingIntervalSeconds: 2, batchSize: 50, burstWhenBatchFull: true }, async (jobs) => {
     await deliveries.run(jobs)
+  })
+  await boss.work('webhook-stuck-sweep', async () => {
+    const failed = await failStuckDeliveries(deps.db, deps.clock.now())
+    if (failed.length === 0) return
+    deps.metrics.webhookDeliveries.inc({ outcome: 'failed' }, failed.length)
+    deps.logger.warn({ deliveries: failed.length, first: failed.slice(0, 10) }, 'deliveries left pending by an ended job: failed, to retry or replay')
   })
   // Without it deliveries still go out, at the next half-second poll rather than at once.
   await fetchers.listen().catch((error: unknown) => deps.logger.warn({ err: error }, 'cannot LISTEN for new jobs; polling only'))

@@ -37,6 +37,8 @@ export const QUEUES = {
    * one: an older worker would complete a job it cannot read and leave its deliveries pending.
    */
   'webhook-delivery': { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
+  /** Every 10 minutes: fail, visibly, the deliveries a job left pending when it ended (webhooks/stuck-deliveries.ts). */
+  'webhook-stuck-sweep': { retryLimit: 2, retryDelay: 60 },
   /** The conversion model's scheduled retraining (PREDICTIVE_TRAIN_CRON). */
   'predictive-train': { retryLimit: 2, retryDelay: 300, expireInSeconds: 900 },
   /** A first-contact task's due time; the job id is the task id. */

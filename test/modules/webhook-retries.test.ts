@@ -8,6 +8,7 @@ import t, { type Test } from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { appendEvents } from '../../src/modules/events/events.repo.ts'
 import { newEvent } from '../../src/modules/events/events.service.ts'
+import { failStuckDeliveries } from '../../src/modules/webhooks/stuck-deliveries.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { startReceiver, type Received } from '../helpers/receiver.ts'
@@ -390,4 +391,37 @@ t.test('events carry consecutive per-lead sequence numbers, even under concurren
   const byId = new Map(feed.map((e: Payload) => [e.id, e.sequence]))
   t.ok(payloads.every((p) => byId.get(p.id) === p.sequence), 'each payload has its event\'s sequence')
   checkPayloads(t, receiver)
+})
+
+t.test('deliveries a job left pending when it ended are failed by the sweep, visibly; live jobs are left alone', async (t) => {
+  const { baton, sql, endpoint, lead, deliveries } = await setup(t)
+  const receiver = await startReceiver(t)
+  const ep = await endpoint(receiver.url())
+  await lead('stuck@acme.example')
+  await waitFor(async () => receiver.received.length >= 1, 5000)
+  const [event] = await sql<{ id: string }>(`select id from events where type = 'lead.received'`)
+  const boss = baton.deps.boss
+  // Four deliveries of the event, due 20 minutes ago: one whose job failed past its retries, one
+  // whose job is gone, one whose retry job waits, one due just now (merely late).
+  const ids = { failedJob: '01a00000-0000-7000-8000-0000000000f1', gone: '01a00000-0000-7000-8000-0000000000f2', waiting: '01a00000-0000-7000-8000-0000000000f3', late: '01a00000-0000-7000-8000-0000000000f4' }
+  const longAgo = new Date(Date.now() - 20 * 60_000)
+  for (const [id, due] of [[ids.failedJob, longAgo], [ids.gone, longAgo], [ids.waiting, longAgo], [ids.late, new Date()]] as const) {
+    await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+      values ($1, $2, $3, 'pending', $1, $4, $4, $4)`, [id, ep.id, event!.id, due])
+  }
+  // Jobs on a queue with no worker, moved to the states a worker would have left them in.
+  await boss.insert('webhook-attempts', [{ id: ids.failedJob, data: { deliveryIds: [ids.failedJob] }, startAfter: 3600 }, { id: ids.waiting, data: { deliveryIds: [ids.waiting] }, startAfter: 3600 }])
+  await sql(`update pgboss.job set state = 'failed' where name = 'webhook-attempts' and id = $1`, [ids.failedJob])
+
+  const failed = await failStuckDeliveries(baton.deps.db, new Date())
+  t.same([...failed].sort(), [ids.failedJob, ids.gone].sort(), 'the two whose job ended, and only those')
+  const rows = await sql(`select id, status, next_job_id, last_error from webhook_deliveries where id = any($1::uuid[]) order by id`, [Object.values(ids)])
+  t.match(rows, [
+    { id: ids.failedJob, status: 'failed', next_job_id: null, last_error: 'its attempt job ended without deciding it (failed); retry or replay it' },
+    { id: ids.gone, status: 'failed', next_job_id: null, last_error: 'its attempt job ended without deciding it (gone); retry or replay it' },
+    { id: ids.waiting, status: 'pending', next_job_id: ids.waiting },
+    { id: ids.late, status: 'pending', next_job_id: ids.late },
+  ])
+  t.match((await deliveries(ep.id)).find((d: { id: string }) => d.id === ids.gone), { status: 'failed', lastError: /retry or replay it/ }, 'the API shows it failed, with why')
+  t.same(await failStuckDeliveries(baton.deps.db, new Date()), [], 'a second sweep finds nothing')
 })
