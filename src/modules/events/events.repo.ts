@@ -3,7 +3,7 @@ import { rawOnce } from '../../db/built-once.ts'
 import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { DELIVERIES_PER_JOB, queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
+import { chunkJobIds, jobChunk, queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
 
@@ -26,12 +26,10 @@ const appendQuery = rawOnce<{ id: string; jobId: string }>(() => sql`
     order by i.ord
     returning id, type, created_at
   ), matched as (
-    select e.id as endpoint_id, w.id as event_id, w.created_at, (row_number() over () - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))} as chunk
+    select e.id as endpoint_id, w.id as event_id, w.created_at, ${jobChunk()} as chunk
     from written w join webhook_endpoints e on e.enabled and (
       jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
-  ), jobs as materialized (
-    select chunk, baton_uuidv7() as job_id from (select distinct chunk from matched) c
-  )
+  ), jobs as materialized (${chunkJobIds('matched')})
   insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
   select baton_uuidv7(), m.endpoint_id, m.event_id, 'pending', j.job_id, m.created_at, m.created_at, m.created_at
   from matched m join jobs j on j.chunk = m.chunk

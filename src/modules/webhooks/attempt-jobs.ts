@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import { inTx } from '../../lib/jobs.ts'
@@ -12,6 +13,14 @@ export const LEGACY_DELIVERY_QUEUE = 'webhook-delivery'
  * instead of one per delivery. A fetch of 12 jobs is at most 48 attempts.
  */
 export const DELIVERIES_PER_JOB = 4
+
+/**
+ * For a statement that makes deliveries: the chunk of DELIVERIES_PER_JOB a row falls in, in
+ * the window's order, and a CTE body giving each chunk of `rows` (a CTE with that `chunk`
+ * column) the id of its job, made once per chunk. The deliveries take it as `next_job_id`.
+ */
+export const jobChunk = (order: SQL = sql``) => sql`(row_number() over (${order}) - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))}`
+export const chunkJobIds = (rows: string) => sql`select chunk, baton_uuidv7() as job_id from (select distinct chunk from ${sql.identifier(rows)}) c`
 
 /**
  * A delivery attempt job's data: the deliveries it attempts, each only if the job is still
@@ -35,7 +44,11 @@ export const deliveriesOf = (job: AttemptJob): string[] => job.deliveryIds ?? (j
 export async function queueFirstAttempts(tx: Tx, boss: PgBoss, deliveries: Array<{ id: string; jobId: string }>): Promise<void> {
   if (deliveries.length === 0) return
   const byJob = new Map<string, string[]>()
-  for (const { id, jobId } of deliveries) byJob.set(jobId, [...(byJob.get(jobId) ?? []), id])
+  for (const { id, jobId } of deliveries) {
+    const ids = byJob.get(jobId)
+    if (ids) ids.push(id)
+    else byJob.set(jobId, [id])
+  }
   const jobs = [...byJob].map(([id, deliveryIds]) => ({ id, data: { deliveryIds } satisfies AttemptJob }))
   await boss.insert(DELIVERY_QUEUE, jobs, { db: inTx(tx) })
 }

@@ -5,7 +5,7 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, encodeCursor } from '../../lib/pagination.ts'
-import { DELIVERIES_PER_JOB, queueAttempts, queueFirstAttempts } from './attempt-jobs.ts'
+import { chunkJobIds, jobChunk, queueAttempts, queueFirstAttempts } from './attempt-jobs.ts'
 import * as repo from './deliveries.repo.ts'
 import type { Delivery, ListDeliveriesQuery, ReplayBody } from './deliveries.schemas.ts'
 
@@ -67,18 +67,16 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
       const statuses = body.status === 'failed' ? ['failed'] : ['succeeded', 'failed']
       return db.transaction(async (tx) => {
         await enabledEndpoint(tx, endpointId)
-        // First attempts DELIVERIES_PER_JOB to a job, as appendEvents queues them.
+        // First attempts in shared jobs, as appendEvents queues them.
         const { rows } = await tx.execute<{ id: string; jobId: string }>(sql`
           with picked as (
-            select d.*, (row_number() over (order by d.id) - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))} as chunk from (
+            select d.*, ${jobChunk(sql`order by d.id`)} as chunk from (
               select * from webhook_deliveries
               where endpoint_id = ${endpointId} and replay_of is null and created_at >= ${since} and created_at < ${until}
                 and status = any(${sql.param(statuses)}::text[])
               order by id limit ${MAX_REPLAY + 1}
             ) d
-          ), jobs as materialized (
-            select chunk, baton_uuidv7() as job_id from (select distinct chunk from picked) c
-          )
+          ), jobs as materialized (${chunkJobIds('picked')})
           insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, replay_of, created_at, updated_at)
           select baton_uuidv7(), p.endpoint_id, p.event_id, 'pending', j.job_id, ${now}, p.id, ${now}, ${now}
           from picked p join jobs j on j.chunk = p.chunk
