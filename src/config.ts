@@ -37,6 +37,17 @@ export const EnvSchema = Type.Object({
   PREDICTIVE_MIN_SAMPLES: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 50, description: 'Leads with a reported outcome needed before a conversion model is trained' }),
   PREDICTIVE_TRAIN_CRON: Type.String({ pattern: '^\\S+( \\S+){4}$', maxLength: 100, default: '0 3 * * *', description: 'When the conversion model is retrained (cron, UTC)' }),
   AUTO_AWAY_AFTER: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'A rep who lets this many handoffs in a row expire is set away; 0: never' }),
+  NODE_ENV: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'production: refuse to start without a configured signing key' })),
+  AUTH_SECRETS: Type.Optional(Type.String({ minLength: 1, description: 'Several HS256 keys as "kid:secret" pairs, comma-separated, newest first: the first signs, all verify' })),
+  AUTH_KEYS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'A file holding AUTH_SECRETS-style "kid:secret" lines, newest first' })),
+  TOKEN_TTL_MAX: Type.String({ pattern: '^\\d{1,6}[smhdw]$', default: '30d', description: 'The longest lifetime npm run token mints' }),
+  REQUEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'A request not fully received and answered in this many seconds is cut off (408)' }),
+  CONNECTION_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 10, description: 'An idle or silent socket is closed after this many seconds' }),
+  SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10, description: 'On SIGTERM, in-flight requests get this long; then connections are closed' }),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Serve GET /metrics on this port of HOST only, apart from the API' })),
+  SECRETS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'AES-256-GCM keys for secrets at rest as "kid:base64key" pairs (32 bytes each), comma-separated, newest first' })),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 30_000, description: 'API statements running longer are cancelled; 0: no limit' }),
+  DATABASE_POOL_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'Waiting longer than this for a pooled connection fails the request (503); 0: wait for ever' }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -50,10 +61,20 @@ export interface Config {
   host: string
   role: Env['ROLE']
   logLevel: string
-  auth: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }
+  /** NODE_ENV=production. */
+  production: boolean
+  /**
+   * `secret` is AUTH_SECRET; `secrets` are AUTH_SECRETS (or AUTH_KEYS_FILE, read at start by
+   * lib/auth-keys.ts), newest first. `tokenTtlMaxSeconds` caps `npm run token --ttl`.
+   */
+  auth: { secret?: string; secrets?: Array<{ kid: string; secret: string }>; keysFile?: string; jwksUrl?: string; issuer?: string; audience?: string; tokenTtlMaxSeconds: number }
+  http: { requestTimeoutMs: number; connectionTimeoutMs: number; shutdownTimeoutMs: number }
+  /** Keys for secrets at rest, newest first (the first encrypts); undefined: a generated key under DATA_DIR. */
+  secretsKeys: Array<{ kid: string; key: Buffer }> | undefined
+  database: { statementTimeoutMs: number; poolTimeoutMs: number }
   publicUrl: string
   dataDir: string
-  metrics: { enabled: boolean; token?: string }
+  metrics: { enabled: boolean; token?: string; port?: number }
   dedupeWindowDays: number
   handoffs: { maxAttempts: number; autoAwayAfter: number }
   webhooks: { allowPrivate: boolean; timeoutMs: number; retrySchedule: number[] }
@@ -94,6 +115,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AUTH_JWKS_URL && !e.AUTH_ISSUER) {
     throw new ConfigError('Invalid environment: AUTH_ISSUER is required when AUTH_JWKS_URL is set')
   }
+  if (e.AUTH_JWKS_URL && !e.AUTH_AUDIENCE) {
+    throw new ConfigError('Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set (a token minted for another service of the same issuer must not pass)')
+  }
+  const production = e.NODE_ENV === 'production'
+  const authSecrets = e.AUTH_SECRETS === undefined ? undefined : parseKeyList('AUTH_SECRETS', e.AUTH_SECRETS, parseAuthSecret)
+  if (production && !e.AUTH_SECRET && !authSecrets && !e.AUTH_KEYS_FILE && !e.AUTH_JWKS_URL) {
+    throw new ConfigError('Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)')
+  }
+  if (e.METRICS_ENABLED === 'true' && !e.METRICS_TOKEN && e.METRICS_PORT === undefined && !isLoopbackHost(e.HOST)) {
+    throw new ConfigError(`Refusing to start: HOST=${e.HOST} would publish GET /metrics to anyone; set METRICS_TOKEN, METRICS_PORT (a listener of its own) or METRICS_ENABLED=false`)
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('Invalid environment: METRICS_PORT must differ from PORT')
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
@@ -101,10 +136,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     role: e.ROLE,
     logLevel: e.LOG_LEVEL,
-    auth: compact({ secret: e.AUTH_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE }),
+    production,
+    auth: {
+      ...compact({ secret: e.AUTH_SECRET, secrets: authSecrets, keysFile: e.AUTH_KEYS_FILE, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE }),
+      tokenTtlMaxSeconds: durationInSeconds(e.TOKEN_TTL_MAX)!, // the schema's pattern is a duration
+    },
+    http: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
+      connectionTimeoutMs: e.CONNECTION_TIMEOUT_SECONDS * 1000,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    },
+    secretsKeys: e.SECRETS_KEY === undefined ? undefined : parseKeyList('SECRETS_KEY', e.SECRETS_KEY, parseSecretsKey),
+    database: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: e.DATA_DIR,
-    metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN }),
+    metrics: compact({ enabled: e.METRICS_ENABLED === 'true', token: e.METRICS_TOKEN, port: e.METRICS_PORT }),
     dedupeWindowDays: e.DEDUPE_WINDOW_DAYS,
     handoffs: { maxAttempts: e.HANDOFF_MAX_ATTEMPTS, autoAwayAfter: e.AUTO_AWAY_AFTER },
     webhooks: {
@@ -114,6 +160,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     predictive: { minSamples: e.PREDICTIVE_MIN_SAMPLES, trainCron: e.PREDICTIVE_TRAIN_CRON },
   }
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
+
+/** "90s", "30m", "1h", "7d", "2w" in seconds; undefined for anything else. */
+export function durationInSeconds(text: string): number | undefined {
+  const match = /^(\d{1,6})([smhdw])$/.exec(text.trim())
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! : undefined
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]'])
+const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+/** "kid:value, kid:value" → entries in the given order; a malformed or repeated kid names the variable. */
+export function parseKeyList<T extends { kid: string }>(name: string, text: string, parse: (kid: string, value: string) => T | string): T[] {
+  const entries: T[] = []
+  for (const item of text.split(/[\s,]+/).filter(Boolean)) {
+    const colon = item.indexOf(':')
+    const kid = item.slice(0, colon)
+    if (colon < 1 || !KEY_ID.test(kid)) throw new ConfigError(`Invalid environment: ${name} must be "kid:key" pairs (a kid of letters, digits, ".", "_" or "-")`)
+    if (entries.some((entry) => entry.kid === kid)) throw new ConfigError(`Invalid environment: ${name} names key id "${kid}" twice`)
+    const parsed = parse(kid, item.slice(colon + 1))
+    if (typeof parsed === 'string') throw new ConfigError(`Invalid environment: ${name} key "${kid}" ${parsed}`)
+    entries.push(parsed)
+  }
+  if (entries.length === 0) throw new ConfigError(`Invalid environment: ${name} names no key`)
+  return entries
+}
+
+export const parseAuthSecret = (kid: string, secret: string) => (secret.length >= 32 ? { kid, secret } : 'must be at least 32 characters')
+
+function parseSecretsKey(kid: string, value: string) {
+  const key = Buffer.from(value, 'base64')
+  return key.length === 32 ? { kid, key } : 'must be 32 bytes in base64 (openssl rand -base64 32)'
 }
 
 function compact<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

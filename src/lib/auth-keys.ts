@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { SignJWT } from 'jose'
-import type { Config } from '../config.ts'
+import { durationInSeconds, type Config } from '../config.ts'
 
 /** Who may do what: SPEC "Auth". */
 export const ROLES = ['admin', 'integration', 'rep'] as const
@@ -32,13 +32,8 @@ export async function resolveSigningSecret(config: Pick<Config, 'auth' | 'dataDi
   return new TextEncoder().encode((await readFile(file, 'utf8')).trim())
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
-
 /** "90s", "30m", "1h", "7d", "2w" in seconds; undefined for anything else. */
-export function durationSeconds(ttl: string): number | undefined {
-  const match = /^(\d{1,6})([smhdw])$/.exec(ttl.trim())
-  return match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! : undefined
-}
+export const durationSeconds = durationInSeconds
 
 /**
  * Signs a Baton token: `role`, optional `sub` (the rep id for rep tokens), expiring
