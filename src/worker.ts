@@ -1,9 +1,10 @@
-import type { PgBoss } from 'pg-boss'
+import type { JobResult, PgBoss } from 'pg-boss'
 import { BOSS_SCHEMA } from './lib/boss.ts'
 import type { ServiceDeps } from './lib/deps.ts'
 import { createFetchers } from './lib/fetchers.ts'
 import { sweepExpiredKeys } from './modules/idempotency/idempotency.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
+import { createTimerBackstop } from './modules/handoffs/timer-backstop.ts'
 import { createAssigner } from './modules/routing/assign.ts'
 import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { createRulesetCache } from './modules/routing/rulesets.ts'
@@ -20,6 +21,7 @@ export const SCHEDULES = {
   // A backstop: each unrouted lead already has its retry job or waits for a change that sends a sweep.
   'routing-sweep': '41 * * * *',
   'webhook-stuck-sweep': '*/10 * * * *',
+  'timer-backstop': '* * * * *',
 } as const
 
 /**
@@ -39,13 +41,22 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
   // every 125 ms), each handoff in its own transaction; while batches come back full they
   // fetch again at once, so a deadline fires within a second of its time even when many
   // fall together (npm run bench).
-  await fetchers.work<{ handoffId: string }>('handoff-deadline', { fetchers: 4, staggered: true, pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true }, async (jobs) => {
+  // Each job is settled on its own (perJobResults): one handoff that fails is retried, with
+  // backoff, without failing the nine that expired beside it.
+  await fetchers.work<{ handoffId: string }>('handoff-deadline', { fetchers: 4, staggered: true, pollingIntervalSeconds: 0.5, batchSize: 10, burstWhenBatchFull: true, perJobResults: true }, async (jobs) => {
     const results = await Promise.allSettled(jobs.map((job) => handoffs.expire(job.data.handoffId)))
-    const failed = results.find((r) => r.status === 'rejected')
-    // The batch is retried as a whole; handoffs already expired are no-ops the second time.
-    if (failed) throw failed.reason
+    return jobs.map((job, i): JobResult => {
+      const result = results[i]!
+      if (result.status === 'fulfilled') return { id: job.id, status: 'completed', output: { outcome: result.value } }
+      deps.logger.error({ err: result.reason, handoffId: job.data.handoffId, retry: job.retryCount }, 'deadline job failed; retried with backoff')
+      return { id: job.id, status: 'failed', output: { message: rootMessage(result.reason) } }
+    })
   })
   const tasks = createTasksService(deps)
+  const backstop = createTimerBackstop(deps, { handoffs, tasks, unrouted })
+  await boss.work('timer-backstop', async () => {
+    await backstop.run()
+  })
   await boss.work<{ taskId: string }>('contact-overdue', { pollingIntervalSeconds: 1 }, async ([job]) => {
     await tasks.overdue(job!.data.taskId)
   })
@@ -97,4 +108,11 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
       await sender.close()
     },
   }
+}
+
+/** What went wrong, for a job's output: drizzle wraps a database error in one quoting the whole query. */
+function rootMessage(error: unknown): string {
+  const cause = (error as { cause?: unknown })?.cause
+  if (cause instanceof Error) return cause.message
+  return error instanceof Error ? error.message : String(error)
 }

@@ -20,10 +20,19 @@ export const QUEUES = {
    * of changes costs one sweep.
    */
   'routing-sweep': { policy: 'stately', retryLimit: 5, retryDelay: 5, retryBackoff: true },
-  /** A handoff's acceptance deadline; the job id is the handoff id. Retried quickly: a late expiry is a late lead. */
+  /**
+   * A handoff's acceptance deadline; the job id is the handoff id. Retried at once and then
+   * backing off (1 s, 2 s, 4 s … at most 5 min): a late expiry is a late lead, but a handoff
+   * that fails every time must not spin. Past the retries, the timer backstop takes it up.
+   */
   // A worker that dies mid-job stops heartbeating; the job is then retried, and the
   // handler's lock-and-recheck makes the retry expire the handoff at most once.
-  'handoff-deadline': { retryLimit: 20, retryDelay: 1, expireInSeconds: 60, heartbeatSeconds: 10 },
+  'handoff-deadline': { retryLimit: 20, retryDelay: 1, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 60, heartbeatSeconds: 10 },
+  /**
+   * Every minute: fires the deadlines, overdue tasks and unrouted retries whose job was lost
+   * (handoffs/timer-backstop.ts). Stately: a run that overlaps the next costs one, not two.
+   */
+  'timer-backstop': { policy: 'stately', retryLimit: 1, retryDelay: 30, expireInSeconds: 300 },
   /**
    * Attempts of webhook deliveries: a job names the deliveries it attempts (first attempts of
    * deliveries made together share one). The retry schedule is Baton's own
@@ -75,8 +84,15 @@ export function createBoss(url: string, { role, max = 5, prepare = true }: { rol
   })
 }
 
+/**
+ * Creates the queues, and brings existing ones to the options above: createQueue leaves a
+ * queue that exists as it was, so a retry policy changed in a release would otherwise reach
+ * only new databases. (A queue's policy cannot change after creation.)
+ */
 export async function createQueues(boss: PgBoss): Promise<void> {
   for (const [name, options] of Object.entries(QUEUES)) {
     await boss.createQueue(name, options)
+    const { policy: _fixed, ...updatable } = options as Omit<Queue, 'name'>
+    await boss.updateQueue(name, updatable)
   }
 }

@@ -48,7 +48,7 @@ export function createFetchers(boss: PgBoss, schema: string) {
      * Runs `fetchers` fetchers of `queue`, each fetching and running its own batches (a slow
      * batch holds up only its fetcher). Other options are pg-boss's.
      */
-    async work<T>(queue: string, { fetchers: count, gatherMs = 0, staggered = false, ...options }: WorkOptions & FetcherOptions, handler: WorkHandler<T, void>): Promise<void> {
+    async work<T>(queue: string, { fetchers: count, gatherMs = 0, staggered = false, ...options }: WorkOptions & FetcherOptions, handler: WorkHandler<T, unknown>): Promise<void> {
       const ids: string[] = []
       const idle = new Set<string>()
       // A notification while every fetcher was busy: the first to finish fetches again at once.
@@ -61,7 +61,8 @@ export function createFetchers(boss: PgBoss, schema: string) {
         const id: string = await boss.work<T>(queue, { ...options, ...own, localConcurrency: 1 }, async (jobs) => {
           idle.delete(id)
           try {
-            await handler(jobs)
+            // Returned as is: with perJobResults, pg-boss settles each job by it.
+            return await handler(jobs)
           } finally {
             idle.add(id)
             if (missed) {

@@ -33,6 +33,10 @@ export function createMetrics() {
       name: 'baton_webhook_attempt_duration_seconds', help: 'Webhook delivery attempts by result (success, or the error class) and their latency',
       labelNames: ['result'] as const, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15], registers,
     }),
+    timersRecovered: new Counter({
+      name: 'baton_timers_recovered_total', help: 'Timers the backstop fired because their job was lost or failed: handoff_deadline, contact_overdue, unrouted_retry',
+      labelNames: ['kind'] as const, registers,
+    }),
     webhookDeliveries: new Counter({
       name: 'baton_webhook_deliveries_total', help: 'Webhook deliveries settled, by outcome: succeeded, failed (gave up), retrying',
       labelNames: ['outcome'] as const, registers,

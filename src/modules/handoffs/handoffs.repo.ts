@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
 import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
@@ -39,6 +39,16 @@ export async function lockHandoff(tx: Tx, id: string): Promise<HandoffState | un
 export async function updateHandoff(tx: Tx, id: string, changes: Partial<NewHandoff>): Promise<HandoffState> {
   const [row] = await updateQuery(tx, changes, { whereId: id })
   return row!
+}
+
+/**
+ * Pending handoffs whose deadline passed before `before`, most overdue first: what a lost or
+ * failed deadline job left waiting (partial index handoffs_pending_deadline_idx).
+ */
+export async function pendingPastDeadline(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.select({ id: handoffs.id }).from(handoffs)
+    .where(and(eq(handoffs.status, 'pending'), lt(handoffs.deadlineAt, before))).orderBy(asc(handoffs.deadlineAt)).limit(limit)
+  return rows.map((row) => row.id)
 }
 
 /** Newest first (ids are UUIDv7), below `before` when paging. */

@@ -55,6 +55,13 @@ export async function findLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
+/** Unrouted leads whose calendar retry was due before `before`: what a lost route-lead job left waiting. */
+export async function unroutedPastRetry(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.select({ id: leads.id }).from(leads)
+    .where(and(eq(leads.status, 'unrouted'), lt(leads.nextRouteAt, before))).orderBy(asc(leads.nextRouteAt)).limit(limit)
+  return rows.map((row) => row.id)
+}
+
 export interface LeadFilters {
   status?: LeadStatus
   ownerId?: string

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lt, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, lt, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { tasks, type TaskRow, type TaskStatus } from '../../db/schema/index.ts'
 
@@ -20,6 +20,16 @@ export async function updateTask(tx: Tx, id: string, changes: Partial<typeof tas
 /** The lead's open tasks, locked. */
 export async function lockOpenTasks(tx: Tx, leadId: string): Promise<TaskRow[]> {
   return tx.select().from(tasks).where(and(eq(tasks.leadId, leadId), eq(tasks.status, 'open'))).for('update')
+}
+
+/**
+ * Open tasks due before `before` whose overdue event has not gone out, most overdue first:
+ * what a lost contact-overdue job left unannounced (partial index tasks_overdue_unannounced_idx).
+ */
+export async function overdueUnannounced(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.select({ id: tasks.id }).from(tasks)
+    .where(and(eq(tasks.status, 'open'), isNull(tasks.overdueAt), lt(tasks.dueAt, before))).orderBy(asc(tasks.dueAt)).limit(limit)
+  return rows.map((row) => row.id)
 }
 
 /** Oldest first (ids are UUIDv7), after `after` when paging. */

@@ -1,0 +1,67 @@
+import type { ServiceDeps } from '../../lib/deps.ts'
+import { unroutedPastRetry } from '../leads/leads.repo.ts'
+import type { UnroutedRouter } from '../routing/sweep.ts'
+import { overdueUnannounced } from '../tasks/tasks.repo.ts'
+import type { TasksService } from '../tasks/tasks.service.ts'
+import { pendingPastDeadline } from './handoffs.repo.ts'
+import type { HandoffsService } from './handoffs.service.ts'
+
+/**
+ * A timer counts as lost once it is this far past due with its state unchanged. A live job
+ * fires within a second and retries within seconds, so 30 s never races one that is merely busy;
+ * and if it does, both sides lock and re-check, so the loser does nothing.
+ */
+export const LOST_AFTER_MS = 30_000
+/** Per kind and run: a backlog larger than this is worked off over the next runs, a minute apart. */
+const BATCH = 500
+
+/** What one run found and did, per kind of timer. */
+export type BackstopRun = Record<TimerKind, { found: number; done: number; failed: number }>
+export type TimerKind = 'handoff_deadline' | 'contact_overdue' | 'unrouted_retry'
+
+/**
+ * The backstop for every timed job (the `timer-backstop` job, once a minute): a deadline,
+ * overdue or retry job that was lost (a deleted row, a failed run past its retries, a
+ * restore from backup) must not leave a handoff pending, a task unannounced or a lead
+ * waiting for ever. It finds what is overdue in the tables themselves, not in pg-boss,
+ * and hands each item to the same handler its job would have run; each item in its own
+ * transaction, so one that keeps failing holds up none of the others.
+ */
+export function createTimerBackstop(
+  { db, clock, logger, metrics }: Pick<ServiceDeps, 'db' | 'clock' | 'logger' | 'metrics'>,
+  { handoffs, tasks, unrouted }: { handoffs: Pick<HandoffsService, 'expire'>; tasks: Pick<TasksService, 'overdue'>; unrouted: Pick<UnroutedRouter, 'retryLead'> },
+) {
+  const kinds: Record<TimerKind, { find(before: Date): Promise<string[]>; fire(id: string): Promise<unknown> }> = {
+    handoff_deadline: { find: (before) => pendingPastDeadline(db, before, BATCH), fire: (id) => handoffs.expire(id) },
+    contact_overdue: { find: (before) => overdueUnannounced(db, before, BATCH), fire: (id) => tasks.overdue(id) },
+    unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
+  }
+
+  return {
+    async run(): Promise<BackstopRun> {
+      const before = new Date(clock.now().getTime() - LOST_AFTER_MS)
+      const run = {} as BackstopRun
+      for (const [kind, { find, fire }] of Object.entries(kinds) as Array<[TimerKind, (typeof kinds)[TimerKind]]>) {
+        const ids = await find(before)
+        const tally = { found: ids.length, done: 0, failed: 0 }
+        for (const id of ids) {
+          try {
+            await fire(id)
+            tally.done++
+          } catch (error) {
+            tally.failed++
+            logger.error({ err: error, kind, id }, 'timer backstop: this item failed; it is tried again on the next run')
+          }
+        }
+        if (tally.found > 0) {
+          metrics.timersRecovered.inc({ kind }, tally.done)
+          logger.warn({ kind, ...tally, first: ids.slice(0, 10) }, 'timer backstop: items past due with no job to fire them')
+        }
+        run[kind] = tally
+      }
+      return run
+    },
+  }
+}
+
+export type TimerBackstop = ReturnType<typeof createTimerBackstop>
