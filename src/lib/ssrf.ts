@@ -1,16 +1,23 @@
 import { lookup } from 'node:dns/promises'
 import ipaddr from 'ipaddr.js'
 
+// RFC 8215 local-use NAT64: translated by a NAT64 of the operator's own, in any RFC 6052
+// layout (the IPv4 need not be the last 32 bits), so what it leads to cannot be read off it.
+// ipaddr.js files it under rfc6052 beside the well-known 64:ff9b::/96.
+const NAT64_LOCAL_USE = ipaddr.parseCIDR('64:ff9b:1::/48')
+
 /**
  * Why an address is not a public unicast one (loopback, private, link-local, CGNAT,
  * multicast, documentation, reserved, …), or undefined when it is public. IPv4 carried
- * inside IPv6 (::ffff:a.b.c.d, ::a.b.c.d, and NAT64's 64:ff9b::/96) is judged by that IPv4 address.
+ * inside IPv6 (::ffff:a.b.c.d, ::a.b.c.d, and NAT64's 64:ff9b::/96) is judged by that IPv4 address;
+ * the local-use NAT64 prefix 64:ff9b:1::/48 is refused as a whole.
  */
 export function nonPublicReason(address: string): string | undefined {
   if (!ipaddr.isValid(address)) return 'not an IP address'
   let ip = ipaddr.parse(address)
   if (ip.kind() === 'ipv6') {
     const v6 = ip as ipaddr.IPv6
+    if (v6.match(NAT64_LOCAL_USE)) return `${v6.toString()} is NAT64 local-use (64:ff9b:1::/48)`
     const bytes = v6.toByteArray()
     // ::a.b.c.d (the deprecated IPv4-compatible form) has no range of its own in ipaddr.js.
     const compatible = bytes.slice(0, 12).every((b) => b === 0) && v6.range() === 'unicast'

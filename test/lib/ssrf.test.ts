@@ -110,3 +110,23 @@ t.test('IPv4-compatible IPv6 carrying a non-public IPv4', async (t) => {
   t.ok(await webhookUrlProblem('http://[::127.0.0.1]/', { allowPrivate: false }), 'http://[::127.0.0.1]/ is refused')
   t.ok(await webhookUrlProblem('http://[::a9fe:a9fe]/', { allowPrivate: false }), 'http://[::169.254.169.254]/ is refused')
 })
+
+// RFC 8215's local-use NAT64 prefix is mapped by a translator of the operator's own choosing, in
+// any of the RFC 6052 layouts: its last 32 bits say nothing about where it leads, so all of it is refused.
+t.test('NAT64 local-use 64:ff9b:1::/48 is refused whatever it embeds', async (t) => {
+  const reason = (address: string) => `${address} is NAT64 local-use (64:ff9b:1::/48)`
+  const cases: Array<[string, string, string]> = [
+    ['a public IPv4 in its last 32 bits', '64:ff9b:1::808:808', '64:ff9b:1::808:808'],
+    ['loopback in its last 32 bits', '64:ff9b:1::7f00:1', '64:ff9b:1::7f00:1'],
+    ['the first address', '64:ff9b:1::', '64:ff9b:1::'],
+    ['the last address', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff'],
+    ['a /48 layout carrying 8.8.8.8 in the middle', '64:ff9b:1:808:8:800::', '64:ff9b:1:808:8:800::'],
+  ]
+  for (const [name, address, shown] of cases) t.equal(nonPublicReason(address), reason(shown), name)
+  t.equal(nonPublicReason('64:ff9b:2::808:808'), undefined, 'just past the /48 is ordinary unicast')
+  t.equal(nonPublicReason('64:ff9b::808:808'), undefined, 'the well-known prefix 64:ff9b::/96 is still judged by its IPv4')
+  for (const url of ['https://[64:ff9b:1::808:808]/hook', 'http://[64:ff9b:1::7f00:1]/']) {
+    t.match(await webhookUrlProblem(url, { allowPrivate: false }), /^points to a non-public address \(.* is NAT64 local-use \(64:ff9b:1::\/48\)\)$/, url)
+    t.equal(await webhookUrlProblem(url, { allowPrivate: true }), undefined, `${url}: allowed with allowPrivate`)
+  }
+})

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, type TestApp } from '../helpers/app.ts'
 
@@ -131,5 +131,60 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
     t.equal((await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: await baton.auth('integration'), payload: { name: 'x', kind: 'generic' } })).statusCode, 403)
     t.equal((await baton.app.inject({ method: 'DELETE', url: `/v1/sources/${source.id}`, headers: admin })).statusCode, 204)
     t.equal((await deliver(source.id, body, standardWebhooks(source.secret, 'late', body, baton.clock.now()))).statusCode, 404, 'a deleted source takes nothing')
+  })
+})
+
+// Secrets at rest: a signing secret is stored sealed (and still verifies), a token only as its SHA-256.
+t.test('source secrets are never stored as given', async (t) => {
+  const baton = await buildTestApp(t)
+  const admin = await baton.auth('admin')
+  const createSource = async (payload: object) => (await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: admin, payload })).json()
+  const patch = (id: string, payload: object) => baton.app.inject({ method: 'PATCH', url: `/v1/sources/${id}`, headers: admin, payload })
+  const deliver = (sourceId: string, body: string, headers: Record<string, string>, query = '') =>
+    baton.app.inject({ method: 'POST', url: `/v1/inbound/${sourceId}${query}`, headers: { 'content-type': 'application/json', ...headers }, payload: body })
+  const storedSecret = async (id: string): Promise<string> => (await baton.deps.pool.query('select secret from sources where id = $1', [id])).rows[0].secret
+  const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('base64url')}`
+
+  t.test('a token source keeps only the SHA-256 of its token; the token is shown once and still works', async (t) => {
+    const source = await createSource({ name: 'Zap', kind: 'generic', auth: 'token' })
+    const atRest = await storedSecret(source.id)
+    t.equal(atRest, sha256(source.secret), 'stored as sha256:<base64url digest>')
+    t.notOk(atRest.includes(source.secret), 'the token is not in the database')
+    const body = JSON.stringify({ email: 'hashed@acme.example' })
+    t.equal((await deliver(source.id, body, { authorization: `Bearer ${source.secret}` })).statusCode, 201, 'the token shown at create works')
+    t.equal((await deliver(source.id, body, { authorization: `Bearer ${atRest}` })).statusCode, 401, 'the stored hash is no token')
+    t.equal((await deliver(source.id, body, {}, `?token=${source.secret.slice(0, -1)}`)).statusCode, 401, 'nor is a near miss')
+
+    const chosen = 'a-token-the-admin-picked'
+    t.equal((await patch(source.id, { secret: chosen })).statusCode, 200)
+    t.equal(await storedSecret(source.id), sha256(chosen), 'a new token set by PATCH is hashed too')
+    t.equal((await deliver(source.id, body, { authorization: `Bearer ${chosen}` })).statusCode, 200, 'and works at once')
+    t.equal((await deliver(source.id, body, { authorization: `Bearer ${source.secret}` })).statusCode, 401, 'the old one no longer does')
+  })
+
+  t.test('a signing secret is stored sealed, and verifies', async (t) => {
+    const source = await createSource({ name: 'Form', kind: 'generic' })
+    const atRest = await storedSecret(source.id)
+    t.match(atRest, /^enc:v1:[A-Za-z0-9._-]+:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/, 'sealed: enc:v1:<kid>:<iv>:<ciphertext>')
+    t.notOk(atRest.includes(source.secret.slice(6)), 'the secret is not in the database')
+    const body = JSON.stringify({ email: 'sealed@acme.example' })
+    t.equal((await deliver(source.id, body, standardWebhooks(source.secret, 'sealed-1', body, baton.clock.now()))).statusCode, 201)
+
+    const rotated = `whsec_${randomBytes(24).toString('base64')}`
+    t.equal((await patch(source.id, { secret: rotated })).statusCode, 200)
+    t.match(await storedSecret(source.id), /^enc:v1:/, 'a new secret set by PATCH is sealed too')
+    t.notOk((await storedSecret(source.id)).includes(rotated.slice(6)))
+    t.equal((await deliver(source.id, body, standardWebhooks(rotated, 'sealed-2', body, baton.clock.now()))).statusCode, 200, 'the new secret verifies')
+    t.equal((await deliver(source.id, body, standardWebhooks(source.secret, 'sealed-3', body, baton.clock.now()))).statusCode, 401, 'the old one no longer does')
+  })
+
+  t.test('a provider secret pasted by the admin is sealed the same way', async (t) => {
+    const secret = 'tally-signing-secret-123'
+    const source = await createSource({ name: 'Tally', kind: 'tally', secret })
+    t.equal(source.secret, secret, 'answered once, as given')
+    t.match(await storedSecret(source.id), /^enc:v1:/)
+    t.notOk((await storedSecret(source.id)).includes(secret))
+    const fetched = await baton.app.inject({ url: `/v1/sources/${source.id}`, headers: admin })
+    t.notOk(fetched.body.includes(secret), 'never shown again')
   })
 })

@@ -126,10 +126,11 @@ t.test('a success ends the failing streak', async (t) => {
   t.match(await state(), { enabled: true, failingSince: baton.clock.now().toISOString() }, 'six days after the first failure, but the streak is new')
 })
 
-t.test('a Slack endpoint gets the assignment with a working Accept button, and short lines for the rest', async (t) => {
+t.test('a Slack endpoint opted in to accept links gets the assignment with a working Accept button, and short lines for the rest', async (t) => {
   const h = await handoffHarness(t, { realTime: true, env: FAST })
   const slack = await startReceiver(t)
-  await h.ok('POST', '/v1/webhook-endpoints', { url: slack.url('/services/T000/B000/XXXX'), kind: 'slack', eventTypes: ['lead.assigned', 'handoff.accepted'] }, 201)
+  const endpoint = { url: slack.url('/services/T000/B000/XXXX'), kind: 'slack', eventTypes: ['lead.assigned', 'handoff.accepted'], includeAcceptLinks: true }
+  await h.ok('POST', '/v1/webhook-endpoints', endpoint, 201)
   const { repIds: [repId] } = await h.setup(1)
   const rep = await h.ok('GET', `/v1/reps/${repId}`, undefined, 200)
   const { lead } = await h.postLead()

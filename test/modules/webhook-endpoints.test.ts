@@ -1,6 +1,7 @@
 // Admin CRUD of webhook endpoints, the SSRF guard on their URLs, and secret rotation with a grace period.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
+import { isSealed, openSecret } from '../../src/lib/secret-box.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
 
@@ -22,7 +23,12 @@ t.test('webhook endpoints', async (t) => {
   const baton = await buildTestApp(t)
   const { call, ok, sql } = apiClient(baton)
   const create = (body: object = {}) => ok('POST', BASE, { url: 'https://hooks.example.test/baton', ...body }, 201)
-  const stored = async (id: string) => (await sql<{ secrets: StoredSecret[] }>('select secrets from webhook_endpoints where id = $1', [id]))[0]!.secrets
+  const sealed = async (id: string) => (await sql<{ secrets: StoredSecret[] }>('select secrets from webhook_endpoints where id = $1', [id]))[0]!.secrets
+  // The secrets as stored, opened: every one must be sealed, never kept in plain.
+  const stored = async (id: string) => (await sealed(id)).map((s) => {
+    if (!isSealed(s.secret)) throw new Error(`a secret is stored in plain: ${s.secret}`)
+    return { ...s, secret: openSecret(s.secret) }
+  })
 
   t.test('create answers the secret once, with defaults and de-duplicated event types', async (t) => {
     const now = baton.clock.now().toISOString()
@@ -31,6 +37,9 @@ t.test('webhook endpoints', async (t) => {
     t.match(ep, { kind: 'standard', eventTypes: ['lead.assigned', 'lead.*'], description: 'CRM', enabled: true, disabledReason: null, secretsActive: 1, createdAt: now, updatedAt: now })
     t.match(ep.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/)
     t.same((await stored(ep.id)).map((s) => s.secret), [ep.secret], 'the secret is stored')
+    const [atRest] = await sealed(ep.id)
+    t.match(atRest!.secret, /^enc:v1:[A-Za-z0-9._-]+:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/, 'sealed: enc:v1:<kid>:<iv>:<ciphertext>')
+    t.notOk(JSON.stringify(await sealed(ep.id)).includes(ep.secret.slice(6, 30)), 'the database never holds the secret itself')
 
     const minimal = await create()
     t.same(minimal.eventTypes, [], 'no filter: every event')
@@ -52,6 +61,26 @@ t.test('webhook endpoints', async (t) => {
     t.ok(list.json().data.some((e: { id: string }) => e.id === ep.id))
     t.ok(list.json().data.every((e: object) => !('secret' in e)), 'no secret key in the list')
     t.notOk(list.body.includes(ep.secret.slice(6)), 'the secret appears nowhere in the list')
+  })
+
+  t.test('includeAcceptLinks: off unless an admin sets it, on create or PATCH, and read back', async (t) => {
+    const plain = await create()
+    t.equal(plain.includeAcceptLinks, false, 'off by default')
+    const optedIn = await create({ includeAcceptLinks: true })
+    t.equal(optedIn.includeAcceptLinks, true, 'set on create')
+    t.equal((await ok('GET', `${BASE}/${optedIn.id}`, undefined, 200)).includeAcceptLinks, true, 'read back')
+    const listed = (await ok('GET', `${BASE}?limit=500`, undefined, 200)).data
+    t.same(listed.filter((e: { id: string }) => [plain.id, optedIn.id].includes(e.id)).map((e: { includeAcceptLinks: boolean }) => e.includeAcceptLinks), [false, true], 'in the list too')
+
+    t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: true }, 200)).includeAcceptLinks, true, 'PATCH turns it on')
+    t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { description: 'unrelated' }, 200)).includeAcceptLinks, true, 'a PATCH without it keeps it')
+    t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: false }, 200)).includeAcceptLinks, false, 'PATCH turns it off')
+    const rows = await sql<{ include_accept_links: boolean }>('select include_accept_links from webhook_endpoints where id = $1', [optedIn.id])
+    t.same(rows, [{ include_accept_links: true }], 'stored in its column')
+
+    const bad = await call('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: 'yes' })
+    t.equal(bad.statusCode, 422, 'a boolean only')
+    t.equal((await call('POST', BASE, { url: 'https://x.example.test/', includeAcceptLinks: true }, 'integration')).statusCode, 403, 'admin-set only')
   })
 
   t.test('list pages by cursor', async (t) => {

@@ -316,20 +316,35 @@ const eventRow = (data: Record<string, unknown>, extra: Partial<EventRow> = {}):
   createdAt: new Date('2026-05-01T12:00:00.123Z'), sequence: 3, ...extra,
 })
 
+// An endpoint an admin opted in to accept links (includeAcceptLinks), and one not.
+const OPTED_IN = { acceptLinks: true }
+const NOT_OPTED_IN = { acceptLinks: false }
+
+t.test('payloadOf: lead.assigned carries its accept link only to an endpoint opted in', async (t) => {
+  const data = { lead, rep: { name: 'Rita' }, acceptUrl: 'https://baton.example/v1/handoffs/accept?token=t' }
+  t.equal(JSON.parse(payloadOf(eventRow(data), OPTED_IN)).data.acceptUrl, data.acceptUrl, 'opted in: the link')
+  const stripped = JSON.parse(payloadOf(eventRow(data), NOT_OPTED_IN))
+  t.notOk('acceptUrl' in stripped.data, 'not opted in: no acceptUrl at all')
+  t.strictSame(stripped.data, { lead, rep: { name: 'Rita' } }, 'not opted in: everything else as it is')
+  t.notMatch(payloadOf(eventRow({ ...data, notes: 'x'.repeat(25_000) }), NOT_OPTED_IN), /token=/, 'cut down over 20 KB: still no link')
+  const other = { lead, acceptUrl: 'kept' }
+  t.equal(JSON.parse(payloadOf(eventRow(other, { type: 'handoff.accepted' }), NOT_OPTED_IN)).data.acceptUrl, 'kept', 'only lead.assigned is filtered')
+})
+
 t.test('payloadOf: {id, type, timestamp, sequence, data}, cut down over 20 KB', async (t) => {
   const data = { lead, rep: { name: 'Rita' } }
-  t.strictSame(JSON.parse(payloadOf(eventRow(data))), { id: eventRow(data).id, type: 'lead.assigned', timestamp: '2026-05-01T12:00:00.123Z', sequence: 3, data })
-  t.equal(JSON.parse(payloadOf(eventRow({ reason: 'x' }, { leadId: null, sequence: null, type: 'webhook_endpoint.disabled' }))).sequence, null, 'no lead: sequence null')
+  t.strictSame(JSON.parse(payloadOf(eventRow(data), OPTED_IN)), { id: eventRow(data).id, type: 'lead.assigned', timestamp: '2026-05-01T12:00:00.123Z', sequence: 3, data })
+  t.equal(JSON.parse(payloadOf(eventRow({ reason: 'x' }, { leadId: null, sequence: null, type: 'webhook_endpoint.disabled' }), OPTED_IN)).sequence, null, 'no lead: sequence null')
 
   const under = { lead, notes: 'x'.repeat(19_000) }
-  t.strictSame(JSON.parse(payloadOf(eventRow(under))).data, under, 'just under 20 KB: whole')
+  t.strictSame(JSON.parse(payloadOf(eventRow(under), OPTED_IN)).data, under, 'just under 20 KB: whole')
   const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
     ['ASCII over 20 KB', { lead, notes: 'x'.repeat(25_000) }, { lead, truncated: true }],
     ['12,000 two-byte characters (24 KB, under 20,000 chars)', { lead, notes: 'é'.repeat(12_000) }, { lead, truncated: true }],
     ['no lead to keep', { notes: 'x'.repeat(25_000) }, { truncated: true }],
   ]
   for (const [name, big, expected] of cases) {
-    const body = payloadOf(eventRow(big))
+    const body = payloadOf(eventRow(big), OPTED_IN)
     const parsed = JSON.parse(body)
     t.strictSame(parsed.data, expected, name)
     t.match(parsed, { id: eventRow(big).id, type: 'lead.assigned', sequence: 3 }, `${name}: envelope kept`)
@@ -340,7 +355,7 @@ t.test('payloadOf: {id, type, timestamp, sequence, data}, cut down over 20 KB', 
 t.test('signedHeaders: Standard Webhooks signatures the official verifier accepts', async (t) => {
   const secret = (): EndpointSecret => ({ secret: `whsec_${randomBytes(32).toString('base64')}`, createdAt: new Date().toISOString(), expiresAt: null })
   const [a, b, stranger] = [secret(), secret(), secret()]
-  const body = payloadOf(eventRow({ lead }))
+  const body = payloadOf(eventRow({ lead }), OPTED_IN)
   const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 999)
 
   const one = signedHeaders('evt_1', body, [a], at)
@@ -368,7 +383,7 @@ const rawControl = /[<>]|&(?!amp;|lt;|gt;)/
 
 t.test('slackMessage: lead.assigned has the summary and an Accept button', async (t) => {
   const data = { lead, rep: { name: 'Rita Rep' }, handoff: { deadlineAt: '2026-05-01T12:15:00.000Z' }, rule: { name: 'EMEA' }, acceptUrl: 'https://baton.example/accept/tok?a=1&b=2' }
-  const message = JSON.parse(slackMessage({ type: 'lead.assigned', data }))
+  const message = JSON.parse(slackMessage({ type: 'lead.assigned', data }, OPTED_IN))
   t.match(message.text, /Rita Rep/)
   t.match(message.text, /ann@acme\.example \(Acme\)/)
   t.match(message.text, /accept by 12:15 UTC/)
@@ -377,10 +392,14 @@ t.test('slackMessage: lead.assigned has the summary and an Accept button', async
   t.match(actions[0].elements, [{ type: 'button', text: { type: 'plain_text', text: 'Accept' }, url: data.acceptUrl }], 'the button opens the accept link, as is')
   t.strictSame(mrkdwnTexts(message), [`*${message.text}*`, '*Score*\n82', '*Tier*\nA', '*Country*\nDE', '*Source*\nweb', '*Rule*\nEMEA'], 'the lead summary as fields')
 
-  const noLink = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, acceptUrl: null } }))
+  const noLink = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, acceptUrl: null } }, OPTED_IN))
   t.notOk(noLink.blocks.some((b: { type: string }) => b.type === 'actions'), 'no accept link: no actions block')
+  const notOptedIn = slackMessage({ type: 'lead.assigned', data }, NOT_OPTED_IN)
+  t.notOk(JSON.parse(notOptedIn).blocks.some((b: { type: string }) => b.type === 'actions'), 'an endpoint not opted in: no Accept button')
+  t.notMatch(notOptedIn, /accept\/tok/, 'and the link appears nowhere in the message')
+  t.match(JSON.parse(notOptedIn).text, /Rita Rep/, 'the summary is still there')
 
-  const nasty = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, lead: { ...lead, company: 'Smith & <Jones> @here' }, rep: { name: 'R<b>' } } }))
+  const nasty = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, lead: { ...lead, company: 'Smith & <Jones> @here' }, rep: { name: 'R<b>' } } }, OPTED_IN))
   t.match(nasty.text, /Smith &amp; &lt;Jones&gt; @here/, 'company escaped')
   t.match(nasty.text, /R&lt;b&gt;/, 'rep name escaped')
   for (const text of [nasty.text, ...mrkdwnTexts(nasty)]) t.notMatch(text, rawControl, `no raw control character: ${text.slice(0, 60)}`)
@@ -397,7 +416,7 @@ t.test('slackMessage: other types are one short line in one section', async (t) 
     ['lead.qualified', { lead: nastyLead }, [/ann@acme\.example \(A&amp;B &lt;Co&gt;\), now qualified/]],
   ]
   for (const [type, data, expected] of cases) {
-    const message = JSON.parse(slackMessage({ type, data }))
+    const message = JSON.parse(slackMessage({ type, data }, NOT_OPTED_IN))
     t.equal(message.blocks.length, 1, `${type}: one block`)
     t.match(message.blocks[0], { type: 'section', text: { type: 'mrkdwn', text: message.text } }, `${type}: a section with the line`)
     t.ok(message.text.startsWith(`${type}: `) && !message.text.includes('\n') && message.text.length < 200, `${type}: one short line: ${message.text}`)

@@ -7,6 +7,7 @@ export const sources = pgTable('sources', {
   kind: text('kind', { enum: ['generic', 'typeform', 'tally', 'webflow', 'hubspot'] }).notNull(),
   // generic sources: 'signature' (Standard Webhooks) or 'token'; providers always sign.
   auth: text('auth', { enum: ['signature', 'token'] }).notNull(),
+  /** Sealed (lib/secret-box.ts); a token source's token is stored as its SHA-256 (`sha256:…`) instead. */
   secret: text('secret').notNull(),
   /** Lead field (or signals./custom./utm. path) → where its value is in the submission. */
   fieldMap: jsonb('field_map').$type<Record<string, string>>().notNull(),

@@ -4,6 +4,7 @@ import { events } from './leads.ts'
 
 /** A signing secret; a rotated-out one keeps signing until `expiresAt` (the grace period). */
 export interface EndpointSecret {
+  /** Sealed in the database (lib/secret-box.ts); opened by deliveries.repo.ts loadForAttempt. */
   secret: string
   createdAt: string
   expiresAt: string | null
@@ -21,6 +22,8 @@ export const webhookEndpoints = pgTable(
     eventTypes: jsonb('event_types').$type<string[]>().notNull().default([]),
     enabled: boolean('enabled').notNull().default(true),
     secrets: jsonb('secrets').$type<EndpointSecret[]>().notNull(),
+    /** The receiver gets lead.assigned's one-click accept link, and so can accept as any rep (admin-set). */
+    includeAcceptLinks: boolean('include_accept_links').notNull().default(false),
     disabledReason: text('disabled_reason'),
     /** The first failed attempt since the last success; five days of that disables the endpoint. */
     failingSince: timestamp('failing_since', { withTimezone: true, precision: 3 }),

@@ -79,7 +79,13 @@ export const EVENT_DATA = {
       index: Nullable(Type.Integer({ description: "The rule's position (-1 for the fallback); null for an escalation" })),
       name: Type.String({ description: 'The rule that matched; "escalation" for an escalation' }),
     }, strict),
-    acceptUrl: Nullable(Type.String({ format: 'uri', description: 'The one-click accept link (valid until the deadline); null when accept links are not configured' })),
+    acceptUrl: Type.Optional(Nullable(Type.String({
+      format: 'uri',
+      description:
+        'The one-click accept link (valid until the deadline; null when Baton issues no links). It accepts as the rep with no other ' +
+        'credential, so it is present only for admin tokens (GET /v1/events, the timeline) and for webhook endpoints created with ' +
+        '`includeAcceptLinks: true`; every other reader gets the event without it',
+    }))),
   }),
   'lead.unroutable': data('A qualified lead found no eligible rep: it waits as unrouted and is tried again', {
     lead: LeadIn('unrouted'),

@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { BadRequest, withFieldErrors } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { invalidCursor } from '../../lib/pagination.ts'
+import type { Principal } from '../../plugins/auth.ts'
 import * as repo from './events.repo.ts'
 import { EVENT_TYPES, type Event, type EventFeedQuery, type EventType } from './events.schemas.ts'
 
@@ -11,14 +12,33 @@ export function newEvent(type: EventType, data: Record<string, unknown>, at: Dat
   return { id: newId(), type, data, createdAt: at, leadId: leadId ?? null }
 }
 
-export function toEvent(row: EventRow): Event {
-  return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), sequence: row.sequence, data: row.data }
+/**
+ * Who reads an event decides what it shows. `acceptLinks`: the reader may see lead.assigned's
+ * one-click accept link. The link accepts as the rep without any other credential, so only
+ * admins and the webhook endpoints an admin opted in (`includeAcceptLinks`) get it.
+ */
+export interface EventReader {
+  acceptLinks: boolean
 }
+
+/** The event as readers see it (GET /v1/events, the timeline, webhook bodies). */
+export function toEvent(row: EventRow, reader: EventReader): Event {
+  return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), sequence: row.sequence, data: readableData(row, reader) }
+}
+
+function readableData(row: EventRow, { acceptLinks }: EventReader): Record<string, unknown> {
+  if (acceptLinks || row.type !== 'lead.assigned' || !('acceptUrl' in row.data)) return row.data
+  const { acceptUrl: _link, ...rest } = row.data
+  return rest
+}
+
+/** What a caller's role may read of events. */
+export const readerFor = (principal: Pick<Principal, 'role'>): EventReader => ({ acceptLinks: principal.role === 'admin' })
 
 /** The durable event feed for integrators who poll instead of receiving webhooks. */
 export function createEventsService({ db }: Pick<ServiceDeps, 'db'>) {
   return {
-    async feed(query: EventFeedQuery) {
+    async feed(query: EventFeedQuery, reader: EventReader) {
       const limit = query.limit ?? 100
       const { exact, prefixes } = parseTypes(query.types)
       const after = query.after === undefined ? undefined : decodeFeedCursor(query.after)
@@ -27,7 +47,7 @@ export function createEventsService({ db }: Pick<ServiceDeps, 'db'>) {
       const last = page.at(-1)
       // With nothing new, hand back where the caller already is (or the feed's end), never null.
       const resumeAt = last ? { txid: last.txid, position: last.position } : (after ?? (await repo.feedEnd(db)))
-      return { data: page.map(toEvent), nextCursor: encodeFeedCursor(resumeAt), hasMore: rows.length > limit }
+      return { data: page.map((row) => toEvent(row, reader)), nextCursor: encodeFeedCursor(resumeAt), hasMore: rows.length > limit }
     },
   }
 }

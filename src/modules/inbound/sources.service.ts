@@ -5,11 +5,18 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import { hashToken, loadSecretBox } from '../../lib/secret-box.ts'
 import { DEFAULT_FIELD_MAP, checkFieldMap } from './field-map.ts'
 import type { CreateSourceBody, ListSourcesQuery, Source, UpdateSourceBody } from './sources.schemas.ts'
 
-/** Form sources: which tool posts to which inbound URL, how it signs, and how its fields map to a lead. */
+/**
+ * Form sources: which tool posts to which inbound URL, how it signs, and how its fields map to a lead.
+ * Signing secrets are stored sealed (SECRETS_KEY); a token source's token only as its SHA-256.
+ */
 export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
+  /** What the database keeps of a source's secret: a token is only ever compared, a signing secret is signed with. */
+  const stored = async (auth: SourceRow['auth'], secret: string) => (auth === 'token' ? hashToken(secret) : (await loadSecretBox(config)).seal(secret))
+
   const toSource = (row: SourceRow): Source => ({
     id: row.id,
     name: row.name,
@@ -40,14 +47,20 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
       const now = clock.now()
       const [row] = await db
         .insert(sources)
-        .values({ id: newId(), name: input.name.trim(), kind: input.kind, auth, secret, fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now })
+        .values({ id: newId(), name: input.name.trim(), kind: input.kind, auth, secret: await stored(auth, secret), fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now })
         .returning()
       return { ...toSource(row!), secret }
     },
 
     get: async (id: string) => toSource(await mustFind(id)),
-    /** The stored row, secret included: for verifying inbound requests only. */
-    find: async (id: string) => mustFind(id),
+    /**
+     * The row with its secret as a verifier needs it, for inbound requests only: a signing
+     * secret opened, a token source's token hash as stored.
+     */
+    async find(id: string): Promise<SourceRow> {
+      const row = await mustFind(id)
+      return row.auth === 'token' ? row : { ...row, secret: (await loadSecretBox(config)).open(row.secret) }
+    },
 
     async list(query: ListSourcesQuery) {
       const limit = query.limit ?? 50
@@ -58,14 +71,19 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
     },
 
     async update(id: string, changes: UpdateSourceBody): Promise<Source> {
-      await mustFind(id)
+      const current = await mustFind(id)
       if (changes.fieldMap) {
         const errors = checkFieldMap(changes.fieldMap)
         if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
       }
       const [row] = await db
         .update(sources)
-        .set({ ...changes, ...(changes.name ? { name: changes.name.trim() } : {}), updatedAt: clock.now() })
+        .set({
+          ...changes,
+          ...(changes.name ? { name: changes.name.trim() } : {}),
+          ...(changes.secret !== undefined ? { secret: await stored(current.auth, changes.secret) } : {}),
+          updatedAt: clock.now(),
+        })
         .where(eq(sources.id, id))
         .returning()
       return toSource(row!)

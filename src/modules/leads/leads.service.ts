@@ -5,7 +5,7 @@ import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { appendEvents, leadEvents } from '../events/events.repo.ts'
-import { newEvent, toEvent } from '../events/events.service.ts'
+import { newEvent, toEvent, type EventReader } from '../events/events.service.ts'
 import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../idempotency/idempotency.ts'
 import type { Assigner, Plan } from '../routing/assign.ts'
 import { statusAfter } from '../routing/assign.ts'
@@ -81,9 +81,9 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
     },
 
     /** Every event of the lead, oldest first: what happened to it and why. */
-    async timeline(id: string) {
+    async timeline(id: string, reader: EventReader) {
       await mustFind(id)
-      return { data: (await leadEvents(db, id)).map(toEvent) }
+      return { data: (await leadEvents(db, id)).map((row) => toEvent(row, reader)) }
     },
   }
 

@@ -5,6 +5,7 @@ import {
   events, webhookAttempts, webhookDeliveries, webhookEndpoints, type DeliveryStatus, type EventRow, type WebhookAttemptRow,
   type WebhookDeliveryRow, type WebhookEndpointRow,
 } from '../../db/schema/index.ts'
+import { openSecret } from '../../lib/secret-box.ts'
 
 // Every statement of an attempt batch is built once, its ids passed as one array: an IN list
 // is a new text (and a new plan) for every batch size, and drizzle rebuilt each one per batch.
@@ -19,9 +20,15 @@ const loadQuery = builtOnce<LoadedDelivery, Selection>(
     .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
     .where(anyOf(webhookDeliveries.id)))
 
-/** Deliveries with their endpoint and event, as an attempt needs them: one query for a batch. */
-export async function loadForAttempt(db: Queryable, deliveryIds: string[]): Promise<LoadedDelivery[]> {
-  return loadQuery(db, { ids: deliveryIds })
+/**
+ * Deliveries with their endpoint and event, as an attempt needs them: one query for a batch.
+ * The endpoint's secrets come opened, ready to sign with (each is opened once per process,
+ * then served from secret-box's cache); `open` is the process's keyring unless given.
+ */
+export async function loadForAttempt(db: Queryable, deliveryIds: string[], open: (stored: string) => string = openSecret): Promise<LoadedDelivery[]> {
+  const rows = await loadQuery(db, { ids: deliveryIds })
+  for (const row of rows) row.endpoint.secrets = row.endpoint.secrets.map((s) => ({ ...s, secret: open(s.secret) }))
+  return rows
 }
 
 type LockedDelivery = { id: string; attempts: number; nextJobId: string | null }

@@ -34,7 +34,8 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
     const { endpoint, event } = loaded
     if (!endpoint.enabled) return undefined
     const at = clock.now()
-    const body = endpoint.kind === 'slack' ? slackMessage(event) : payloadOf(event)
+    const reader = { acceptLinks: endpoint.includeAcceptLinks }
+    const body = endpoint.kind === 'slack' ? slackMessage(event, reader) : payloadOf(event, reader)
     const headers = signedHeaders(event.id, body, active(endpoint.secrets, at), at)
     return { at, result: await sender.post(endpoint.url, headers, body) }
   }

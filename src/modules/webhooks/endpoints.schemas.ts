@@ -7,6 +7,9 @@ const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   description: 'Exact types ("lead.assigned") and prefixes ("lead.*"); empty: every event',
 })
 const Description = Type.String({ maxLength: 500 })
+const IncludeAcceptLinks = Type.Boolean({
+  description: 'This receiver can accept as any rep: it receives each lead.assigned event\'s one-click accept link. Off by default.',
+})
 
 export const CreateEndpointBody = Type.Object(
   {
@@ -15,13 +18,17 @@ export const CreateEndpointBody = Type.Object(
     eventTypes: Type.Optional(EventTypes),
     description: Type.Optional(Description),
     enabled: Type.Optional(Type.Boolean()),
+    includeAcceptLinks: Type.Optional({ ...IncludeAcceptLinks, default: false }),
   },
   { additionalProperties: false },
 )
 export type CreateEndpointBody = Static<typeof CreateEndpointBody>
 
 export const UpdateEndpointBody = Type.Object(
-  { url: Type.Optional(Url), eventTypes: Type.Optional(EventTypes), description: Type.Optional(Type.Union([Description, Type.Null()])), enabled: Type.Optional(Type.Boolean()) },
+  {
+    url: Type.Optional(Url), eventTypes: Type.Optional(EventTypes), description: Type.Optional(Type.Union([Description, Type.Null()])),
+    enabled: Type.Optional(Type.Boolean()), includeAcceptLinks: Type.Optional(IncludeAcceptLinks),
+  },
   { additionalProperties: false },
 )
 export type UpdateEndpointBody = Static<typeof UpdateEndpointBody>
@@ -39,6 +46,7 @@ export const Endpoint = Type.Object(
     description: Type.Union([Type.String(), Type.Null()]),
     eventTypes: Type.Array(Type.String()),
     enabled: Type.Boolean(),
+    includeAcceptLinks: IncludeAcceptLinks,
     disabledReason: Type.Union([Type.String(), Type.Null()]),
     failingSince: Type.Union([Timestamp, Type.Null()], { description: 'The first failed attempt since the last success; after 5 days of failures the endpoint is disabled' }),
     secretsActive: Type.Integer({ description: 'Secrets signing deliveries now: 2 during a rotation\'s grace period' }),

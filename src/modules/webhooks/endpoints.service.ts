@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import { loadSecretBox } from '../../lib/secret-box.ts'
 import { webhookUrlProblem } from '../../lib/ssrf.ts'
 import { eventFilterKind } from '../events/events.service.ts'
 import type { CreateEndpointBody, Endpoint, ListEndpointsQuery, UpdateEndpointBody } from './endpoints.schemas.ts'
@@ -12,7 +13,10 @@ import type { CreateEndpointBody, Endpoint, ListEndpointsQuery, UpdateEndpointBo
 // Standard Webhooks: whsec_ and the base64 of 24–64 random bytes; 32 here.
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`
 
-/** Webhook endpoints (admin): where events go, filtered by type, signed with secrets that rotate with a grace period. */
+/**
+ * Webhook endpoints (admin): where events go, filtered by type, signed with secrets that rotate
+ * with a grace period. Secrets are stored sealed (SECRETS_KEY) and shown only at create and rotate.
+ */
 export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
   async function mustFind(id: string): Promise<WebhookEndpointRow> {
     const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id))
@@ -40,10 +44,11 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
       await assertValid(input)
       const now = clock.now()
       const secret = newSecret()
+      const box = await loadSecretBox(config)
       const [row] = await db.insert(webhookEndpoints).values({
         id: newId(), url: input.url, kind: input.kind ?? 'standard', description: input.description ?? null,
-        eventTypes: [...new Set(input.eventTypes ?? [])], enabled: input.enabled ?? true,
-        secrets: [{ secret, createdAt: now.toISOString(), expiresAt: null }], createdAt: now, updatedAt: now,
+        eventTypes: [...new Set(input.eventTypes ?? [])], enabled: input.enabled ?? true, includeAcceptLinks: input.includeAcceptLinks ?? false,
+        secrets: [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }], createdAt: now, updatedAt: now,
       }).returning()
       return { ...toAnswer(row!), secret }
     },
@@ -68,6 +73,7 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
         ...(changes.url !== undefined ? { url: changes.url } : {}),
         ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)] } : {}),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.includeAcceptLinks !== undefined ? { includeAcceptLinks: changes.includeAcceptLinks } : {}),
         ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
         updatedAt: clock.now(),
       }).where(eq(webhookEndpoints.id, id)).returning()
@@ -81,15 +87,16 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
 
     /** A new secret, shown once; the current one keeps signing for `graceSeconds` (receivers switch without a gap). */
     async rotateSecret(id: string, graceSeconds = 86_400) {
+      const box = await loadSecretBox(config)
       return db.transaction(async (tx) => {
         const [current] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update')
         if (!current) throw new NotFound(`No webhook endpoint with id ${id}.`)
         const now = clock.now()
         const graceEnds = new Date(now.getTime() + graceSeconds * 1000).toISOString()
         const secret = newSecret()
-        // Every secret still signing goes on signing until the grace ends (or its own earlier end).
+        // Every secret still signing goes on signing until the grace ends (or its own earlier end), sealed as it was.
         const previous = graceSeconds === 0 ? [] : active(current.secrets, now).map((s) => ({ ...s, expiresAt: s.expiresAt !== null && s.expiresAt < graceEnds ? s.expiresAt : graceEnds }))
-        const secrets: EndpointSecret[] = [{ secret, createdAt: now.toISOString(), expiresAt: null }, ...previous]
+        const secrets: EndpointSecret[] = [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }, ...previous]
         const [row] = await tx.update(webhookEndpoints).set({ secrets, updatedAt: now }).where(eq(webhookEndpoints.id, id)).returning()
         return { ...toEndpoint(row!, now), secret }
       })
@@ -104,7 +111,7 @@ export const active = (secrets: EndpointSecret[], now: Date) => secrets.filter((
 
 function toEndpoint(row: WebhookEndpointRow, now: Date): Endpoint {
   return {
-    id: row.id, url: row.url, kind: row.kind, description: row.description, eventTypes: row.eventTypes, enabled: row.enabled,
+    id: row.id, url: row.url, kind: row.kind, description: row.description, eventTypes: row.eventTypes, enabled: row.enabled, includeAcceptLinks: row.includeAcceptLinks,
     disabledReason: row.disabledReason, failingSince: row.failingSince?.toISOString() ?? null, secretsActive: active(row.secrets, now).length,
     createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
   }

@@ -1,20 +1,21 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import type { EndpointSecret, EventRow } from '../../db/schema/index.ts'
-import { toEvent } from '../events/events.service.ts'
+import { toEvent, type EventReader } from '../events/events.service.ts'
 
 /** Standard Webhooks' advice: keep payloads small; larger ones are cut down to the lead. */
 export const MAX_PAYLOAD_BYTES = 20_000
 
 /**
  * The body every standard endpoint receives, the same one GET /v1/events serves:
- * `{id, type, timestamp, sequence, data}`. A body over 20 KB keeps the lead snapshot and
+ * `{id, type, timestamp, sequence, data}` (with accept links only for an endpoint opted in). A body over 20 KB keeps the lead snapshot and
  * says it was truncated; the whole event stays readable in the feed.
  */
-export function payloadOf(event: EventRow): string {
-  const body = JSON.stringify(toEvent(event))
+export function payloadOf(event: EventRow, reader: EventReader): string {
+  const readable = toEvent(event, reader)
+  const body = JSON.stringify(readable)
   if (Buffer.byteLength(body) <= MAX_PAYLOAD_BYTES) return body
   const lead = (event.data as { lead?: unknown }).lead
-  return JSON.stringify({ ...toEvent(event), data: { ...(lead ? { lead } : {}), truncated: true } })
+  return JSON.stringify({ ...readable, data: { ...(lead ? { lead } : {}), truncated: true } })
 }
 
 /**

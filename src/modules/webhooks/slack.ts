@@ -1,4 +1,5 @@
 import type { EventRow } from '../../db/schema/index.ts'
+import type { EventReader } from '../events/events.service.ts'
 
 interface LeadSummary {
   id?: string
@@ -26,12 +27,13 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
 const who = (lead: LeadSummary | undefined) => escape(lead?.company ? `${lead.email} (${lead.company})` : (lead?.email ?? 'a lead'))
 
 /**
- * A Slack incoming-webhook message for an event: for lead.assigned a summary of the
- * lead with a one-click Accept button, for every other type one short line.
+ * A Slack incoming-webhook message for an event: for lead.assigned a summary of the lead
+ * (with a one-click Accept button when the endpoint is opted in to accept links: anyone in
+ * the channel could press it), for every other type one short line.
  */
-export function slackMessage(event: Pick<EventRow, 'type' | 'data'>): string {
+export function slackMessage(event: Pick<EventRow, 'type' | 'data'>, { acceptLinks }: EventReader): string {
   const data = event.data as EventData
-  if (event.type === 'lead.assigned') return JSON.stringify(assignedMessage(data))
+  if (event.type === 'lead.assigned') return JSON.stringify(assignedMessage(acceptLinks ? data : { ...data, acceptUrl: null }))
   const text = `${event.type}: ${shortLine(event.type, data)}`
   return JSON.stringify({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] })
 }

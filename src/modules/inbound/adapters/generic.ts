@@ -1,3 +1,4 @@
+import { tokenMatches } from '../../../lib/secret-box.ts'
 import { TIMESTAMP_TOLERANCE_MS, type InboundRequest, type SourceAdapter, type Verification } from './adapter.ts'
 import { bad, checkFreshness, hmacSha256, isRecord, missing, safeEqual } from './signing.ts'
 
@@ -18,15 +19,21 @@ function verifyStandardWebhooks(request: InboundRequest, secret: string, now: Da
   return matches ? { ok: true } : bad("no webhook-signature matches this source's secret")
 }
 
-/** A per-source token, for tools that cannot sign: `Authorization: Bearer <token>` or `?token=`. */
-function verifyToken(request: InboundRequest, secret: string): Verification {
+/**
+ * A per-source token, for tools that cannot sign: `Authorization: Bearer <token>` or `?token=`.
+ * `stored` is what the source keeps of its token, its SHA-256 (lib/secret-box.ts hashToken).
+ */
+function verifyToken(request: InboundRequest, stored: string): Verification {
   const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
   const token = bearer ?? new URL(request.url).searchParams.get('token') ?? undefined
   if (!token) return missing('send the source token as "Authorization: Bearer <token>" or ?token=')
-  return safeEqual(token, secret) ? { ok: true } : bad("the token is not this source's")
+  return tokenMatches(token, stored) ? { ok: true } : bad("the token is not this source's")
 }
 
-/** Any tool that can POST JSON. Which check applies depends on the source's `auth`. */
+/**
+ * Any tool that can POST JSON. Which check applies depends on the source's `auth`; the secret
+ * it is given is the signing secret, or for a token source the token's stored hash.
+ */
 export function genericAdapter(auth: 'signature' | 'token'): SourceAdapter {
   return {
     kind: 'generic',

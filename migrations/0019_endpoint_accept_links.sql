@@ -1,0 +1,1 @@
+ALTER TABLE "webhook_endpoints" ADD COLUMN "include_accept_links" boolean DEFAULT false NOT NULL;
