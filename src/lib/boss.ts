@@ -51,7 +51,7 @@ export const QUEUES = {
   /** The conversion model's scheduled retraining (PREDICTIVE_TRAIN_CRON). */
   'predictive-train': { retryLimit: 2, retryDelay: 300, expireInSeconds: 900 },
   /** A first-contact task's due time; the job id is the task id. */
-  'contact-overdue': { retryLimit: 10, retryDelay: 5 },
+  'contact-overdue': { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 300 },
 } satisfies Record<string, Omit<Queue, 'name'>>
 
 export type QueueName = keyof typeof QUEUES

@@ -40,6 +40,8 @@ export const handoffs = pgTable(
     uniqueIndex('handoffs_one_live_per_lead').on(t.leadId).where(sql`${t.status} in ('pending', 'accepted')`),
     index('handoffs_rep_idx').on(t.repId, t.status, t.createdAt),
     index('handoffs_lead_idx').on(t.leadId, t.attempt),
+    // Built CONCURRENTLY by migrations/concurrent/0020_timer_backstop_indexes.sql (declared here so drizzle-kit knows it).
+    index('handoffs_pending_deadline_idx').on(t.deadlineAt).where(sql`${t.status} = 'pending'`),
     check('handoffs_status_check', sql.raw(`status in (${HANDOFF_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
 )

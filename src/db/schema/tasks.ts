@@ -27,6 +27,8 @@ export const tasks = pgTable(
   },
   (t) => [
     index('tasks_rep_idx').on(t.repId, t.status, t.dueAt),
+    // Built CONCURRENTLY by migrations/concurrent/0020_timer_backstop_indexes.sql (declared here so drizzle-kit knows it).
+    index('tasks_overdue_unannounced_idx').on(t.dueAt).where(sql`${t.status} = 'open' and ${t.overdueAt} is null`),
     // One first-contact task per lead, whatever retries or races do.
     uniqueIndex('tasks_one_first_contact').on(t.leadId).where(sql`${t.kind} = 'first_contact'`),
     check('tasks_status_check', sql`${t.status} in ('open', 'completed', 'cancelled')`),

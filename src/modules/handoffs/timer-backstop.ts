@@ -31,7 +31,7 @@ export function createTimerBackstop(
   { db, clock, logger, metrics }: Pick<ServiceDeps, 'db' | 'clock' | 'logger' | 'metrics'>,
   { handoffs, tasks, unrouted }: { handoffs: Pick<HandoffsService, 'expire'>; tasks: Pick<TasksService, 'overdue'>; unrouted: Pick<UnroutedRouter, 'retryLead'> },
 ) {
-  const kinds: Record<TimerKind, { find(before: Date): Promise<string[]>; fire(id: string): Promise<unknown> }> = {
+  const kinds: Record<TimerKind, { find: (before: Date) => Promise<string[]>; fire: (id: string) => Promise<unknown> }> = {
     handoff_deadline: { find: (before) => pendingPastDeadline(db, before, BATCH), fire: (id) => handoffs.expire(id) },
     contact_overdue: { find: (before) => overdueUnannounced(db, before, BATCH), fire: (id) => tasks.overdue(id) },
     unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
