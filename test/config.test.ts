@@ -16,7 +16,8 @@ t.test('defaults: an empty environment is a working local setup', async (t) => {
     dataDir: './.data',
   })
   t.equal(config.databaseUrl, undefined, 'no DATABASE_URL: the embedded database')
-  t.same(config.auth, {}, 'no auth settings: the dev key')
+  t.same(config.auth, { tokenTtlMaxSeconds: 30 * 86_400 }, 'no auth settings: the dev key; npm run token mints at most 30 days')
+  t.equal(config.production, false, 'not production unless NODE_ENV says so')
   t.same(config.metrics, { enabled: true }, 'metrics on, without a token')
   t.equal(loadConfig({ PORT: '8080' }).publicUrl, 'http://localhost:8080', 'publicUrl follows PORT')
 })
@@ -48,7 +49,7 @@ t.test('valid values are read and typed', async (t) => {
     webhooks: { allowPrivate: true },
     dataDir: '/var/lib/baton',
   })
-  t.same(config.auth, { secret: SECRET, jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'baton' })
+  t.same(config.auth, { secret: SECRET, jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'baton', tokenTtlMaxSeconds: 30 * 86_400 })
   t.same(config.metrics, { enabled: false, token: '0123456789abcdef' })
   t.equal(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db', 'postgresql:// too')
   for (const role of ['api', 'worker', 'all'] as const) t.equal(loadConfig({ ROLE: role }).role, role)
@@ -90,6 +91,13 @@ t.test('each invalid value is a ConfigError naming the variable', async (t) => {
     [{ PREDICTIVE_TRAIN_CRON: '0 3 * *' }, 'PREDICTIVE_TRAIN_CRON'],
     [{ AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: 'x' }, 'AUTH_JWKS_URL'],
     [{ AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_ISSUER'],
+    [{ AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/' }, 'AUTH_AUDIENCE'],
+    [{ AUTH_SECRETS: `no-colon-${SECRET}` }, 'AUTH_SECRETS'],
+    [{ AUTH_SECRETS: 'k1:too-short' }, 'AUTH_SECRETS'],
+    [{ AUTH_SECRETS: `k1:${SECRET},k1:${SECRET}x` }, 'AUTH_SECRETS'],
+    [{ AUTH_SECRETS: `bad kid!:${SECRET}` }, 'AUTH_SECRETS'],
+    [{ TOKEN_TTL_MAX: 'forever' }, 'TOKEN_TTL_MAX'],
+    [{ TOKEN_TTL_MAX: '3600' }, 'TOKEN_TTL_MAX'],
   ]
   for (const [env, name] of cases) {
     const label = JSON.stringify(env)
@@ -127,5 +135,48 @@ t.test('PUBLIC_URL loses its trailing slash', async (t) => {
 })
 
 t.test('variables Baton does not know are ignored', async (t) => {
-  t.same(loadConfig({ HOME: '/root', NODE_ENV: 'production', PORTS: 'x' }), loadConfig({}))
+  t.same(loadConfig({ HOME: '/root', TERM: 'xterm', PORTS: 'x' }), loadConfig({}))
+})
+
+t.test('an external issuer needs its audience: a token minted for another service of the issuer must not pass', async (t) => {
+  const jwks = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example.com/' }
+  t.throws(() => loadConfig(jwks), { name: 'ConfigError', message: /^Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set/ })
+  t.match(loadConfig({ ...jwks, AUTH_AUDIENCE: 'baton' }).auth, { audience: 'baton' })
+})
+
+t.test('NODE_ENV=production refuses the generated dev key, in one line', async (t) => {
+  let caught: unknown
+  try {
+    loadConfig({ NODE_ENV: 'production' })
+  } catch (error) {
+    caught = error
+  }
+  t.ok(caught instanceof ConfigError, 'a ConfigError')
+  const message = (caught as Error).message
+  t.match(message, /^Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL/)
+  t.notMatch(message, /\n/, 'one line')
+  t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_SECRET: '' }), ConfigError, 'a blank AUTH_SECRET is no key')
+
+  const keyed: Array<[string, Record<string, string>]> = [
+    ['AUTH_SECRET', { AUTH_SECRET: SECRET }],
+    ['AUTH_SECRETS', { AUTH_SECRETS: `2026-06:${SECRET}` }],
+    ['AUTH_KEYS_FILE', { AUTH_KEYS_FILE: '/run/secrets/baton-keys' }],
+    ['AUTH_JWKS_URL', { AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'baton' }],
+  ]
+  for (const [name, env] of keyed) t.equal(loadConfig({ NODE_ENV: 'production', ...env }).production, true, `with ${name}: starts, as production`)
+  for (const other of ['development', 'test', 'Production']) {
+    t.equal(loadConfig({ NODE_ENV: other }).production, false, `NODE_ENV=${other}: the dev key is allowed`)
+  }
+})
+
+t.test('signing keys for rotation: AUTH_SECRETS in its order, newest first', async (t) => {
+  const auth = loadConfig({ AUTH_SECRETS: ` 2026-06:${SECRET}-new , 2026-01:${SECRET}-old ` }).auth
+  t.same(auth.secrets, [{ kid: '2026-06', secret: `${SECRET}-new` }, { kid: '2026-01', secret: `${SECRET}-old` }])
+  t.equal(loadConfig({ AUTH_KEYS_FILE: '/etc/baton/keys' }).auth.keysFile, '/etc/baton/keys', 'AUTH_KEYS_FILE is kept as a path (read at start)')
+})
+
+t.test('TOKEN_TTL_MAX: the longest token npm run token mints', async (t) => {
+  for (const [text, seconds] of [['90s', 90], ['12h', 43_200], ['7d', 604_800], ['52w', 52 * 604_800]] as const) {
+    t.equal(loadConfig({ TOKEN_TTL_MAX: text }).auth.tokenTtlMaxSeconds, seconds, text)
+  }
 })

@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
 import { loadConfig, type Config } from '../../src/config.ts'
-import { signToken, type Role } from '../../src/lib/auth-keys.ts'
+import { resolveSigningSecret, signToken, type Role } from '../../src/lib/auth-keys.ts'
 import { manualClock } from '../../src/lib/clock.ts'
 import { startServices } from '../../src/runtime.ts'
 import { createTestDatabase } from './db.ts'
@@ -21,8 +21,9 @@ export async function buildTestApp(t: Test, { env = {}, start, realTime = false 
     await services.close()
     await drop()
   })
-  const secret = new TextEncoder().encode(TEST_SECRET)
-  const token = (role: Role, sub?: string) => signToken(secret, { role, now: clock.now(), ...(sub ? { sub } : {}) })
+  // The app's own newest key (env may list AUTH_SECRETS), else TEST_SECRET (an external issuer only: tokens it refuses).
+  const keys = (await resolveSigningSecret(config)) ?? new TextEncoder().encode(TEST_SECRET)
+  const token = (role: Role, sub?: string) => signToken(keys, { role, now: clock.now(), ...(sub ? { sub } : {}) })
   const auth = async (role: Role, sub?: string) => ({ authorization: `Bearer ${await token(role, sub)}` })
   return { ...services, url, clock, config, token, auth }
 }

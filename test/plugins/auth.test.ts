@@ -2,23 +2,25 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose'
-import type { LightMyRequestResponse } from 'fastify'
+import Fastify, { type LightMyRequestResponse } from 'fastify'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../src/lib/auth-keys.ts'
+import { manualClock } from '../../src/lib/clock.ts'
+import { authPlugin } from '../../src/plugins/auth.ts'
 import { buildTestApp, TEST_SECRET } from '../helpers/app.ts'
 
 const secret = new TextEncoder().encode(TEST_SECRET)
 const HOUR_MS = 60 * 60 * 1000
 
-/** An HS256 token shaped like Baton's own, with every part overridable. */
-function localToken(claims: JWTPayload, { key = secret, issuer = LOCAL_ISSUER, audience = LOCAL_AUDIENCE, now = new Date('2026-01-05T09:00:00Z') } = {}) {
-  return new SignJWT(claims)
+/** An HS256 token shaped like Baton's own, with every part overridable; `expires: false` leaves out `exp`. */
+function localToken(claims: JWTPayload, { key = secret, issuer = LOCAL_ISSUER, audience = LOCAL_AUDIENCE, now = new Date('2026-01-05T09:00:00Z'), expires = true } = {}) {
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(issuer)
     .setAudience(audience)
     .setIssuedAt(now)
-    .setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
-    .sign(key)
+  if (expires) jwt.setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
+  return jwt.sign(key)
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
@@ -33,10 +35,11 @@ function assertProblem(t: Test, res: LightMyRequestResponse, status: 401 | 403, 
   else t.notOk(res.headers['www-authenticate'], `${label}: no www-authenticate on 403`)
 }
 
-t.test('config: an external issuer must be named', async (t) => {
+t.test('config: an external issuer must be named, with the audience its tokens carry', async (t) => {
   t.throws(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks.json' }), ConfigError)
   t.throws(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks.json' }), /AUTH_ISSUER/)
-  t.doesNotThrow(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks.json', AUTH_ISSUER: 'https://idp.test' }))
+  t.throws(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks.json', AUTH_ISSUER: 'https://idp.test' }), /AUTH_AUDIENCE/)
+  t.doesNotThrow(() => loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks.json', AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'baton' }))
 })
 
 t.test('local tokens', async (t) => {
@@ -67,6 +70,12 @@ t.test('local tokens', async (t) => {
     t.match(res.json().detail, /expired/)
   })
 
+  t.test('401: a token that never expires', async (t) => {
+    const res = await get('/v1/reps', bearer(await localToken({ role: 'admin' }, { now: baton.clock.now(), expires: false })))
+    assertProblem(t, res, 401, 'no exp claim')
+    t.match(res.json().detail, /"exp"/, 'says the expiry is missing')
+  })
+
   t.test('401: a Baton-issued token expires an hour after it was issued, by the injected clock', async (t) => {
     const token = await baton.token('admin')
     const claims = decodeJwt(token)
@@ -91,6 +100,7 @@ t.test('local tokens', async (t) => {
     assertProblem(t, await get('/v1/reps/01900000-0000-7000-8000-000000000000', bearer(await localToken({ role: 'rep', sub: 'ada' }))), 403, 'rep with a sub that is no id')
   })
 
+
   t.test('per-route roles', async (t) => {
     const create = (headers: Record<string, string>, email: string) =>
       baton.app.inject({ method: 'POST', url: '/v1/reps', headers, payload: { name: 'Rep', email, timezone: 'UTC' } })
@@ -111,6 +121,13 @@ t.test('local tokens', async (t) => {
 
     const count = await baton.deps.pool.query('select count(*)::int as n from reps')
     t.equal(count.rows[0].n, 2, 'refused creates wrote nothing')
+  })
+
+  t.test('a rep token whose sub is its id in capitals is that rep', async (t) => {
+    const rep = (await baton.app.inject({ method: 'POST', url: '/v1/reps', headers: admin, payload: { name: 'Caps', email: 'caps@example.com', timezone: 'UTC' } })).json()
+    const res = await get(`/v1/reps/${rep.id}`, await baton.auth('rep', rep.id.toUpperCase()))
+    t.equal(res.statusCode, 200, 'reads itself')
+    t.equal(res.json().id, rep.id)
   })
 
   t.test('public routes need no token', async (t) => {
@@ -154,15 +171,16 @@ t.test('external issuer (JWKS)', async (t) => {
   const jwksUrl = await serveJwks(t, [{ ...(await exportJWK(idp.publicKey)), kid, alg: 'RS256', use: 'sig' }])
   const baton = await buildTestApp(t, { env: { AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'baton' } })
 
-  const external = (key: CryptoKey, { role = 'admin', issuer = 'https://idp.test', audience = 'baton' } = {}) =>
-    new SignJWT({ role })
+  const external = (key: CryptoKey, { role = 'admin', issuer = 'https://idp.test', audience = 'baton', expires = true } = {}) => {
+    const jwt = new SignJWT({ role })
       .setProtectedHeader({ alg: 'RS256', kid })
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject('user-42')
       .setIssuedAt(baton.clock.now())
-      .setExpirationTime(Math.floor(baton.clock.now().getTime() / 1000) + 600)
-      .sign(key)
+    if (expires) jwt.setExpirationTime(Math.floor(baton.clock.now().getTime() / 1000) + 600)
+    return jwt.sign(key)
+  }
   const get = async (headers: Record<string, string>) => baton.app.inject({ url: '/v1/reps', headers })
 
   t.equal((await get(bearer(await external(idp.privateKey)))).statusCode, 200, "the issuer's admin token is accepted")
@@ -170,5 +188,20 @@ t.test('external issuer (JWKS)', async (t) => {
   assertProblem(t, await get(bearer(await external(idp.privateKey, { issuer: 'https://evil.test' }))), 401, 'wrong issuer')
   assertProblem(t, await get(bearer(await external(impostor.privateKey))), 401, 'another key under the same kid')
   assertProblem(t, await get(bearer(await external(idp.privateKey, { role: 'superuser' }))), 403, 'external token without a Baton role')
+  const forever = await get(bearer(await external(idp.privateKey, { expires: false })))
+  assertProblem(t, forever, 401, 'external token without exp')
+  t.match(forever.json().detail, /"exp"/)
+  const noAudience = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer('https://idp.test')
+    .setIssuedAt(baton.clock.now()).setExpirationTime(Math.floor(baton.clock.now().getTime() / 1000) + 600).sign(idp.privateKey)
+  assertProblem(t, await get(bearer(noAudience)), 401, 'external token without aud')
   t.equal((await get(await baton.auth('admin'))).statusCode, 200, 'local HS256 tokens still work beside the JWKS')
+})
+
+t.test('the auth plugin itself refuses an external issuer without an issuer and audience to check', async (t) => {
+  for (const auth of [{ jwksUrl: 'https://idp.test/jwks.json', issuer: 'https://idp.test' }, { jwksUrl: 'https://idp.test/jwks.json', audience: 'baton' }]) {
+    const app = Fastify()
+    app.register(authPlugin, { config: { auth: { ...auth, tokenTtlMaxSeconds: 3600 } }, signingSecret: undefined, clock: manualClock() })
+    await t.rejects(async () => app.ready(), /AUTH_ISSUER and AUTH_AUDIENCE/, JSON.stringify(auth))
+    await app.close()
+  }
 })

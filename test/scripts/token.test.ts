@@ -1,5 +1,5 @@
 // `npm run token`: a JWT alone on stdout, or exit 2 with the usage on stderr.
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
@@ -45,7 +45,68 @@ t.test('npm run token', async (t) => {
       t.ok(Math.abs((claims.iat ?? 0) - Date.now() / 1000) < 60, `${name}: issued now`)
       t.equal((claims.exp ?? 0) - (claims.iat ?? 0), expected.ttl, `${name}: exp = iat + ${expected.ttl}`)
       t.equal(decodeProtectedHeader(stdout.trim()).alg, 'HS256', `${name}: HS256`)
+      t.notOk(decodeProtectedHeader(stdout.trim()).kid, `${name}: AUTH_SECRET alone: no kid, as before`)
+      t.match(claims.jti, /^[\w-]{16,}$/, `${name}: a random jti`)
     })
+    t.equal(new Set(results.map((r) => decodeJwt(r.stdout.trim()).jti)).size, cases.length, 'every token its own jti')
+  })
+
+  t.test('--ttl over TOKEN_TTL_MAX (30 days unless raised): exit 2 with one line naming the cap', async (t) => {
+    const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
+      ['--ttl 999999w', ['--role', 'admin', '--ttl', '999999w'], {}, /the cap of 30d/],
+      ['--ttl 31d', ['--role', 'integration', '--ttl', '31d'], {}, /the cap of 30d/],
+      ['--ttl 8w under TOKEN_TTL_MAX=6w', ['--role', 'admin', '--ttl', '8w'], { TOKEN_TTL_MAX: '6w' }, /the cap of 6w/],
+    ]
+    const results = await Promise.all(cases.map(([, args, env]) => token(args, { AUTH_SECRET: SECRET, ...env }, dataDir)))
+    cases.forEach(([name, , , cap], i) => {
+      const { code, stdout, stderr } = results[i]!
+      t.equal(code, 2, `${name}: exits 2`)
+      t.equal(stdout, '', `${name}: prints no token`)
+      t.match(stderr, /^token: --ttl \S+ is over/, `${name}: says what was refused`)
+      t.match(stderr, cap, `${name}: names the cap`)
+      t.match(stderr, /TOKEN_TTL_MAX/, `${name}: and how to raise it`)
+      t.equal(stderr.trimEnd().split('\n').length, 1, `${name}: in one line`)
+    })
+    const atCap = await withSecret(['--role', 'admin', '--ttl', '30d'])
+    t.equal(atCap.code, 0, '--ttl 30d is the cap itself: minted')
+    const raised = await token(['--role', 'admin', '--ttl', '8w'], { AUTH_SECRET: SECRET, TOKEN_TTL_MAX: '10w' }, dataDir)
+    t.equal(raised.code, 0, 'TOKEN_TTL_MAX=10w lets --ttl 8w through', { stderr: raised.stderr })
+    const claims = decodeJwt(raised.stdout.trim())
+    t.equal((claims.exp ?? 0) - (claims.iat ?? 0), 8 * 604_800)
+  })
+
+  t.test('with several keys: signs with the newest, its kid in the header', async (t) => {
+    const newest = `${SECRET}-2026-06`
+    const older = `${SECRET}-2026-01`
+    const keysFile = path.join(dataDir, 'auth-keys')
+    await writeFile(keysFile, `# newest first\nfile-new:${newest}\n\nfile-old:${older}\n`, { mode: 0o600 })
+    const sources: Array<[string, Record<string, string>, string]> = [
+      ['AUTH_SECRETS', { AUTH_SECRETS: `2026-06:${newest},2026-01:${older}` }, '2026-06'],
+      ['AUTH_KEYS_FILE', { AUTH_KEYS_FILE: keysFile }, 'file-new'],
+      ['AUTH_SECRETS beside AUTH_SECRET', { AUTH_SECRETS: `2026-06:${newest}`, AUTH_SECRET: older }, '2026-06'],
+    ]
+    for (const [name, env, kid] of sources) {
+      const { code, stdout, stderr } = await token(['--role', 'admin'], env, dataDir)
+      t.equal(code, 0, `${name}: exits 0`, { stderr })
+      t.same(decodeProtectedHeader(stdout.trim()), { alg: 'HS256', typ: 'JWT', kid }, `${name}: kid ${kid}`)
+      t.equal((await jwtVerify(stdout.trim(), new TextEncoder().encode(newest))).payload.role, 'admin', `${name}: signed with the newest key`)
+    }
+    const both = await token(['--role', 'admin'], { AUTH_SECRETS: `2026-06:${newest}`, AUTH_KEYS_FILE: keysFile }, dataDir)
+    t.equal(both.code, 2, 'AUTH_SECRETS and AUTH_KEYS_FILE together: refused')
+    t.match(both.stderr, /AUTH_SECRETS or AUTH_KEYS_FILE, not both/)
+    const missing = await token(['--role', 'admin'], { AUTH_KEYS_FILE: path.join(dataDir, 'nowhere') }, dataDir)
+    t.equal(missing.code, 2, 'an unreadable AUTH_KEYS_FILE: refused')
+    t.match(missing.stderr, /^token: Invalid environment: AUTH_KEYS_FILE .*nowhere.* cannot be read/)
+  })
+
+  t.test('NODE_ENV=production without a key of its own: refused, and no dev key is generated', async (t) => {
+    const fresh = await mkdtemp(path.join(os.tmpdir(), 'baton-token-prod-'))
+    t.teardown(() => rm(fresh, { recursive: true, force: true }))
+    const { code, stdout, stderr } = await token(['--role', 'admin'], { NODE_ENV: 'production' }, fresh)
+    t.not(code, 0)
+    t.equal(stdout, '')
+    t.match(stderr, /Refusing to start: NODE_ENV=production needs AUTH_SECRET/)
+    t.same(await readdir(fresh), [], 'nothing written under DATA_DIR')
   })
 
   t.test('the signature verifies with AUTH_SECRET, and only with it', async (t) => {
@@ -98,7 +159,7 @@ t.test('npm run token', async (t) => {
   })
 
   t.test('with an external issuer and no AUTH_SECRET, tokens come from the identity provider', async (t) => {
-    const env = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example.com/' }
+    const env = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'baton' }
     const { code, stdout, stderr } = await token(['--role', 'admin'], env, dataDir)
     t.not(code, 0, 'exits non-zero')
     t.equal(stdout, '', 'prints no token')

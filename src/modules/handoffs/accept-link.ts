@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey } from 'node:crypto'
-import { jwtVerify } from 'jose'
-import { LOCAL_ISSUER } from '../../lib/auth-keys.ts'
+import { decodeProtectedHeader, errors } from 'jose'
+import { keysFor, LOCAL_ISSUER, verifyWithKeys, type SigningKeys } from '../../lib/auth-keys.ts'
 import type { Clock } from '../../lib/clock.ts'
 import createError from '@fastify/error'
 import { BadRequest } from '../../lib/errors.ts'
@@ -15,17 +15,18 @@ export const LinkExpired = createError<'BATON_LINK_EXPIRED', 410, [string]>('BAT
  * One-click accept links for notifications: an HS256 JWT naming the handoff and
  * its rep, expiring at the handoff's deadline. Single use by construction: accepting
  * needs a pending handoff, so once it was used (or declined, or expired) it does nothing.
+ * `secret` is Baton's key set: the newest signs (its kid in the header), every listed key
+ * verifies, so a link sent before a key rotation accepts until its deadline.
  */
-export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Uint8Array | undefined; publicUrl: string; clock: Clock }) {
-  // Verifying goes through jose, with the key imported once. Signing does not: jose signs
+export function createAcceptLinks({ secret, publicUrl, clock }: { secret: SigningKeys | undefined; publicUrl: string; clock: Clock }) {
+  // Verifying goes through jose, with each key imported once. Signing does not: jose signs
   // through WebCrypto, whose asynchronous HMAC cost about 0.25 ms of the service's one thread
   // for the link every assignment carries, where node:crypto's takes a few microseconds
   // (npm run bench profile). The token is the same compact JWS; the tests verify it with jose.
-  let imported: ReturnType<typeof crypto.subtle.importKey> | undefined
-  const keyOf = (raw: Uint8Array) => (imported ??= crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
-  const header = base64url({ alg: 'HS256', typ: 'JWT' })
+  const kid = secret?.current.kid
+  const header = base64url(kid ? { alg: 'HS256', typ: 'JWT', kid } : { alg: 'HS256', typ: 'JWT' })
   // A KeyObject made once: from raw bytes, createHmac makes one on every call (5 times slower).
-  const signingKey = secret ? createSecretKey(secret) : undefined
+  const signingKey = secret ? createSecretKey(secret.current.secret) : undefined
   return {
     /** The link for a handoff; null when Baton has no signing key of its own (external issuer only). */
     async urlFor(handoff: { id: string; repId: string; deadlineAt: Date }): Promise<string | null> {
@@ -43,7 +44,9 @@ export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Uint8A
     async verify(token: string): Promise<{ handoffId: string; repId: string }> {
       if (!secret) throw new BadRequest('This Baton issues no accept links (it has no signing key of its own).')
       try {
-        const { payload } = await jwtVerify(token, await keyOf(secret), { issuer: LOCAL_ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: clock.now() })
+        // A kid Baton no longer lists (a retired key) has no candidates: jose's ERR_JWKS_NO_MATCHING_KEY, a 400 below.
+        const candidates = keysFor(secret, kidOf(token))
+        const payload = await verifyWithKeys(token, candidates, { issuer: LOCAL_ISSUER, audience: AUDIENCE, currentDate: clock.now(), requiredClaims: ['exp'] })
         if (typeof payload.hid !== 'string' || typeof payload.sub !== 'string') throw new BadRequest('This accept link is not valid.')
         return { handoffId: payload.hid, repId: payload.sub }
       } catch (error) {
@@ -58,5 +61,14 @@ export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Uint8A
 }
 
 export type AcceptLinks = ReturnType<typeof createAcceptLinks>
+
+// decodeProtectedHeader throws a bare TypeError for what is no JWS; as jose's own error it is a 400 like any bad link.
+function kidOf(token: string): unknown {
+  try {
+    return decodeProtectedHeader(token).kid
+  } catch {
+    throw new errors.JWSInvalid('not a compact JWS')
+  }
+}
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')

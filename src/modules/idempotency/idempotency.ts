@@ -10,7 +10,7 @@ const LOCK_NAMESPACE = 7315
 
 /** An Idempotency-Key as seen by the server: whose it is, and what request it stood for. */
 export interface IdempotencyRequest {
-  /** Caller and route: the same key from another caller or on another route is another key. */
+  /** Route and caller (idempotencyScope): the same key from another credential or on another route is another key. */
   scope: string
   key: string
   /** Hash of the request body, order of members ignored. */
@@ -22,6 +22,16 @@ export interface StoredAnswer {
   status: number
   body: string
   replayed: boolean
+}
+
+/**
+ * The namespace of one caller's keys on one route: its role and the credential it presented
+ * (RequestPrincipal.credential: `sub:…`, `jti:…`, `token:…`, later `key:…`). Never the role
+ * alone: every token without a `sub` would share one namespace and replay each other's answers.
+ * The credential goes last, so whatever characters it holds cannot blur the parts before it.
+ */
+export function idempotencyScope(route: string, caller: { role: string; credential: string }): string {
+  return `${route} ${caller.role} ${caller.credential}`
 }
 
 /**

@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
-import { fingerprintOf } from '../idempotency/idempotency.ts'
+import { fingerprintOf, idempotencyScope } from '../idempotency/idempotency.ts'
 import { IngestResult, Lead, LeadInput, ListLeadsQuery, Timeline } from './leads.schemas.ts'
 import type { LeadsService } from './leads.service.ts'
+import { readerFor } from '../events/events.service.ts'
 
 const tags = ['leads']
 
@@ -35,8 +36,7 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
       const { created, result } = await leads.ingest(request.body)
       return reply.status(created ? 201 : 200).send(result)
     }
-    const { principal } = request
-    const scope = `${principal?.role}:${principal?.subject ?? ''}:POST /v1/leads`
+    const scope = idempotencyScope('POST /v1/leads', request.principal!)
     const answer = await leads.ingestOnce(request.body, { scope, key, fingerprint: fingerprintOf(request.body) })
     if (answer.replayed) reply.header('idempotent-replayed', 'true')
     // The stored bytes, as they are (no re-serialising): a retry sees exactly what the first call saw.
@@ -56,6 +56,12 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
 
   app.get('/v1/leads/:id/timeline', {
     config: readers,
-    schema: { tags, summary: 'Everything that happened to a lead, oldest first', params: IdParams, response: withProblems({ 200: Timeline }, [400, 404]) },
-  }, async (request) => leads.timeline(request.params.id))
+    schema: {
+      tags,
+      summary: 'Everything that happened to a lead, oldest first',
+      description: "lead.assigned's `acceptUrl` (a one-click link that accepts as the rep) is shown to admin tokens only.",
+      params: IdParams,
+      response: withProblems({ 200: Timeline }, [400, 404]),
+    },
+  }, async (request) => leads.timeline(request.params.id, readerFor(request.principal!)))
 }
