@@ -1,13 +1,16 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type pg from 'pg'
+import type { Config } from './config.ts'
+import type { SigningKeys } from './lib/auth-keys.ts'
 import type { ServiceDeps } from './lib/deps.ts'
 import { newId } from './lib/ids.ts'
 import { authPlugin } from './plugins/auth.ts'
 import { jsonBodyPlugin } from './plugins/json-body.ts'
 import { clientErrorProblem, frameworkProblem, problemPlugin } from './plugins/problem.ts'
 import { OneLinePerRequest } from './plugins/request-log.ts'
-import { metricsPlugin } from './plugins/metrics.ts'
+import { metricsEndpoint, metricsPlugin } from './plugins/metrics.ts'
+import { answerSilentClients, clientTimeouts } from './plugins/slow-clients.ts'
 import { swaggerPlugin } from './plugins/swagger.ts'
 import { validatorCompiler } from './plugins/validation.ts'
 import { healthRoutes } from './modules/health/health.routes.ts'
@@ -56,24 +59,27 @@ import packageJson from '../package.json' with { type: 'json' }
 /** What buildApp needs beyond the services' own dependencies. */
 export interface AppDeps extends ServiceDeps {
   pool: pg.Pool
-  /** Key for tokens Baton issues; undefined when only an external issuer is trusted. */
-  signingSecret: Uint8Array | undefined
+  /** Keys for tokens Baton issues; undefined when only an external issuer is trusted. */
+  signingSecret: SigningKeys | undefined
   isDraining?: () => boolean
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-/** Builds the HTTP app: plugins first, then the modules, each registered explicitly. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps
-  // Typed as fastify's logger interface, so the app stays a plain FastifyInstance.
-  const logger: FastifyBaseLogger = deps.logger
+/**
+ * A Fastify server as every Baton listener is one: one log line per request, the caller's
+ * request id kept, problem+json even for what fails before a route runs, slow clients cut
+ * off (plugins/slow-clients.ts), and the headers every answer carries.
+ */
+// The logger is typed as fastify's interface, so the app stays a plain FastifyInstance.
+function baseServer(config: Config, logger: FastifyBaseLogger) {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
     logController: new OneLinePerRequest(),
+    ...clientTimeouts(config.http),
     // Errors Fastify and Node raise before a route runs answer as problem+json too.
     frameworkErrors: (error, request, reply) => void frameworkProblem(error, request, reply),
     clientErrorHandler: clientErrorProblem,
@@ -82,14 +88,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : newId()
     },
-  }).withTypeProvider<TypeBoxTypeProvider>()
+  })
+  answerSilentClients(app.server)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    // No answer is to be rendered as anything but its declared type (a JSON string as HTML, say).
+    reply.header('x-content-type-options', 'nosniff')
+  })
+  return app
+}
+
+/** Builds the HTTP app: plugins first, then the modules, each registered explicitly. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps
+  const app = baseServer(config, deps.logger).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser(['text/plain', 'application/json'])
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
 
   await app.register(problemPlugin)
   await app.register(jsonBodyPlugin)
@@ -126,5 +142,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(deliveriesRoutes, { deliveries: createDeliveriesService(deps) })
     await app.register(metricsRoutes, { metrics: createMetricsService(deps) })
   }
+  return app
+}
+
+/**
+ * The listener of its own that METRICS_PORT asks for: GET /metrics and nothing else, so
+ * a scraper's port can stay private while PORT is public.
+ */
+export async function buildMetricsApp(deps: Pick<AppDeps, 'config' | 'logger' | 'metrics'>): Promise<FastifyInstance> {
+  const app = baseServer(deps.config, deps.logger)
+  await app.register(problemPlugin)
+  await app.register(metricsEndpoint, { metrics: deps.metrics, config: deps.config })
   return app
 }

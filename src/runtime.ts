@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import pg from 'pg'
 import type { ServiceDeps } from './lib/deps.ts'
-import { buildApp } from './app.ts'
+import { buildApp, buildMetricsApp } from './app.ts'
 import type { Config } from './config.ts'
 import { createDb } from './db/client.ts'
 import { isDatabaseUnavailable } from './db/errors.ts'
@@ -12,15 +12,24 @@ import { resolveSigningSecret } from './lib/auth-keys.ts'
 import { createBoss, createQueues } from './lib/boss.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger } from './lib/logger.ts'
+import { loadSecretBox } from './lib/secret-box.ts'
 import { createAcceptLinks } from './modules/handoffs/accept-link.ts'
 import { createMetrics, watchRuntime } from './lib/metrics.ts'
+import { closeWithin } from './plugins/slow-clients.ts'
 import { registerWorkers } from './worker.ts'
 
 /** A started Baton: the app (not yet listening) and the one way to stop everything in order. */
 export interface Runtime {
   app: FastifyInstance
+  /** GET /metrics on a listener of its own, when METRICS_PORT is set. */
+  metricsApp: FastifyInstance | undefined
   logger: Logger
-  /** Drains HTTP, then jobs, then closes the pool and the embedded database. */
+  /** Listens on HOST:PORT (and HOST:METRICS_PORT); the addresses listened on. */
+  listen(): Promise<string[]>
+  /**
+   * Drains HTTP (SHUTDOWN_TIMEOUT_SECONDS at most, then the connections still open are
+   * closed), then jobs, then closes the pool and the embedded database.
+   */
   close(): Promise<void>
 }
 
@@ -52,25 +61,36 @@ export async function startServices(
   { clock = systemClock, logger = createLogger(config.logLevel) }: { clock?: Clock; logger?: Logger } = {},
 ): Promise<Runtime & { deps: ServiceDeps & { pool: pg.Pool } }> {
   let draining = false
-  const { pool, db } = createDb(url, { prepare: config.preparedStatements })
+  const { pool, db } = createDb(url, { prepare: config.preparedStatements, ...config.database })
   const boss = createBoss(url, { role: config.role, prepare: config.preparedStatements })
   boss.on('error', (error) => logBossError(logger, error))
   await boss.start()
   await createQueues(boss)
   const signingSecret = await resolveSigningSecret(config)
+  await loadSecretBox(config) // the keys stored secrets are sealed under, for this process's workers too
   const acceptLinks = createAcceptLinks({ secret: signingSecret, publicUrl: config.publicUrl, clock })
   const metrics = createMetrics()
   watchRuntime(metrics, { boss, pool })
   const deps = { config, db, boss, clock, acceptLinks, metrics, logger }
   const workers = config.role !== 'api' ? await registerWorkers(boss, deps) : undefined
   const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
+  const metricsPort = config.metrics.enabled ? config.metrics.port : undefined
+  const metricsApp = metricsPort === undefined ? undefined : await buildMetricsApp(deps)
+  const closeHttp = (server: FastifyInstance) =>
+    closeWithin(server, config.http.shutdownTimeoutMs, () => logger.warn(`still draining after ${config.http.shutdownTimeoutMs / 1000} s: closing the connections left open`))
   return {
     app,
+    metricsApp,
     logger,
     deps: { ...deps, pool },
+    async listen() {
+      const addresses = [await app.listen({ port: config.port, host: config.host })]
+      if (metricsApp) addresses.push(await metricsApp.listen({ port: metricsPort, host: config.host }))
+      return addresses
+    },
     async close() {
       draining = true
-      await app.close()
+      await Promise.all([closeHttp(app), metricsApp && closeHttp(metricsApp)])
       try {
         await boss.stop({ graceful: true, timeout: 30_000 })
       } finally {
@@ -96,7 +116,7 @@ export async function startRuntimeDatabase(config: Config, logger = createLogger
       url = embedded.urlFor(EMBEDDED_DATABASE)
       logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started')
     }
-    await migrate(url)
+    await migrate(url, config)
   } catch (error) {
     await embedded?.stop()
     throw error

@@ -6,17 +6,23 @@ import { startRuntime } from './runtime.ts'
 process.removeAllListeners('SIGINT')
 process.removeAllListeners('SIGTERM')
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
+// A ConfigError (a bad environment, a DATA_DIR PostgreSQL cannot use) is the one line an
+// operator needs: no stack trace.
+const oneLine = (error: unknown): never => {
   if (!(error instanceof ConfigError)) throw error
   console.error(error.message)
   process.exit(1)
 }
+const config = (() => {
+  try {
+    return loadConfig()
+  } catch (error) {
+    return oneLine(error)
+  }
+})()
 
-const runtime = await startRuntime(config)
-const { app, logger } = runtime
+const runtime = await startRuntime(config).catch(oneLine)
+const { logger } = runtime
 if (config.role === 'worker') logger.info('ROLE=worker: serving health checks only')
 
 let stopping = false
@@ -54,8 +60,9 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 try {
-  const address = await app.listen({ port: config.port, host: config.host })
+  const [address, metricsAddress] = await runtime.listen()
   logger.info(`Baton ${config.role === 'worker' ? 'worker' : 'API'} listening on ${address}; docs at ${config.publicUrl}/docs`)
+  if (metricsAddress) logger.info(`GET /metrics served on ${metricsAddress} only (METRICS_PORT)`)
 } catch (error) {
   logger.fatal({ err: error }, 'could not listen')
   await runtime.close()

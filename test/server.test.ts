@@ -11,6 +11,7 @@ import { EnvSchema } from '../src/config.ts'
 import { signToken } from '../src/lib/auth-keys.ts'
 import { isAlive } from '../src/db/embedded.ts'
 import { freePort } from '../src/lib/free-port.ts'
+import { slowClient } from './helpers/slow-client.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SECRET = 'server-test-secret-long-enough-for-hs256'
@@ -226,6 +227,28 @@ t.test('Ctrl-C in a terminal: SIGINT to the whole process group still drains cle
   // The embedded postmaster shares the group, so it gets the SIGINT too; Baton must still
   // drain before its database goes away rather than lose its connections mid-drain.
   await stopWith(t, server, 'SIGINT', dataDir, { group: true })
+})
+
+t.test('SIGTERM with a client trickling a body: the drain ends after SHUTDOWN_TIMEOUT_SECONDS, still cleanly', async (t) => {
+  const { dataDir, run } = await sandbox(t)
+  const port = await freePort()
+  const server = run('src/server.ts', [], {
+    PORT: String(port), AUTH_SECRET: SECRET, SHUTDOWN_TIMEOUT_SECONDS: '1', REQUEST_TIMEOUT_SECONDS: '300', CONNECTION_TIMEOUT_SECONDS: '300',
+  })
+  if (!(await waitReady(t, server, `http://127.0.0.1:${port}`))) return
+  // The inbound endpoint is public and reads its whole body first: 1000 bytes at 10 a second.
+  const trickling = slowClient({
+    port,
+    head: 'POST /v1/inbound/0190a000-0000-7000-8000-000000000000 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+    bodyBytes: 1000, everyMs: 100, giveUpMs: 60_000,
+  })
+  await sleep(500)
+  const sent = Date.now()
+  await stopWith(t, server, 'SIGTERM', dataDir)
+  t.ok(Date.now() - sent < 8_000, `exited ${Date.now() - sent} ms after SIGTERM (1 s for requests, then jobs, pool, database)`)
+  const client = await trickling
+  t.ok(client.closedByServer, `the trickling client was disconnected, not waited for (after ${client.elapsedMs} ms)`)
+  t.ok(logLines(server.stdout()).some((line) => line.msg?.includes('closing the connections left open')), 'the forced close is logged')
 })
 
 t.test('an invalid PORT: exit 1 at once with one line naming it', async (t) => {

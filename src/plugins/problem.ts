@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FieldError } from '../lib/errors.ts'
-import { isDatabaseUnavailable } from '../db/errors.ts'
+import { isDatabaseUnavailable, isPoolExhausted, isStatementCancelled } from '../db/errors.ts'
 import { newId } from '../lib/ids.ts'
 import { escapePointer } from '../lib/json-pointer.ts'
 
@@ -34,7 +34,6 @@ const FASTIFY_CODES: Record<string, string> = {
 
 // Fastify's wording for these is terse; say what to do instead.
 const FASTIFY_DETAILS: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the 1 MiB this API accepts.',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the request body as JSON, with Content-Type: application/json.',
 }
 
@@ -61,6 +60,14 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     if (error.validation) return sendProblem(request, reply, validationProblem(error))
 
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    const overload = status === 500 ? databaseOverload(error) : undefined
+    if (overload) {
+      // Too much at once (every connection busy, or a statement past its limit), not a bug: the
+      // client should retry later. A cancelled statement rolled its transaction back.
+      request.log.warn({ err: error }, overload.code)
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      return sendProblem(request, reply, { status: 503, ...overload })
+    }
     if (status === 500 && isDatabaseUnavailable(error)) {
       // A restart or failover, not a bug: the client should retry. A commit cut off mid-answer
       // may have landed, which is what Idempotency-Key (and dedupe by email) are for.
@@ -84,7 +91,7 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     return sendProblem(request, reply, {
       status,
       code,
-      detail: FASTIFY_DETAILS[error.code] ?? error.message,
+      detail: error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge(request) : (FASTIFY_DETAILS[error.code] ?? error.message),
       ...(error.errors ? { errors: error.errors } : {}),
       ...error.problemMembers,
     })
@@ -99,14 +106,26 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
   )
 })
 
+/** The 503 for a database that is there but overloaded: DATABASE_POOL_TIMEOUT_MS or DATABASE_STATEMENT_TIMEOUT_MS ran out. */
+function databaseOverload(error: unknown): { code: string; detail: string } | undefined {
+  if (isPoolExhausted(error)) {
+    return { code: 'database_busy', detail: 'Every database connection stayed busy for longer than this API waits for one (DATABASE_POOL_TIMEOUT_MS). Retry shortly, with the same Idempotency-Key for a write.' }
+  }
+  if (isStatementCancelled(error)) {
+    return { code: 'statement_timeout', detail: 'A database statement ran longer than this API allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled, its transaction rolled back. Retry shortly, with the same Idempotency-Key for a write.' }
+  }
+  return undefined
+}
+
 /**
  * Fastify's `frameworkErrors`: a URL whose percent-encoding is broken (400) or a path
  * parameter past the router's length limit (414) fails before any route is chosen.
  */
 export function frameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-  // No route, so no route hooks: the header the onSend hook gives every other answer.
+  // No route, so no route hooks: the headers the onSend hook gives every other answer.
   reply.header('x-request-id', request.id)
+  reply.header('x-content-type-options', 'nosniff')
   return sendProblem(request, reply, tooLong
     ? { status: 414, code: 'path_too_long', detail: 'A path parameter is longer than any id this API uses.' }
     : { status: 400, code: 'bad_url', detail: 'The URL is not valid: a percent-encoded part does not decode to UTF-8.' })
@@ -125,10 +144,22 @@ export function clientErrorProblem(error: Error & { code?: string }, socket: Dup
         : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
   const requestId = newId()
   const body = JSON.stringify({ type: `urn:baton:problem:${code}`, title: STATUS_CODES[status], status, detail, instance: '/', code, requestId })
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`)
+  // As Node's own fallback: never write into an answer already under way (a timeout mid-response).
+  const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+  if (socket.writable && !answering?.headersSent) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy(error)
+}
+
+const KIB = 1024
+const MIB = 1024 * KIB
+
+/** The limit of the route that refused the body (the inbound route's is smaller than the app's). */
+function bodyTooLarge(request: FastifyRequest): string {
+  const limit = request.routeOptions.bodyLimit
+  const shown = limit % MIB === 0 ? `${limit / MIB} MiB` : limit % KIB === 0 ? `${limit / KIB} KiB` : `${limit} bytes`
+  return `The request body is larger than the ${shown} this route accepts.`
 }
 
 function sendProblem(

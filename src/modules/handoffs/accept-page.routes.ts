@@ -20,6 +20,8 @@ const PAGE_HEADERS = {
   'x-robots-tag': 'noindex',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // frame-ancestors' counterpart for browsers that predate it: the accept button cannot be clickjacked.
+  'x-frame-options': 'DENY',
 }
 
 /**
