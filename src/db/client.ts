@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import type { PgTransaction } from 'drizzle-orm/pg-core'
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
-import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm'
 import pg from 'pg'
 import * as schema from './schema/index.ts'
 
@@ -13,12 +13,34 @@ export type Db = NodePgDatabase<Schema>
 export type Tx = PgTransaction<NodePgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
 export type Queryable = Db | Tx
 
+/** The pool's limits (config.database); 0 is no limit, as in PostgreSQL and pg-pool. */
+export interface PoolLimits {
+  /** DATABASE_STATEMENT_TIMEOUT_MS: each connection's `statement_timeout`; a statement past it fails with 57014. */
+  statementTimeoutMs?: number
+  /** DATABASE_POOL_TIMEOUT_MS: pg-pool's `connectionTimeoutMillis`, the longest wait for a connection (checkout or connect). */
+  poolTimeoutMs?: number
+}
+
 /**
  * A pool plus its drizzle handle. The pool is lazy: nothing connects until the first query.
  * `prepare: false` (DATABASE_PREPARED_STATEMENTS): plain connections, every statement unnamed.
+ *
+ * The statement timeout is a startup parameter of every connection, so it bounds whatever
+ * runs on this pool, API requests and (ROLE=all) job handlers alike. Work that may rightly
+ * run longer raises it for its own transaction (`allowLongStatements`) rather than getting a
+ * pool of its own: one pool keeps one connection budget, and the exemption sits in the code
+ * that needs it, where a reader sees it. pg-boss's own pool (lib/boss.ts) has no such limit.
  */
-export function createDb(url: string, { max = 10, applicationName = 'baton', prepare = true } = {}) {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, Client: connectionClass(prepare) })
+export function createDb(url: string, { max = 10, applicationName = 'baton', prepare = true, statementTimeoutMs = 0, poolTimeoutMs = 0 }: { max?: number; applicationName?: string; prepare?: boolean } & PoolLimits = {}) {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: applicationName,
+    Client: connectionClass(prepare),
+    // Unset, not 0, for "no limit": the server's (or role's) own setting then applies.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    ...(poolTimeoutMs > 0 ? { connectionTimeoutMillis: poolTimeoutMs } : {}),
+  })
   // An idle client that loses its connection emits on the pool; a checked-out one (held
   // between two statements of a transaction when the server goes away) emits on itself,
   // because pg-pool takes its own listener off while it is lent out. Without a listener
@@ -108,6 +130,17 @@ export async function executeByText(db: Queryable, text: string, values: unknown
   // Left unnamed, PreparingClient names it like any other (a text without values, never).
   const prepared = db._.session.prepareQuery({ sql: text, params: values }, undefined, undefined, false)
   return (await prepared.execute()) as { rows: unknown[] }
+}
+
+/**
+ * Raises this transaction's statement timeout above the pool's (the API's) limit, for
+ * background work whose statements may rightly take longer: training, sweeps. A bound, not
+ * none, so a statement stuck behind a lock still ends some day. SET LOCAL: it ends with the
+ * transaction, and the connection goes back to the pool with the API's limit.
+ */
+export async function allowLongStatements(tx: Tx, minutes = 15): Promise<void> {
+  // set_config(…, true) is SET LOCAL with a bind parameter.
+  await tx.execute(sql`select set_config('statement_timeout', ${`${minutes}min`}, true)`)
 }
 
 const commitHooks = new WeakMap<object, Array<() => void>>()

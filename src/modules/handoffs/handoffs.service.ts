@@ -12,6 +12,7 @@ import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/leads.service.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/sweep.ts'
+import { traceForRep } from '../routing/trace-view.ts'
 import { modelVersion } from '../scoring/scoring.repo.ts'
 import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
 import { createFirstContactTask } from '../tasks/tasks.service.ts'
@@ -30,7 +31,7 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   const { db, clock, boss, config, metrics, logger } = deps
   const reroute = createRerouter(deps)
 
-  /** The handoff, locked; 404 if none, 403 for a rep token that is not its rep. */
+  /** The handoff, locked; 404 if none, or (as if none) for a rep token that is not its rep. */
   async function mustLock(tx: Tx, id: string, principal: Principal): Promise<HandoffState> {
     const row = await repo.lockHandoff(tx, id)
     if (!row) throw new NotFound(`No handoff with id ${id}.`)
@@ -67,11 +68,12 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   }
 
   return {
+    /** The handoff with its routing trace; a rep token reads only its own part of the trace. */
     async get(id: string, principal: Principal) {
       const row = await repo.findHandoffWithTrace(db, id)
       if (!row) throw new NotFound(`No handoff with id ${id}.`)
       assertMayAct(principal, row)
-      return { ...toHandoff(row), trace: row.trace }
+      return { ...toHandoff(row), trace: principal.role === 'rep' ? traceForRep(row.trace, row.repId) : row.trace }
     },
 
     /** A rep's inbox, newest first; a rep token sees only its own. */
@@ -169,7 +171,10 @@ async function setAway(tx: Tx, rep: { id: string; name: string; email: string },
   return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, lead.id)
 }
 
-/** Rep tokens act only on their own handoffs; admins on any. */
+/**
+ * Rep tokens act only on their own handoffs; admins on any. Another rep's handoff is
+ * answered as if it did not exist: a 403 would confirm the id, and that someone has it.
+ */
 function assertMayAct(principal: Principal, handoff: HandoffState): void {
-  if (principal.role === 'rep' && principal.repId !== handoff.repId) throw new Forbidden('This handoff belongs to another rep.')
+  if (principal.role === 'rep' && principal.repId !== handoff.repId) throw new NotFound(`No handoff with id ${handoff.id}.`)
 }

@@ -38,8 +38,21 @@ export async function outcomeCounts(db: Queryable): Promise<{ won: number; lost:
   return rows[0] ?? { won: 0, lost: 0 }
 }
 
-// One publisher at a time: versions are consecutive even when two trainings finish together.
-const PUBLISH_LOCK_KEY = 7_314_020_811
+// One publisher at a time: versions are consecutive even when two trainings finish together
+// (the training lock already serialises runs; this one also holds against an older release's).
+export const PUBLISH_LOCK_KEY = 7_314_020_811
+
+/** The advisory lock a training run holds, on whichever instance (API request or scheduled job) runs it. */
+export const TRAINING_LOCK_KEY = 7_314_020_812
+
+/**
+ * Takes the training lock for the rest of the transaction, without waiting: false when
+ * another transaction (another request, instance or the scheduled job) holds it.
+ */
+export async function tryTrainingLock(tx: Tx): Promise<boolean> {
+  const { rows } = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${TRAINING_LOCK_KEY}) as locked`)
+  return rows[0]?.locked === true
+}
 
 export async function publish(tx: Tx, row: Omit<PredictiveModelRow, 'version'>): Promise<PredictiveModelRow> {
   await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK_KEY})`)

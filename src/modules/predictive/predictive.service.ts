@@ -1,8 +1,8 @@
 import type { PredictiveModelRow, Prediction, StoredDecision } from '../../db/schema/index.ts'
 import { score, type CompiledModel } from '../scoring/score.ts'
-import type { Queryable } from '../../db/client.ts'
+import { allowLongStatements, type Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { Unprocessable, withProblemMembers } from '../../lib/errors.ts'
+import { Conflict, Unprocessable, withProblemMembers } from '../../lib/errors.ts'
 import { featuresOf, predict, train, type LeadFeatures, type Model, type Sample } from './model.ts'
 import * as repo from './predictive.repo.ts'
 
@@ -84,19 +84,22 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
       // 100,000 leads share a few hundred (npm run bench, peak RSS).
       const vocabulary = new Map<string, string>()
       const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
-      const samples = await db.transaction(async (tx) => {
-        const read: Sample[] = []
-        for await (const page of repo.trainingSamples(tx)) for (const s of page) read.push({ features: featuresOf(s).map(intern), won: s.won })
-        return read
-      }, { isolationLevel: 'repeatable read', accessMode: 'read only' })
-      if (samples.length < minimum) {
-        throw withProblemMembers(new Unprocessable(`Training needs at least ${minimum} leads with an outcome; there are ${samples.length}.`), { samples: samples.length, minimum })
-      }
-      const trained = train(samples, { seed })
-      const row = await db.transaction((tx) => repo.publish(tx, {
-        trainedAt: clock.now(), samples: trained.samples, baselineRate: trained.baselineRate, auc: trained.auc, seed,
-        model: trained.model, topFeatures: trained.topFeatures,
-      }))
+      // One run at a time across every instance (API requests and the scheduled job alike):
+      // the run's transaction holds the training lock from its first read to the publish.
+      const row = await db.transaction(async (tx) => {
+        if (!(await repo.tryTrainingLock(tx))) throw new Conflict('A training run is in progress (another request, instance or the scheduled job); try again once it ends.')
+        await allowLongStatements(tx)
+        const samples: Sample[] = []
+        for await (const page of repo.trainingSamples(tx)) for (const s of page) samples.push({ features: featuresOf(s).map(intern), won: s.won })
+        if (samples.length < minimum) {
+          throw withProblemMembers(new Unprocessable(`Training needs at least ${minimum} leads with an outcome; there are ${samples.length}.`), { samples: samples.length, minimum })
+        }
+        const trained = train(samples, { seed })
+        return repo.publish(tx, {
+          trainedAt: clock.now(), samples: trained.samples, baselineRate: trained.baselineRate, auc: trained.auc, seed,
+          model: trained.model, topFeatures: trained.topFeatures,
+        })
+      })
       predictor.use(row)
       return toModel(row)
     },
