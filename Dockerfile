@@ -7,7 +7,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# Production refuses to start without a signing key of its own: pass AUTH_SECRET (or
+# AUTH_SECRETS / AUTH_KEYS_FILE / AUTH_JWKS_URL) and SECRETS_KEY at run time. /metrics is
+# served on a port of its own (9464, not published by EXPOSE) instead of on the public one.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 METRICS_PORT=9464
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

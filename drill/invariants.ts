@@ -24,6 +24,8 @@ export interface Evidence {
   unexplained: Incident[]
   /** Date.now() when the drill's clock started. */
   wallT0: number
+  /** The handoff whose deadline job the drill deleted (the timer backstop must still expire it). */
+  lostJob: { handoffId?: string }
 }
 
 const LATENESS_BUCKET_S = 20
@@ -33,7 +35,7 @@ const ALLOWED_QUALIFIED = ['pending_acceptance', 'accepted', 'contacted', 'conve
 const ALLOWED_UNQUALIFIED = ['disqualified', 'nurture']
 const sample = (items: unknown[], n = 5) => (items.length ? ` e.g. ${items.slice(0, n).map((i) => JSON.stringify(i)).join(', ')}` : '')
 
-export async function checkInvariants({ databaseUrl, planned, submissions, receiver, unexplained, wallT0 }: Evidence): Promise<Row[]> {
+export async function checkInvariants({ databaseUrl, planned, submissions, receiver, unexplained, wallT0, lostJob }: Evidence): Promise<Row[]> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   const rows: Row[] = []
@@ -82,6 +84,11 @@ export async function checkInvariants({ databaseUrl, planned, submissions, recei
     // 4. Deadlines: each offer that ran out was expired or accepted, once, and not early.
     const overdue = await q<{ id: string; deadline_at: Date }>(`select id, deadline_at from handoffs where status = 'pending' and deadline_at < now() - interval '2 seconds'`)
     check('no handoff still pending 2 s past its deadline', overdue, `${overdue.length} overdue`)
+    const [lost] = lostJob.handoffId
+      ? await q<{ status: string; late_s: number }>('select status, extract(epoch from responded_at - deadline_at)::float8 as late_s from handoffs where id = $1', [lostJob.handoffId])
+      : []
+    check('the handoff whose deadline job was deleted was expired all the same (by the timer backstop)', lost?.status === 'expired' ? [] : [lost ?? 'no job was deleted'],
+      lost ? `${lost.status}${lost.late_s === null ? '' : `, ${lost.late_s.toFixed(0)} s after its deadline`}` : 'no handoff')
     const lateAccept = await q<{ id: string }>(`select id from handoffs where status = 'accepted' and responded_at >= deadline_at`)
     check('no handoff accepted at or after its deadline', lateAccept, `${lateAccept.length}`)
     // A deadline job may run up to EARLY_TOLERANCE_MS (src/lib/jobs.ts) before its time and still expire the handoff, by design.

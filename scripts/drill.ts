@@ -76,6 +76,7 @@ const steps: Step[] = []
 let cluster: Cluster | undefined
 let receiver: Receiver | undefined
 let failure: string | undefined
+const lostJob: { handoffId?: string } = {}
 
 try {
   const externalUrl = loadConfig().databaseUrl
@@ -100,7 +101,8 @@ try {
   const reps = await startAccepting({ instances: [a, b], secret: key, repIds: world.accepting, journal, random: seeded(SEED + 1) })
   say(`posting ${LEADS} leads, ${CONCURRENCY} at a time, alternating A and B`)
   const load = startLoad({ planned, instances: [a, b], token: await signToken(key, { role: 'integration', ttl: '1h' }), concurrency: CONCURRENCY, journal, giveUpAt: Date.now() + LOAD_MS, signal: abort.signal })
-  const chaos = runChaos({ journal, progress: load.done, instances: [a, b], victim: b, receiver, cluster, signal: abort.signal, steps })
+  const silentReps = world.reps.filter((id) => !world.accepting.includes(id))
+  const chaos = runChaos({ journal, progress: load.done, instances: [a, b], victim: b, receiver, cluster, signal: abort.signal, steps, databaseUrl: url, silentReps, lostJob })
   const ticker = setInterval(() => say(`${Math.round(load.done() * 100)} % of the leads answered${steps.length ? `; ${steps.at(-1)!.name}${steps.at(-1)!.endMs === undefined ? ' (under way)' : ''}` : ''}`), 10_000)
   const [submissions, chaosError] = await Promise.all([load.finished, chaos.then(() => undefined, (error: unknown) => error)])
   clearInterval(ticker)
@@ -123,7 +125,7 @@ try {
   const cut = explained.filter((i) => i.kind !== '5xx').length
   rows.push({ phase: 'figure', check: `failed connections to ${b.name} cut or refused by its kill`, detail: `${cut} (retried on the other instance with the same Idempotency-Key)` })
   rows.push({ phase: 'figure', check: '503 problem+json while the database restarted', detail: `${explained.length - cut}` })
-  rows.push(...(await checkInvariants({ databaseUrl: url, planned, submissions, receiver, unexplained, wallT0: journal.wallT0 })))
+  rows.push(...(await checkInvariants({ databaseUrl: url, planned, submissions, receiver, unexplained, wallT0: journal.wallT0, lostJob })))
   const crashes = serviceLog.crashes.map((c) => `${c.instance} at ${(c.atMs / 1000).toFixed(1)} s (code ${c.code}): ${c.reason}`)
   rows.push({ phase: 'invariant', check: 'no instance exited unless the drill killed it', ok: crashes.length === 0, detail: crashes.length ? `${crashes.length} crashes (restarted): ${crashes.join(' | ')}` : 'none' })
 

@@ -95,8 +95,9 @@ export async function registerWorkers(boss: PgBoss, deps: ServiceDeps): Promise<
       const model = await predictive.train()
       deps.logger.info({ version: model.version, samples: model.samples, auc: model.auc }, 'conversion model retrained')
     } catch (error) {
-      // Too few outcomes yet: nothing to train, and nothing wrong.
-      if ((error as { statusCode?: number }).statusCode !== 422) throw error
+      // Too few outcomes yet (422), or a run already under way elsewhere (409): nothing to do, and nothing wrong.
+      const status = (error as { statusCode?: number }).statusCode
+      if (status !== 422 && status !== 409) throw error
       deps.logger.info({ reason: (error as Error).message }, 'conversion model not trained')
     }
   })

