@@ -4,7 +4,7 @@
 // Prints {decisions, p50Ms, p99Ms}.
 import { route, type Candidates, type TeamState } from '../src/modules/routing/engine.ts'
 import type { RepState } from '../src/modules/routing/eligibility.ts'
-import { compileRuleset } from '../src/modules/routing/ruleset.ts'
+import { compileRuleset } from '../src/modules/routing/compile-ruleset.ts'
 import type { Ruleset } from '../src/modules/routing/routing.schemas.ts'
 
 const RULES = 1000

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { EMPTY_RULESET } from '../modules/routing/rulesets.ts'
+import { EMPTY_RULESET } from '../modules/routing/ruleset-cache.ts'
 import { DEFAULT_SCORING_MODEL } from '../modules/scoring/default-model.ts'
 
 /**

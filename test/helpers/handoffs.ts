@@ -1,8 +1,8 @@
 import type { Test } from 'tap'
 import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
 import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/rulesets.ts'
-import { createUnroutedRouter } from '../../src/modules/routing/sweep.ts'
+import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
+import { createUnroutedRouter } from '../../src/modules/routing/unrouted.ts'
 import { buildTestApp } from './app.ts'
 import { apiClient } from './api.ts'
 

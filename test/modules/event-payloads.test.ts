@@ -12,7 +12,7 @@ import { EVENT_DATA, SPEC_COMPONENTS, eventPayloadSchema, webhooksSection } from
 import { EVENT_TYPES, type EventType } from '../../src/modules/events/events.schemas.ts'
 import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
 import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/rulesets.ts'
+import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
 import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'

@@ -5,7 +5,7 @@ import type { TeamStrategy } from '../../src/db/schema/teams.ts'
 import { compileCondition, type Condition } from '../../src/modules/conditions/condition.ts'
 import type { RepState } from '../../src/modules/routing/eligibility.ts'
 import { route, type Candidates, type RouteResult, type TeamState } from '../../src/modules/routing/engine.ts'
-import { compileRuleset, type CompiledRuleset } from '../../src/modules/routing/ruleset.ts'
+import { compileRuleset, type CompiledRuleset } from '../../src/modules/routing/compile-ruleset.ts'
 import type { Assign, Ruleset } from '../../src/modules/routing/routing.schemas.ts'
 import { capitalised, members, rep, weekdays } from '../helpers/routing-engine.ts'
 

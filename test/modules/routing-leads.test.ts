@@ -2,8 +2,8 @@
 // capacity and daily limits; and unrouted leads, picked up by their retry job or a sweep.
 import t from 'tap'
 import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/rulesets.ts'
-import { createUnroutedRouter } from '../../src/modules/routing/sweep.ts'
+import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
+import { createUnroutedRouter } from '../../src/modules/routing/unrouted.ts'
 import { HOUR, MINUTE, NINE_TO_FIVE, harness, rep, team } from '../helpers/routing.ts'
 
 t.test('routing semantics', async (t) => {

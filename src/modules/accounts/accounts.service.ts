@@ -7,7 +7,7 @@ import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/er
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { findLiveRep } from '../reps/reps.repo.ts'
-import { requestSweep } from '../routing/sweep.ts'
+import { requestSweep } from '../routing/unrouted.ts'
 import * as repo from './accounts.repo.ts'
 import type { Account, CreateAccountBody, ListAccountsQuery, UpdateAccountBody } from './accounts.schemas.ts'
 

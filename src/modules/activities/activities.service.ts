@@ -10,7 +10,7 @@ import { lockPendingOf, releaseLoad, releaseUnworked, updateHandoff } from '../h
 import { toHandoff } from '../handoffs/handoff.ts'
 import { lockLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot, toLead } from '../leads/leads.service.ts'
-import { requestSweep } from '../routing/sweep.ts'
+import { requestSweep } from '../routing/unrouted.ts'
 import { settleOpenTasks } from '../tasks/tasks.service.ts'
 import type { ActivityBody, ConvertBody } from './activities.schemas.ts'
 

@@ -1,6 +1,6 @@
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { unroutedPastRetry } from '../leads/leads.repo.ts'
-import type { UnroutedRouter } from '../routing/sweep.ts'
+import type { UnroutedRouter } from '../routing/unrouted.ts'
 import { overdueUnannounced } from '../tasks/tasks.repo.ts'
 import type { TasksService } from '../tasks/tasks.service.ts'
 import { pendingPastDeadline } from './handoffs.repo.ts'

@@ -7,7 +7,7 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Queryable } from '../../db/client.ts'
 import * as repo from './reps.repo.ts'
 import { insertRepLoad, namedByLiveRuleset } from '../routing/routing.repo.ts'
-import { requestSweep } from '../routing/sweep.ts'
+import { requestSweep } from '../routing/unrouted.ts'
 import type { CreateRepBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
 import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type ScheduleError } from './working-hours.ts'
 

@@ -13,8 +13,8 @@ import { turnOrder } from './rotation.ts'
 import { segmentOf } from './fit.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
-import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
-import type { RulesetCache } from './rulesets.ts'
+import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
+import type { RulesetCache } from './ruleset-cache.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {

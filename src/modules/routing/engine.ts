@@ -4,7 +4,7 @@ import { eligibility, opensAt, takenToday, type Eligibility, type RepState } fro
 import { localTime, type LocalTime } from './local-time.ts'
 import { fitOrder, type FitEstimate, type FitStats } from './fit.ts'
 import { turnOrder, type EligibleMember } from './rotation.ts'
-import type { CompiledRule, CompiledRuleset } from './ruleset.ts'
+import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
 import type { Assign } from './routing.schemas.ts'
 
 /** A team as routing sees it: members in their stable order (who joined first). */

@@ -14,8 +14,8 @@ import { turnOrder } from './rotation.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
 import type { Ruleset, SimulateBody } from './routing.schemas.ts'
-import type { CompiledRuleset } from './ruleset.ts'
-import type { RulesetCache } from './rulesets.ts'
+import type { CompiledRuleset } from './compile-ruleset.ts'
+import type { RulesetCache } from './ruleset-cache.ts'
 
 type CheckDraft = (db: Queryable, ruleset: Ruleset, options: { base: string }) => Promise<CompiledRuleset>
 

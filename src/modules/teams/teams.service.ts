@@ -7,7 +7,7 @@ import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { lockLiveReps } from '../reps/reps.repo.ts'
 import { createTurnSequence, dropTurnSequence, namedByLiveRuleset } from '../routing/routing.repo.ts'
-import { requestSweep } from '../routing/sweep.ts'
+import { requestSweep } from '../routing/unrouted.ts'
 import * as repo from './teams.repo.ts'
 import type { CreateTeamBody, ListTeamsQuery, Team, UpdateTeamBody } from './teams.schemas.ts'
 

@@ -13,7 +13,7 @@ import { DISABLE_AFTER_MS, nextStep } from './retry-policy.ts'
 import type { AttemptResult, Sender } from './sender.ts'
 import { slackMessage } from './slack.ts'
 
-interface Made {
+interface AttemptedDelivery {
   loaded: repo.LoadedDelivery
   jobId: string
   manual: boolean
@@ -30,7 +30,7 @@ interface Made {
 export function createDeliveryWorker({ db, boss, clock, config, metrics, logger }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config' | 'metrics' | 'logger'>, sender: Sender) {
   const schedule = config.webhooks.retrySchedule
 
-  async function attempt(loaded: repo.LoadedDelivery): Promise<Made['attempt']> {
+  async function attempt(loaded: repo.LoadedDelivery): Promise<AttemptedDelivery['attempt']> {
     const { endpoint, event } = loaded
     if (!endpoint.enabled) return undefined
     const at = clock.now()
@@ -48,7 +48,7 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
       return row && row.delivery.status === 'pending' && row.delivery.nextJobId === job.id ? [{ row, job }] : []
     })
     if (due.length === 0) return
-    const made: Made[] = await Promise.all(due.map(async ({ row, job }) => ({
+    const made: AttemptedDelivery[] = await Promise.all(due.map(async ({ row, job }) => ({
       loaded: row, jobId: job.id, manual: job.data.manual === true, attempt: await attempt(row),
     })))
     const settled = await db.transaction((tx) => record(tx, made))
@@ -64,13 +64,13 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
    * one meanwhile. An attempt overtaken that way is stored and counted, but leaves the
    * delivery's state and the endpoint's health to the attempt that overtook it.
    */
-  async function record(tx: Tx, made: Made[]): Promise<DeliveryStatus[]> {
+  async function record(tx: Tx, made: AttemptedDelivery[]): Promise<DeliveryStatus[]> {
     const now = clock.now()
     const current = await repo.lockDeliveries(tx, made.map((m) => m.loaded.delivery.id))
     const attempts: Array<typeof webhookAttempts.$inferInsert> = []
     const changes: repo.DeliveryChange[] = []
     const retries: Array<{ jobId: string; deliveryId: string; delaySeconds: number }> = []
-    const counted: Made[] = []
+    const counted: AttemptedDelivery[] = []
     for (const m of made) {
       const { delivery } = m.loaded
       const locked = current.get(delivery.id)
@@ -114,7 +114,7 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
    * change are locked in id order (batches never wait on each other in a cycle) and
    * judged by their locked row, not by what was read before sending.
    */
-  async function updateEndpointHealth(tx: Tx, made: Made[], now: Date): Promise<void> {
+  async function updateEndpointHealth(tx: Tx, made: AttemptedDelivery[], now: Date): Promise<void> {
     const byEndpoint = new Map<string, { snapshot: WebhookEndpointRow; results: Array<{ at: Date; result: AttemptResult }> }>()
     for (const { loaded, attempt } of made) {
       if (!attempt) continue
