@@ -5,7 +5,7 @@
 import { route, type Candidates, type TeamState } from '../src/modules/routing/engine.ts'
 import type { RepState } from '../src/modules/routing/eligibility.ts'
 import { compileRuleset } from '../src/modules/routing/compile-ruleset.ts'
-import type { Ruleset } from '../src/modules/routing/routing.schemas.ts'
+import type { Ruleset } from '../src/db/schema/json/ruleset.ts'
 
 const RULES = 1000
 const REPS = 200

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { seeded } from '../src/lib/random.ts'
-import { featuresOf, type LeadFeatures, type Model, predict } from '../src/modules/predictive/model.ts'
+import { featuresOf, type LeadFeatures, predict } from '../src/modules/predictive/model.ts'
+import type { Model } from '../src/db/schema/json/conversion-model.ts'
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, db: { type: 'string' } } })
 const LEADS = 100_000

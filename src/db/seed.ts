@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import { EMPTY_RULESET } from '../modules/routing/ruleset-cache.ts'
-import { DEFAULT_SCORING_MODEL } from '../modules/scoring/default-model.ts'
+import { EMPTY_RULESET } from './schema/json/ruleset.ts'
+import { DEFAULT_SCORING_MODEL } from './default-scoring-model.ts'
 
 /**
  * Rows a fresh database must have for Baton to make decisions: scoring model

@@ -3,7 +3,7 @@
 // prediction that scoring rules can act on.
 import t from 'tap'
 import { trainingSamples } from '../../src/modules/predictive/predictive.repo.ts'
-import { DEFAULT_SCORING_MODEL } from '../../src/modules/scoring/default-model.ts'
+import { DEFAULT_SCORING_MODEL } from '../../src/db/default-scoring-model.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
 

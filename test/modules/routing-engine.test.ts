@@ -2,12 +2,13 @@
 // team picks, traces, purity and compiling a ruleset. No database, no clock.
 import t from 'tap'
 import type { TeamStrategy } from '../../src/db/schema/teams.ts'
-import { compileCondition, type Condition } from '../../src/modules/conditions/condition.ts'
+import { compileCondition } from '../../src/modules/conditions/condition.ts'
 import type { RepState } from '../../src/modules/routing/eligibility.ts'
 import { route, type Candidates, type RouteResult, type TeamState } from '../../src/modules/routing/engine.ts'
 import { compileRuleset, type CompiledRuleset } from '../../src/modules/routing/compile-ruleset.ts'
-import type { Assign, Ruleset } from '../../src/modules/routing/routing.schemas.ts'
 import { capitalised, members, rep, weekdays } from '../helpers/routing-engine.ts'
+import { type Assign, type Ruleset } from '../../src/db/schema/json/ruleset.ts'
+import type { Condition } from '../../src/db/schema/json/condition.ts'
 
 /** Monday 2026-01-05, 11:00 in Berlin (CET). */
 const MONDAY = new Date('2026-01-05T10:00:00Z')

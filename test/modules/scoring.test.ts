@@ -1,8 +1,8 @@
 import t from 'tap'
-import { DEFAULT_SCORING_MODEL } from '../../src/modules/scoring/default-model.ts'
+import { DEFAULT_SCORING_MODEL } from '../../src/db/default-scoring-model.ts'
 import { compileModel, score, type CompiledModel } from '../../src/modules/scoring/score.ts'
-import type { ScoringModel } from '../../src/modules/scoring/scoring.schemas.ts'
 import { buildTestApp } from '../helpers/app.ts'
+import type { ScoringModel } from '../../src/db/schema/json/scoring-model.ts'
 
 function compiled(model: ScoringModel): CompiledModel {
   const result = compileModel(model)

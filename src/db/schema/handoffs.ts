@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import type { Trace } from '../../modules/routing/engine.ts'
-import type { Assign } from '../../modules/routing/routing.schemas.ts'
 import { leads } from './leads.ts'
 import { reps } from './reps.ts'
 import { teams } from './teams.ts'
+import { type Assign } from './json/ruleset.ts'
+import type { Trace } from './json/trace.ts'
 
 export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'cancelled'] as const
 export type HandoffStatus = (typeof HANDOFF_STATUSES)[number]

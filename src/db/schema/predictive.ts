@@ -1,5 +1,5 @@
 import { doublePrecision, integer, jsonb, pgTable, timestamp } from 'drizzle-orm/pg-core'
-import type { Driver, Model } from '../../modules/predictive/model.ts'
+import type { Driver, Model } from './json/conversion-model.ts'
 
 // Append-only like scoring models: each training publishes the next version; the highest
 // is live. Leads' decisions name the version that predicted them.

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, date, integer, jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core'
-import type { Ruleset } from '../../modules/routing/routing.schemas.ts'
 import { reps } from './reps.ts'
+import type { Ruleset } from './json/ruleset.ts'
 
 // Append-only: every PUT /v1/routing publishes the next version; the highest is live.
 // Handoffs record the version that placed them, so old decisions stay explainable.

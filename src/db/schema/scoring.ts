@@ -1,5 +1,5 @@
 import { integer, jsonb, pgTable, timestamp } from 'drizzle-orm/pg-core'
-import type { ScoringModel } from '../../modules/scoring/scoring.schemas.ts'
+import type { ScoringModel } from './json/scoring-model.ts'
 
 // Append-only: every PUT /v1/scoring publishes the next version; the highest is live.
 // Leads record the version that scored them, so old decisions stay explainable.

@@ -1,32 +1,12 @@
 import { escapePointer } from '../../lib/json-pointer.ts'
 import { LEAD_FIELDS, fieldReader, fieldType, type FieldCatalog } from './fields.ts'
-import { OPERATORS, OPERATOR_SPECS, type Operator } from './operators.ts'
-
-/**
- * The condition language shared by scoring and routing (SPEC "Conditions"):
- * `{all: [...]}`, `{any: [...]}`, `{not: ...}` and leaves `{field, op, value}`.
- * No user regex anywhere, so no rule can be made to backtrack forever.
- */
-export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { field: string; op: Operator; value?: unknown }
+import { OPERATOR_SPECS } from './operators.ts'
+import { type LeafTrace, OPERATORS, type Operator } from '../../db/schema/json/condition.ts'
 
 /** A problem in a condition, at a JSON Pointer relative to the condition itself. */
 export interface ConditionError {
   pointer: string
   detail: string
-}
-
-/** One leaf's outcome, for "why did this rule (not) match?". */
-export interface LeafTrace {
-  pointer: string
-  field: string
-  op: Operator
-  value: unknown
-  actual: unknown
-  matched: boolean
 }
 
 /** A validated condition, ready to run on any number of records without I/O. */

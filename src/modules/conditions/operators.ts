@@ -1,8 +1,7 @@
 import { normalizeDomain } from '../../lib/domains.ts'
 import type { FieldType } from './fields.ts'
+import type { Operator } from '../../db/schema/json/condition.ts'
 
-export const OPERATORS = ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'contains', 'startsWith', 'endsWith', 'exists', 'domainIn'] as const
-export type Operator = (typeof OPERATORS)[number]
 
 type Scalar = string | number | boolean | null
 type Test = (actual: unknown) => boolean

@@ -4,9 +4,9 @@ import { Timestamp, Uuid } from '../../lib/schemas.ts'
 import { Activity, ConvertBody } from '../activities/activities.schemas.ts'
 import { Handoff } from '../handoffs/handoffs.schemas.ts'
 import { Decision } from '../leads/leads.schemas.ts'
-import { TIERS } from '../scoring/scoring.schemas.ts'
 import { Task } from '../tasks/tasks.schemas.ts'
 import { EVENT_TYPES, type EventType } from './events.schemas.ts'
+import { TIERS } from '../../db/schema/json/scoring-model.ts'
 
 // Every object defined here forbids other properties: a field added to an event's data
 // without being documented here fails test/modules/event-payloads.test.ts.

@@ -1,4 +1,5 @@
 import { seeded } from '../../lib/random.ts'
+import type { Driver, Feature, Model } from '../../db/schema/json/conversion-model.ts'
 
 // The conversion model: naive Bayes over what an admin sees on a lead (industry, country,
 // company size, source, product interest, signals). Training is counting, so 100,000 leads
@@ -15,8 +16,6 @@ export interface LeadFeatures {
   signals: Record<string, string | number | boolean>
 }
 
-/** One feature of one lead, "group=value": industry=fintech, size=51-200, signal=demoRequested. */
-export type Feature = string
 
 const SIZES: Array<[number, string]> = [[10, '1-10'], [50, '11-50'], [200, '51-200'], [1000, '201-1000'], [5000, '1001-5000']]
 /** Groups with exactly one value per lead (unknown is a value); the others list what is present. */
@@ -48,21 +47,6 @@ export interface Sample {
   won: boolean
 }
 
-/** A trained model: log-odds to add per feature, and for a single-valued group's value never seen in training. */
-export interface Model {
-  bias: number
-  weights: Record<Feature, number>
-  unseen: Record<string, number>
-  /** Training leads that had each feature, for explanations. */
-  support: Record<Feature, number>
-}
-
-export interface Driver {
-  feature: Feature
-  /** Log-odds this feature added (positive: towards a win). */
-  weight: number
-  direction: 'up' | 'down'
-}
 
 // Laplace smoothing: a value seen once does not swing a prediction to certainty.
 const ALPHA = 1

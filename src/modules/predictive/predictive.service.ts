@@ -3,8 +3,9 @@ import { score, type CompiledModel } from '../scoring/score.ts'
 import { allowLongStatements, type Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, Unprocessable, withProblemMembers } from '../../lib/errors.ts'
-import { featuresOf, predict, train, type LeadFeatures, type Model, type Sample } from './model.ts'
+import { featuresOf, predict, train, type LeadFeatures, type Sample } from './model.ts'
 import * as repo from './predictive.repo.ts'
+import type { Model } from '../../db/schema/json/conversion-model.ts'
 
 // How long an instance keeps using the model it loaded before asking for the live
 // version again: a model trained on another instance reaches this one within it.

@@ -7,7 +7,7 @@ import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { insertHandoff } from '../handoffs/handoffs.repo.ts'
 import { toHandoff } from '../handoffs/handoff.ts'
-import { route, type Candidates, type Trace } from './engine.ts'
+import { route, type Candidates } from './engine.ts'
 import { localTime } from './local-time.ts'
 import { turnOrder } from './rotation.ts'
 import { segmentOf } from './fit.ts'
@@ -15,6 +15,7 @@ import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
 import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
 import type { RulesetCache } from './ruleset-cache.ts'
+import type { Trace } from '../../db/schema/json/trace.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {

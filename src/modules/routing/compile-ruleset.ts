@@ -1,6 +1,6 @@
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
 import { LEAD_FIELDS, type FieldCatalog } from '../conditions/fields.ts'
-import type { Assign, Ruleset } from './routing.schemas.ts'
+import { type Assign, type Ruleset } from '../../db/schema/json/ruleset.ts'
 
 /**
  * What routing conditions may name: every lead field, plus what scoring decided

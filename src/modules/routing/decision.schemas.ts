@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp, Uuid } from '../../lib/schemas.ts'
-import type { Trace } from './engine.ts'
+import type { Trace } from '../../db/schema/json/trace.ts'
 
 // Apart from routing.schemas.ts, which needs the lead schemas: these are part of them.
 
-/** The engine's trace (engine.ts: Trace): documented in the README, typed there. */
+/** The engine's trace (db/schema/json/trace.ts): documented in the README, typed there. */
 export const TraceSchema = Type.Unsafe<Trace>({ type: 'object', additionalProperties: true, description: 'Every rule tried (with each condition leaf when simulating) and every rep\'s eligibility with the reason' })
 
 export const RoutingDecision = Type.Object({

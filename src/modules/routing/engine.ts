@@ -1,11 +1,12 @@
+import type { LeafTrace } from '../../db/schema/json/condition.ts'
+import type { Assign } from '../../db/schema/json/ruleset.ts'
+import type { CandidateTrace, Trace, TraceStep } from '../../db/schema/json/trace.ts'
 import type { TeamStrategy } from '../../db/schema/teams.ts'
-import type { LeafTrace } from '../conditions/condition.ts'
 import { eligibility, opensAt, takenToday, type Eligibility, type RepState } from './eligibility.ts'
 import { localTime, type LocalTime } from './local-time.ts'
-import { fitOrder, type FitEstimate, type FitStats } from './fit.ts'
+import { fitOrder, type FitStats } from './fit.ts'
 import { turnOrder, type EligibleMember } from './rotation.ts'
 import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
-import type { Assign } from './routing.schemas.ts'
 
 /** A team as routing sees it: members in their stable order (who joined first). */
 export interface TeamState {
@@ -32,42 +33,6 @@ export interface Candidates {
   expected?: boolean
 }
 
-/** One rep's eligibility as the trace shows it. */
-export interface CandidateTrace {
-  repId: string
-  name: string
-  eligible: boolean
-  reason?: string
-  opensAt?: string | null
-  load: { pending: number; unworked: number; maxPending: number | null; today: number; maxPerDay: number | null }
-}
-
-/** One rule (or the fallback, index −1) as it was tried. */
-export interface TraceStep {
-  index: number
-  rule: string
-  matched: boolean
-  result: 'not_matched' | 'assigned' | 'nobody_eligible' | 'no_account' | 'owner_unavailable' | 'unknown_target'
-  detail: string
-  conditions?: LeafTrace[]
-  assign?: Assign
-  team?: { id: string; name: string; strategy: TeamStrategy }
-  candidates?: CandidateTrace[]
-  turn?: { number: number | null; order: string[] }
-  /** best_fit: each eligible rep's record in the lead's segment and the draw that ranked them. */
-  fit?: { segment: string; estimates: FitEstimate[] }
-}
-
-/** The decision's explanation: every rule tried in order, and every rep considered. */
-export interface Trace {
-  version: number | null
-  at: string
-  steps: TraceStep[]
-  /** Rules left out of `steps` because their conditions did not match (compact traces only). */
-  skipped: number
-  /** Set on a handoff to a manager after every rep tried let the lead go. */
-  escalation?: { attempts: number; managerId: string; detail: string }
-}
 
 export type RouteResult =
   | {

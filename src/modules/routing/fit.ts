@@ -2,6 +2,7 @@
 // the deals each rep has won and lost in the lead's segment, with Thompson sampling so a
 // rep with little history still gets leads (and a chance to show what they can do).
 import type { EligibleMember } from './rotation.ts'
+import type { FitEstimate } from '../../db/schema/json/trace.ts'
 
 /** Won and lost deals per rep in one segment, and the segment as a whole (every owner). */
 export interface FitStats {
@@ -10,16 +11,6 @@ export interface FitStats {
   reps: Map<string, { wins: number; losses: number }>
 }
 
-/** One candidate's estimate, as the trace shows it. */
-export interface FitEstimate {
-  repId: string
-  wins: number
-  losses: number
-  /** The posterior mean: the expected win rate with the prior. */
-  mean: number
-  /** The draw this decision ranked by. */
-  sample: number
-}
 
 /** The lead's segment for rep fit: its industry (normalised), or "unknown". */
 export const segmentOf = (industry: string | null | undefined) => industry?.trim().toLowerCase() || 'unknown'

@@ -4,8 +4,8 @@ import type { Queryable, Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
-import type { Ruleset } from './routing.schemas.ts'
 import type { FitStats } from './fit.ts'
+import type { Ruleset } from '../../db/schema/json/ruleset.ts'
 
 // Publishing takes this transaction-scoped lock so concurrent PUTs get consecutive versions.
 const PUBLISH_LOCK_KEY = 7_314_026_004

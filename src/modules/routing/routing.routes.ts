@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Page, withProblems } from '../../lib/schemas.ts'
-import { RulesetBody, RulesetSummary, RulesetVersion, SimulateAnswer, SimulateBody, VersionParams, VersionsQuery } from './routing.schemas.ts'
+import { RulesetBody } from '../../db/schema/json/ruleset.ts'
+import { RulesetSummary, RulesetVersion, SimulateAnswer, SimulateBody, VersionParams, VersionsQuery } from './routing.schemas.ts'
 import type { RoutingService } from './routing.service.ts'
 
 const tags = ['routing']

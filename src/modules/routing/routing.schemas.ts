@@ -1,41 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp, Uuid } from '../../lib/schemas.ts'
 import { LeadInput } from '../leads/leads.schemas.ts'
-import { ConditionSchema } from '../scoring/scoring.schemas.ts'
+import { RulesetBody } from '../../db/schema/json/ruleset.ts'
 import { RoutingDecision, TraceSchema } from './decision.schemas.ts'
+import { Assign } from '../../db/schema/json/ruleset.ts'
 
-export const Assign = Type.Union(
-  [
-    Type.Object({ type: Type.Literal('team'), teamId: Uuid }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('rep'), repId: Uuid }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('account_owner') }, { additionalProperties: false }),
-  ],
-  { description: 'Who gets the lead: a team (by its strategy), one rep, or the owner of the account the lead\'s domain belongs to' },
-)
-export type Assign = Static<typeof Assign>
-
-/** The largest ruleset accepted; the engine decides within a millisecond at this size. */
-export const MAX_RULES = 2000
-
-export const RoutingRule = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique within the ruleset; recorded on every assignment' }),
-    when: Type.Optional(Type.Union([ConditionSchema], { description: 'Absent: every lead matches' })),
-    assign: Assign,
-    acceptWithinSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: 'Overrides the intent tier\'s deadline (seconds)' })),
-  },
-  { additionalProperties: false },
-)
-export type RoutingRule = Static<typeof RoutingRule>
-
-export const RulesetBody = Type.Object(
-  {
-    rules: Type.Array(RoutingRule, { maxItems: MAX_RULES, description: 'Tried in order: the first matching rule with an eligible rep wins' }),
-    fallback: Type.Union([Assign, Type.Null()], { description: 'Used when no rule placed the lead; null: the lead waits as unrouted' }),
-  },
-  { additionalProperties: false },
-)
-export type Ruleset = Static<typeof RulesetBody>
 
 export const RulesetVersion = Type.Composite([Type.Object({ version: Type.Integer(), createdAt: Timestamp }), RulesetBody], { $id: 'RoutingRuleset' })
 export type RulesetVersion = Static<typeof RulesetVersion>

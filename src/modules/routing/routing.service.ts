@@ -6,11 +6,12 @@ import { invalidCursor } from '../../lib/pagination.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { requestSweep } from './unrouted.ts'
 import * as repo from './routing.repo.ts'
-import type { Ruleset, RulesetVersion, SimulateBody, VersionsQuery } from './routing.schemas.ts'
+import type { RulesetVersion, SimulateBody, VersionsQuery } from './routing.schemas.ts'
 import { compileRuleset, namedTargets, type CompiledRuleset } from './compile-ruleset.ts'
 import type { RulesetCache } from './ruleset-cache.ts'
 import type { Predictor } from '../predictive/predictive.service.ts'
 import { createSimulator } from './simulate.ts'
+import type { Ruleset } from '../../db/schema/json/ruleset.ts'
 
 /** Routing rulesets: read, publish as a new version, simulate drafts. */
 export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor }) {

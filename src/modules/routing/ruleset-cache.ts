@@ -1,10 +1,7 @@
 import type { Queryable } from '../../db/client.ts'
 import * as repo from './routing.repo.ts'
-import type { Ruleset } from './routing.schemas.ts'
 import { compileRuleset, type CompiledRuleset } from './compile-ruleset.ts'
-
-/** The ruleset a fresh database routes with until an admin publishes one: every lead waits as unrouted. */
-export const EMPTY_RULESET: Ruleset = { rules: [], fallback: null }
+import { EMPTY_RULESET, type Ruleset } from '../../db/schema/json/ruleset.ts'
 
 /**
  * Published ruleset versions, each compiled once per process: a version never changes,

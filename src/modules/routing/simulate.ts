@@ -13,9 +13,10 @@ import { route, type Candidates, type RouteResult } from './engine.ts'
 import { turnOrder } from './rotation.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
-import type { Ruleset, SimulateBody } from './routing.schemas.ts'
+import type { SimulateBody } from './routing.schemas.ts'
 import type { CompiledRuleset } from './compile-ruleset.ts'
 import type { RulesetCache } from './ruleset-cache.ts'
+import type { Ruleset } from '../../db/schema/json/ruleset.ts'
 
 type CheckDraft = (db: Queryable, ruleset: Ruleset, options: { base: string }) => Promise<CompiledRuleset>
 

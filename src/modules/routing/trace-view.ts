@@ -1,4 +1,4 @@
-import type { Trace, TraceStep } from './engine.ts'
+import type { Trace, TraceStep } from '../../db/schema/json/trace.ts'
 
 // What a rep reads in place of a step's detail when the engine's sentence is about others:
 // it names reps, quotes their reasons ("at capacity 3/3") or counts them ("2 of 5 eligible").

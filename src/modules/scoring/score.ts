@@ -1,5 +1,5 @@
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
-import type { ScoringModel } from './scoring.schemas.ts'
+import type { ScoringModel } from '../../db/schema/json/scoring-model.ts'
 
 export type Tier = ScoringModel['tiers'][number]['tier']
 export type Outcome = 'qualified' | 'disqualified' | 'nurture'

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { scoringModels, type ScoringModelRow } from '../../db/schema/index.ts'
-import type { ScoringModel } from './scoring.schemas.ts'
+import type { ScoringModel } from '../../db/schema/json/scoring-model.ts'
 
 // Publishing takes this transaction-scoped lock so two concurrent PUTs get
 // consecutive versions instead of colliding on the same one.

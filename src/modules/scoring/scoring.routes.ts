@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { withProblems } from '../../lib/schemas.ts'
-import { ScoringModelBody, ScoringModelVersion } from './scoring.schemas.ts'
+import { ScoringModelBody } from '../../db/schema/json/scoring-model.ts'
+import { ScoringModelVersion } from './scoring.schemas.ts'
 import type { ScoringService } from './scoring.service.ts'
 
 const tags = ['scoring']

@@ -1,52 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp } from '../../lib/schemas.ts'
-import type { Condition } from '../conditions/condition.ts'
-
-/** Checked by the condition compiler (which names the JSON pointer of a bad node), not by Ajv. */
-export const ConditionSchema = Type.Unsafe<Condition>({
-  type: 'object',
-  additionalProperties: true,
-  description: '{all: [...]}, {any: [...]}, {not: {...}} or a leaf {field, op, value}; see the README',
-})
-
-export const TIERS = ['high', 'demo', 'standard'] as const
+import { ScoringModelBody } from '../../db/schema/json/scoring-model.ts'
 
 /** First contact due after acceptance, per tier, when the model does not say (seconds). */
 export const FIRST_CONTACT_DEFAULTS = { high: 300, demo: 1800, standard: 3600 } as const
-const Tier = Type.Union(TIERS.map((tier) => Type.Literal(tier)))
-const RuleName = Type.String({ minLength: 1, maxLength: 100 })
-const Seconds = Type.Integer({ minimum: 30, maximum: 7 * 24 * 3600 })
 
-export const ScoringModelBody = Type.Object(
-  {
-    rules: Type.Array(
-      Type.Object({ name: Type.Optional(RuleName), when: ConditionSchema, points: Type.Integer({ minimum: -1000, maximum: 1000 }) }, { additionalProperties: false }),
-      { maxItems: 200, description: 'Every matching rule adds its points' },
-    ),
-    qualifyAt: Type.Integer({ minimum: -100_000, maximum: 100_000, description: 'A lead with at least this score is qualified' }),
-    disqualify: Type.Array(
-      Type.Object({ when: ConditionSchema, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-      { maxItems: 100, description: 'Any match disqualifies, whatever the score (and before any fast lane)' },
-    ),
-    fastLane: Type.Array(Type.Object({ name: Type.Optional(RuleName), when: ConditionSchema }, { additionalProperties: false }), {
-      maxItems: 50,
-      description: 'Any match qualifies at once, whatever the score',
-    }),
-    tiers: Type.Array(Type.Object({ when: ConditionSchema, tier: Tier }, { additionalProperties: false }), {
-      maxItems: 50,
-      description: 'The first match sets a qualified lead\'s intent tier; none matching: standard',
-    }),
-    deadlines: Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, { additionalProperties: false, description: 'Seconds a rep has to accept, per tier' }),
-    firstContact: Type.Optional(
-      Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, {
-        additionalProperties: false,
-        description: 'Seconds after acceptance by which the first call, email or meeting is due, per tier; default 300, 1800, 3600',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-)
-export type ScoringModel = Static<typeof ScoringModelBody>
 
 export const ScoringModelVersion = Type.Composite([Type.Object({ version: Type.Integer(), createdAt: Timestamp }), ScoringModelBody], { $id: 'ScoringModel' })
 export type ScoringModelVersion = Static<typeof ScoringModelVersion>

@@ -3,8 +3,9 @@ import type { Queryable } from '../../db/client.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { invalidFields } from '../../lib/errors.ts'
 import * as repo from './scoring.repo.ts'
-import type { ScoringModel, ScoringModelVersion } from './scoring.schemas.ts'
+import type { ScoringModelVersion } from './scoring.schemas.ts'
 import { compileModel, type CompiledModel } from './score.ts'
+import type { ScoringModel } from '../../db/schema/json/scoring-model.ts'
 
 /** The scoring model: read the live version, publish a new one, compile each version once. */
 export function createScoringService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {

@@ -1,4 +1,4 @@
-import type { ScoringModel } from './scoring.schemas.ts'
+import type { ScoringModel } from './schema/json/scoring-model.ts'
 
 // Consumer mailbox providers: a lead from one of these is rarely a company buying.
 const FREE_MAIL = [
