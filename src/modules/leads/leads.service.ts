@@ -14,6 +14,7 @@ import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
 import type { Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
 import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
+import { snapshot, toLead } from './lead.ts'
 import { mergeSubmission } from './merge.ts'
 import { normalizeLead, type LeadFields } from './normalize.ts'
 
@@ -189,48 +190,3 @@ const retryAt = (routed: Plan) => (routed.kind === 'unroutable' ? routed.retryAt
 const scoreColumns = (decision: StoredDecision) => ({ score: decision.score, qualified: decision.qualified, tier: decision.tier, decision })
 
 const summary = (d: StoredDecision) => ({ score: d.score, outcome: d.outcome, tier: d.tier, scoringVersion: d.scoringVersion })
-
-/** The compact view of a lead that events carry (SPEC: data.lead). */
-export function snapshot(row: LeadRow) {
-  return {
-    id: row.id,
-    status: row.status as string,
-    ownerId: row.ownerId,
-    email: row.email,
-    domain: row.domain,
-    company: row.company,
-    country: row.country,
-    source: row.source,
-    score: row.score,
-    tier: row.tier,
-  }
-}
-
-export function toLead(row: LeadRow): Lead {
-  const fields: LeadFields = {
-    email: row.email, domain: row.domain, firstName: row.firstName, lastName: row.lastName, phone: row.phone,
-    company: row.company, website: row.website, country: row.country, region: row.region, city: row.city,
-    industry: row.industry, employees: row.employees, annualRevenue: row.annualRevenue,
-    productInterest: row.productInterest, source: row.source, utm: row.utm, signals: row.signals, custom: row.custom,
-  }
-  return {
-    id: row.id,
-    status: row.status,
-    ownerId: row.ownerId,
-    ...fields,
-    score: row.score,
-    qualified: row.qualified,
-    tier: row.tier,
-    submissions: row.submissions,
-    decision: row.decision,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    lastSubmittedAt: row.lastSubmittedAt.toISOString(),
-    acceptedAt: row.acceptedAt?.toISOString() ?? null,
-    contactedAt: row.contactedAt?.toISOString() ?? null,
-    closedAt: row.closedAt?.toISOString() ?? null,
-    opportunity: row.opportunity ?? null,
-    closeReason: row.closeReason,
-    outcome: row.outcome ? { result: row.outcome, amount: row.outcomeAmount, closedAt: (row.outcomeAt ?? row.updatedAt).toISOString() } : null,
-  }
-}

@@ -2,7 +2,7 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
-import { snapshot, toLead } from '../leads/leads.service.ts'
+import { snapshot, toLead } from '../leads/lead.ts'
 import { lockLead, updateLead } from '../leads/leads.repo.ts'
 import type { OutcomeBody } from './outcomes.schemas.ts'
 

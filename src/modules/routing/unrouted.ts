@@ -6,7 +6,7 @@ import { sendInTx } from '../../lib/jobs.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { priorHandoffs } from '../handoffs/handoffs.repo.ts'
 import { updateLead } from '../leads/leads.repo.ts'
-import { snapshot } from '../leads/leads.service.ts'
+import { snapshot } from '../leads/lead.ts'
 import { statusAfter, type Assigner } from './assign.ts'
 
 const SWEEP_BATCH = 200

@@ -9,7 +9,7 @@ import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead } from '../leads/leads.repo.ts'
-import { snapshot } from '../leads/leads.service.ts'
+import { snapshot } from '../leads/lead.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
