@@ -13,7 +13,7 @@ import { createPredictiveService, createPredictor } from './modules/predictive/p
 import { DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE, type AttemptJob } from './modules/webhooks/attempt-jobs.ts'
 import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
 import { createSender } from './modules/webhooks/sender.ts'
-import { failStuckDeliveries } from './modules/webhooks/stuck-deliveries.ts'
+import { failStuckDeliveries } from './modules/webhooks/deliveries.repo.ts'
 
 /** Cron schedules of the recurring jobs (pg-boss runs each once per tick across all instances). */
 export const SCHEDULES = {

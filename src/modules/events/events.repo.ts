@@ -3,14 +3,15 @@ import { rawOnce } from '../../db/built-once.ts'
 import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { chunkJobIds, jobChunk, queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
+import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
+import { fanOutDeliveries, type MadeDelivery } from '../webhooks/deliveries.repo.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
 
 /** What appending events needs besides the transaction: the job queue for deliveries, the log. */
 export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 
-const appendQuery = rawOnce<{ id: string; jobId: string }>(() => sql`
+const appendQuery = rawOnce<MadeDelivery>(() => sql`
   with input as (
     select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb)
       as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
@@ -25,22 +26,14 @@ const appendQuery = rawOnce<{ id: string; jobId: string }>(() => sql`
     from input i left join numbered n on n.id = i.lead_id
     order by i.ord
     returning id, type, created_at
-  ), matched as (
-    select e.id as endpoint_id, w.id as event_id, w.created_at, ${jobChunk()} as chunk
-    from written w join webhook_endpoints e on e.enabled and (
-      jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
-  ), jobs as materialized (${chunkJobIds('matched')})
-  insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-  select baton_uuidv7(), m.endpoint_id, m.event_id, 'pending', j.job_id, m.created_at, m.created_at, m.created_at
-  from matched m join jobs j on j.chunk = m.chunk
-  returning id, next_job_id as "jobId"`)
+  )${fanOutDeliveries('written')}`)
 
 /**
  * Appends events inside the caller's transaction, and with them their webhook deliveries:
  * one statement numbers each event among its lead's events (taking the lead's row lock,
  * so concurrent writers to one lead get consecutive numbers), writes the events, and
- * writes one delivery per enabled endpoint whose filter matches; then the deliveries'
- * first attempts are queued, DELIVERIES_PER_JOB to a job. All of it exists if and only if the
+ * ends with the webhooks' fan-out (deliveries.repo.ts); then the deliveries' first attempts
+ * are queued. All of it exists if and only if the
  * transaction commits: a rolled-back change sends nothing.
  */
 export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {

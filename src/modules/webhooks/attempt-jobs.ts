@@ -1,4 +1,3 @@
-import { sql, type SQL } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import type { Tx } from '../../db/client.ts'
 import { inTx } from '../../lib/jobs.ts'
@@ -6,21 +5,6 @@ import { inTx } from '../../lib/jobs.ts'
 export const DELIVERY_QUEUE = 'webhook-attempts'
 /** One delivery per job (`deliveryId`), as older versions queue them: worked, never written to. */
 export const LEGACY_DELIVERY_QUEUE = 'webhook-delivery'
-
-/**
- * First attempts of deliveries made together (a lead's events, a replay's window) share a
- * job, this many at most: pgboss then writes, fetches and completes one job row per group
- * instead of one per delivery. A fetch of 12 jobs is at most 48 attempts.
- */
-export const DELIVERIES_PER_JOB = 4
-
-/**
- * For a statement that makes deliveries: the chunk of DELIVERIES_PER_JOB a row falls in, in
- * the window's order, and a CTE body giving each chunk of `rows` (a CTE with that `chunk`
- * column) the id of its job, made once per chunk. The deliveries take it as `next_job_id`.
- */
-export const jobChunk = (order: SQL = sql``) => sql`(row_number() over (${order}) - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))}`
-export const chunkJobIds = (rows: string) => sql`select chunk, baton_uuidv7() as job_id from (select distinct chunk from ${sql.identifier(rows)}) c`
 
 /**
  * A delivery attempt job's data: the deliveries it attempts, each only if the job is still

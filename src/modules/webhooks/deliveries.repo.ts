@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, lt, sql, type Column } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, inArray, lt, sql, type Column, type SQL } from 'drizzle-orm'
 import { builtOnce, rawOnce, type Selection } from '../../db/built-once.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import {
@@ -6,6 +6,8 @@ import {
   type WebhookDeliveryRow, type WebhookEndpointRow,
 } from '../../db/schema/index.ts'
 import { openSecret } from '../../lib/secret-box.ts'
+import { DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE } from './attempt-jobs.ts'
+import { DELIVERIES_PER_JOB } from './throughput.ts'
 
 // Every statement of an attempt batch is built once, its ids passed as one array: an IN list
 // is a new text (and a new plan) for every batch size, and drizzle rebuilt each one per batch.
@@ -127,3 +129,95 @@ async function attemptsOf(db: Queryable, deliveryIds: string[]): Promise<Map<str
 }
 
 export type DeliveryWithAttempts = { delivery: WebhookDeliveryRow; eventType: string; attempts: WebhookAttemptRow[] }
+
+// Statements that make deliveries group them into chunks of DELIVERIES_PER_JOB, in the
+// window's order, and give each chunk one job id, made once per chunk: the deliveries take
+// it as next_job_id, and queueFirstAttempts makes one job per id.
+const jobChunk = (order: SQL = sql``) => sql`(row_number() over (${order}) - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))}`
+const chunkJobIds = (rows: string) => sql`select chunk, baton_uuidv7() as job_id from (select distinct chunk from ${sql.identifier(rows)}) c`
+
+/** A new delivery and the job of its first attempt. */
+export type MadeDelivery = { id: string; jobId: string }
+
+/**
+ * The fan-out, as the CTEs that end a statement writing events (`written`: a CTE with id,
+ * type and created_at): one pending delivery per enabled endpoint whose filter matches each
+ * event, returning the deliveries. events.repo's appendEvents ends its statement with it, so
+ * events and their deliveries cost one round trip.
+ */
+export const fanOutDeliveries = (written: string) => sql`
+  , matched as (
+    select e.id as endpoint_id, w.id as event_id, w.created_at, ${jobChunk()} as chunk
+    from ${sql.identifier(written)} w join webhook_endpoints e on e.enabled and (
+      jsonb_array_length(e.event_types) = 0 or e.event_types ? w.type or e.event_types ? (split_part(w.type, '.', 1) || '.*'))
+  ), jobs as materialized (${chunkJobIds('matched')})
+  insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+  select baton_uuidv7(), m.endpoint_id, m.event_id, 'pending', j.job_id, m.created_at, m.created_at, m.created_at
+  from matched m join jobs j on j.chunk = m.chunk
+  returning id, next_job_id as "jobId"`
+
+/**
+ * New deliveries of the same events for the endpoint's finished deliveries of a window, at
+ * most `limit` (the caller asks for one more to tell a window too large); first attempts in
+ * shared jobs, as appendEvents makes them.
+ */
+export async function insertReplays(
+  tx: Tx,
+  { endpointId, since, until, statuses, now, limit }: { endpointId: string; since: Date; until: Date; statuses: DeliveryStatus[]; now: Date; limit: number },
+): Promise<MadeDelivery[]> {
+  const { rows } = await tx.execute<MadeDelivery>(sql`
+    with picked as (
+      select d.*, ${jobChunk(sql`order by d.id`)} as chunk from (
+        select * from webhook_deliveries
+        where endpoint_id = ${endpointId} and replay_of is null and created_at >= ${since} and created_at < ${until}
+          and status = any(${sql.param(statuses)}::text[])
+        order by id limit ${limit}
+      ) d
+    ), jobs as materialized (${chunkJobIds('picked')})
+    insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, replay_of, created_at, updated_at)
+    select baton_uuidv7(), p.endpoint_id, p.event_id, 'pending', j.job_id, ${now}, p.id, ${now}, ${now}
+    from picked p join jobs j on j.chunk = p.chunk
+    order by p.id
+    returning id, next_job_id as "jobId"`)
+  return rows
+}
+
+/** The delivery, locked until the transaction ends. */
+export async function lockDelivery(tx: Tx, id: string): Promise<WebhookDeliveryRow | undefined> {
+  const [row] = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).for('update')
+  return row
+}
+
+/** Pending again, waiting for the job `jobId` (a manual retry): any job queued before finds itself overtaken. */
+export async function awaitJob(tx: Tx, id: string, jobId: string, now: Date): Promise<void> {
+  await tx.update(webhookDeliveries).set({ status: 'pending', nextJobId: jobId, nextAttemptAt: now, updatedAt: now }).where(eq(webhookDeliveries.id, id))
+}
+
+/** A delivery due this long ago whose job has ended is not merely late. */
+export const STUCK_AFTER_MS = 15 * 60 * 1000
+/** Deliveries one sweep looks at, at most; the next sweep takes the rest. */
+const STUCK_SWEEP_LIMIT = 1000
+
+/**
+ * Fails the deliveries still pending whose next job has ended without deciding them: it failed
+ * past its retries (a batch that kept failing), or is gone. They said nothing and stayed pending
+ * for good; failed, with the reason, they show in the API and the metrics, and a retry or a
+ * replay sends them. A job still waiting, running or due for a retry is left to run.
+ */
+export async function failStuckDeliveries(db: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    update webhook_deliveries d set
+      status = 'failed', next_job_id = null, next_attempt_at = null, updated_at = ${now},
+      last_error = 'its attempt job ended without deciding it (' || coalesce(s.job_state, 'gone') || '); retry or replay it'
+    from (
+      select p.id, j.state::text as job_state from webhook_deliveries p
+      left join pgboss.job j on j.name = any(${sql.param([DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE])}::text[]) and j.id = p.next_job_id
+      where p.status = 'pending' and p.next_attempt_at < ${new Date(now.getTime() - STUCK_AFTER_MS)}
+        and (j.id is null or j.state::text in ('completed', 'cancelled', 'failed'))
+      order by p.next_attempt_at limit ${STUCK_SWEEP_LIMIT}
+      for update of p skip locked
+    ) s
+    where d.id = s.id
+    returning d.id`)
+  return rows.map((r) => r.id)
+}

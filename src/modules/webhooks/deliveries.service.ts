@@ -1,12 +1,12 @@
-import { eq, sql } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { webhookDeliveries, webhookEndpoints } from '../../db/schema/index.ts'
+import type { DeliveryStatus } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, encodeCursor } from '../../lib/pagination.ts'
-import { chunkJobIds, jobChunk, queueAttempts, queueFirstAttempts } from './attempt-jobs.ts'
+import { queueAttempts, queueFirstAttempts } from './attempt-jobs.ts'
 import * as repo from './deliveries.repo.ts'
+import * as endpoints from './endpoints.repo.ts'
 import type { Delivery, ListDeliveriesQuery, ReplayBody } from './deliveries.schemas.ts'
 
 /** A replay re-sends at most this many deliveries; a larger window is asked for in parts. */
@@ -15,7 +15,7 @@ export const MAX_REPLAY = 10_000
 /** Deliveries of webhook endpoints (admin): their history, a manual retry, a replay of a time window. */
 export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, 'db' | 'boss' | 'clock'>) {
   async function enabledEndpoint(tx: Tx, id: string) {
-    const [endpoint] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('share')
+    const endpoint = await endpoints.lockEndpoint(tx, id, 'share')
     if (!endpoint) throw new NotFound(`No webhook endpoint with id ${id}.`)
     if (!endpoint.enabled) throw new Conflict(`The webhook endpoint ${id} is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}: enable it first.`)
     return endpoint
@@ -23,7 +23,7 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
 
   return {
     async list(endpointId: string, query: ListDeliveriesQuery) {
-      const [endpoint] = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId))
+      const endpoint = await endpoints.findEndpoint(db, endpointId)
       if (!endpoint) throw new NotFound(`No webhook endpoint with id ${endpointId}.`)
       const limit = query.limit ?? 20
       const before = decodeCursor(query.cursor)
@@ -44,12 +44,12 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
      */
     async retry(id: string) {
       await db.transaction(async (tx) => {
-        const [delivery] = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).for('update')
+        const delivery = await repo.lockDelivery(tx, id)
         if (!delivery) throw new NotFound(`No webhook delivery with id ${id}.`)
         await enabledEndpoint(tx, delivery.endpointId)
         const now = clock.now()
         const jobId = newId()
-        await tx.update(webhookDeliveries).set({ status: 'pending', nextJobId: jobId, nextAttemptAt: now, updatedAt: now }).where(eq(webhookDeliveries.id, id))
+        await repo.awaitJob(tx, id, jobId, now)
         await queueAttempts(tx, boss, [{ jobId, deliveryId: id, delaySeconds: 0, manual: true }])
       })
       return this.get(id)
@@ -64,24 +64,10 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
       const since = new Date(body.since)
       const until = body.until ? new Date(body.until) : now
       if (since >= until) throw invalidFields('The replay window is empty.', [{ pointer: '/since', detail: 'must be before until (default: now)' }])
-      const statuses = body.status === 'failed' ? ['failed'] : ['succeeded', 'failed']
+      const statuses: DeliveryStatus[] = body.status === 'failed' ? ['failed'] : ['succeeded', 'failed']
       return db.transaction(async (tx) => {
         await enabledEndpoint(tx, endpointId)
-        // First attempts in shared jobs, as appendEvents queues them.
-        const { rows } = await tx.execute<{ id: string; jobId: string }>(sql`
-          with picked as (
-            select d.*, ${jobChunk(sql`order by d.id`)} as chunk from (
-              select * from webhook_deliveries
-              where endpoint_id = ${endpointId} and replay_of is null and created_at >= ${since} and created_at < ${until}
-                and status = any(${sql.param(statuses)}::text[])
-              order by id limit ${MAX_REPLAY + 1}
-            ) d
-          ), jobs as materialized (${chunkJobIds('picked')})
-          insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, replay_of, created_at, updated_at)
-          select baton_uuidv7(), p.endpoint_id, p.event_id, 'pending', j.job_id, ${now}, p.id, ${now}, ${now}
-          from picked p join jobs j on j.chunk = p.chunk
-          order by p.id
-          returning id, next_job_id as "jobId"`)
+        const rows = await repo.insertReplays(tx, { endpointId, since, until, statuses, now, limit: MAX_REPLAY + 1 })
         if (rows.length > MAX_REPLAY) {
           throw invalidFields(`The window holds more than ${MAX_REPLAY} deliveries.`, [{ pointer: '/until', detail: `narrow the window to at most ${MAX_REPLAY} deliveries` }])
         }

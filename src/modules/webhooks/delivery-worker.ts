@@ -1,12 +1,12 @@
-import { eq, inArray } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { type DeliveryStatus, type webhookAttempts, webhookEndpoints, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import type { DeliveryStatus, webhookAttempts, WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { deliveriesOf, queueAttempts, type AttemptJob } from './attempt-jobs.ts'
 import * as repo from './deliveries.repo.ts'
+import * as endpoints from './endpoints.repo.ts'
 import { active } from './endpoints.service.ts'
 import { payloadOf, signedHeaders } from './payload.ts'
 import { DISABLE_AFTER_MS, nextStep } from './retry-policy.ts'
@@ -131,8 +131,7 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
     }))
     const mayChange = verdicts.filter((v) => v.gone || (v.succeeded ? v.snapshot.failingSince !== null : true))
     if (mayChange.length === 0) return
-    const locked = new Map((await tx.select().from(webhookEndpoints)
-      .where(inArray(webhookEndpoints.id, mayChange.map((v) => v.id))).orderBy(webhookEndpoints.id).for('no key update')).map((row) => [row.id, row]))
+    const locked = await endpoints.lockEndpointsForHealth(tx, mayChange.map((v) => v.id))
     for (const { id, succeeded, gone, firstFailure } of mayChange) {
       const endpoint = locked.get(id)
       if (!endpoint?.enabled) continue
@@ -142,14 +141,14 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
         const reason = gone ? 'the receiver answered 410 Gone' : `every delivery failed since ${failingSince!.toISOString()} (5 days)`
         await disable(tx, endpoint, reason, failingSince, now)
       } else if (failingSince?.getTime() !== endpoint.failingSince?.getTime()) {
-        await tx.update(webhookEndpoints).set({ failingSince }).where(eq(webhookEndpoints.id, id))
+        await endpoints.updateEndpoint(tx, id, { failingSince })
       }
     }
   }
 
   /** On the endpoint's locked, still enabled row: only one batch can disable it and write the event. */
   async function disable(tx: Tx, endpoint: WebhookEndpointRow, reason: string, failingSince: Date | null, now: Date): Promise<void> {
-    await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: reason, failingSince, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id))
+    await endpoints.updateEndpoint(tx, endpoint.id, { enabled: false, disabledReason: reason, failingSince, updatedAt: now })
     // The origin only: a URL's path or query can be a credential (Slack's webhook URLs are).
     await appendEvents(tx, { boss, logger }, [newEvent('webhook_endpoint.disabled', {
       endpoint: { id: endpoint.id, origin: new URL(endpoint.url).origin, description: endpoint.description, kind: endpoint.kind }, reason,

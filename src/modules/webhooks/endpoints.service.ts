@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { asc, eq, gt } from 'drizzle-orm'
-import { webhookEndpoints, type EndpointSecret, type WebhookEndpointRow } from '../../db/schema/index.ts'
+import { type EndpointSecret, type WebhookEndpointRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -8,6 +7,7 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { loadSecretBox } from '../../lib/secret-box.ts'
 import { webhookUrlProblem } from '../../lib/ssrf.ts'
 import { eventFilterKind } from '../events/events.service.ts'
+import * as repo from './endpoints.repo.ts'
 import type { CreateEndpointBody, Endpoint, ListEndpointsQuery, UpdateEndpointBody } from './endpoints.schemas.ts'
 
 // Standard Webhooks: whsec_ and the base64 of 24–64 random bytes; 32 here.
@@ -19,7 +19,7 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`
  */
 export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
   async function mustFind(id: string): Promise<WebhookEndpointRow> {
-    const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id))
+    const row = await repo.findEndpoint(db, id)
     if (!row) throw new NotFound(`No webhook endpoint with id ${id}.`)
     return row
   }
@@ -45,12 +45,12 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
       const now = clock.now()
       const secret = newSecret()
       const box = await loadSecretBox(config)
-      const [row] = await db.insert(webhookEndpoints).values({
+      const row = await repo.insertEndpoint(db, {
         id: newId(), url: input.url, kind: input.kind ?? 'standard', description: input.description ?? null,
         eventTypes: [...new Set(input.eventTypes ?? [])], enabled: input.enabled ?? true, includeAcceptLinks: input.includeAcceptLinks ?? false,
         secrets: [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }], createdAt: now, updatedAt: now,
-      }).returning()
-      return { ...toAnswer(row!), secret }
+      })
+      return { ...toAnswer(row), secret }
     },
 
     async get(id: string) {
@@ -60,7 +60,7 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
     async list(query: ListEndpointsQuery) {
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
-      const rows = await db.select().from(webhookEndpoints).where(after ? gt(webhookEndpoints.id, after) : undefined).orderBy(asc(webhookEndpoints.id)).limit(limit + 1)
+      const rows = await repo.listEndpoints(db, { limit, ...(after ? { after } : {}) })
       const page = toPage(rows, limit)
       return { data: page.data.map(toAnswer), nextCursor: page.nextCursor }
     },
@@ -69,27 +69,27 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
     async update(id: string, changes: UpdateEndpointBody) {
       await mustFind(id)
       await assertValid(changes)
-      const [row] = await db.update(webhookEndpoints).set({
+      const row = await repo.updateEndpoint(db, id, {
         ...(changes.url !== undefined ? { url: changes.url } : {}),
         ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)] } : {}),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
         ...(changes.includeAcceptLinks !== undefined ? { includeAcceptLinks: changes.includeAcceptLinks } : {}),
         ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
         updatedAt: clock.now(),
-      }).where(eq(webhookEndpoints.id, id)).returning()
+      })
       return toAnswer(row!)
     },
 
     async remove(id: string): Promise<void> {
       await mustFind(id)
-      await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id))
+      await repo.deleteEndpoint(db, id)
     },
 
     /** A new secret, shown once; the current one keeps signing for `graceSeconds` (receivers switch without a gap). */
     async rotateSecret(id: string, graceSeconds = 86_400) {
       const box = await loadSecretBox(config)
       return db.transaction(async (tx) => {
-        const [current] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update')
+        const current = await repo.lockEndpoint(tx, id, 'update')
         if (!current) throw new NotFound(`No webhook endpoint with id ${id}.`)
         const now = clock.now()
         const graceEnds = new Date(now.getTime() + graceSeconds * 1000).toISOString()
@@ -97,7 +97,7 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
         // Every secret still signing goes on signing until the grace ends (or its own earlier end), sealed as it was.
         const previous = graceSeconds === 0 ? [] : active(current.secrets, now).map((s) => ({ ...s, expiresAt: s.expiresAt !== null && s.expiresAt < graceEnds ? s.expiresAt : graceEnds }))
         const secrets: EndpointSecret[] = [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }, ...previous]
-        const [row] = await tx.update(webhookEndpoints).set({ secrets, updatedAt: now }).where(eq(webhookEndpoints.id, id)).returning()
+        const row = await repo.updateEndpoint(tx, id, { secrets, updatedAt: now })
         return { ...toEndpoint(row!, now), secret }
       })
     },

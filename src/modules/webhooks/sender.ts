@@ -4,6 +4,7 @@ import { Agent, request } from 'undici'
 import type { ErrorClass } from '../../db/schema/index.ts'
 import { nonPublicReason } from '../../lib/ssrf.ts'
 import { createOriginSlots } from './origin-slots.ts'
+import { CONNECTIONS_PER_ORIGIN } from './throughput.ts'
 
 /** What one HTTP attempt came to: the receiver's answer, or why there was none. */
 export interface AttemptResult {
@@ -95,8 +96,6 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
 
 export type Sender = ReturnType<typeof createSender>
 
-// Connections kept per receiver origin, and attempts in flight to it at once.
-const CONNECTIONS_PER_ORIGIN = 32
 
 /** The origin attempts queue under; an unparsable URL queues alone (and fails in the request). */
 function originOf(url: string): string {
