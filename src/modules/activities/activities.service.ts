@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/client.ts'
-import { activities, type ActivityRow, type LeadRow } from '../../db/schema/index.ts'
+import type { ActivityRow, LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, Forbidden, NotFound, invalidFields, withProblemMembers } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -12,6 +12,7 @@ import { lockLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot, toLead } from '../leads/lead.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { settleOpenTasks } from '../tasks/tasks.service.ts'
+import { insertActivity } from './activities.repo.ts'
 import type { ActivityBody, ConvertBody } from './activities.schemas.ts'
 
 const CONTACT_TYPES = new Set(['call', 'email', 'meeting'])
@@ -42,19 +43,19 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         if (contact && !lead.ownerId) {
           throw withProblemMembers(new Conflict('Nobody owns this lead yet: its rep accepts the handoff first, then logs the contact.'), { leadStatus: lead.status })
         }
-        const [row] = await tx.insert(activities).values({
+        const row = await insertActivity(tx, {
           id: newId(), leadId, repId: principal.repId ?? lead.ownerId, type: input.type, note: input.note ?? null, occurredAt, createdAt: now,
-        }).returning()
+        })
         const firstContact = contact && lead.status === 'accepted'
         let current = lead
         const events: NewEvent[] = []
         if (firstContact) {
           current = await updateLead(tx, leadId, { status: 'contacted', contactedAt: occurredAt, updatedAt: now })
           await releaseUnworked(tx, lead.ownerId!)
-          events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row!) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
+          events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
         }
         await appendEvents(tx, { boss, logger }, events)
-        return { activity: toActivity(row!), lead: toLead(current), firstContact }
+        return { activity: toActivity(row), lead: toLead(current), firstContact }
       })
     },
 

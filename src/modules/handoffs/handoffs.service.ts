@@ -1,6 +1,5 @@
-import { eq, sql } from 'drizzle-orm'
 import { onCommit, type Tx } from '../../db/client.ts'
-import { reps, type HandoffState, type HandoffStatus, type LeadRow } from '../../db/schema/index.ts'
+import type { HandoffState, HandoffStatus, LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { latestOnTime, rebookIfEarly } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound, withProblemMembers } from '../../lib/errors.ts'
@@ -10,6 +9,7 @@ import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
+import { setAutoAway } from '../reps/reps.repo.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
@@ -17,6 +17,7 @@ import { modelVersion } from '../scoring/scoring.repo.ts'
 import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
 import { createFirstContactTask } from '../tasks/tasks.service.ts'
 import * as repo from './handoffs.repo.ts'
+import { LinkExpired } from './accept-link.ts'
 import { toHandoff } from './handoff.ts'
 import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
 import { createRerouter } from './reroute.ts'
@@ -27,7 +28,7 @@ import { createRerouter } from './reroute.ts'
  * starts by locking the handoff row, so accept, decline and the deadline job can race
  * and exactly one of them wins.
  */
-export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { assigner: Assigner }) {
+export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger' | 'acceptLinks'> & { assigner: Assigner }) {
   const { db, clock, boss, config, metrics, logger } = deps
   const reroute = createRerouter(deps)
 
@@ -68,6 +69,19 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
   }
 
   return {
+    /**
+     * What a one-click accept link names: its rep, its handoff (undefined once withdrawn) and
+     * the handoff's lead. 410 once the deadline passed (the token's own expiry is rounded up
+     * to the second).
+     */
+    async fromLink(token: string) {
+      const link = await deps.acceptLinks.verify(token)
+      const handoff = await repo.findHandoff(db, link.handoffId)
+      if (handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt) throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead is moving on.')
+      const lead = handoff ? await findLead(db, handoff.leadId) : undefined
+      return { ...link, handoff, lead }
+    },
+
     /** The handoff with its routing trace; a rep token reads only its own part of the trace. */
     async get(id: string, principal: Principal) {
       const row = await repo.findHandoffWithTrace(db, id)
@@ -166,8 +180,7 @@ async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
 /** The event names the lead whose expiry tipped it: it sits in that lead's timeline and sequence. */
 async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, lead: LeadRow): Promise<NewEvent> {
-  await tx.update(reps).set({ status: 'away', updatedAt: now }).where(eq(reps.id, rep.id))
-  await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${rep.id}`)
+  await setAutoAway(tx, rep.id, now)
   return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, lead.id)
 }
 

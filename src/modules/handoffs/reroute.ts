@@ -1,14 +1,15 @@
-import { eq } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { reps, teams, type HandoffState, type LeadRow } from '../../db/schema/index.ts'
+import type { HandoffState, LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
 import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
+import { findLiveRep, managerOf } from '../reps/reps.repo.ts'
 import { statusAfter, type Assigner } from '../routing/assign.ts'
 import type { CompiledRule } from '../routing/compile-ruleset.ts'
+import { findTeam } from '../teams/teams.repo.ts'
 import * as repo from './handoffs.repo.ts'
 import type { PriorHandoffs } from './handoffs.repo.ts'
 import { toHandoff } from './handoff.ts'
@@ -81,14 +82,13 @@ export type Rerouter = ReturnType<typeof createRerouter>
 /** The team's manager, else the manager of the rep who last had the lead. */
 async function managerFor(tx: Tx, previous: HandoffState): Promise<string | null> {
   if (previous.teamId) {
-    const [team] = await tx.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, previous.teamId))
+    const team = await findTeam(tx, previous.teamId)
     if (team?.managerId) return team.managerId
   }
-  const [rep] = await tx.select({ managerId: reps.managerId }).from(reps).where(eq(reps.id, previous.repId))
-  return rep?.managerId ?? null
+  return managerOf(tx, previous.repId)
 }
 
 async function liveRep(tx: Tx, id: string) {
-  const [rep] = await tx.select({ id: reps.id, name: reps.name, email: reps.email, deletedAt: reps.deletedAt }).from(reps).where(eq(reps.id, id))
-  return rep && !rep.deletedAt ? { id: rep.id, name: rep.name, email: rep.email } : undefined
+  const rep = await findLiveRep(tx, id)
+  return rep ? { id: rep.id, name: rep.name, email: rep.email } : undefined
 }

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto'
-import { and, eq, gte, lt, sql } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { idempotencyKeys } from '../../db/schema/index.ts'
 import { Conflict, Unprocessable } from '../../lib/errors.ts'
+import * as repo from './idempotency.repo.ts'
 
 /** How long a key is remembered (IETF draft-ietf-httpapi-idempotency-key-header). */
 export const KEY_LIFETIME_MS = 24 * 3600 * 1000
-const LOCK_NAMESPACE = 7315
 
 /** An Idempotency-Key as seen by the server: whose it is, and what request it stood for. */
 export interface IdempotencyRequest {
@@ -40,18 +38,11 @@ export function idempotencyScope(route: string, caller: { role: string; credenti
  * still running → 409 at once. Nothing is stored unless the work commits.
  */
 export async function runOncePerKey(tx: Tx, request: IdempotencyRequest, now: Date, work: () => Promise<{ status: number; body: string }>): Promise<StoredAnswer> {
-  const { rows } = await tx.execute<{ locked: boolean }>(
-    // A newline can be in neither the scope nor the key, so it keeps the pair unambiguous.
-    sql`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${request.scope}\n${request.key}`})) as locked`,
-  )
-  if (!rows[0]?.locked) {
+  if (!(await repo.tryKeyLock(tx, request.scope, request.key))) {
     throw new Conflict('A request with this Idempotency-Key is still being processed; retry after it finishes.')
   }
   const since = new Date(now.getTime() - KEY_LIFETIME_MS)
-  const [previous] = await tx
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key), gte(idempotencyKeys.createdAt, since)))
+  const previous = await repo.findKey(tx, request.scope, request.key, since)
   if (previous) {
     if (previous.fingerprint !== request.fingerprint) {
       throw new Unprocessable('This Idempotency-Key was already used with a different request body; use a new key for a new request.')
@@ -59,18 +50,13 @@ export async function runOncePerKey(tx: Tx, request: IdempotencyRequest, now: Da
     return { status: previous.status, body: previous.body, replayed: true }
   }
   const answer = await work()
-  const row = { ...request, status: answer.status, body: answer.body, createdAt: now }
-  await tx
-    .insert(idempotencyKeys)
-    .values(row)
-    .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.createdAt } })
+  await repo.storeKey(tx, { ...request, status: answer.status, body: answer.body, createdAt: now })
   return { ...answer, replayed: false }
 }
 
 /** Forgets keys older than their lifetime (run hourly by the worker). */
 export async function sweepExpiredKeys(db: Queryable, now: Date): Promise<number> {
-  const deleted = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(now.getTime() - KEY_LIFETIME_MS))).returning({ key: idempotencyKeys.key })
-  return deleted.length
+  return repo.deleteKeysBefore(db, new Date(now.getTime() - KEY_LIFETIME_MS))
 }
 
 /** SHA-256 of the body with object members sorted, so {"a":1,"b":2} and {"b":2,"a":1} are one request. */

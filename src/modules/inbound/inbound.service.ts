@@ -1,7 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm'
 import { Value } from '@sinclair/typebox/value'
-import type { Tx } from '../../db/client.ts'
-import { inboundSubmissions, type SourceRow } from '../../db/schema/index.ts'
+import type { SourceRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { BadRequest, Unauthorized, invalidFields, withProblemMembers } from '../../lib/errors.ts'
 import { LeadInput } from '../leads/leads.schemas.ts'
@@ -10,9 +8,9 @@ import type { InboundRequest, SourceAdapter, SourceKind } from './adapters/adapt
 import { genericAdapter } from './adapters/generic.ts'
 import { applyFieldMap } from './field-map.ts'
 import { unstorable } from '../../lib/storable.ts'
+import { previousDelivery, recordDelivery } from './sources.repo.ts'
 import type { SourcesService } from './sources.service.ts'
 
-const SUBMISSION_LOCK_NAMESPACE = 7316
 
 /** Provider adapters by kind (generic is built in): a kind missing here answers 400. */
 export type AdapterRegistry = Partial<Record<Exclude<SourceKind, 'generic'>, SourceAdapter>>
@@ -57,7 +55,7 @@ export function createInboundService({ clock, config, sources, leads, adapters }
       const outcome = await leads.ingestGuarded(input as LeadInput, {
         seen: async (tx) => (submissionId ? previousDelivery(tx, source.id, submissionId) : undefined),
         record: async (tx, leadId, at) => {
-          if (submissionId) await tx.insert(inboundSubmissions).values({ sourceId: source.id, submissionId, leadId, receivedAt: at })
+          if (submissionId) await recordDelivery(tx, { sourceId: source.id, submissionId, leadId, receivedAt: at })
         },
       })
       return { created: outcome.created, answer: { leadId: outcome.lead.id, status: outcome.lead.status, duplicate: !outcome.created } }
@@ -66,13 +64,3 @@ export function createInboundService({ clock, config, sources, leads, adapters }
 }
 
 export type InboundService = ReturnType<typeof createInboundService>
-
-/** The lead an earlier delivery of this submission made; holds the submission's lock until the transaction ends. */
-async function previousDelivery(tx: Tx, sourceId: string, submissionId: string): Promise<string | undefined> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${SUBMISSION_LOCK_NAMESPACE}, hashtext(${`${sourceId}\n${submissionId}`}))`)
-  const [row] = await tx
-    .select({ leadId: inboundSubmissions.leadId })
-    .from(inboundSubmissions)
-    .where(and(eq(inboundSubmissions.sourceId, sourceId), eq(inboundSubmissions.submissionId, submissionId)))
-  return row?.leadId
-}

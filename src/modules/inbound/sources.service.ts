@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { asc, eq, gt } from 'drizzle-orm'
-import { sources, type SourceRow } from '../../db/schema/index.ts'
+import type { SourceRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { hashToken, loadSecretBox } from '../../lib/secret-box.ts'
 import { DEFAULT_FIELD_MAP, checkFieldMap } from './field-map.ts'
+import * as repo from './sources.repo.ts'
 import type { CreateSourceBody, ListSourcesQuery, Source, UpdateSourceBody } from './sources.schemas.ts'
 
 /**
@@ -30,7 +30,7 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
   })
 
   async function mustFind(id: string): Promise<SourceRow> {
-    const [row] = await db.select().from(sources).where(eq(sources.id, id))
+    const row = await repo.findSource(db, id)
     if (!row) throw new NotFound(`No source with id ${id}.`)
     return row
   }
@@ -45,11 +45,11 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
       if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
       const secret = input.secret ?? (auth === 'token' ? randomBytes(32).toString('base64url') : `whsec_${randomBytes(24).toString('base64')}`)
       const now = clock.now()
-      const [row] = await db
-        .insert(sources)
-        .values({ id: newId(), name: input.name.trim(), kind: input.kind, auth, secret: await stored(auth, secret), fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now })
-        .returning()
-      return { ...toSource(row!), secret }
+      const row = await repo.insertSource(db, {
+        id: newId(), name: input.name.trim(), kind: input.kind, auth, secret: await stored(auth, secret),
+        fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now,
+      })
+      return { ...toSource(row), secret }
     },
 
     get: async (id: string) => toSource(await mustFind(id)),
@@ -65,7 +65,7 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
     async list(query: ListSourcesQuery) {
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
-      const rows = await db.select().from(sources).where(after ? gt(sources.id, after) : undefined).orderBy(asc(sources.id)).limit(limit + 1)
+      const rows = await repo.listSources(db, { limit, ...(after ? { after } : {}) })
       const page = toPage(rows, limit)
       return { data: page.data.map(toSource), nextCursor: page.nextCursor }
     },
@@ -76,22 +76,18 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
         const errors = checkFieldMap(changes.fieldMap)
         if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
       }
-      const [row] = await db
-        .update(sources)
-        .set({
-          ...changes,
-          ...(changes.name ? { name: changes.name.trim() } : {}),
-          ...(changes.secret !== undefined ? { secret: await stored(current.auth, changes.secret) } : {}),
-          updatedAt: clock.now(),
-        })
-        .where(eq(sources.id, id))
-        .returning()
+      const row = await repo.updateSource(db, id, {
+        ...changes,
+        ...(changes.name ? { name: changes.name.trim() } : {}),
+        ...(changes.secret !== undefined ? { secret: await stored(current.auth, changes.secret) } : {}),
+        updatedAt: clock.now(),
+      })
       return toSource(row!)
     },
 
     async remove(id: string): Promise<void> {
       await mustFind(id)
-      await db.delete(sources).where(eq(sources.id, id))
+      await repo.deleteSource(db, id)
     },
   }
 }

@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
 import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
-import type { Queryable } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
 /** What a submission starts from: the lead its email already has, and the live versions. */
@@ -81,4 +81,23 @@ export async function listLeads(db: Queryable, f: LeadFilters): Promise<LeadRow[
   if (f.createdBefore) filters.push(lt(leads.createdAt, f.createdBefore))
   if (f.after) filters.push(gt(leads.id, f.after))
   return db.select().from(leads).where(and(...filters)).orderBy(asc(leads.id)).limit(f.limit + 1)
+}
+
+/** The lead if it is still unrouted, locked; SKIP LOCKED: a lead locked by someone else is being handled by them. */
+export async function lockUnrouted(tx: Tx, id: string): Promise<LeadRow | undefined> {
+  const [row] = await tx.select().from(leads).where(and(eq(leads.id, id), eq(leads.status, 'unrouted'))).for('update', { skipLocked: true })
+  return row
+}
+
+/** Unrouted leads' ids in id order, after `after` when paging. */
+export async function unroutedIds(db: Queryable, { after, limit }: { after?: string; limit: number }): Promise<string[]> {
+  const rows = await db.select({ id: leads.id }).from(leads)
+    .where(and(eq(leads.status, 'unrouted'), after ? gt(leads.id, after) : undefined)).orderBy(asc(leads.id)).limit(limit)
+  return rows.map((row) => row.id)
+}
+
+/** The `last` qualified leads, oldest first: what a simulation replays. */
+export async function recentQualified(db: Queryable, last: number): Promise<LeadRow[]> {
+  const rows = await db.select().from(leads).where(eq(leads.qualified, true)).orderBy(desc(leads.createdAt), desc(leads.id)).limit(last)
+  return rows.reverse()
 }

@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm'
-import { reps } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Forbidden, NotFound, invalidFields } from '../../lib/errors.ts'
 import type { Principal } from '../../plugins/auth.ts'
+import { repExists } from '../reps/reps.repo.ts'
 import * as repo from './metrics.repo.ts'
 import type { Figures, HandoffMetricsQuery, RepStatsQuery } from './metrics.schemas.ts'
 
@@ -45,8 +44,7 @@ export function createMetricsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       // Ids are compared as text in the figures' SQL: one spelling for them.
       const repId = id.toLowerCase()
       if (principal.role === 'rep' && principal.repId?.toLowerCase() !== repId) throw new Forbidden('A rep token reads only its own stats.')
-      const [rep] = await db.select({ id: reps.id }).from(reps).where(eq(reps.id, repId))
-      if (!rep) throw new NotFound(`No rep with id ${repId}.`)
+      if (!(await repExists(db, repId))) throw new NotFound(`No rep with id ${repId}.`)
       const window = windowOf(query)
       const leadRows = await repo.leadFigures(db, window, 'rep', repId)
       const handoffRows = await repo.handoffFigures(db, window, 'rep', repId)

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
-import type { Queryable } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
 import { accounts, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
 
 const live = isNull(reps.deletedAt)
@@ -68,4 +68,22 @@ export async function repDependents(db: Queryable, repId: string) {
 export async function softDeleteRep(db: Queryable, repId: string, at: Date): Promise<void> {
   await db.delete(teamMembers).where(eq(teamMembers.repId, repId))
   await db.update(reps).set({ deletedAt: at, updatedAt: at }).where(eq(reps.id, repId))
+}
+
+/** Whether a rep with this id was ever created (deleted reps still have stats). */
+export async function repExists(db: Queryable, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: reps.id }).from(reps).where(eq(reps.id, id))
+  return row !== undefined
+}
+
+/** The rep's manager, deleted or not: escalations go up from whoever last had the lead. */
+export async function managerOf(db: Queryable, repId: string): Promise<string | null> {
+  const [row] = await db.select({ managerId: reps.managerId }).from(reps).where(eq(reps.id, repId))
+  return row?.managerId ?? null
+}
+
+/** Auto-away: the rep is set away, and their run of expiries starts again. */
+export async function setAutoAway(tx: Tx, repId: string, at: Date): Promise<void> {
+  await tx.update(reps).set({ status: 'away', updatedAt: at }).where(eq(reps.id, repId))
+  await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${repId}`)
 }

@@ -1,9 +1,9 @@
-import { desc, eq } from 'drizzle-orm'
 import type { Queryable } from '../../db/client.ts'
-import { leads, type StoredDecision } from '../../db/schema/index.ts'
+import type { StoredDecision } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { invalidFields } from '../../lib/errors.ts'
 import type { LeadInput } from '../leads/leads.schemas.ts'
+import { recentQualified } from '../leads/leads.repo.ts'
 import { normalizeLead } from '../leads/normalize.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
@@ -57,7 +57,7 @@ export function createSimulator({ db, clock, rulesets, scoring, predictor, check
 
   async function replay(draft: Ruleset, last: number) {
     const ruleset = await checkDraft(db, draft, { base: '/ruleset' })
-    const recent = (await db.select().from(leads).where(eq(leads.qualified, true)).orderBy(desc(leads.createdAt), desc(leads.id)).limit(last)).reverse()
+    const recent = await recentQualified(db, last)
     const before = await repo.firstHandoffs(db, recent.map((l) => l.id))
     const accounts = await repo.accountsByDomain(db, [...new Set(recent.flatMap((l) => (l.domain ? [l.domain] : [])))])
     const owners = [...accounts.values()].flatMap((a) => (a.ownerId ? [a.ownerId] : []))

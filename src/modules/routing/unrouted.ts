@@ -1,11 +1,10 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Tx } from '../../db/client.ts'
-import { leads, type LeadRow } from '../../db/schema/index.ts'
+import type { LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { sendInTx } from '../../lib/jobs.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { priorHandoffs } from '../handoffs/handoffs.repo.ts'
-import { updateLead } from '../leads/leads.repo.ts'
+import { lockUnrouted, unroutedIds, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
 import { statusAfter, type Assigner } from './assign.ts'
 
@@ -47,12 +46,6 @@ export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick
     return true
   }
 
-  async function lockUnrouted(tx: Tx, leadId: string): Promise<LeadRow | undefined> {
-    // SKIP LOCKED: a lead locked by someone else is being handled by them.
-    const [row] = await tx.select().from(leads).where(and(eq(leads.id, leadId), eq(leads.status, 'unrouted'))).for('update', { skipLocked: true })
-    return row
-  }
-
   return {
     /** The `route-lead` job: this lead's calendar retry. */
     async retryLead(leadId: string): Promise<boolean> {
@@ -68,13 +61,8 @@ export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick
       let assigned = 0
       let after: string | undefined
       for (;;) {
-        const batch = await db
-          .select({ id: leads.id })
-          .from(leads)
-          .where(and(eq(leads.status, 'unrouted'), after ? gt(leads.id, after) : undefined))
-          .orderBy(asc(leads.id))
-          .limit(SWEEP_BATCH)
-        for (const { id } of batch) {
+        const batch = await unroutedIds(db, { limit: SWEEP_BATCH, ...(after ? { after } : {}) })
+        for (const id of batch) {
           tried++
           const done = await db.transaction(async (tx) => {
             const row = await lockUnrouted(tx, id)
@@ -83,7 +71,7 @@ export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick
           if (done) assigned++
         }
         if (batch.length < SWEEP_BATCH) return { tried, assigned }
-        after = batch.at(-1)!.id
+        after = batch.at(-1)!
       }
     },
 
