@@ -8,6 +8,7 @@ import { createLogger } from '../src/lib/logger.ts'
 import { createMetrics } from '../src/lib/metrics.ts'
 import { systemClock } from '../src/lib/clock.ts'
 import { createAcceptLinks } from '../src/modules/handoffs/accept-link.ts'
+import { createServices } from '../src/services.ts'
 
 const FILE = new URL('../openapi/openapi.json', import.meta.url)
 // Nothing connects: the pool and pg-boss are only handed to the routes, never used.
@@ -16,7 +17,8 @@ const UNUSED_DATABASE = 'postgresql://openapi@127.0.0.1:1/openapi'
 const config = { ...loadConfig({}), logLevel: 'silent' }
 const { db, pool } = createDb(UNUSED_DATABASE)
 const acceptLinks = createAcceptLinks({ secret: undefined, publicUrl: config.publicUrl, clock: systemClock })
-const app = await buildApp({ config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, metrics: createMetrics(), logger: createLogger('silent'), signingSecret: undefined })
+const deps = { config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, metrics: createMetrics(), logger: createLogger('silent') }
+const app = await buildApp({ ...deps, services: createServices(deps), signingSecret: undefined })
 await app.ready()
 const spec = `${JSON.stringify(app.swagger(), null, 2)}\n`
 await app.close()

@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type pg from 'pg'
 import type { Config } from './config.ts'
 import type { SigningKeys } from './lib/auth-keys.ts'
 import type { ServiceDeps } from './lib/deps.ts'
@@ -15,53 +14,30 @@ import { swaggerPlugin } from './plugins/swagger.ts'
 import { validatorCompiler } from './plugins/validation.ts'
 import { healthRoutes } from './modules/health/health.routes.ts'
 import { repsRoutes } from './modules/reps/reps.routes.ts'
-import { createRepsService } from './modules/reps/reps.service.ts'
 import { teamsRoutes } from './modules/teams/teams.routes.ts'
-import { createTeamsService } from './modules/teams/teams.service.ts'
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts'
-import { createAccountsService } from './modules/accounts/accounts.service.ts'
 import { scoringRoutes } from './modules/scoring/scoring.routes.ts'
-import { createScoringService } from './modules/scoring/scoring.service.ts'
 import { eventsRoutes } from './modules/events/events.routes.ts'
-import { createEventsService } from './modules/events/events.service.ts'
 import { outcomesRoutes } from './modules/outcomes/outcomes.routes.ts'
-import { createOutcomesService } from './modules/outcomes/outcomes.service.ts'
 import { predictiveRoutes } from './modules/predictive/predictive.routes.ts'
-import { createPredictiveService, createPredictor } from './modules/predictive/predictive.service.ts'
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts'
-import { createMetricsService } from './modules/metrics/metrics.service.ts'
 import { deliveriesRoutes } from './modules/webhooks/deliveries.routes.ts'
-import { createDeliveriesService } from './modules/webhooks/deliveries.service.ts'
 import { endpointsRoutes } from './modules/webhooks/endpoints.routes.ts'
-import { createEndpointsService } from './modules/webhooks/endpoints.service.ts'
 import { leadsRoutes } from './modules/leads/leads.routes.ts'
-import { createLeadsService } from './modules/leads/leads.service.ts'
 import { inboundRoutes, sourcesRoutes } from './modules/inbound/inbound.routes.ts'
-import { createInboundService } from './modules/inbound/inbound.service.ts'
-import { hubspotAdapter } from './modules/inbound/adapters/hubspot.ts'
-import { tallyAdapter } from './modules/inbound/adapters/tally.ts'
-import { typeformAdapter } from './modules/inbound/adapters/typeform.ts'
-import { webflowAdapter } from './modules/inbound/adapters/webflow.ts'
-import { createSourcesService } from './modules/inbound/sources.service.ts'
 import { acceptPageRoutes } from './modules/handoffs/accept-page.routes.ts'
 import { handoffsRoutes } from './modules/handoffs/handoffs.routes.ts'
-import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
-import { createAssigner } from './modules/routing/assign.ts'
 import { routingRoutes } from './modules/routing/routing.routes.ts'
-import { createRoutingService } from './modules/routing/routing.service.ts'
-import { createRulesetCache } from './modules/routing/ruleset-cache.ts'
 import { tasksRoutes } from './modules/tasks/tasks.routes.ts'
-import { createTasksService } from './modules/tasks/tasks.service.ts'
 import { activitiesRoutes } from './modules/activities/activities.routes.ts'
-import { createActivitiesService } from './modules/activities/activities.service.ts'
+import type { Services } from './services.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
-/** What buildApp needs beyond the services' own dependencies. */
-export interface AppDeps extends ServiceDeps {
-  pool: pg.Pool
+/** What buildApp needs: the services the routes call, and what the plugins need. */
+export interface AppDeps extends Pick<ServiceDeps, 'config' | 'logger' | 'metrics' | 'clock'> {
+  services: Services
   /** Keys for tokens Baton issues; undefined when only an external issuer is trusted. */
   signingSecret: SigningKeys | undefined
-  isDraining?: () => boolean
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024
@@ -112,35 +88,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerPlugin, { version: packageJson.version })
   await app.register(authPlugin, { config, signingSecret: deps.signingSecret, clock: deps.clock })
   await app.register(metricsPlugin, { metrics: deps.metrics, config })
-  await app.register(healthRoutes, { pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) })
+  const services = deps.services
+  await app.register(healthRoutes, { health: services.health })
 
   if (config.role !== 'worker') {
-    await app.register(repsRoutes, { reps: createRepsService(deps) })
-    await app.register(teamsRoutes, { teams: createTeamsService(deps) })
-    await app.register(accountsRoutes, { accounts: createAccountsService(deps) })
-    const scoring = createScoringService(deps)
-    await app.register(scoringRoutes, { scoring })
-    const predictor = createPredictor(deps)
-    await app.register(predictiveRoutes, { predictive: createPredictiveService({ ...deps, predictor }) })
-    await app.register(outcomesRoutes, { outcomes: createOutcomesService(deps) })
-    const rulesets = createRulesetCache()
-    await app.register(routingRoutes, { routing: createRoutingService({ ...deps, rulesets, scoring, predictor }) })
-    const assigner = createAssigner({ ...deps, rulesets })
-    const leads = createLeadsService({ ...deps, scoring, assigner, predictor })
-    const handoffs = createHandoffsService({ ...deps, assigner })
-    await app.register(handoffsRoutes, { handoffs })
-    await app.register(acceptPageRoutes, { handoffs, deps })
-    await app.register(tasksRoutes, { tasks: createTasksService(deps) })
-    await app.register(activitiesRoutes, { activities: createActivitiesService(deps) })
-    const sources = createSourcesService(deps)
-    await app.register(leadsRoutes, { leads })
-    await app.register(sourcesRoutes, { sources })
-    const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
-    await app.register(inboundRoutes, { inbound: createInboundService({ ...deps, sources, leads, adapters }) })
-    await app.register(eventsRoutes, { events: createEventsService(deps) })
-    await app.register(endpointsRoutes, { endpoints: createEndpointsService(deps) })
-    await app.register(deliveriesRoutes, { deliveries: createDeliveriesService(deps) })
-    await app.register(metricsRoutes, { metrics: createMetricsService(deps) })
+    await app.register(repsRoutes, { reps: services.reps })
+    await app.register(teamsRoutes, { teams: services.teams })
+    await app.register(accountsRoutes, { accounts: services.accounts })
+    await app.register(scoringRoutes, { scoring: services.scoring })
+    await app.register(predictiveRoutes, { predictive: services.predictive })
+    await app.register(outcomesRoutes, { outcomes: services.outcomes })
+    await app.register(routingRoutes, { routing: services.routing })
+    await app.register(handoffsRoutes, { handoffs: services.handoffs })
+    await app.register(acceptPageRoutes, { handoffs: services.handoffs })
+    await app.register(tasksRoutes, { tasks: services.tasks })
+    await app.register(activitiesRoutes, { activities: services.activities })
+    await app.register(leadsRoutes, { leads: services.leads })
+    await app.register(sourcesRoutes, { sources: services.sources })
+    await app.register(inboundRoutes, { inbound: services.inbound })
+    await app.register(eventsRoutes, { events: services.events })
+    await app.register(endpointsRoutes, { endpoints: services.endpoints })
+    await app.register(deliveriesRoutes, { deliveries: services.deliveries })
+    await app.register(metricsRoutes, { metrics: services.metrics })
   }
   return app
 }

@@ -9,13 +9,15 @@ import { isDatabaseUnavailable } from './db/errors.ts'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { resolveSigningSecret } from './lib/auth-keys.ts'
-import { createBoss, createQueues } from './lib/boss.ts'
+import { createQueues } from './jobs/index.ts'
+import { createBoss } from './lib/boss.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger } from './lib/logger.ts'
 import { loadSecretBox } from './lib/secret-box.ts'
 import { createAcceptLinks } from './modules/handoffs/accept-link.ts'
 import { createMetrics, watchRuntime } from './lib/metrics.ts'
 import { closeWithin } from './plugins/slow-clients.ts'
+import { createServices, type Services } from './services.ts'
 import { registerWorkers } from './worker.ts'
 
 /** A started Baton: the app (not yet listening) and the one way to stop everything in order. */
@@ -59,7 +61,7 @@ export async function startServices(
   config: Config,
   url: string,
   { clock = systemClock, logger = createLogger(config.logLevel) }: { clock?: Clock; logger?: Logger } = {},
-): Promise<Runtime & { deps: ServiceDeps & { pool: pg.Pool } }> {
+): Promise<Runtime & { deps: ServiceDeps & { pool: pg.Pool }; services: Services }> {
   let draining = false
   const { pool, db } = createDb(url, { prepare: config.preparedStatements, ...config.database })
   const boss = createBoss(url, { role: config.role, prepare: config.preparedStatements })
@@ -72,8 +74,9 @@ export async function startServices(
   const metrics = createMetrics()
   watchRuntime(metrics, { boss, pool })
   const deps = { config, db, boss, clock, acceptLinks, metrics, logger }
-  const workers = config.role !== 'api' ? await registerWorkers(boss, deps) : undefined
-  const app = await buildApp({ ...deps, pool, signingSecret, isDraining: () => draining, logger })
+  const services = createServices({ ...deps, pool, isDraining: () => draining })
+  const workers = config.role !== 'api' ? await registerWorkers(boss, services, deps) : undefined
+  const app = await buildApp({ ...deps, services, signingSecret })
   const metricsPort = config.metrics.enabled ? config.metrics.port : undefined
   const metricsApp = metricsPort === undefined ? undefined : await buildMetricsApp(deps)
   const closeHttp = (server: FastifyInstance) =>
@@ -83,6 +86,7 @@ export async function startServices(
     metricsApp,
     logger,
     deps: { ...deps, pool },
+    services,
     async listen() {
       const addresses = [await app.listen({ port: config.port, host: config.host })]
       if (metricsApp) addresses.push(await metricsApp.listen({ port: metricsPort, host: config.host }))
@@ -95,6 +99,7 @@ export async function startServices(
         await boss.stop({ graceful: true, timeout: 30_000 })
       } finally {
         await workers?.close()
+        await services.close()
         await pool.end()
       }
     },

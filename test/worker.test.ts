@@ -1,13 +1,13 @@
 import t from 'tap'
 import { sweepExpiredKeys } from '../src/modules/idempotency/idempotency.ts'
-import { SCHEDULES } from '../src/worker.ts'
+import { idempotencySweep } from '../src/jobs/idempotency-sweep.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { waitFor } from './helpers/wait.ts'
 
 t.test('worker instances schedule the idempotency sweep, which forgets only expired keys', async (t) => {
   const baton = await buildTestApp(t)
   const schedules = await baton.deps.boss.getSchedules('idempotency-sweep')
-  t.same(schedules.map((s) => s.cron), [SCHEDULES['idempotency-sweep']])
+  t.same(schedules.map((s) => s.cron), [idempotencySweep.schedule!(baton.config)])
 
   const { pool, clock } = { pool: baton.deps.pool, clock: baton.clock }
   const now = clock.now()

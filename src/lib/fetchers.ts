@@ -18,7 +18,7 @@ interface Fetchers {
   stop(): void
 }
 
-interface FetcherOptions {
+export interface FetcherOptions {
   /** How many fetchers, each at pg-boss's local concurrency of one. */
   fetchers: number
   /** Notifications within this long of a wake-up wake one more fetcher when it is up. */

@@ -1,6 +1,6 @@
 import type { Db as BossDb, PgBoss } from 'pg-boss'
 import { executeByText, type Tx } from '../db/client.ts'
-import type { QueueName } from './boss.ts'
+import type { QueueName } from '../jobs/index.ts'
 
 /**
  * pg-boss's statements inside the caller's transaction: the job exists if and only if the

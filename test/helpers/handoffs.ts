@@ -1,8 +1,4 @@
 import type { Test } from 'tap'
-import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
-import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
-import { createUnroutedRouter } from '../../src/modules/routing/unrouted.ts'
 import { buildTestApp } from './app.ts'
 import { apiClient } from './api.ts'
 
@@ -33,8 +29,7 @@ export interface HandoffRecord {
 export async function handoffHarness(t: Test, { env = {}, realTime = false }: { env?: Record<string, string>; realTime?: boolean } = {}) {
   const baton = await buildTestApp(t, { env: { ...(realTime ? {} : { ROLE: 'api' }), ...env }, realTime })
   const { call, ok, sql } = apiClient(baton)
-  const assigner = createAssigner({ ...baton.deps, rulesets: createRulesetCache() })
-  const service = createHandoffsService({ ...baton.deps, assigner })
+  const service = baton.services.handoffs
   let reps = 0
   let leads = 0
 
@@ -44,7 +39,7 @@ export async function handoffHarness(t: Test, { env = {}, realTime = false }: { 
     ok,
     sql,
     service,
-    sweeper: createUnroutedRouter({ ...baton.deps, assigner }),
+    sweeper: baton.services.unrouted,
     /** A fresh rep, always working, no limits; its id. */
     newRep: async (extra: object = {}): Promise<string> => {
       reps++

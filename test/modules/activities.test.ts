@@ -1,9 +1,5 @@
 import t, { type Test } from 'tap'
 import type { Role } from '../../src/lib/auth-keys.ts'
-import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
-import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
-import { createUnroutedRouter } from '../../src/modules/routing/unrouted.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { apiClient } from '../helpers/api.ts'
 
@@ -173,9 +169,7 @@ t.test('POST /v1/leads/:id/convert', async (t) => {
 t.test('POST /v1/leads/:id/close', async (t) => {
   const h = await activitiesHarness(t)
   const close = (leadId: string, body: object, role: Role = 'admin', sub?: string) => h.call('POST', `/v1/leads/${leadId}/close`, body, role, sub)
-  const assigner = createAssigner({ ...h.baton.deps, rulesets: createRulesetCache() })
-  const handoffs = createHandoffsService({ ...h.baton.deps, assigner })
-  const sweeper = createUnroutedRouter({ ...h.baton.deps, assigner })
+  const { handoffs, unrouted: sweeper } = h.baton.services
 
   t.test('a pending lead: its handoff is withdrawn', async (t) => {
     const { lead, handoff } = await h.postLead()

@@ -2,7 +2,7 @@
 // batch of ten, and every job was retried 20 times a second apart. Now each job is settled
 // on its own and retried with backoff; the queue's options reach databases made before.
 import t from 'tap'
-import { createQueues } from '../../src/lib/boss.ts'
+import { createQueues } from '../../src/jobs/index.ts'
 import { handoffHarness } from '../helpers/handoffs.ts'
 import { waitFor } from '../helpers/wait.ts'
 

@@ -10,10 +10,6 @@ import addFormats from 'ajv-formats'
 import { Webhook } from 'standardwebhooks'
 import { EVENT_DATA, SPEC_COMPONENTS, eventPayloadSchema, webhooksSection } from '../../src/modules/events/event-payloads.ts'
 import { EVENT_TYPES, type EventType } from '../../src/modules/events/events.schemas.ts'
-import { createHandoffsService } from '../../src/modules/handoffs/handoffs.service.ts'
-import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
-import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
 import { apiClient } from '../helpers/api.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { startReceiver } from '../helpers/receiver.ts'
@@ -53,9 +49,7 @@ const hasKey = (value: unknown, key: string): boolean =>
 t.test('a lead lifecycle: every event body is as documented', async (t) => {
   const baton = await buildTestApp(t, { env: { ROLE: 'api', HANDOFF_MAX_ATTEMPTS: '2', AUTO_AWAY_AFTER: '1' } })
   const { ok, sql } = apiClient(baton)
-  const assigner = createAssigner({ ...baton.deps, rulesets: createRulesetCache() })
-  const handoffs = createHandoffsService({ ...baton.deps, assigner })
-  const tasks = createTasksService(baton.deps)
+  const { handoffs, tasks } = baton.services
   let leads = 0
   const postLead = (body: object, status = 201) => ok('POST', '/v1/leads', body, status, 'integration')
   const demoLead = () => postLead({ email: `lead${++leads}@acme.example`, company: 'Acme', country: 'DE', source: 'web', signals: { demoRequested: true } })

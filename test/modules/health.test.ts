@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { createDb } from '../../src/db/client.ts'
+import { createServices } from '../../src/services.ts'
 import { buildTestApp } from '../helpers/app.ts'
 
 t.test('health', async (t) => {
@@ -21,7 +22,8 @@ t.test('health', async (t) => {
   t.test('/readyz: 503 when the database is unreachable, without saying where it is', async (t) => {
     // Nothing listens on port 1: every query is refused.
     const unreachable = createDb('postgresql://x:y@127.0.0.1:1/none')
-    const app = await buildApp({ ...baton.deps, pool: unreachable.pool, db: unreachable.db, signingSecret: undefined })
+    const deps = { ...baton.deps, pool: unreachable.pool, db: unreachable.db }
+    const app = await buildApp({ ...deps, services: createServices(deps), signingSecret: undefined })
     t.teardown(async () => {
       await app.close()
       await unreachable.pool.end()
@@ -36,7 +38,7 @@ t.test('health', async (t) => {
 
   t.test('/readyz: 503 while draining for shutdown', async (t) => {
     let draining = false
-    const app = await buildApp({ ...baton.deps, signingSecret: undefined, isDraining: () => draining })
+    const app = await buildApp({ ...baton.deps, services: createServices({ ...baton.deps, isDraining: () => draining }), signingSecret: undefined })
     t.teardown(() => app.close())
     t.equal((await app.inject({ url: '/readyz' })).statusCode, 200, 'ready before shutdown begins')
     draining = true

@@ -1,7 +1,6 @@
 // The handoff metrics API over a history built second by second with the manual clock:
 // every figure below is worked out by hand from that history, not read back from the code.
 import t, { type Test } from 'tap'
-import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
 import { handoffHarness, NOBODY, PROBLEM, type HandoffHarness } from '../helpers/handoffs.ts'
 
 const T0 = Date.parse('2026-01-05T09:00:00Z') // the harness clock's start
@@ -18,7 +17,7 @@ const NO_TIMES = secs(0)
  */
 async function history(t: Test) {
   const h = await handoffHarness(t, { env: { HANDOFF_MAX_ATTEMPTS: '2' } })
-  const tasks = createTasksService(h.baton.deps)
+  const tasks = h.baton.services.tasks
   const rep = async (name: string): Promise<string> => h.newRep({ name })
   const [ada, ben, cy, dora, max] = [await rep('Ada'), await rep('Ben'), await rep('Cy'), await rep('Dora'), await rep('Max')]
   const team = async (name: string, members: string[], managerId?: string): Promise<string> =>

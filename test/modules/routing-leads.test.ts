@@ -1,9 +1,6 @@
 // How POST /v1/leads routes: rule order, fall-through, account owners, team strategies,
 // capacity and daily limits; and unrouted leads, picked up by their retry job or a sweep.
 import t from 'tap'
-import { createAssigner } from '../../src/modules/routing/assign.ts'
-import { createRulesetCache } from '../../src/modules/routing/ruleset-cache.ts'
-import { createUnroutedRouter } from '../../src/modules/routing/unrouted.ts'
 import { HOUR, MINUTE, NINE_TO_FIVE, harness, rep, team } from '../helpers/routing.ts'
 
 t.test('routing semantics', async (t) => {
@@ -142,7 +139,7 @@ t.test('unrouted leads wait, then are routed by their retry job or a sweep', asy
   // Monday 09:00 UTC: 04:00 in New York, 03:00 in Chicago.
   const h = await harness(t)
   const { baton, call, sql } = h
-  const router = createUnroutedRouter({ ...baton.deps, assigner: createAssigner({ ...baton.deps, rulesets: createRulesetCache() }) })
+  const router = baton.services.unrouted
   const [ny, chi] = [
     await h.newRep({ timezone: 'America/New_York', workingHours: NINE_TO_FIVE }),
     await h.newRep({ timezone: 'America/Chicago', workingHours: NINE_TO_FIVE }),

@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap'
-import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
 import { buildTestApp } from '../helpers/app.ts'
 import { apiClient } from '../helpers/api.ts'
 
@@ -15,7 +14,7 @@ async function tasksHarness(t: Test) {
   const { call, ok, sql } = apiClient(baton)
   const newRep = async (n: number): Promise<string> => (await ok('POST', '/v1/reps', { name: `Rep ${n}`, email: `rep${n}@baton.example`, timezone: 'UTC' }, 201)).id
   const [repA, repB] = [await newRep(1), await newRep(2)]
-  const tasks = createTasksService(baton.deps)
+  const tasks = baton.services.tasks
   let leads = 0
   const h = {
     baton, call, ok, sql, repA, repB,

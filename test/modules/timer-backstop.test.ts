@@ -2,12 +2,11 @@
 // the handoff pending 6.5 minutes past its deadline, across a restart, and the rep's accept
 // got 409. Every timer whose job is lost is now fired by the minute's backstop run.
 import t from 'tap'
-import { createTimerBackstop, LOST_AFTER_MS } from '../../src/modules/handoffs/timer-backstop.ts'
-import { createTasksService } from '../../src/modules/tasks/tasks.service.ts'
+import { LOST_AFTER_MS } from '../../src/modules/handoffs/timer-backstop.ts'
 import { handoffHarness, type HandoffHarness } from '../helpers/handoffs.ts'
 
 function backstopOf(h: HandoffHarness) {
-  return createTimerBackstop(h.baton.deps, { handoffs: h.service, tasks: createTasksService(h.baton.deps), unrouted: h.sweeper })
+  return h.baton.services.timerBackstop
 }
 
 const deleteJob = (h: HandoffHarness, id: string) => h.sql<{ id: string }>('delete from pgboss.job where id = $1 returning id', [id])

@@ -1,13 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { findLead } from '../leads/leads.repo.ts'
-import type { ServiceDeps } from '../../lib/deps.ts'
 import { withProblems } from '../../lib/schemas.ts'
 import { Handoff } from './handoffs.schemas.ts'
 import type { HandoffsService } from './handoffs.service.ts'
-import { LinkExpired } from './accept-link.ts'
-import { findHandoff } from './handoffs.repo.ts'
 
 const tags = ['handoffs']
 // Other parameters are let through: mail tools append their own (utm_*, _hsenc) to links.
@@ -29,15 +25,7 @@ const PAGE_HEADERS = {
  * button POSTs, so mail and chat link scanners that prefetch a URL accept nothing;
  * POST accepts as the link's rep. Browsers get pages; `Accept: application/json` gets JSON.
  */
-export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsService; deps: Pick<ServiceDeps, 'db' | 'acceptLinks' | 'clock'> }> = async (app, { handoffs, deps }) => {
-  /** The link's handoff; 410 once its deadline passed (the token's own expiry is rounded up to the second). */
-  async function linked(token: string) {
-    const link = await deps.acceptLinks.verify(token)
-    const handoff = await findHandoff(deps.db, link.handoffId)
-    if (handoff?.status === 'pending' && deps.clock.now() >= handoff.deadlineAt) throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead is moving on.')
-    return { ...link, handoff }
-  }
-
+export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsService }> = async (app, { handoffs }) => {
   // The page's form posts no fields; accept its empty url-encoded body (in this plugin only).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined))
 
@@ -46,11 +34,10 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
     schema: { tags, security: [], summary: 'The confirmation page of a one-click accept link (accepts nothing)', querystring: TokenQuery },
   }, async (request, reply) => {
     try {
-      const { handoff } = await linked(request.query.token)
+      const { handoff, lead } = await handoffs.fromLink(request.query.token)
       if (!handoff || handoff.status !== 'pending') {
         return page(reply, 409, 'Nothing to accept', `This lead was already ${handoff?.status ?? 'withdrawn'}: the link works once, while the handoff waits.`)
       }
-      const lead = await findLead(deps.db, handoff.leadId)
       const who = lead?.company ? `${lead.company} (${lead.email})` : (lead?.email ?? 'a lead')
       return page(reply, 200, 'Accept this lead?', `${who}. Accept by ${handoff.deadlineAt.toISOString().replace('T', ' ').slice(0, 16)} UTC.`, request.url)
     } catch (error) {
@@ -71,7 +58,7 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
   }, async (request, reply) => {
     const json = wantsJson(request)
     try {
-      const { handoffId, repId } = await linked(request.query.token)
+      const { handoffId, repId } = await handoffs.fromLink(request.query.token)
       const accepted = await handoffs.accept(handoffId, { role: 'rep', repId, subject: repId }, { onceOnly: true })
       return json ? accepted : page(reply, 200, 'Accepted', 'The lead is yours. Reach out before the first-contact task falls due.')
     } catch (error) {

@@ -74,12 +74,12 @@ export function decideWith(
 export function createPredictiveService({ db, clock, config, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { predictor: Predictor }) {
   const minimum = config.predictive.minSamples
 
-  return {
-    /**
-     * Trains on every lead with an outcome and publishes the next version. Fewer
-     * outcomes than the minimum: no model (422), and the live one, if any, stays.
-     */
-    async train({ seed = 1 }: { seed?: number } = {}) {
+  /**
+   * Trains on every lead with an outcome and publishes the next version, unless another run
+   * holds the training lock (`busy`) or there are fewer outcomes than the minimum (`too_few`:
+   * no model, and the live one, if any, stays).
+   */
+  async function tryTraining(seed: number): Promise<TrainingResult> {
       // The leads are read a page at a time through a cursor, which lives in a transaction,
       // and each page becomes features before the next; each distinct feature is one string:
       // 100,000 leads share a few hundred (npm run bench, peak RSS).
@@ -87,23 +87,36 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
       const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
       // One run at a time across every instance (API requests and the scheduled job alike):
       // the run's transaction holds the training lock from its first read to the publish.
-      const row = await db.transaction(async (tx) => {
-        if (!(await repo.tryTrainingLock(tx))) throw new Conflict('A training run is in progress (another request, instance or the scheduled job); try again once it ends.')
+      const result = await db.transaction(async (tx): Promise<TrainingResult> => {
+        if (!(await repo.tryTrainingLock(tx))) return { outcome: 'busy' }
         await allowLongStatements(tx)
         const samples: Sample[] = []
         for await (const page of repo.trainingSamples(tx)) for (const s of page) samples.push({ features: featuresOf(s).map(intern), won: s.won })
-        if (samples.length < minimum) {
-          throw withProblemMembers(new Unprocessable(`Training needs at least ${minimum} leads with an outcome; there are ${samples.length}.`), { samples: samples.length, minimum })
-        }
+        if (samples.length < minimum) return { outcome: 'too_few', samples: samples.length, minimum }
         const trained = train(samples, { seed })
-        return repo.publish(tx, {
+        const row = await repo.publish(tx, {
           trainedAt: clock.now(), samples: trained.samples, baselineRate: trained.baselineRate, auc: trained.auc, seed,
           model: trained.model, topFeatures: trained.topFeatures,
         })
+        return { outcome: 'trained', model: toModel(row), row }
       })
-      predictor.use(row)
-      return toModel(row)
+      if (result.outcome === 'trained') predictor.use(result.row)
+      return result
+  }
+
+  return {
+    /** POST /v1/predictive/train: the new model; 409 while another run holds the lock, 422 with too few outcomes. */
+    async train({ seed = 1 }: { seed?: number } = {}) {
+      const result = await tryTraining(seed)
+      if (result.outcome === 'busy') throw new Conflict('A training run is in progress (another request, instance or the scheduled job); try again once it ends.')
+      if (result.outcome === 'too_few') {
+        throw withProblemMembers(new Unprocessable(`Training needs at least ${result.minimum} leads with an outcome; there are ${result.samples}.`), { samples: result.samples, minimum: result.minimum })
+      }
+      return result.model
     },
+
+    /** The scheduled retraining: a busy lock or too few outcomes is nothing to do, and nothing wrong. */
+    trainOnSchedule: () => tryTraining(1),
 
     async live() {
       const row = await repo.liveModel(db)
@@ -114,6 +127,11 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
 }
 
 export type PredictiveService = ReturnType<typeof createPredictiveService>
+
+type TrainingResult =
+  | { outcome: 'trained'; model: ReturnType<typeof toModel>; row: PredictiveModelRow }
+  | { outcome: 'busy' }
+  | { outcome: 'too_few'; samples: number; minimum: number }
 
 function toModel(row: PredictiveModelRow) {
   return {
