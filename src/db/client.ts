@@ -85,8 +85,8 @@ const STALE_STATEMENT = new Set(['0A000', '26000'])
 /**
  * A connection that runs every parameterised statement as a prepared statement named after
  * its text: PostgreSQL parses it once per connection instead of once per call, and plans it
- * once when a generic plan is as good (or the transaction asked for generic plans: migration
- * 0017). Drizzle and pg-boss send unnamed statements; for the 15-20 statements of a lead or a
+ * once when a generic plan is as good (or the transaction asked for one: useGenericPlans in
+ * prepared.ts). Drizzle and pg-boss send unnamed statements; for the 15-20 statements of a lead or a
  * deadline expiry, parsing and planning cost about as much as running them
  * (pg_stat_statements, track_planning). Both pools use it (pg-pool's `Client` option).
  * A statement gone stale on a connection runs unnamed there from then on.

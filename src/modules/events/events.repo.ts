@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
-import { rawOnce } from '../../db/built-once.ts'
+import { prepared } from '../../db/prepared.ts'
 import { onCommit, type Queryable, type Tx } from '../../db/client.ts'
 import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
@@ -11,7 +11,7 @@ export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId'
 /** What appending events needs besides the transaction: the job queue for deliveries, the log. */
 export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 
-const appendQuery = rawOnce<MadeDelivery>(() => sql`
+const appendQuery = prepared.sql<MadeDelivery>(() => sql`
   with input as (
     select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb)
       as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)

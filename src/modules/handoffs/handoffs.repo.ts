@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'drizzle-orm'
-import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
+import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
 
@@ -9,9 +9,9 @@ const allColumns = getTableColumns(handoffs)
 const { trace: _trace, ...stateColumns } = allColumns
 
 type NewHandoff = typeof handoffs.$inferInsert
-const insertQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
+const insertQuery = prepared.write<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
   db.insert(handoffs).values(given as unknown as NewHandoff).returning(returns))
-const updateQuery = builtPerShape<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
+const updateQuery = prepared.write<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
   db.update(handoffs).set(given).where(eq(handoffs.id, sql.placeholder('whereId'))).returning(returns))
 
 export async function insertHandoff(db: Queryable, row: NewHandoff): Promise<HandoffState> {
@@ -71,15 +71,12 @@ export interface PriorHandoffs {
 }
 
 // What a re-route reads before it plans, as columns of any statement about the lead (`leadId`
-// a value or a column). Setting plan_cache_mode here gives every later statement of the
-// transaction generic plans, as beginSubmission does for a lead (migration 0017 says why): for
-// the deadline job that is all of them after the expiry, primary-key lookups and the re-route's.
+// a value or a column): the deadline job reads them in its expiry's RETURNING.
 type PriorRow = { priorReps: string[] | null; lastAttempt: number | null; liveVersion: number | null }
 const priorColumns = (leadId: SQL | string) => ({
   priorReps: sql<PriorRow['priorReps']>`(select array_agg(p.rep_id) from handoffs p where p.lead_id = ${leadId})`,
   lastAttempt: sql<PriorRow['lastAttempt']>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,
   liveVersion: sql<PriorRow['liveVersion']>`(select max(version) from routing_rulesets)`,
-  plans: sql<string>`set_config('plan_cache_mode', 'force_generic_plan', true)`,
 })
 const toPrior = (row: PriorRow): PriorHandoffs =>
   ({ reps: new Set(row.priorReps ?? []), nextAttempt: (row.lastAttempt ?? 0) + 1, liveVersion: row.liveVersion })
@@ -91,8 +88,8 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
 }
 
 const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
-type ExpiredRow = HandoffState & PriorRow & { plans: string }
-const expireQuery = builtOnce<ExpiredRow>(expiredColumns, (db, returns) => db.update(handoffs)
+type ExpiredRow = HandoffState & PriorRow
+const expireQuery = prepared.query<ExpiredRow>(expiredColumns, (db, returns) => db.update(handoffs)
   .set({ status: 'expired', respondedAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}`, reason: 'the deadline passed' })
   .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
   .returning(returns))
@@ -105,11 +102,11 @@ const expireQuery = builtOnce<ExpiredRow>(expiredColumns, (db, returns) => db.up
 export async function expireIfDue(tx: Tx, id: string, now: Date, due: Date): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
   const [row] = await expireQuery(tx, { id, now, due })
   if (!row) return undefined
-  const { priorReps, lastAttempt, liveVersion, plans: _plans, ...expired } = row
+  const { priorReps, lastAttempt, liveVersion, ...expired } = row
   return { expired, prior: toPrior({ priorReps, lastAttempt, liveVersion }) }
 }
 
-const releaseQuery = rawOnce<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(() => {
+const releaseQuery = prepared.sql<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(() => {
   const [repId, outcome] = [sql.placeholder('repId'), sql.placeholder('outcome')]
   return sql`
     with released as (

@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/client.ts'
+import { useGenericPlans } from '../../db/prepared.ts'
 import type { HandoffState, LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { newId } from '../../lib/ids.ts'
@@ -27,6 +28,7 @@ const windowOf = (handoff: HandoffState) => Math.max(1, Math.round((handoff.dead
 export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
   /** `prior`: when the caller's statement already read it (the deadline job's). */
   return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffState, now: Date, why: 'declined' | 'expired', prior?: PriorHandoffs): Promise<NewEvent[]> {
+    await useGenericPlans(tx)
     prior ??= await repo.priorHandoffs(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
     const prefer: CompiledRule | undefined = previous.assign

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
-import { builtOnce, builtPerShape, rawOnce } from '../../db/built-once.ts'
+import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
@@ -11,7 +11,7 @@ export interface SubmissionStart {
   rulesetVersion: number | null
 }
 
-const beginQuery = rawOnce<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
+const beginQuery = prepared.sql<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
   () => sql`select * from baton_begin_submission(${sql.placeholder('email')}, ${sql.placeholder('since')}::timestamptz)`)
 
 /**
@@ -19,7 +19,6 @@ const beginQuery = rawOnce<{ lead_id: string | null; scoring_version: number | n
  * submissions of a new address make one lead, not several; other addresses are not held
  * up), then finds the lead the email submitted at or after `since` and the live scoring,
  * conversion and routing versions: one round trip (migration 0016 says why a function).
- * The rest of the transaction then uses generic plans (migration 0017 says why).
  */
 export async function beginSubmission(db: Queryable, email: string, since: Date): Promise<SubmissionStart> {
   const [row] = await beginQuery(db, { email, since: since.toISOString() })
@@ -27,9 +26,9 @@ export async function beginSubmission(db: Queryable, email: string, since: Date)
 }
 
 const leadColumns = getTableColumns(leads)
-const insertQuery = builtPerShape<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
+const insertQuery = prepared.write<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
   db.insert(leads).values(given as unknown as typeof leads.$inferInsert).returning(returns))
-const updateQuery = builtPerShape<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
+const updateQuery = prepared.write<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
   db.update(leads).set(given).where(eq(leads.id, sql.placeholder('whereId'))).returning(returns))
 
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {
@@ -48,7 +47,7 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
-const findQuery = builtOnce<LeadRow>(leadColumns, (db, returns) => db.select(returns).from(leads).where(eq(leads.id, sql.placeholder('id'))))
+const findQuery = prepared.query<LeadRow>(leadColumns, (db, returns) => db.select(returns).from(leads).where(eq(leads.id, sql.placeholder('id'))))
 
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
   const [row] = await findQuery(db, { id })

@@ -1,5 +1,6 @@
 import type { LeadRow, LeadStatus, StoredDecision } from '../../db/schema/index.ts'
 import { onCommit, type Tx } from '../../db/client.ts'
+import { useGenericPlans } from '../../db/prepared.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
@@ -108,6 +109,7 @@ export function createLeadsService({ db, clock, config, boss, metrics, logger, s
    */
   async function ingestIn(tx: Tx, prepared: Awaited<ReturnType<typeof prepare>>): Promise<{ created: boolean; result: IngestResult }> {
     const { fields, now } = prepared
+    await useGenericPlans(tx)
     const start = await repo.beginSubmission(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
     const existing = start.leadId ? await repo.lockLead(tx, start.leadId) : undefined
     const models = await modelsAt(tx, start)

@@ -83,7 +83,7 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
    * `excluded`: reps who already had the lead. `prefer`: a rule to try before the live
    * ones (a re-route tries the target that placed the lead before). `liveVersion`: the
    * live ruleset's version, which every caller reads in a statement it runs anyway
-   * (beginSubmission, priorHandoffs, expireIfDue), with the switch to generic plans.
+   * (beginSubmission, priorHandoffs, expireIfDue).
    */
   async function plan(
     tx: Tx, lead: RoutableLead, now: Date,

@@ -1,5 +1,5 @@
 import { desc, eq, lt, sql } from 'drizzle-orm'
-import { rawOnce } from '../../db/built-once.ts'
+import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
@@ -86,7 +86,7 @@ export interface RepRef {
   email: string
 }
 
-const candidatesQuery = rawOnce<CandidateRows>(() => sql`
+const candidatesQuery = prepared.sql<CandidateRows>(() => sql`
     with account as (
       select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
       where d.domain = ${sql.placeholder('domain')}
@@ -140,7 +140,7 @@ export async function dropTurnSequence(tx: Tx, teamId: string): Promise<void> {
   await tx.execute(sql.raw(`drop sequence if exists "${turnSequence(teamId)}"`))
 }
 
-const nextTurnQuery = rawOnce<{ turn: string }>(() => sql`select nextval(${sql.placeholder('sequence')}::regclass) as turn`)
+const nextTurnQuery = prepared.sql<{ turn: string }>(() => sql`select nextval(${sql.placeholder('sequence')}::regclass) as turn`)
 
 /**
  * The team's next rotation turn. A sequence, not a counter row: concurrent leads of one
@@ -165,7 +165,7 @@ export async function peekTurns(db: Queryable, teamIds: string[]): Promise<Map<s
   return turns
 }
 
-const claimQuery = rawOnce<{ rep_id: string }>(() => {
+const claimQuery = prepared.sql<{ rep_id: string }>(() => {
   const [today, at, repId] = [sql.placeholder('today'), sql.placeholder('at'), sql.placeholder('repId')]
   return sql`
     update rep_loads l set

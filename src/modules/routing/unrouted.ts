@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/client.ts'
+import { useGenericPlans } from '../../db/prepared.ts'
 import type { LeadRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { sendInTx } from '../../lib/jobs.ts'
@@ -29,6 +30,7 @@ export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick
   async function routeAgain(tx: Tx, row: LeadRow, { rescheduleSame }: { rescheduleSame: boolean }): Promise<boolean> {
     const now = clock.now()
     // A lead that waits after a decline or expiry still skips the reps who had it.
+    await useGenericPlans(tx)
     const prior = await priorHandoffs(tx, row.id)
     const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, { excluded: prior.reps, liveVersion: prior.liveVersion })
     if (routed.kind === 'unroutable') {

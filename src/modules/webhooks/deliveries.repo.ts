@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, inArray, lt, sql, type Column, type SQL } from 'drizzle-orm'
-import { builtOnce, rawOnce, type Selection } from '../../db/built-once.ts'
+import { prepared, type Selection } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import {
   events, webhookAttempts, webhookDeliveries, webhookEndpoints, type DeliveryStatus, type EventRow, type WebhookAttemptRow,
@@ -15,7 +15,7 @@ const anyOf = (column: Column) => sql`${column} = any(${sql.placeholder('ids')}:
 
 export type LoadedDelivery = { delivery: WebhookDeliveryRow; endpoint: WebhookEndpointRow; event: EventRow }
 
-const loadQuery = builtOnce<LoadedDelivery, Selection>(
+const loadQuery = prepared.query<LoadedDelivery, Selection>(
   { delivery: getTableColumns(webhookDeliveries), endpoint: getTableColumns(webhookEndpoints), event: getTableColumns(events) },
   (db, returns) => db.select(returns).from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
@@ -34,7 +34,7 @@ export async function loadForAttempt(db: Queryable, deliveryIds: string[], open:
 }
 
 type LockedDelivery = { id: string; attempts: number; nextJobId: string | null }
-const lockQuery = builtOnce<LockedDelivery>(
+const lockQuery = prepared.query<LockedDelivery>(
   { id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextJobId: webhookDeliveries.nextJobId },
   (db, returns) => db.select(returns).from(webhookDeliveries).where(anyOf(webhookDeliveries.id)).orderBy(webhookDeliveries.id).for('update'))
 
@@ -53,7 +53,7 @@ export interface DeliveryChange {
 
 // The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
 // the planner scanned every delivery, 1.9 ms a batch and growing with the table.
-const applyQuery = rawOnce(() => sql`
+const applyQuery = prepared.sql(() => sql`
   update webhook_deliveries d set
     attempts = x.attempts,
     status = case when x.keep then d.status else x.status end,
@@ -77,7 +77,7 @@ export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date)
 }
 
 // Column by column as arrays, not as JSON: a response body is whatever the receiver sent.
-const insertAttemptsQuery = rawOnce(() => sql`
+const insertAttemptsQuery = prepared.sql(() => sql`
   insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms, error_class, error, response_body)
   select * from unnest(${sql.placeholder('id')}::uuid[], ${sql.placeholder('deliveryId')}::uuid[], ${sql.placeholder('number')}::int[],
     ${sql.placeholder('trigger')}::text[], ${sql.placeholder('attemptedAt')}::timestamptz[], ${sql.placeholder('statusCode')}::int[],

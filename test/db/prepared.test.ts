@@ -1,9 +1,9 @@
-// builtOnce and rawOnce: drizzle builds the SQL at the first run only; later runs fill in the
+// prepared.query and prepared.sql: drizzle builds the SQL at the first run only; later runs fill in the
 // placeholders and map the rows exactly as drizzle's own queries do.
 import { eq, getTableColumns, sql } from 'drizzle-orm'
 import t from 'tap'
-import { builtOnce, builtPerShape, rawOnce } from '../../src/db/built-once.ts'
-import { createDb } from '../../src/db/client.ts'
+import { prepared, useGenericPlans } from '../../src/db/prepared.ts'
+import { createDb, type Queryable } from '../../src/db/client.ts'
 import { reps } from '../../src/db/schema/index.ts'
 import { createTestDatabase } from '../helpers/db.ts'
 
@@ -20,7 +20,7 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   }
   const columns = getTableColumns(reps)
   let builds = 0
-  const find = builtOnce<typeof reps.$inferSelect>(columns, (q, returns) => (builds++, q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id')))))
+  const find = prepared.query<typeof reps.$inferSelect>(columns, (q, returns) => (builds++, q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id')))))
   const [ada] = await find(db, { id: 'a0000000-0000-7000-8000-000000000001' })
   const [bo] = await db.transaction(async (tx) => find(tx, { id: 'b0000000-0000-7000-8000-000000000002' }))
   const [drizzles] = await db.select().from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002'))
@@ -32,21 +32,21 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
 
   // Grouped: a join's tables each under their key, as drizzle's own select with the same groups.
   const grouped = { rep: columns, extra: { shout: sql<string>`upper(${reps.name})`.mapWith(String), id: reps.id } }
-  const findGrouped = builtOnce<{ rep: typeof reps.$inferSelect; extra: { shout: string; id: string } }, typeof grouped>(grouped, (q, returns) =>
+  const findGrouped = prepared.query<{ rep: typeof reps.$inferSelect; extra: { shout: string; id: string } }, typeof grouped>(grouped, (q, returns) =>
     q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id'))))
   const [both] = await findGrouped(db, { id: 'b0000000-0000-7000-8000-000000000002' })
   t.same(both, (await db.select(grouped).from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002')))[0], 'the same nested row as drizzle gives')
   t.match(both, { rep: { name: 'Bo', createdAt: Date }, extra: { shout: 'BO', id: 'b0000000-0000-7000-8000-000000000002' } })
 
   let rawBuilds = 0
-  const count = rawOnce<{ n: number }>(() => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`))
+  const count = prepared.sql<{ n: number }>(() => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`))
   t.same(await count(db, { names: ['Ada', 'Bo'] }), [{ n: 2 }])
   t.same(await count(db, { names: ['Bo'] }), [{ n: 1 }], 'an array placeholder, filled again')
   t.equal(rawBuilds, 1)
 
   // Per shape: each set of columns its own statement; nulls written as null, left-out columns defaulted.
-  const insert = builtPerShape<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.insert(reps).values(given as never).returning(returns))
-  const update = builtPerShape<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(returns))
+  const insert = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.insert(reps).values(given as never).returning(returns))
+  const update = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(returns))
   const [cy] = await insert(db, { id: 'c0000000-0000-7000-8000-000000000003', name: 'Cy', email: 'cy@baton.example', timezone: 'UTC', maxPending: null, createdAt: at, updatedAt: at })
   t.match(cy, { name: 'Cy', status: 'available', maxPending: null, workingHours: null }, 'left-out columns take their defaults, nulls stay null')
   const [capped] = await update(db, { maxPending: 3 }, { whereId: cy!.id })
@@ -59,4 +59,21 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
   await t.rejects(update(db, { nickname: 'C' }, { whereId: cy!.id }), /"nickname" is not a column/)
   await t.rejects(update(db, { name: 'C' }, { whereId: cy!.id, name: 'x' }), /"name" is also a placeholder/)
   await t.rejects(update(db, { name: sql`upper(name)` }, { whereId: cy!.id }), /"name" must be a value, not SQL/)
+})
+
+t.test('useGenericPlans: generic plans for the rest of the transaction, and only for it', async (t) => {
+  const { url, drop } = await createTestDatabase()
+  const { db, pool } = createDb(url, { max: 1 })
+  t.teardown(async () => {
+    await pool.end()
+    await drop()
+  })
+  const mode = async (q: Queryable) => (await q.execute<{ mode: string }>(sql`select current_setting('plan_cache_mode') as mode`)).rows[0]!.mode
+  const inside = await db.transaction(async (tx) => {
+    const before = await mode(tx)
+    await useGenericPlans(tx)
+    return [before, await mode(tx)]
+  })
+  t.same(inside, ['auto', 'force_generic_plan'], 'switched by the call, not before it')
+  t.equal(await mode(db), 'auto', 'the same connection plans as before once the transaction ends')
 })
