@@ -4,7 +4,11 @@
  */
 export function apiAs(base: string, token: string) {
   return async (method: string, path: string, body?: object): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) })
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`)
     return (res.status === 204 ? {} : await res.json()) as Record<string, unknown>
   }

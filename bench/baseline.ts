@@ -16,7 +16,16 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { Agent, request } from 'undici'
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, endpoint: { type: 'string' }, concurrency: { type: 'string' }, count: { type: 'string' }, tag: { type: 'string' }, deliver: { type: 'string' } } })
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    endpoint: { type: 'string' },
+    concurrency: { type: 'string' },
+    count: { type: 'string' },
+    tag: { type: 'string' },
+    deliver: { type: 'string' },
+  },
+})
 const concurrency = Number(values.concurrency)
 const total = Number(values.count)
 const pool = new pg.Pool({ connectionString: values.db, max: concurrency })
@@ -24,12 +33,25 @@ const QUEUE = 'bench-baseline'
 const EVENT_TYPES = ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned']
 
 await pool.query(`select pgboss.create_queue($1, '{"policy": "standard"}'::jsonb)`, [QUEUE])
-const decision = JSON.stringify({ score: 20, qualified: true, outcome: 'qualified', tier: 'demo', acceptWithinSeconds: 1800, reasons: [], scoringVersion: 1 })
+const decision = JSON.stringify({
+  score: 20,
+  qualified: true,
+  outcome: 'qualified',
+  tier: 'demo',
+  acceptWithinSeconds: 1800,
+  reasons: [],
+  scoringVersion: 1,
+})
 const reps = (await pool.query<{ rep_id: string }>('select rep_id from rep_loads order by rep_id')).rows.map((r) => r.rep_id)
 const trace = JSON.stringify({ version: 2, at: new Date().toISOString(), steps: [], skipped: 0 })
 const insertJob = 'insert into pgboss.job (id, name, data, start_after) values ($1, $2, $3, $4)'
 
-interface Written { leadId: string; at: Date; jobId: string; events: Array<{ id: string; type: string; deliveryId: string }> }
+interface Written {
+  leadId: string
+  at: Date
+  jobId: string
+  events: Array<{ id: string; type: string; deliveryId: string }>
+}
 
 /** The lead's transaction: every row the service writes for it, one statement each. */
 async function writeLead(client: pg.PoolClient, i: number): Promise<Written> {
@@ -43,7 +65,14 @@ async function writeLead(client: pg.PoolClient, i: number): Promise<Written> {
   )
   const events = EVENT_TYPES.map((type) => ({ id: randomUUID(), type, deliveryId: randomUUID() }))
   for (const [n, { id, type }] of events.entries()) {
-    await client.query('insert into events (id, type, lead_id, data, created_at, sequence) values ($1, $2, $3, $4, $5, $6)', [id, type, leadId, JSON.stringify({ lead: { id: leadId } }), at, n + 1])
+    await client.query('insert into events (id, type, lead_id, data, created_at, sequence) values ($1, $2, $3, $4, $5, $6)', [
+      id,
+      type,
+      leadId,
+      JSON.stringify({ lead: { id: leadId } }),
+      at,
+      n + 1,
+    ])
   }
   const repId = reps[i % reps.length]
   const handoffId = randomUUID()
@@ -76,22 +105,40 @@ const deliveryPool = new pg.Pool({ connectionString: values.db, max: concurrency
 
 /** The lead's four webhooks, signed as Standard Webhooks and sent at once; then their outcomes, one statement each. */
 async function deliver(url: string, { leadId, at, jobId, events }: Written): Promise<void> {
-  const outcomes = await Promise.all(events.map(async ({ id, type }, n) => {
-    const body = JSON.stringify({ id, type, timestamp: at.toISOString(), sequence: n + 1, data: { lead: { id: leadId } } })
-    const timestamp = Math.floor(Date.now() / 1000)
-    const signature = createHmac('sha256', signingKey).update(`${id}.${timestamp}.${body}`).digest('base64')
-    const started = performance.now()
-    const res = await request(url, { method: 'POST', dispatcher: agent, body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` } })
-    await res.body.dump()
-    return { statusCode: res.statusCode, latencyMs: Math.round(performance.now() - started) }
-  }))
+  const outcomes = await Promise.all(
+    events.map(async ({ id, type }, n) => {
+      const body = JSON.stringify({ id, type, timestamp: at.toISOString(), sequence: n + 1, data: { lead: { id: leadId } } })
+      const timestamp = Math.floor(Date.now() / 1000)
+      const signature = createHmac('sha256', signingKey).update(`${id}.${timestamp}.${body}`).digest('base64')
+      const started = performance.now()
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': `v1,${signature}`,
+        },
+      })
+      await res.body.dump()
+      return { statusCode: res.statusCode, latencyMs: Math.round(performance.now() - started) }
+    }),
+  )
   const client = await deliveryPool.connect()
   try {
     await client.query('begin')
     for (const [n, { deliveryId }] of events.entries()) {
       const { statusCode, latencyMs } = outcomes[n]!
-      await client.query(`insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms) values ($1, $2, 1, 'scheduled', $3, $4, $5)`, [randomUUID(), deliveryId, new Date(), statusCode, latencyMs])
-      await client.query(`update webhook_deliveries set status = 'succeeded', attempts = 1, next_job_id = null, next_attempt_at = null, updated_at = now() where id = $1`, [deliveryId])
+      await client.query(
+        `insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms) values ($1, $2, 1, 'scheduled', $3, $4, $5)`,
+        [randomUUID(), deliveryId, new Date(), statusCode, latencyMs],
+      )
+      await client.query(
+        `update webhook_deliveries set status = 'succeeded', attempts = 1, next_job_id = null, next_attempt_at = null, updated_at = now() where id = $1`,
+        [deliveryId],
+      )
     }
     await client.query(`update pgboss.job set state = 'completed', completed_on = now() where name = $1 and id = $2`, [QUEUE, jobId])
     await client.query('commit')

@@ -7,7 +7,13 @@ import pg from 'pg'
 // USER_HZ: 100 on every Linux the bench targets (getconf CLK_TCK).
 const TICKS_PER_S = 100
 
-interface Stat { pid: number; comm: string; ppid: number; own: number; reaped: number }
+interface Stat {
+  pid: number
+  comm: string
+  ppid: number
+  own: number
+  reaped: number
+}
 
 async function stat(pid: number): Promise<Stat | undefined> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
@@ -16,7 +22,13 @@ async function stat(pid: number): Promise<Stat | undefined> {
   const close = text.lastIndexOf(')')
   const fields = text.slice(close + 2).split(' ')
   const n = (i: number) => Number(fields[i - 3])
-  return { pid, comm: text.slice(text.indexOf('(') + 1, close), ppid: n(4), own: (n(14) + n(15)) / TICKS_PER_S, reaped: (n(16) + n(17)) / TICKS_PER_S }
+  return {
+    pid,
+    comm: text.slice(text.indexOf('(') + 1, close),
+    ppid: n(4),
+    own: (n(14) + n(15)) / TICKS_PER_S,
+    reaped: (n(16) + n(17)) / TICKS_PER_S,
+  }
 }
 
 /** CPU seconds a process has used so far; with `reaped`, its exited children's instead. */

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { apiAs } from './api.ts'
 
-const { values } = parseArgs({ options: { url: { type: 'string' }, admin: { type: 'string' }, token: { type: 'string' }, db: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { url: { type: 'string' }, admin: { type: 'string' }, token: { type: 'string' }, db: { type: 'string' } },
+})
 const LEADS = 1000
 const CONCURRENCY = 32
 const CHUNKS = 10
@@ -25,13 +27,27 @@ const DEADLINE_SECONDS = 40
 const call = (token: string, method: string, path: string, body?: object) => apiAs(values.url!, token)(method, path, body)
 
 const members: Array<{ repId: string }> = []
-for (let r = 0; r < 20; r++) members.push({ repId: String((await call(values.admin!, 'POST', '/v1/reps', { name: `Deadline rep ${r}`, email: `deadline-${r}@baton.example`, timezone: 'UTC' })).id) })
+for (let r = 0; r < 20; r++)
+  members.push({
+    repId: String(
+      (await call(values.admin!, 'POST', '/v1/reps', { name: `Deadline rep ${r}`, email: `deadline-${r}@baton.example`, timezone: 'UTC' }))
+        .id,
+    ),
+  })
 const desk = String((await call(values.admin!, 'POST', '/v1/teams', { name: 'Deadline desk', strategy: 'round_robin', members })).id)
 const live = (await call(values.admin!, 'GET', '/v1/routing')) as { rules: object[]; fallback: object | null }
 
 /** Puts a rule giving `seconds` to accept leads of `source` ahead of the live rules. */
 async function deadlineRule(source: string, seconds: number, others: object[]): Promise<object[]> {
-  const rules = [{ name: source, when: { field: 'source', op: 'eq', value: source }, assign: { type: 'team', teamId: desk }, acceptWithinSeconds: seconds }, ...others]
+  const rules = [
+    {
+      name: source,
+      when: { field: 'source', op: 'eq', value: source },
+      assign: { type: 'team', teamId: desk },
+      acceptWithinSeconds: seconds,
+    },
+    ...others,
+  ]
   await call(values.admin!, 'PUT', '/v1/routing', { rules, fallback: live.fallback })
   return rules
 }
@@ -40,13 +56,19 @@ const ids: string[] = []
 /** Posts leads `from`..`to` (exclusive) of `source` at CONCURRENCY. */
 async function post(source: string, from: number, to: number): Promise<void> {
   let issued = from
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (issued < to) {
-      const i = issued++
-      const answer = await call(values.token!, 'POST', '/v1/leads', { email: `deadline-${i}@deadline${i % 50}.example`, source, signals: { demoRequested: true } })
-      ids.push(String((answer.handoff as { id: string }).id))
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (issued < to) {
+        const i = issued++
+        const answer = await call(values.token!, 'POST', '/v1/leads', {
+          email: `deadline-${i}@deadline${i % 50}.example`,
+          source,
+          signals: { demoRequested: true },
+        })
+        ids.push(String((answer.handoff as { id: string }).id))
+      }
+    }),
+  )
 }
 
 const firstDue = Date.now() + DEADLINE_SECONDS * 1000
@@ -61,11 +83,18 @@ for (let k = 0; k < CHUNKS; k++) {
 }
 
 const pool = new pg.Pool({ connectionString: values.db, max: 2 })
-const { rows: [window] } = await pool.query<{ first: Date; last: Date }>('select min(deadline_at) as first, max(deadline_at) as last from handoffs where id = any($1::uuid[])', [ids])
+const {
+  rows: [window],
+} = await pool.query<{ first: Date; last: Date }>(
+  'select min(deadline_at) as first, max(deadline_at) as last from handoffs where id = any($1::uuid[])',
+  [ids],
+)
 // Wait for the last deadline, then up to 30 s more for the stragglers.
 const waitUntil = window!.last.getTime() + 30_000
 for (;;) {
-  const { rows: [left] } = await pool.query<{ n: number }>(`select count(*)::int as n from handoffs where id = any($1::uuid[]) and status = 'pending'`, [ids])
+  const {
+    rows: [left],
+  } = await pool.query<{ n: number }>(`select count(*)::int as n from handoffs where id = any($1::uuid[]) and status = 'pending'`, [ids])
   if (left!.n === 0 || Date.now() > waitUntil) break
   await new Promise((resolve) => setTimeout(resolve, 500))
 }
@@ -76,4 +105,12 @@ const { rows } = await pool.query<{ ms: number }>(
 await pool.end()
 const lateness = rows.map((r) => Number(r.ms))
 const at = (q: number) => lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? NaN
-console.log(JSON.stringify({ count: ids.length, expired: lateness.length, spreadS: (window!.last.getTime() - window!.first.getTime()) / 1000, p50Ms: at(0.5), p99Ms: at(0.99) }))
+console.log(
+  JSON.stringify({
+    count: ids.length,
+    expired: lateness.length,
+    spreadS: (window!.last.getTime() - window!.first.getTime()) / 1000,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  }),
+)

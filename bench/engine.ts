@@ -16,20 +16,55 @@ const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP', 'BR', 'IN', 'ES', 'IT', 'NL']
 const uuid = (n: number, kind: number) => `01900000-0000-7000-8${kind}00-${String(n).padStart(12, '0')}`
 
 const reps: RepState[] = Array.from({ length: REPS }, (_, i) => ({
-  id: uuid(i, 1), name: `Rep ${i}`, timezone: ZONES[i % ZONES.length]!,
-  workingHours: i % 5 === 0 ? null : { mon: [{ start: '08:00', end: '18:00' }], tue: [{ start: '08:00', end: '18:00' }], wed: [{ start: '08:00', end: '12:00' }, { start: '13:00', end: '18:00' }], thu: [{ start: '08:00', end: '18:00' }], fri: [{ start: '08:00', end: '16:00' }] },
-  holidays: ['2026-12-24', '2026-12-25'], status: i % 17 === 0 ? 'away' : 'available',
-  maxPending: 10, maxPerDay: 40, pending: i % 11, unworked: i % 3, day: '2026-01-05', dayCount: i % 41, deleted: false,
+  id: uuid(i, 1),
+  name: `Rep ${i}`,
+  timezone: ZONES[i % ZONES.length]!,
+  workingHours:
+    i % 5 === 0
+      ? null
+      : {
+          mon: [{ start: '08:00', end: '18:00' }],
+          tue: [{ start: '08:00', end: '18:00' }],
+          wed: [
+            { start: '08:00', end: '12:00' },
+            { start: '13:00', end: '18:00' },
+          ],
+          thu: [{ start: '08:00', end: '18:00' }],
+          fri: [{ start: '08:00', end: '16:00' }],
+        },
+  holidays: ['2026-12-24', '2026-12-25'],
+  status: i % 17 === 0 ? 'away' : 'available',
+  maxPending: 10,
+  maxPerDay: 40,
+  pending: i % 11,
+  unworked: i % 3,
+  day: '2026-01-05',
+  dayCount: i % 41,
+  deleted: false,
 }))
 const teams: TeamState[] = Array.from({ length: TEAMS }, (_, t) => ({
-  id: uuid(t, 2), name: `Team ${t}`, strategy: (['round_robin', 'weighted', 'least_loaded'] as const)[t % 3]!,
-  members: reps.slice(t * 20, t * 20 + 20).map((r, i) => ({ repId: r.id, weight: 1 + (i % 3) })), turn: 1,
+  id: uuid(t, 2),
+  name: `Team ${t}`,
+  strategy: (['round_robin', 'weighted', 'least_loaded'] as const)[t % 3]!,
+  members: reps.slice(t * 20, t * 20 + 20).map((r, i) => ({ repId: r.id, weight: 1 + (i % 3) })),
+  turn: 1,
 }))
 // Rule i matches leads of one country and one employee band: a lead's match lands anywhere in the list.
 const ruleset: Ruleset = {
   rules: Array.from({ length: RULES }, (_, i) => ({
     name: `rule ${i}`,
-    when: { all: [{ field: 'country', op: 'eq', value: COUNTRIES[i % COUNTRIES.length] }, { field: 'employees', op: 'between', value: [i, i + 5] }, { any: [{ field: 'tier', op: 'in', value: ['high', 'demo'] }, { field: 'signals.demoRequested', op: 'eq', value: true }] }] },
+    when: {
+      all: [
+        { field: 'country', op: 'eq', value: COUNTRIES[i % COUNTRIES.length] },
+        { field: 'employees', op: 'between', value: [i, i + 5] },
+        {
+          any: [
+            { field: 'tier', op: 'in', value: ['high', 'demo'] },
+            { field: 'signals.demoRequested', op: 'eq', value: true },
+          ],
+        },
+      ],
+    },
     assign: i % 50 === 0 ? { type: 'account_owner' } : { type: 'team', teamId: teams[i % TEAMS]!.id },
   })),
   fallback: { type: 'team', teamId: teams[0]!.id },
@@ -40,7 +75,14 @@ const candidates: Candidates = { reps: new Map(reps.map((r) => [r.id, r])), team
 
 const times: number[] = []
 for (let i = 0; i < DECISIONS; i++) {
-  const lead = { email: `l${i}@x.example`, country: COUNTRIES[i % COUNTRIES.length], employees: i % (RULES + 10), tier: 'demo', score: 40, signals: { demoRequested: true } }
+  const lead = {
+    email: `l${i}@x.example`,
+    country: COUNTRIES[i % COUNTRIES.length],
+    employees: i % (RULES + 10),
+    tier: 'demo',
+    score: 40,
+    signals: { demoRequested: true },
+  }
   // Mondays and Fridays through the day, so eligibility takes every branch.
   const now = new Date(Date.UTC(2026, 0, 5 + (i % 2) * 4, i % 24, (i * 7) % 60))
   const started = performance.now()

@@ -21,7 +21,11 @@ export async function startIngestReceiver(base: string, adminToken: string) {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const call = apiAs(base, adminToken)
   // Every lead event: received, scored, qualified, assigned, as a CRM sync would subscribe.
-  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `${origin}/ingest`, eventTypes: ['lead.*'], description: 'bench ingest' })
+  const endpoint = await call('POST', '/v1/webhook-endpoints', {
+    url: `${origin}/ingest`,
+    eventTypes: ['lead.*'],
+    description: 'bench ingest',
+  })
   return {
     endpointId: String(endpoint.id),
     /** Where the delivering baseline (bench/baseline.ts --deliver) posts its webhooks. */

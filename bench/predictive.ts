@@ -30,21 +30,30 @@ await pool.query(`
 await pool.end()
 
 const started = performance.now()
-const res = await fetch(`${values.url}/v1/predictive/train`, { method: 'POST', headers: { authorization: `Bearer ${values.admin}`, 'content-type': 'application/json' }, body: '{}' })
+const res = await fetch(`${values.url}/v1/predictive/train`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${values.admin}`, 'content-type': 'application/json' },
+  body: '{}',
+})
 const trainMs = performance.now() - started
 if (!res.ok) throw new Error(`train answered ${res.status}: ${await res.text()}`)
-const trained = await res.json() as { version: number; auc: number }
+const trained = (await res.json()) as { version: number; auc: number }
 
 // The live model as the service stored it, predicted in process like ingestion does.
 const client = new pg.Client({ connectionString: values.db })
 await client.connect()
-const { rows: [row] } = await client.query<{ model: Model }>('select model from predictive_models where version = $1', [trained.version])
+const {
+  rows: [row],
+} = await client.query<{ model: Model }>('select model from predictive_models where version = $1', [trained.version])
 await client.end()
 const random = seeded(9)
 const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!
 const leads: LeadFeatures[] = Array.from({ length: LEADS }, (): LeadFeatures => ({
-  industry: pick(['fintech', 'retail', 'saas', 'aerospace']), country: pick(['DE', 'US', 'JP', 'CH']), employees: Math.floor(random() * 5000),
-  source: pick<string | null>(['web', 'event', null]), productInterest: random() < 0.3 ? ['api'] : [],
+  industry: pick(['fintech', 'retail', 'saas', 'aerospace']),
+  country: pick(['DE', 'US', 'JP', 'CH']),
+  employees: Math.floor(random() * 5000),
+  source: pick<string | null>(['web', 'event', null]),
+  productInterest: random() < 0.3 ? ['api'] : [],
   signals: random() < 0.2 ? { demoRequested: true } : {},
 }))
 const micros: number[] = []

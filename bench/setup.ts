@@ -14,16 +14,30 @@ export async function setUpRouting(base: string, adminToken: string): Promise<vo
     const members: Array<{ repId: string; weight: number }> = []
     for (let r = 0; r < 10; r++) {
       // Always working: the bench may run at any hour, and every lead should find a rep.
-      const rep = await call('POST', '/v1/reps', { name: `Bench rep ${t}-${r}`, email: `bench-${t}-${r}@baton.example`, timezone: 'Europe/Berlin' })
+      const rep = await call('POST', '/v1/reps', {
+        name: `Bench rep ${t}-${r}`,
+        email: `bench-${t}-${r}@baton.example`,
+        timezone: 'Europe/Berlin',
+      })
       members.push({ repId: rep.id, weight: 1 + (r % 3) })
     }
     teamIds.push((await call('POST', '/v1/teams', { name: `Bench team ${t}`, strategy, members })).id)
   }
   const rules: object[] = Array.from({ length: 49 }, (_, i) => ({
     name: `rule ${i}`,
-    when: { all: [{ field: 'country', op: 'eq', value: COUNTRIES[i % COUNTRIES.length] }, { field: 'employees', op: 'between', value: [i * 20, i * 20 + 19] }, { field: 'industry', op: 'neq', value: 'gambling' }] },
+    when: {
+      all: [
+        { field: 'country', op: 'eq', value: COUNTRIES[i % COUNTRIES.length] },
+        { field: 'employees', op: 'between', value: [i * 20, i * 20 + 19] },
+        { field: 'industry', op: 'neq', value: 'gambling' },
+      ],
+    },
     assign: { type: 'team', teamId: teamIds[i % teamIds.length] },
   }))
-  rules.push({ name: 'everyone else', when: { field: 'tier', op: 'in', value: ['high', 'demo', 'standard'] }, assign: { type: 'team', teamId: teamIds[0] } })
+  rules.push({
+    name: 'everyone else',
+    when: { field: 'tier', op: 'in', value: ['high', 'demo', 'standard'] },
+    assign: { type: 'team', teamId: teamIds[0] },
+  })
   await call('PUT', '/v1/routing', { rules, fallback: { type: 'team', teamId: teamIds[1] } })
 }

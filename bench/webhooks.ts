@@ -35,7 +35,11 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const port = (server.address() as AddressInfo).port
 
 const call = apiAs(values.url!, values.admin!)
-const endpoint = await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${port}/bench`, eventTypes: ['lead.received'], description: 'bench' })
+const endpoint = await call('POST', '/v1/webhook-endpoints', {
+  url: `http://127.0.0.1:${port}/bench`,
+  eventTypes: ['lead.received'],
+  description: 'bench',
+})
 
 const { db, pool } = createDb(values.db!, { max: 4 })
 const boss = createBoss(values.db!, { role: 'api' })
@@ -78,7 +82,9 @@ await boss.stop({ graceful: false })
 await pool.end()
 server.closeAllConnections()
 server.close()
-console.log(JSON.stringify({
-  throughput: { deliveries: delivered, expected: bulk.length, seconds, perS: Math.round(delivered / seconds) },
-  latency: { count: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99) },
-}))
+console.log(
+  JSON.stringify({
+    throughput: { deliveries: delivered, expected: bulk.length, seconds, perS: Math.round(delivered / seconds) },
+    latency: { count: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99) },
+  }),
+)

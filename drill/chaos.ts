@@ -44,7 +44,19 @@ const DATABASE_AT = 0.6
 const DATABASE_DOWN_MS = 3000
 const READY_WITHIN_MS = 40_000
 
-export async function runChaos({ journal, progress, instances, victim, receiver, cluster, signal, steps, databaseUrl, silentReps, lostJob }: ChaosOptions): Promise<void> {
+export async function runChaos({
+  journal,
+  progress,
+  instances,
+  victim,
+  receiver,
+  cluster,
+  signal,
+  steps,
+  databaseUrl,
+  silentReps,
+  lostJob,
+}: ChaosOptions): Promise<void> {
   const reached = async (fraction: number) => {
     while (progress() < fraction && !signal.aborted) await sleep(100)
     if (signal.aborted) throw new Error('interrupted')
@@ -95,10 +107,13 @@ async function deleteDeadlineJob(databaseUrl: string, silentReps: string[]): Pro
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
-    const { rows } = await client.query<{ id: string }>(`
+    const { rows } = await client.query<{ id: string }>(
+      `
       delete from pgboss.job where name = 'handoff-deadline' and id = (
         select id from handoffs where status = 'pending' and rep_id = any($1) and deadline_at > now() + interval '500 milliseconds' order by deadline_at limit 1)
-      returning id`, [silentReps])
+      returning id`,
+      [silentReps],
+    )
     return rows[0]?.id
   } finally {
     await client.end()

@@ -55,10 +55,17 @@ export async function createFixtures(base: string, secret: string, seed: number)
   const idOf = (value: Record<string, unknown>) => String(value.id)
 
   const repA = idOf(await call('POST', '/v1/reps', { name: 'Fuzz rep A', email: `fuzz-a-${tag}@acme-fuzz.io`, timezone: 'Europe/Berlin' }))
-  const repB = idOf(await call('POST', '/v1/reps', { name: 'Fuzz rep B', email: `fuzz-b-${tag}@acme-fuzz.io`, timezone: 'America/New_York' }))
-  const team = idOf(await call('POST', '/v1/teams', { name: `Fuzz team ${tag}`, strategy: 'round_robin', members: [{ repId: repA }, { repId: repB }] }))
+  const repB = idOf(
+    await call('POST', '/v1/reps', { name: 'Fuzz rep B', email: `fuzz-b-${tag}@acme-fuzz.io`, timezone: 'America/New_York' }),
+  )
+  const team = idOf(
+    await call('POST', '/v1/teams', { name: `Fuzz team ${tag}`, strategy: 'round_robin', members: [{ repId: repA }, { repId: repB }] }),
+  )
   const account = idOf(await call('POST', '/v1/accounts', { name: 'Fuzz account', domains: [`fuzz-${tag}.example`], ownerId: repA }))
-  await call('PUT', '/v1/routing', { rules: [{ name: 'everything to B', assign: { type: 'rep', repId: repB }, acceptWithinSeconds: WEEK_SECONDS }], fallback: null })
+  await call('PUT', '/v1/routing', {
+    rules: [{ name: 'everything to B', assign: { type: 'rep', repId: repB }, acceptWithinSeconds: WEEK_SECONDS }],
+    fallback: null,
+  })
   const tokens = await mintTokens(key, admin, repA, repB)
 
   // Size and revenue qualify both leads at the standard tier (no demo: its first-contact task would fall due sooner).
@@ -80,7 +87,16 @@ export async function createFixtures(base: string, secret: string, seed: number)
   })
 
   const acceptedLead = idOf(accepted.lead as Record<string, unknown>)
-  const ids: Record<string, string> = { reps: repA, teams: team, accounts: account, leads: acceptedLead, handoffs: pendingHandoff, sources: source, inbound: source, routing: '1' }
+  const ids: Record<string, string> = {
+    reps: repA,
+    teams: team,
+    accounts: account,
+    leads: acceptedLead,
+    handoffs: pendingHandoff,
+    sources: source,
+    inbound: source,
+    routing: '1',
+  }
   if (task) ids.tasks = task
   if (endpoint) ids['webhook-endpoints'] = endpoint
   const otherRep: Record<string, string> = { reps: repB, handoffs: pendingHandoff, leads: acceptedLead }
@@ -90,19 +106,34 @@ export async function createFixtures(base: string, secret: string, seed: number)
   const hint: Hint = (name, schema) => {
     if (schema.type !== 'string' && schema.type !== 'array' && schema.type !== 'object' && !schema.anyOf) return undefined
     switch (name) {
-      case 'email': return `fuzz-${tag}-${++serial}@acme-fuzz.io`
-      case 'timezone': return 'Europe/Berlin'
-      case 'url': return 'http://127.0.0.1:9/fuzz-hook'
-      case 'website': return 'https://acme-fuzz.io'
-      case 'country': return 'DE'
-      case 'repId': case 'ownerId': case 'managerId': return repA
-      case 'teamId': return team
-      case 'domains': return [`fuzz-${tag}-${++serial}.example`]
-      case 'members': return [{ repId: repA, weight: 1 }]
-      case 'when': return { field: 'country', op: 'eq', value: 'DE' }
-      case 'reason': return 'fuzz reason'
-      case 'name': return `Fuzz ${++serial}`
-      default: return undefined
+      case 'email':
+        return `fuzz-${tag}-${++serial}@acme-fuzz.io`
+      case 'timezone':
+        return 'Europe/Berlin'
+      case 'url':
+        return 'http://127.0.0.1:9/fuzz-hook'
+      case 'website':
+        return 'https://acme-fuzz.io'
+      case 'country':
+        return 'DE'
+      case 'repId':
+      case 'ownerId':
+      case 'managerId':
+        return repA
+      case 'teamId':
+        return team
+      case 'domains':
+        return [`fuzz-${tag}-${++serial}.example`]
+      case 'members':
+        return [{ repId: repA, weight: 1 }]
+      case 'when':
+        return { field: 'country', op: 'eq', value: 'DE' }
+      case 'reason':
+        return 'fuzz reason'
+      case 'name':
+        return `Fuzz ${++serial}`
+      default:
+        return undefined
     }
   }
   return { tokens, repA, repB, ids, otherRep, hint, notes }
@@ -111,7 +142,12 @@ export async function createFixtures(base: string, secret: string, seed: number)
 async function mintTokens(key: Uint8Array, admin: string, repA: string, repB: string): Promise<Tokens> {
   const now = Math.floor(Date.now() / 1000)
   const claims = (role: string, sub?: string) => {
-    const jwt = new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setIssuedAt(now).setExpirationTime(now + 3600)
+    const jwt = new SignJWT({ role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(LOCAL_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
     return sub ? jwt.setSubject(sub) : jwt
   }
   const valid = await signToken(key, { role: 'admin' })
@@ -129,21 +165,37 @@ async function mintTokens(key: Uint8Array, admin: string, repA: string, repB: st
       not_base64: 'Bearer ###.$$$.%%%',
       latin1: 'Bearer \u00e9\u00e8\u00ff',
       expired: `Bearer ${await signToken(key, { role: 'admin', ttl: 60, now: new Date(Date.now() - 2 * 3_600_000) })}`,
-      not_yet: `Bearer ${await claims('admin').setNotBefore(now + 3600).sign(key)}`,
+      not_yet: `Bearer ${await claims('admin')
+        .setNotBefore(now + 3600)
+        .sign(key)}`,
       wrong_secret: `Bearer ${await signToken(new TextEncoder().encode('another-secret-that-is-long-enough-for-hs256'), { role: 'admin' })}`,
       wrong_issuer: `Bearer ${await claims('admin').setIssuer('someone-else').sign(key)}`,
       wrong_audience: `Bearer ${await claims('admin').setAudience('another-api').sign(key)}`,
-      alg_none: `Bearer ${new UnsecuredJWT({ role: 'admin' }).setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime(now + 3600).encode()}`,
+      alg_none: `Bearer ${new UnsecuredJWT({ role: 'admin' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setExpirationTime(now + 3600)
+        .encode()}`,
       tampered: `Bearer ${header}.${Buffer.from(JSON.stringify({ role: 'admin', iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE, exp: now + 3600 })).toString('base64url')}.${valid.split('.')[2] ?? ''}`,
       alg_swap: `Bearer ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${payload}.AAAA`,
       long: `Bearer ${'a'.repeat(8000)}`,
     },
     forbidden: {
       unknown_role: await claims('superuser').sign(key),
-      no_role: await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime(now + 3600).sign(key),
+      no_role: await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setExpirationTime(now + 3600)
+        .sign(key),
       rep_without_sub: await claims('rep').sign(key),
       rep_bad_sub: await claims('rep', 'not-a-uuid').sign(key),
-      role_array: await new SignJWT({ role: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime(now + 3600).sign(key),
+      role_array: await new SignJWT({ role: ['admin'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setExpirationTime(now + 3600)
+        .sign(key),
     },
   }
 }
@@ -174,7 +226,11 @@ export async function probeRoles(base: string, routes: Route[], fixtures: Fixtur
     const status = async (token: string | undefined) => {
       const res = await fetch(`${base}${path}`, {
         method: route.method,
-        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body } : {}),
       })
       await res.arrayBuffer()

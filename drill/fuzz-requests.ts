@@ -25,27 +25,70 @@ export interface FuzzRequest {
 type Rnd = () => number
 type Maker = (rnd: Rnd) => FuzzRequest | undefined
 
-interface Base { path: Record<string, string>; query: Record<string, string>; headers: Record<string, string>; body: unknown; role: Role }
+interface Base {
+  path: Record<string, string>
+  query: Record<string, string>
+  headers: Record<string, string>
+  body: unknown
+  role: Role
+}
 
-const UUID_BAD = ['not-a-uuid', '123', '-1', '%00', '%20', '%E2%80%AE', '%F0%9F%98%80', '%EF%BF%BD', "'%20OR%201%3D1--", '..%2F..%2Fetc%2Fpasswd', '%7Bid%7D', 'null', 'undefined', '%ED%A0%80', '%zz', 'x'.repeat(300), 'x'.repeat(20_000)]
+const UUID_BAD = [
+  'not-a-uuid',
+  '123',
+  '-1',
+  '%00',
+  '%20',
+  '%E2%80%AE',
+  '%F0%9F%98%80',
+  '%EF%BF%BD',
+  "'%20OR%201%3D1--",
+  '..%2F..%2Fetc%2Fpasswd',
+  '%7Bid%7D',
+  'null',
+  'undefined',
+  '%ED%A0%80',
+  '%zz',
+  'x'.repeat(300),
+  'x'.repeat(20_000),
+]
 const INT_BAD = ['abc', '-1', '0', '1.5', '%00', '%F0%9F%98%80', 'NaN', 'Infinity', '0x10', 'x'.repeat(300)]
 const INT_MISSING = ['99999', '2147483647', '2147483648', '99999999999999999999']
-const CURSOR_BAD = ['garbage', '!!!', '%00', Buffer.from('{"after":"nope"}').toString('base64url'), Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"after":1}').toString('base64url'), Buffer.from('{"position":"x"}').toString('base64url'), '%ED%A0%80']
+const CURSOR_BAD = [
+  'garbage',
+  '!!!',
+  '%00',
+  Buffer.from('{"after":"nope"}').toString('base64url'),
+  Buffer.from('[1,2]').toString('base64url'),
+  Buffer.from('{"after":1}').toString('base64url'),
+  Buffer.from('{"position":"x"}').toString('base64url'),
+  '%ED%A0%80',
+]
 const TOKEN_BAD = ['garbage', 'eyJhbGciOiJub25lIn0.eyJoYW5kb2ZmSWQiOiJ4In0.', 'a.b.c', 'x'.repeat(4097), '%00', '%F0%9F%98%80']
 // Parameters whose text the schema cannot judge: only the service knows what it issued.
 const OPAQUE = new Set(['cursor', 'after', 'token'])
 
 /** The request makers for one route: auth, path, query, header and body defects that apply to it. */
-export function makersFor(route: Route, roles: Set<Role> | undefined, fixtures: Fixtures, rndUuid: () => string, unusedMethods: string[]): Maker[] {
+export function makersFor(
+  route: Route,
+  roles: Set<Role> | undefined,
+  fixtures: Fixtures,
+  rndUuid: () => string,
+  unusedMethods: string[],
+): Maker[] {
   const segment = route.path.split('/')[2] ?? ''
   const allowed = roles ?? new Set<Role>()
-  const tokenOf = (role: Role) => (role === 'admin' ? fixtures.tokens.admin : role === 'integration' ? fixtures.tokens.integration : fixtures.tokens.repB)
+  const tokenOf = (role: Role) =>
+    role === 'admin' ? fixtures.tokens.admin : role === 'integration' ? fixtures.tokens.integration : fixtures.tokens.repB
   const schemaBody = route.body
   const base = (rnd: Rnd): Base => {
     // Mostly admin; sometimes another role the route allows (a rep acts as B, who owns the fixtures).
     const others = [...allowed].filter((r) => r !== 'admin')
-    const role: Role = allowed.has('admin') && (others.length === 0 || rnd() < 0.7) ? 'admin' : pick(rnd, others.length ? others : ['admin'])
-    const path = Object.fromEntries(route.params.map((p) => [p.name, fixtures.ids[segment] ?? (p.schema.type === 'integer' ? '1' : rndUuid())]))
+    const role: Role =
+      allowed.has('admin') && (others.length === 0 || rnd() < 0.7) ? 'admin' : pick(rnd, others.length ? others : ['admin'])
+    const path = Object.fromEntries(
+      route.params.map((p) => [p.name, fixtures.ids[segment] ?? (p.schema.type === 'integer' ? '1' : rndUuid())]),
+    )
     const query = Object.fromEntries(route.query.filter((q) => q.required).map((q) => [q.name, String(sample(q.schema, () => undefined))]))
     const headers: Record<string, string> = { accept: 'application/json' }
     if (!route.public) headers.authorization = `Bearer ${tokenOf(role)}`
@@ -53,7 +96,9 @@ export function makersFor(route: Route, roles: Set<Role> | undefined, fixtures: 
   }
   const build = (b: Base, mutation: string, expect: number[] | undefined, override: Partial<BodyCase> = {}): FuzzRequest => {
     let url = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => b.path[name] ?? '')
-    const query = Object.entries(b.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x: string) => `${encodeURIComponent(k)}=${x}`))
+    const query = Object.entries(b.query).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x: string) => `${encodeURIComponent(k)}=${x}`),
+    )
     if (query.length) url += `?${query.join('&')}`
     const body = 'body' in override ? override.body : b.body === undefined ? undefined : JSON.stringify(b.body)
     const contentType = 'contentType' in override ? override.contentType : body === undefined ? null : 'application/json'
@@ -118,7 +163,8 @@ export function makersFor(route: Route, roles: Set<Role> | undefined, fixtures: 
       const b = base(rnd)
       b.path[param.name] = integer ? pick(rnd, INT_MISSING) : rndUuid()
       // Past the parameter's own range (2147483648 for an int4 version) it is a bad path, not a missing thing.
-      if (!paramValid(param.schema, decoded(b.path[param.name]!))) return build(b, `path ${param.name}=${b.path[param.name]} (out of range)`, [400])
+      if (!paramValid(param.schema, decoded(b.path[param.name]!)))
+        return build(b, `path ${param.name}=${b.path[param.name]} (out of range)`, [400])
       // A rep may be told 403 before the lookup: it may only ever see its own.
       return build(b, `unknown ${param.name}=${b.path[param.name]}`, b.role === 'rep' ? [403, 404, 422] : [404, 422])
     })
@@ -144,7 +190,11 @@ export function makersFor(route: Route, roles: Set<Role> | undefined, fixtures: 
       })
     }
     for (const required of route.query.filter((q) => q.required)) {
-      makers.push((rnd) => { const b = base(rnd); delete b.query[required.name]; return build(b, `query missing ${required.name}`, [400]) })
+      makers.push((rnd) => {
+        const b = base(rnd)
+        delete b.query[required.name]
+        return build(b, `query missing ${required.name}`, [400])
+      })
     }
   }
 
@@ -168,8 +218,13 @@ export function makersFor(route: Route, roles: Set<Role> | undefined, fixtures: 
   }
 
   const cases = schemaBody
-    ? bodyCases(schemaBody, sample(schemaBody, fixtures.hint), sample(schemaBody, fixtures.hint, true), { storesText: !route.writesNothing, creates: route.method === 'POST' && route.params.length === 0 })
-    : route.public && route.method === 'POST' && route.params.length ? unsignedCases() : []
+    ? bodyCases(schemaBody, sample(schemaBody, fixtures.hint), sample(schemaBody, fixtures.hint, true), {
+        storesText: !route.writesNothing,
+        creates: route.method === 'POST' && route.params.length === 0,
+      })
+    : route.public && route.method === 'POST' && route.params.length
+      ? unsignedCases()
+      : []
   for (const make of cases) {
     makers.push((rnd) => {
       const c = make(rnd)
@@ -187,12 +242,31 @@ function badQueryValues(param: Param): Array<string | string[]> {
   if (OPAQUE.has(param.name)) return param.name === 'token' ? TOKEN_BAD : CURSOR_BAD
   const s = param.schema
   const candidates: Array<string | string[]> = [
-    '-1', '0', '1.5', 'abc', '', 'NaN', '1e400', '%00', '%F0%9F%98%80', '%E2%80%AE', '%ED%A0%80', '%zz', 'not-an-email', 'yesterday', '2026-13-45T25:61:00Z', '2026-01-01',
-    'nope', '01900000-0000-7000-8000-00000000000g', 'BOGUS', ['1', '2'],
+    '-1',
+    '0',
+    '1.5',
+    'abc',
+    '',
+    'NaN',
+    '1e400',
+    '%00',
+    '%F0%9F%98%80',
+    '%E2%80%AE',
+    '%ED%A0%80',
+    '%zz',
+    'not-an-email',
+    'yesterday',
+    '2026-13-45T25:61:00Z',
+    '2026-01-01',
+    'nope',
+    '01900000-0000-7000-8000-00000000000g',
+    'BOGUS',
+    ['1', '2'],
   ]
   if (s.maximum !== undefined) candidates.push(String(s.maximum + 1))
   if (s.maxLength !== undefined) candidates.push('x'.repeat(s.maxLength + 1))
-  for (const branch of s.anyOf ?? []) for (const v of branch.enum ?? []) candidates.push(`%E2%80%AE${String(v)}`, `${String(v).toUpperCase()}`, `${String(v)}%00`)
+  for (const branch of s.anyOf ?? [])
+    for (const v of branch.enum ?? []) candidates.push(`%E2%80%AE${String(v)}`, `${String(v).toUpperCase()}`, `${String(v)}%00`)
   return candidates.filter((v) => !paramValid(s, Array.isArray(v) ? v : decoded(v)))
 }
 
@@ -204,21 +278,31 @@ function decoded(text: string): string {
   }
 }
 
-const describe = (value: string) => (value.length > 40 ? `${JSON.stringify(value.slice(0, 12))}…(${value.length} chars)` : JSON.stringify(value))
+const describe = (value: string) =>
+  value.length > 40 ? `${JSON.stringify(value.slice(0, 12))}…(${value.length} chars)` : JSON.stringify(value)
 
 /**
  * `count` requests: every (route, defect) pair in a seeded shuffle, round after round, so
  * 2,000 requests try each pair about three times. Returns the routes with nothing to
  * spoil (public, no input).
  */
-export function generate(count: number, rnd: Rnd, routes: Route[], roles: Map<string, Set<Role>>, fixtures: Fixtures): { requests: FuzzRequest[]; skipped: string[] } {
+export function generate(
+  count: number,
+  rnd: Rnd,
+  routes: Route[],
+  roles: Map<string, Set<Role>>,
+  fixtures: Fixtures,
+): { requests: FuzzRequest[]; skipped: string[] } {
   const rndUuid = () => {
     const hex = Array.from({ length: 32 }, () => Math.floor(rnd() * 16).toString(16)).join('')
     return `0190${hex.slice(4, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`
   }
   const table = routes.map((route, i) => {
     const siblings = routes.filter((r) => r.path === route.path)
-    const unused = siblings[0] === routes[i] ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !siblings.some((r) => r.method === m)) : []
+    const unused =
+      siblings[0] === routes[i]
+        ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !siblings.some((r) => r.method === m))
+        : []
     return { route, makers: makersFor(route, roles.get(routeKey(route)), fixtures, rndUuid, unused) }
   })
   const skipped = table.filter((t) => t.makers.length === 0).map((t) => routeKey(t.route))

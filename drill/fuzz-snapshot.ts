@@ -5,7 +5,10 @@
 import pg from 'pg'
 
 /** What one table or sequence looked like. */
-export interface Fingerprint { summary: string; rows: string[] | undefined }
+export interface Fingerprint {
+  summary: string
+  rows: string[] | undefined
+}
 export type Snapshot = Map<string, Fingerprint>
 
 /** Migration bookkeeping, should drizzle ever keep it in `public`. */
@@ -28,7 +31,10 @@ export async function snapshot(databaseUrl: string): Promise<Snapshot> {
         `select count(*) as count, md5(string_agg(t::text, E'\\n' order by t::text)) as digest from ${from}`,
       )
       const count = Number(rows[0]?.count ?? 0)
-      const kept = count <= KEEP_ROWS ? (await client.query<{ row: string }>(`select t::text as row from ${from} order by 1`)).rows.map((r) => r.row) : undefined
+      const kept =
+        count <= KEEP_ROWS
+          ? (await client.query<{ row: string }>(`select t::text as row from ${from} order by 1`)).rows.map((r) => r.row)
+          : undefined
       out.set(`table ${name}`, { summary: `${count} rows, md5 ${rows[0]?.digest ?? '-'}`, rows: kept })
     }
     const { rows: sequences } = await client.query<{ name: string; value: string | null }>(
@@ -55,7 +61,11 @@ export function differences(before: Snapshot, after: Snapshot): string[] {
       const now = new Set(a.rows)
       const added = a.rows.filter((r) => !old.has(r))
       const removed = b.rows.filter((r) => !now.has(r))
-      const taste = (rows: string[]) => rows.slice(0, 3).map((r) => r.slice(0, 300)).join(' | ')
+      const taste = (rows: string[]) =>
+        rows
+          .slice(0, 3)
+          .map((r) => r.slice(0, 300))
+          .join(' | ')
       if (added.length) line += `; ${added.length} row(s) new or changed: ${taste(added)}`
       if (removed.length) line += `; ${removed.length} row(s) gone or changed: ${taste(removed)}`
     }

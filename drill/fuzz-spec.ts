@@ -26,7 +26,12 @@ export interface Schema {
 }
 
 /** One parameter of an operation. */
-export interface Param { name: string; in: 'path' | 'query' | 'header'; required: boolean; schema: Schema }
+export interface Param {
+  name: string
+  in: 'path' | 'query' | 'header'
+  required: boolean
+  schema: Schema
+}
 
 /** One operation of the published API. */
 export interface Route {
@@ -58,12 +63,19 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete']
 
 /** Every operation of the committed OpenAPI document, read at run time so new routes are fuzzed too. */
 export async function loadRoutes(): Promise<Route[]> {
-  const document = JSON.parse(await readFile(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, Operation>> }
+  const document = JSON.parse(await readFile(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as {
+    paths: Record<string, Record<string, Operation>>
+  }
   const routes: Route[] = []
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(operations)) {
       if (!METHODS.includes(method)) continue
-      const parameters = (op.parameters ?? []).map((p) => ({ name: p.name, in: p.in as Param['in'], required: p.required === true, schema: p.schema }))
+      const parameters = (op.parameters ?? []).map((p) => ({
+        name: p.name,
+        in: p.in as Param['in'],
+        required: p.required === true,
+        schema: p.schema,
+      }))
       routes.push({
         method: method.toUpperCase(),
         path,
@@ -153,29 +165,43 @@ export function sample(schema: Schema, hint: Hint, full = false, key = ''): unkn
       const count = Math.max(schema.minItems ?? 0, full ? 1 : 0)
       return Array.from({ length: count }, () => sample(schema.items ?? {}, hint, full, key))
     }
-    case 'string': return sampleString(schema)
+    case 'string':
+      return sampleString(schema)
     case 'integer':
-    case 'number': return Math.min(Math.max(schema.minimum ?? 1, 1), schema.maximum ?? Number.MAX_SAFE_INTEGER)
-    case 'boolean': return false
-    case 'null': return null
-    default: return {}
+    case 'number':
+      return Math.min(Math.max(schema.minimum ?? 1, 1), schema.maximum ?? Number.MAX_SAFE_INTEGER)
+    case 'boolean':
+      return false
+    case 'null':
+      return null
+    default:
+      return {}
   }
 }
 
 function sampleString(schema: Schema): string {
   switch (schema.format) {
-    case 'email': return 'fuzz@acme-fuzz.io'
-    case 'uuid': return '01900000-0000-7000-8000-000000000000'
-    case 'date-time': return new Date(Date.now() - 3_600_000).toISOString()
-    case 'date': return '2026-01-05'
-    case 'uri': return 'https://acme-fuzz.io/hook'
+    case 'email':
+      return 'fuzz@acme-fuzz.io'
+    case 'uuid':
+      return '01900000-0000-7000-8000-000000000000'
+    case 'date-time':
+      return new Date(Date.now() - 3_600_000).toISOString()
+    case 'date':
+      return '2026-01-05'
+    case 'uri':
+      return 'https://acme-fuzz.io/hook'
   }
   if (schema.pattern?.includes('[0-5][0-9]')) return '09:00'
   return 'fuzz'.padEnd(schema.minLength ?? 4, 'z')
 }
 
 /** A member the mutations can aim at: its path from the body's root and its schema. */
-export interface Position { path: Array<string | number>; schema: Schema; parent: Schema | undefined }
+export interface Position {
+  path: Array<string | number>
+  schema: Schema
+  parent: Schema | undefined
+}
 
 /**
  * Every position of a full sample, the root included: object members, the first item

@@ -10,7 +10,11 @@ import { differences, snapshot, type Snapshot } from './fuzz-snapshot.ts'
 import { loadRoutes } from './fuzz-spec.ts'
 
 /** What the fuzz sent, how it was answered, and every answer or table that broke the contract. */
-export interface FuzzResult { requests: number; byStatus: Record<string, number>; failures: string[] }
+export interface FuzzResult {
+  requests: number
+  byStatus: Record<string, number>
+  failures: string[]
+}
 
 const CONCURRENCY = 8
 const REQUEST_TIMEOUT_MS = 30_000
@@ -24,7 +28,13 @@ type Outcome = { status: number; contentType: string; text: string } | { error: 
  * Makes fixtures through the API, waits for the database to go quiet, fingerprints it,
  * sends `count` generated bad requests (reproducible from `seed`), then compares.
  */
-export async function runFuzz(options: { base: string; databaseUrl: string; secret: string; count: number; seed: number }): Promise<FuzzResult> {
+export async function runFuzz(options: {
+  base: string
+  databaseUrl: string
+  secret: string
+  count: number
+  seed: number
+}): Promise<FuzzResult> {
   const { base, databaseUrl, secret, count, seed } = options
   const routes = await loadRoutes()
   const fixtures = await createFixtures(base, secret, seed)
@@ -51,7 +61,11 @@ export async function runFuzz(options: { base: string; databaseUrl: string; secr
   return { requests: requests.length, byStatus, failures: [...(firstChange ? [firstChange] : []), ...variety, ...otherChanges, ...repeats] }
 }
 
-interface Failure { index: number; kinds: string[]; text: string }
+interface Failure {
+  index: number
+  kinds: string[]
+  text: string
+}
 
 /**
  * In request order, but one failure of each defect and status first, then one of each
@@ -105,7 +119,13 @@ function sendLarge(base: string, request: FuzzRequest): Promise<Outcome> {
       answered = true
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      )
       res.on('error', (error) => resolve({ error: error.message }))
     })
     req.on('timeout', () => req.destroy(new Error('no answer within 30 s')))
@@ -122,14 +142,21 @@ export function judge(request: FuzzRequest, outcome: Outcome): string | undefine
   const excerpt = JSON.stringify(clip(text, 200))
   if (status < 400 || status >= 500) return `${head} → ${status}: ${excerpt}`
   if (request.htmlAllowed && contentType.startsWith('text/html')) return undefined
-  if (!contentType.startsWith('application/problem+json')) return `${head} → ${status} as ${contentType || 'no content type'}, not problem+json: ${excerpt}`
+  if (!contentType.startsWith('application/problem+json'))
+    return `${head} → ${status} as ${contentType || 'no content type'}, not problem+json: ${excerpt}`
   let problem: { status?: unknown; title?: unknown; code?: unknown; detail?: unknown }
   try {
     problem = JSON.parse(text) as typeof problem
   } catch {
     return `${head} → ${status} problem+json that is not JSON: ${excerpt}`
   }
-  if (problem.status !== status || typeof problem.title !== 'string' || !problem.title || typeof problem.code !== 'string' || !problem.code) {
+  if (
+    problem.status !== status ||
+    typeof problem.title !== 'string' ||
+    !problem.title ||
+    typeof problem.code !== 'string' ||
+    !problem.code
+  ) {
     return `${head} → ${status} problem lacks status/title/code: ${excerpt}`
   }
   if (request.expect && !request.expect.includes(status)) {

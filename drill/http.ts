@@ -4,9 +4,7 @@
 
 /** How one call ended. */
 export type Outcome =
-  | { kind: 'answer'; status: number; headers: Headers; text: string }
-  | { kind: 'connection'; error: string }
-  | { kind: 'timeout' }
+  { kind: 'answer'; status: number; headers: Headers; text: string } | { kind: 'connection'; error: string } | { kind: 'timeout' }
 
 /** A 5xx answer or a failed connection, kept for the report. */
 export interface Incident {
@@ -60,12 +58,28 @@ export async function call(
     const text = await res.text()
     if (res.status >= 500) {
       const problem = res.headers.get('content-type')?.startsWith('application/problem+json') === true
-      journal.incidents.push({ startMs, atMs: journal.now(), instance: instance.name, call: what, kind: '5xx', status: res.status, problem, detail: `${problem ? '' : `(${res.headers.get('content-type') ?? 'no content-type'}) `}${text.slice(0, 500)}` })
+      journal.incidents.push({
+        startMs,
+        atMs: journal.now(),
+        instance: instance.name,
+        call: what,
+        kind: '5xx',
+        status: res.status,
+        problem,
+        detail: `${problem ? '' : `(${res.headers.get('content-type') ?? 'no content-type'}) `}${text.slice(0, 500)}`,
+      })
     }
     return { kind: 'answer', status: res.status, headers: res.headers, text }
   } catch (error) {
     if (error instanceof DOMException && error.name === 'TimeoutError') {
-      journal.incidents.push({ startMs, atMs: journal.now(), instance: instance.name, call: what, kind: 'timeout', detail: `no answer within ${TIMEOUT_MS / 1000} s` })
+      journal.incidents.push({
+        startMs,
+        atMs: journal.now(),
+        instance: instance.name,
+        call: what,
+        kind: 'timeout',
+        detail: `no answer within ${TIMEOUT_MS / 1000} s`,
+      })
       return { kind: 'timeout' }
     }
     const detail = describe(error)

@@ -22,8 +22,11 @@ export function planLeads(count: number, random: () => number, runId: string): P
   for (let index = 0; index < count; index++) {
     const earlier = index > 10 && random() < DUPLICATE_SHARE ? planned[Math.floor(random() * index)] : undefined
     const roll = random()
-    const kind: PlannedLead['kind'] = earlier?.kind === 'free-mail' ? 'free-mail' : roll < 0.15 ? 'free-mail' : roll < 0.4 ? 'nurture' : roll < 0.75 ? 'demo' : 'qualified'
-    const email = earlier?.email ?? (kind === 'free-mail' ? `drill.${runId}.${index}@gmail.com` : `lead-${index}@co${index % 200}.${runId}.drill.example`)
+    const kind: PlannedLead['kind'] =
+      earlier?.kind === 'free-mail' ? 'free-mail' : roll < 0.15 ? 'free-mail' : roll < 0.4 ? 'nurture' : roll < 0.75 ? 'demo' : 'qualified'
+    const email =
+      earlier?.email ??
+      (kind === 'free-mail' ? `drill.${runId}.${index}@gmail.com` : `lead-${index}@co${index % 200}.${runId}.drill.example`)
     const body: Record<string, unknown> = {
       email,
       firstName: `Lead${index}`,

@@ -13,7 +13,8 @@ export function printTable(rows: Row[]): void {
   const phaseW = width('phase', 10)
   const checkW = width('check', 64)
   const detailW = Math.max(40, (process.stdout.columns || 180) - phaseW - checkW - 12)
-  const line = (phase: string, result: string, check: string, detail: string) => `${phase.padEnd(phaseW)} │ ${result.padEnd(4)} │ ${check.padEnd(checkW)} │ ${detail}`
+  const line = (phase: string, result: string, check: string, detail: string) =>
+    `${phase.padEnd(phaseW)} │ ${result.padEnd(4)} │ ${check.padEnd(checkW)} │ ${detail}`
   console.log(line('phase', '', 'check', 'detail'))
   console.log(`${'─'.repeat(phaseW)}─┼──────┼─${'─'.repeat(checkW)}─┼─${'─'.repeat(detailW)}`)
   for (const row of rows) {
@@ -33,14 +34,42 @@ function chunks(text: string, size: number): string[] {
   return out.length ? out : ['']
 }
 
-export async function writeResults(
-  { rows, steps, incidents, crashes, serviceErrors, seconds, seed, leads, stamp }:
-  { rows: Row[]; steps: Step[]; incidents: Incident[]; crashes: Crash[]; serviceErrors: Array<[string, number]>; seconds: number; seed: number; leads: number; stamp: string },
-): Promise<string> {
+export async function writeResults({
+  rows,
+  steps,
+  incidents,
+  crashes,
+  serviceErrors,
+  seconds,
+  seed,
+  leads,
+  stamp,
+}: {
+  rows: Row[]
+  steps: Step[]
+  incidents: Incident[]
+  crashes: Crash[]
+  serviceErrors: Array<[string, number]>
+  seconds: number
+  seed: number
+  leads: number
+  stamp: string
+}): Promise<string> {
   await mkdir('drill/results', { recursive: true })
   const file = `drill/results/${stamp}.json`
   const machine = { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }
-  const body = { machine, seed, leads, seconds: Math.round(seconds), passed: rows.every((r) => r.ok !== false), rows, steps, crashes, incidents: incidents.slice(0, 500), serviceErrors }
+  const body = {
+    machine,
+    seed,
+    leads,
+    seconds: Math.round(seconds),
+    passed: rows.every((r) => r.ok !== false),
+    rows,
+    steps,
+    crashes,
+    incidents: incidents.slice(0, 500),
+    serviceErrors,
+  }
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`)
   return file
 }

@@ -20,9 +20,19 @@ const ROUND_MS = 500
 const CONTACT_SHARE = 0.3
 const CONVERT_SHARE = 0.5
 
-export async function startAccepting(
-  { instances, secret, repIds, journal, random }: { instances: Array<{ name: string; base: string }>; secret: Uint8Array; repIds: string[]; journal: Journal; random: () => number },
-): Promise<{ stats: RepStats; stop: () => Promise<RepStats> }> {
+export async function startAccepting({
+  instances,
+  secret,
+  repIds,
+  journal,
+  random,
+}: {
+  instances: Array<{ name: string; base: string }>
+  secret: Uint8Array
+  repIds: string[]
+  journal: Journal
+  random: () => number
+}): Promise<{ stats: RepStats; stop: () => Promise<RepStats> }> {
   const stats: RepStats = { accepted: 0, tooLate: 0, contacted: 0, converted: 0, unexpected: [] }
   const tokens = await Promise.all(repIds.map((sub) => signToken(secret, { role: 'rep', sub, ttl: '1h' })))
   const answered = new Set<string>()
@@ -30,7 +40,8 @@ export async function startAccepting(
   let round = 0
 
   const note = (what: string, outcome: Awaited<ReturnType<typeof call>>) => {
-    if (outcome.kind === 'answer' && outcome.status < 500 && stats.unexpected.length < 50) stats.unexpected.push(`${what} → ${outcome.status} ${outcome.text.slice(0, 200)}`)
+    if (outcome.kind === 'answer' && outcome.status < 500 && stats.unexpected.length < 50)
+      stats.unexpected.push(`${what} → ${outcome.status} ${outcome.text.slice(0, 200)}`)
   }
 
   const work = async (token: string) => {
@@ -39,26 +50,36 @@ export async function startAccepting(
     const page = json<{ data: Array<{ id: string; leadId: string }> }>(inbox)
     if (!page || inbox.kind !== 'answer' || inbox.status !== 200) return
     // In parallel, as people answer: one slow accept must not make the others late.
-    await Promise.all(page.data.filter((h) => !answered.has(h.id)).map(async (handoff) => {
-      if (stopped) return
-      const accept = await call(journal, instance(), token, 'POST', `/v1/handoffs/${handoff.id}/accept`)
-      if (accept.kind !== 'answer' || accept.status >= 500) return // not answered: the next round tries again
-      answered.add(handoff.id)
-      if (accept.status === 409) {
-        stats.tooLate++
-        return
-      }
-      if (accept.status !== 200) return note('accept', accept)
-      stats.accepted++
-      if (random() >= CONTACT_SHARE) return
-      const activity = await call(journal, instance(), token, 'POST', `/v1/leads/${handoff.leadId}/activities`, { type: 'call', note: 'drill' })
-      if (activity.kind !== 'answer' || activity.status !== 201) return note('activity', activity)
-      stats.contacted++
-      if (random() >= CONVERT_SHARE) return
-      const convert = await call(journal, instance(), token, 'POST', `/v1/leads/${handoff.leadId}/convert`, { amount: 1000, currency: 'EUR' })
-      if (convert.kind === 'answer' && convert.status === 200) stats.converted++
-      else note('convert', convert)
-    }))
+    await Promise.all(
+      page.data
+        .filter((h) => !answered.has(h.id))
+        .map(async (handoff) => {
+          if (stopped) return
+          const accept = await call(journal, instance(), token, 'POST', `/v1/handoffs/${handoff.id}/accept`)
+          if (accept.kind !== 'answer' || accept.status >= 500) return // not answered: the next round tries again
+          answered.add(handoff.id)
+          if (accept.status === 409) {
+            stats.tooLate++
+            return
+          }
+          if (accept.status !== 200) return note('accept', accept)
+          stats.accepted++
+          if (random() >= CONTACT_SHARE) return
+          const activity = await call(journal, instance(), token, 'POST', `/v1/leads/${handoff.leadId}/activities`, {
+            type: 'call',
+            note: 'drill',
+          })
+          if (activity.kind !== 'answer' || activity.status !== 201) return note('activity', activity)
+          stats.contacted++
+          if (random() >= CONVERT_SHARE) return
+          const convert = await call(journal, instance(), token, 'POST', `/v1/leads/${handoff.leadId}/convert`, {
+            amount: 1000,
+            currency: 'EUR',
+          })
+          if (convert.kind === 'answer' && convert.status === 200) stats.converted++
+          else note('convert', convert)
+        }),
+    )
   }
 
   const loop = (async () => {

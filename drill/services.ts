@@ -75,8 +75,15 @@ export function createInstance({ name, port, databaseUrl, secret, logDir, env, l
       env: {
         ...process.env,
         ...env,
-        DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, ROLE: 'all',
-        AUTH_SECRET: secret, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true', DATA_DIR: logDir,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: base,
+        ROLE: 'all',
+        AUTH_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        DATA_DIR: logDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -95,7 +102,12 @@ export function createInstance({ name, port, databaseUrl, secret, logDir, env, l
       if (expectExit || stopped || halt.aborted) return
       // Let the last stderr lines arrive before reading them.
       setTimeout(() => {
-        const reason = [stderr.find((l) => /^(\w*Error|error)\b/.test(l)), stderr.find((l) => /^\s+code: /.test(l))].filter(Boolean).map((l) => l!.trim()).join(' ') || (stderr.at(-1) ?? '')
+        const reason =
+          [stderr.find((l) => /^(\w*Error|error)\b/.test(l)), stderr.find((l) => /^\s+code: /.test(l))]
+            .filter(Boolean)
+            .map((l) => l!.trim())
+            .join(' ') ||
+          (stderr.at(-1) ?? '')
         log.crashes.push({ instance: name, atMs: now(), code, signal, reason, stderr: [...stderr] })
         file.write(`[drill] ${name} exited on its own (code ${code}, signal ${signal}); restarting it\n`)
         if (!stopped && !halt.aborted && child === proc) start()
@@ -133,7 +145,10 @@ export function createInstance({ name, port, databaseUrl, secret, logDir, env, l
     async waitReady(timeoutMs) {
       for (const until = Date.now() + timeoutMs; Date.now() < until;) {
         if (stopped) throw new Error(`${name} was stopped`)
-        const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)
+        const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
         if (ok) return
         await new Promise((resolve) => setTimeout(resolve, 200))
       }

@@ -11,7 +11,10 @@ export interface Backlog {
   deliveriesDue: number
 }
 
-export async function settle(databaseUrl: string, { boundMs, signal, onTick }: { boundMs: number; signal: AbortSignal; onTick?: (backlog: Backlog) => void }): Promise<{ settled: boolean; seconds: number; backlog: Backlog }> {
+export async function settle(
+  databaseUrl: string,
+  { boundMs, signal, onTick }: { boundMs: number; signal: AbortSignal; onTick?: (backlog: Backlog) => void },
+): Promise<{ settled: boolean; seconds: number; backlog: Backlog }> {
   const started = performance.now()
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
@@ -30,7 +33,9 @@ export async function settle(databaseUrl: string, { boundMs, signal, onTick }: {
 }
 
 async function look(client: pg.Client): Promise<Backlog> {
-  const { rows: [row] } = await client.query<Backlog>(`
+  const {
+    rows: [row],
+  } = await client.query<Backlog>(`
     select
       (select count(*)::int from handoffs where status = 'pending') as "pendingHandoffs",
       (select count(*)::int from handoffs where status = 'pending' and deadline_at < now() - interval '2 seconds') as "pendingPastDeadline",

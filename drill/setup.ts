@@ -19,13 +19,27 @@ const ACCEPTING = 4
 
 export async function setUpWorld(base: string, adminToken: string, receiverUrl: string): Promise<World> {
   const post = async <T>(method: string, path: string, body: object): Promise<T> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     if (!res.ok) throw new Error(`setup: ${method} ${path} answered ${res.status}: ${await res.text()}`)
     return res.json() as Promise<T>
   }
   // First, so that every event of the drill has a delivery.
-  const endpoint = await post<{ id: string; secret: string; createdAt: string }>('POST', '/v1/webhook-endpoints', { url: receiverUrl, description: 'drill receiver' })
-  const rep = async (name: string) => (await post<{ id: string }>('POST', '/v1/reps', { name, email: `${name.toLowerCase().replace(/\W+/g, '-')}@drill.example`, timezone: 'UTC' })).id
+  const endpoint = await post<{ id: string; secret: string; createdAt: string }>('POST', '/v1/webhook-endpoints', {
+    url: receiverUrl,
+    description: 'drill receiver',
+  })
+  const rep = async (name: string) =>
+    (
+      await post<{ id: string }>('POST', '/v1/reps', {
+        name,
+        email: `${name.toLowerCase().replace(/\W+/g, '-')}@drill.example`,
+        timezone: 'UTC',
+      })
+    ).id
   const manager = await rep('Drill manager')
   const accepting = [manager]
   const reps = [manager]
@@ -38,12 +52,22 @@ export async function setUpWorld(base: string, adminToken: string, receiverUrl: 
       reps.push(id)
       if (r < ACCEPTING) accepting.push(id)
     }
-    const team = await post<{ id: string }>('POST', '/v1/teams', { name: `Drill team ${t}`, strategy, members, ...(t === 0 ? { managerId: manager } : {}) })
+    const team = await post<{ id: string }>('POST', '/v1/teams', {
+      name: `Drill team ${t}`,
+      strategy,
+      members,
+      ...(t === 0 ? { managerId: manager } : {}),
+    })
     teams.push(team.id)
   }
   await post('PUT', '/v1/routing', {
     rules: [
-      { name: 'demo requests', when: { field: 'signals.demoRequested', op: 'eq', value: true }, assign: { type: 'team', teamId: teams[0] }, acceptWithinSeconds: 2 },
+      {
+        name: 'demo requests',
+        when: { field: 'signals.demoRequested', op: 'eq', value: true },
+        assign: { type: 'team', teamId: teams[0] },
+        acceptWithinSeconds: 2,
+      },
       { name: 'everyone else', assign: { type: 'team', teamId: teams[1] }, acceptWithinSeconds: 3 },
     ],
     fallback: null,

@@ -32,7 +32,12 @@ const BASELINE_ROUND_TRIPS = 14
 // complete the job, COMMIT. What fan-out costs a service that does it as barely as that.
 const DELIVERING_ROUND_TRIPS = 11
 
-interface Run { count: number; errors: number; seconds: number; latencies: number[] }
+interface Run {
+  count: number
+  errors: number
+  seconds: number
+  latencies: number[]
+}
 
 const cluster = await startScratchCluster('bench', loadConfig().databaseUrl)
 let service: ChildProcess | undefined
@@ -44,7 +49,10 @@ try {
   const port = await freePort()
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
-  service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, 'src/server.ts'], { env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const base = `http://127.0.0.1:${port}`
   await waitReady(base)
   const key = new TextEncoder().encode(SECRET)
@@ -57,63 +65,176 @@ try {
   const runs = (part: string) => !only || only.includes(part)
   if (runs('engine')) {
     const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number }>('bench/engine.ts', [])
-    rows.push({ measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`, 'per s': Math.round(1000 / engine.p50Ms), p50_ms: engine.p50Ms.toFixed(3), p99_ms: engine.p99Ms.toFixed(3), errors: 0, round_trips: 0 })
+    rows.push({
+      measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`,
+      'per s': Math.round(1000 / engine.p50Ms),
+      p50_ms: engine.p50Ms.toFixed(3),
+      p99_ms: engine.p99Ms.toFixed(3),
+      errors: 0,
+      round_trips: 0,
+    })
   }
   if (runs('ingest')) {
     const receiver = await startIngestReceiver(base, await signToken(key, { role: 'admin', ttl: '1h' }))
     for (const [n, concurrency] of CONCURRENCIES.entries()) {
       const serviceCpu = await cpuSince({ pid: service.pid! })
-      const svc = await child<Run>('bench/load.ts', ['--url', base, '--token', token, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN), '--tag', `c${concurrency}`])
+      const svc = await child<Run>('bench/load.ts', [
+        '--url',
+        base,
+        '--token',
+        token,
+        '--concurrency',
+        String(concurrency),
+        '--count',
+        String(LEADS_PER_RUN),
+        '--tag',
+        `c${concurrency}`,
+      ])
       // The service's deliveries of this run finish before the baseline starts: it gets the machine to itself.
       const expected = (n + 1) * LEADS_PER_RUN * EVENTS_PER_LEAD
       await receiver.drain(expected, 120_000)
       const undelivered = Math.max(0, expected - receiver.received())
       const serviceCost = await serviceCpu()
-      const baseline = (deliver: boolean) => measured(() => child<Run>('bench/baseline.ts', [
-        '--db', url, '--endpoint', receiver.endpointId, '--concurrency', String(concurrency), '--count', String(LEADS_PER_RUN),
-        '--tag', `${deliver ? 'd' : 'c'}${concurrency}`, ...(deliver ? ['--deliver', receiver.baselineUrl] : []),
-      ]))
+      const baseline = (deliver: boolean) =>
+        measured(() =>
+          child<Run>('bench/baseline.ts', [
+            '--db',
+            url,
+            '--endpoint',
+            receiver.endpointId,
+            '--concurrency',
+            String(concurrency),
+            '--count',
+            String(LEADS_PER_RUN),
+            '--tag',
+            `${deliver ? 'd' : 'c'}${concurrency}`,
+            ...(deliver ? ['--deliver', receiver.baselineUrl] : []),
+          ]),
+        )
       const raw = await baseline(false)
       const delivering = await baseline(true)
       rows.push(
         { ...row(`ingest c=${concurrency} (service)`, svc, SERVICE_ROUND_TRIPS), cpu_ms_per_lead: perLead(serviceCost) },
         { ...row(`ingest c=${concurrency} (bare pg baseline)`, raw.run, BASELINE_ROUND_TRIPS), cpu_ms_per_lead: perLead(raw.cost) },
-        { ...row(`ingest c=${concurrency} (bare pg baseline, delivering too)`, delivering.run, `${BASELINE_ROUND_TRIPS} + ${DELIVERING_ROUND_TRIPS}`), cpu_ms_per_lead: perLead(delivering.cost) },
+        {
+          ...row(
+            `ingest c=${concurrency} (bare pg baseline, delivering too)`,
+            delivering.run,
+            `${BASELINE_ROUND_TRIPS} + ${DELIVERING_ROUND_TRIPS}`,
+          ),
+          cpu_ms_per_lead: perLead(delivering.cost),
+        },
       )
-      rows.push({ measure: `ingest c=${concurrency} ratio service/baseline`, 'per s': ratio(svc, raw.run), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
-      rows.push({ measure: `ingest c=${concurrency} ratio service/delivering baseline`, 'per s': ratio(svc, delivering.run), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
-      rows.push({ measure: `ingest c=${concurrency}: its ${LEADS_PER_RUN * EVENTS_PER_LEAD} webhooks received (errors: missing after 120 s)`, 'per s': '', p50_ms: '', p99_ms: '', errors: undelivered, round_trips: '' })
+      rows.push({
+        measure: `ingest c=${concurrency} ratio service/baseline`,
+        'per s': ratio(svc, raw.run),
+        p50_ms: '',
+        p99_ms: '',
+        errors: '',
+        round_trips: '',
+      })
+      rows.push({
+        measure: `ingest c=${concurrency} ratio service/delivering baseline`,
+        'per s': ratio(svc, delivering.run),
+        p50_ms: '',
+        p99_ms: '',
+        errors: '',
+        round_trips: '',
+      })
+      rows.push({
+        measure: `ingest c=${concurrency}: its ${LEADS_PER_RUN * EVENTS_PER_LEAD} webhooks received (errors: missing after 120 s)`,
+        'per s': '',
+        p50_ms: '',
+        p99_ms: '',
+        errors: undelivered,
+        round_trips: '',
+      })
     }
     await receiver.close()
   }
   if (runs('deadlines')) {
     await settle(url)
-    const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--token', token, '--db', url])
+    const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', [
+      '--url',
+      base,
+      '--admin',
+      await signToken(key, { role: 'admin', ttl: '1h' }),
+      '--token',
+      token,
+      '--db',
+      url,
+    ])
     rows.push({
-      measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`, 'per s': '',
-      p50_ms: deadlines.p50Ms.toFixed(0), p99_ms: deadlines.p99Ms.toFixed(0), errors: deadlines.count - deadlines.expired, round_trips: '',
+      measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`,
+      'per s': '',
+      p50_ms: deadlines.p50Ms.toFixed(0),
+      p99_ms: deadlines.p99Ms.toFixed(0),
+      errors: deadlines.count - deadlines.expired,
+      round_trips: '',
     })
   }
   if (runs('webhooks')) {
     await settle(url)
-    const hooks = await child<{ throughput: { deliveries: number; expected: number; seconds: number; perS: number }; latency: { count: number; p50Ms: number; p99Ms: number } }>(
-      'bench/webhooks.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
-    rows.push({ measure: `webhook deliveries, ${hooks.throughput.expected} to one endpoint`, 'per s': hooks.throughput.perS, p50_ms: '', p99_ms: '', errors: hooks.throughput.expected - hooks.throughput.deliveries, round_trips: '' })
-    rows.push({ measure: 'webhook first attempt, event commit → receiver', 'per s': '', p50_ms: hooks.latency.p50Ms.toFixed(0), p99_ms: hooks.latency.p99Ms.toFixed(0), errors: 300 - hooks.latency.count, round_trips: '' })
+    const hooks = await child<{
+      throughput: { deliveries: number; expected: number; seconds: number; perS: number }
+      latency: { count: number; p50Ms: number; p99Ms: number }
+    }>('bench/webhooks.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
+    rows.push({
+      measure: `webhook deliveries, ${hooks.throughput.expected} to one endpoint`,
+      'per s': hooks.throughput.perS,
+      p50_ms: '',
+      p99_ms: '',
+      errors: hooks.throughput.expected - hooks.throughput.deliveries,
+      round_trips: '',
+    })
+    rows.push({
+      measure: 'webhook first attempt, event commit → receiver',
+      'per s': '',
+      p50_ms: hooks.latency.p50Ms.toFixed(0),
+      p99_ms: hooks.latency.p99Ms.toFixed(0),
+      errors: 300 - hooks.latency.count,
+      round_trips: '',
+    })
   }
   if (runs('predictive')) {
     await settle(url)
     const p = await child<{ leads: number; trainMs: number; auc: number; predictP50Us: number; predictP99Us: number }>(
-      'bench/predictive.ts', ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url])
-    rows.push({ measure: `conversion model training, ${p.leads} leads (held-out AUC ${p.auc})`, 'per s': '', p50_ms: p.trainMs, p99_ms: '', errors: 0, round_trips: '' })
-    rows.push({ measure: 'conversion prediction per lead (in process)', 'per s': Math.round(1e6 / p.predictP50Us), p50_ms: (p.predictP50Us / 1000).toFixed(4), p99_ms: (p.predictP99Us / 1000).toFixed(4), errors: 0, round_trips: 0 })
+      'bench/predictive.ts',
+      ['--url', base, '--admin', await signToken(key, { role: 'admin', ttl: '1h' }), '--db', url],
+    )
+    rows.push({
+      measure: `conversion model training, ${p.leads} leads (held-out AUC ${p.auc})`,
+      'per s': '',
+      p50_ms: p.trainMs,
+      p99_ms: '',
+      errors: 0,
+      round_trips: '',
+    })
+    rows.push({
+      measure: 'conversion prediction per lead (in process)',
+      'per s': Math.round(1e6 / p.predictP50Us),
+      p50_ms: (p.predictP50Us / 1000).toFixed(4),
+      p99_ms: (p.predictP99Us / 1000).toFixed(4),
+      errors: 0,
+      round_trips: 0,
+    })
   }
-  rows.push({ measure: 'service peak RSS (MB)', 'per s': await peakRssMb(service.pid!), p50_ms: '', p99_ms: '', errors: '', round_trips: '' })
+  rows.push({
+    measure: 'service peak RSS (MB)',
+    'per s': await peakRssMb(service.pid!),
+    p50_ms: '',
+    p99_ms: '',
+    errors: '',
+    round_trips: '',
+  })
 
   console.table(rows)
   await mkdir('bench/results', { recursive: true })
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  await writeFile(file, `${JSON.stringify({ machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, leadsPerRun: LEADS_PER_RUN, rows }, null, 2)}\n`)
+  await writeFile(
+    file,
+    `${JSON.stringify({ machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, leadsPerRun: LEADS_PER_RUN, rows }, null, 2)}\n`,
+  )
   console.log(`written to ${file}`)
 } finally {
   service?.kill('SIGTERM')
@@ -140,7 +261,14 @@ async function measured(start: () => Promise<Run>): Promise<{ run: Run; cost: { 
 function row(measure: string, run: Run, roundTrips: number | string) {
   const sorted = [...run.latencies].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
-  return { measure, 'per s': Math.round(run.count / run.seconds), p50_ms: at(0.5).toFixed(1), p99_ms: at(0.99).toFixed(1), errors: run.errors, round_trips: roundTrips }
+  return {
+    measure,
+    'per s': Math.round(run.count / run.seconds),
+    p50_ms: at(0.5).toFixed(1),
+    p99_ms: at(0.99).toFixed(1),
+    errors: run.errors,
+    round_trips: roundTrips,
+  }
 }
 
 /**
@@ -148,7 +276,10 @@ function row(measure: string, run: Run, roundTrips: number | string) {
  * `reaped`, of the children it waited for instead: the baseline's client) and of PostgreSQL.
  */
 async function cpuSince({ pid, reaped = false }: { pid: number; reaped?: boolean }) {
-  const read = async () => ({ app: await processCpuSeconds(pid, { reaped }), db: postmaster === undefined ? undefined : await postgresCpuSeconds(postmaster) })
+  const read = async () => ({
+    app: await processCpuSeconds(pid, { reaped }),
+    db: postmaster === undefined ? undefined : await postgresCpuSeconds(postmaster),
+  })
   const before = await read()
   return async () => {
     const after = await read()
@@ -184,7 +315,10 @@ function child<T>(script: string, args: string[]): Promise<T> {
 
 async function waitReady(base: string): Promise<void> {
   for (let waited = 0; waited < 30_000; waited += 200) {
-    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return
     await new Promise((resolve) => setTimeout(resolve, 200))
   }

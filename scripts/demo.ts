@@ -20,7 +20,12 @@ const SETTLE_MAX_S = 30
 const POLL_MS = 1000
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, leads: { type: 'string', default: '200' }, seed: { type: 'string', default: '7' }, help: { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    leads: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '7' },
+    help: { type: 'boolean', default: false },
+  },
 })
 if (args.help) {
   console.log('npm run demo -- [--seconds N (stream length, default 60)] [--leads N (default 200)] [--seed N (default 7)]')
@@ -97,13 +102,32 @@ async function run(api: Api, world: World, sim: RepSimulation, display: ReturnTy
       await sleep(Math.max(0, due - elapsedS()) * 1000)
       if (abort.signal.aborted) return
       const request = ingest('POST', '/v1/leads', lead.body, { 'idempotency-key': `demo-${runId}-${i}` })
-      requests.push(request.then(() => void sent++, (error: unknown) => void refused.push(error)))
+      requests.push(
+        request.then(
+          () => void sent++,
+          (error: unknown) => void refused.push(error),
+        ),
+      )
     }
   })()
-  const frame: Frame = { elapsedS: 0, streamS, sent: 0, total: planned.length, phase: 'streaming', figures: undefined, metricsError: undefined, pending: new Map(), away: new Set(), counters: sim.counters, ticker: sim.ticker }
+  const frame: Frame = {
+    elapsedS: 0,
+    streamS,
+    sent: 0,
+    total: planned.length,
+    phase: 'streaming',
+    figures: undefined,
+    metricsError: undefined,
+    pending: new Map(),
+    away: new Set(),
+    counters: sim.counters,
+    ticker: sim.ticker,
+  }
   let streamDone = false
   let settleFrom = 0
-  void stream.then(() => { streamDone = true })
+  void stream.then(() => {
+    streamDone = true
+  })
   for (;;) {
     await poll(api, frame, startedAt)
     Object.assign(frame, { elapsedS: elapsedS(), sent })
@@ -144,20 +168,29 @@ async function poll(api: Api, frame: Frame, startedAt: Date) {
 }
 
 function introduce(world: World, now: Date) {
-  console.log(`\n${bold('The team')} ${dim('(set up through the admin API; shifts are placed around this moment so the demo flows at any hour)')}`)
+  console.log(
+    `\n${bold('The team')} ${dim('(set up through the admin API; shifts are placed around this moment so the demo flows at any hour)')}`,
+  )
   for (const team of world.teams) {
     console.log(`  ${bold(`${team.region} sales`)} ${dim(`(${team.strategy.replace('_', ' ')})`)}`)
     for (const rep of world.reps.filter((r) => r.teamId === team.id)) {
       const status = rep.off === 'holiday' ? 'on holiday today' : rep.off ? 'not on shift yet' : 'on shift'
-      console.log(`    ${pad(rep.name, 14)} ${pad(rep.zone, 17)} ${localClock(rep.zone, now)} local · shift ${rep.shift.label} · ${status}${rep.manager ? ' · manager' : ''}`)
+      console.log(
+        `    ${pad(rep.name, 14)} ${pad(rep.zone, 17)} ${localClock(rep.zone, now)} local · shift ${rep.shift.label} · ${status}${rep.manager ? ' · manager' : ''}`,
+      )
     }
   }
   console.log(`  ${bold('Routing')} ${world.rules.join(' → ')}; each offer must be accepted within ${world.acceptWithinSeconds} s`)
-  console.log(`  ${bold('Scoring')} size, revenue, pricing views, source; demo requests qualify at once; free-mail, competitors and job seekers are disqualified`)
+  console.log(
+    `  ${bold('Scoring')} size, revenue, pricing views, source; demo requests qualify at once; free-mail, competitors and job seekers are disqualified`,
+  )
   console.log(`  ${bold('Webhooks')} every event is posted to the demo's receiver, which verifies it and wakes the rep it names\n`)
 }
 
-interface Group extends Figures { key: string | null; label: string | null }
+interface Group extends Figures {
+  key: string | null
+  label: string | null
+}
 
 async function summary(api: Api, world: World, sim: RepSimulation, baton: DemoBaton, startedAt: Date) {
   const from = encodeURIComponent(new Date(startedAt.getTime() - 1000).toISOString())
@@ -165,7 +198,18 @@ async function summary(api: Api, world: World, sim: RepSimulation, baton: DemoBa
   const byRep = new Map(metrics.groups.map((g) => [g.key, g]))
   const columns = ['offered', 'accepted', 'declined', 'expired', 'owned', 'contacted', 'converted', 'accept p50']
   const row = (name: string, zone: string, f: Figures | undefined) => {
-    const cells = f ? [f.handoffs.offered, f.handoffs.accepted, f.handoffs.declined, f.handoffs.expired, f.funnel.accepted, f.funnel.contacted, f.funnel.converted, seconds(f.timeToAcceptSeconds.p50)] : [...columns.slice(0, -1).map(() => 0), '–']
+    const cells = f
+      ? [
+          f.handoffs.offered,
+          f.handoffs.accepted,
+          f.handoffs.declined,
+          f.handoffs.expired,
+          f.funnel.accepted,
+          f.funnel.contacted,
+          f.funnel.converted,
+          seconds(f.timeToAcceptSeconds.p50),
+        ]
+      : [...columns.slice(0, -1).map(() => 0), '–']
     return `  ${pad(name, 14)} ${pad(zone, 17)}${cells.map((c, i) => padLeft(String(c), columns[i]!.length + 2)).join('')}`
   }
   console.log(`\n${bold('Per rep')} ${dim('(GET /v1/metrics/handoffs?groupBy=rep; offers by the rep offered, owned leads by owner)')}`)

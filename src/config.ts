@@ -8,8 +8,15 @@ const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')], { default
  * `process.env`; the rest of the code receives a validated `Config`.
  */
 export const EnvSchema = Type.Object({
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL 15+ URL; unset → embedded PostgreSQL under DATA_DIR' })),
-  DATABASE_PREPARED_STATEMENTS: { ...Bool, default: 'true', description: 'false: every statement unnamed, for poolers that cannot keep named statements (PgBouncer in transaction mode before 1.21)' },
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL 15+ URL; unset → embedded PostgreSQL under DATA_DIR' }),
+  ),
+  DATABASE_PREPARED_STATEMENTS: {
+    ...Bool,
+    default: 'true',
+    description:
+      'false: every statement unnamed, for poolers that cannot keep named statements (PgBouncer in transaction mode before 1.21)',
+  },
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   ROLE: Type.Union([Type.Literal('api'), Type.Literal('worker'), Type.Literal('all')], { default: 'all' }),
@@ -17,7 +24,9 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
-  AUTH_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HS256 key for tokens Baton issues; unset → a dev key generated under DATA_DIR' })),
+  AUTH_SECRET: Type.Optional(
+    Type.String({ minLength: 32, description: 'HS256 key for tokens Baton issues; unset → a dev key generated under DATA_DIR' }),
+  ),
   AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
@@ -26,28 +35,99 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './.data' }),
   METRICS_ENABLED: { ...Bool, default: 'true' },
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  DEDUPE_WINDOW_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'A repeat submission within this many days is the same lead' }),
-  HANDOFF_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Reps a lead is offered to before it is escalated' }),
-  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 15, description: 'A webhook attempt without a complete answer in this many seconds fails as a timeout' }),
+  DEDUPE_WINDOW_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description: 'A repeat submission within this many days is the same lead',
+  }),
+  HANDOFF_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 20,
+    default: 3,
+    description: 'Reps a lead is offered to before it is escalated',
+  }),
+  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 60,
+    default: 15,
+    description: 'A webhook attempt without a complete answer in this many seconds fails as a timeout',
+  }),
   WEBHOOK_RETRY_SCHEDULE: Type.String({
     pattern: '^\\s*\\d+(\\.\\d+)?(\\s*,\\s*\\d+(\\.\\d+)?){0,19}\\s*$',
     default: '0,5,300,1800,7200,18000,36000,36000',
     description: 'The delivery schedule in seconds: the first attempt (made at once, so 0), then the wait before each retry, ±20 % jitter',
   }),
-  PREDICTIVE_MIN_SAMPLES: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 50, description: 'Leads with a reported outcome needed before a conversion model is trained' }),
-  PREDICTIVE_TRAIN_CRON: Type.String({ pattern: '^\\S+( \\S+){4}$', maxLength: 100, default: '0 3 * * *', description: 'When the conversion model is retrained (cron, UTC)' }),
-  AUTO_AWAY_AFTER: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'A rep who lets this many handoffs in a row expire is set away; 0: never' }),
-  NODE_ENV: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'production: refuse to start without a configured signing key' })),
-  AUTH_SECRETS: Type.Optional(Type.String({ minLength: 1, description: 'Several HS256 keys as "kid:secret" pairs, comma-separated, newest first: the first signs, all verify' })),
-  AUTH_KEYS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'A file holding AUTH_SECRETS-style "kid:secret" lines, newest first' })),
+  PREDICTIVE_MIN_SAMPLES: Type.Integer({
+    minimum: 10,
+    maximum: 1_000_000,
+    default: 50,
+    description: 'Leads with a reported outcome needed before a conversion model is trained',
+  }),
+  PREDICTIVE_TRAIN_CRON: Type.String({
+    pattern: '^\\S+( \\S+){4}$',
+    maxLength: 100,
+    default: '0 3 * * *',
+    description: 'When the conversion model is retrained (cron, UTC)',
+  }),
+  AUTO_AWAY_AFTER: Type.Integer({
+    minimum: 0,
+    maximum: 100,
+    default: 3,
+    description: 'A rep who lets this many handoffs in a row expire is set away; 0: never',
+  }),
+  NODE_ENV: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 40, description: 'production: refuse to start without a configured signing key' }),
+  ),
+  AUTH_SECRETS: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'Several HS256 keys as "kid:secret" pairs, comma-separated, newest first: the first signs, all verify',
+    }),
+  ),
+  AUTH_KEYS_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'A file holding AUTH_SECRETS-style "kid:secret" lines, newest first' }),
+  ),
   TOKEN_TTL_MAX: Type.String({ pattern: '^\\d{1,6}[smhdw]$', default: '30d', description: 'The longest lifetime npm run token mints' }),
-  REQUEST_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'A request not fully received and answered in this many seconds is cut off (408)' }),
-  CONNECTION_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 10, description: 'An idle or silent socket is closed after this many seconds' }),
-  SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 600, default: 10, description: 'On SIGTERM, in-flight requests get this long; then connections are closed' }),
-  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Serve GET /metrics on this port of HOST only, apart from the API' })),
-  SECRETS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'AES-256-GCM keys for secrets at rest as "kid:base64key" pairs (32 bytes each), comma-separated, newest first' })),
-  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 30_000, description: 'API statements running longer are cancelled; 0: no limit' }),
-  DATABASE_POOL_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'Waiting longer than this for a pooled connection fails the request (503); 0: wait for ever' }),
+  REQUEST_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description: 'A request not fully received and answered in this many seconds is cut off (408)',
+  }),
+  CONNECTION_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 10,
+    description: 'An idle or silent socket is closed after this many seconds',
+  }),
+  SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 600,
+    default: 10,
+    description: 'On SIGTERM, in-flight requests get this long; then connections are closed',
+  }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: 'Serve GET /metrics on this port of HOST only, apart from the API' }),
+  ),
+  SECRETS_KEY: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'AES-256-GCM keys for secrets at rest as "kid:base64key" pairs (32 bytes each), comma-separated, newest first',
+    }),
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 86_400_000,
+    default: 30_000,
+    description: 'API statements running longer are cancelled; 0: no limit',
+  }),
+  DATABASE_POOL_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'Waiting longer than this for a pooled connection fails the request (503); 0: wait for ever',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -67,7 +147,15 @@ export interface Config {
    * `secret` is AUTH_SECRET; `secrets` are AUTH_SECRETS (or AUTH_KEYS_FILE, read at start by
    * lib/auth-keys.ts), newest first. `tokenTtlMaxSeconds` caps `npm run token --ttl`.
    */
-  auth: { secret?: string; secrets?: Array<{ kid: string; secret: string }>; keysFile?: string; jwksUrl?: string; issuer?: string; audience?: string; tokenTtlMaxSeconds: number }
+  auth: {
+    secret?: string
+    secrets?: Array<{ kid: string; secret: string }>
+    keysFile?: string
+    jwksUrl?: string
+    issuer?: string
+    audience?: string
+    tokenTtlMaxSeconds: number
+  }
   http: { requestTimeoutMs: number; connectionTimeoutMs: number; shutdownTimeoutMs: number }
   /** Keys for secrets at rest, newest first (the first encrypts); undefined: a generated key under DATA_DIR. */
   secretsKeys: Array<{ kid: string; key: Buffer }> | undefined
@@ -116,15 +204,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid environment: AUTH_ISSUER is required when AUTH_JWKS_URL is set')
   }
   if (e.AUTH_JWKS_URL && !e.AUTH_AUDIENCE) {
-    throw new ConfigError('Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set (a token minted for another service of the same issuer must not pass)')
+    throw new ConfigError(
+      'Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set (a token minted for another service of the same issuer must not pass)',
+    )
   }
   const production = e.NODE_ENV === 'production'
   const authSecrets = e.AUTH_SECRETS === undefined ? undefined : parseKeyList('AUTH_SECRETS', e.AUTH_SECRETS, parseAuthSecret)
   if (production && !e.AUTH_SECRET && !authSecrets && !e.AUTH_KEYS_FILE && !e.AUTH_JWKS_URL) {
-    throw new ConfigError('Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)')
+    throw new ConfigError(
+      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)',
+    )
   }
   if (e.METRICS_ENABLED === 'true' && !e.METRICS_TOKEN && e.METRICS_PORT === undefined && !isLoopbackHost(e.HOST)) {
-    throw new ConfigError(`Refusing to start: HOST=${e.HOST} would publish GET /metrics to anyone; set METRICS_TOKEN, METRICS_PORT (a listener of its own) or METRICS_ENABLED=false`)
+    throw new ConfigError(
+      `Refusing to start: HOST=${e.HOST} would publish GET /metrics to anyone; set METRICS_TOKEN, METRICS_PORT (a listener of its own) or METRICS_ENABLED=false`,
+    )
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     throw new ConfigError('Invalid environment: METRICS_PORT must differ from PORT')
@@ -138,7 +232,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     production,
     auth: {
-      ...compact({ secret: e.AUTH_SECRET, secrets: authSecrets, keysFile: e.AUTH_KEYS_FILE, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE }),
+      ...compact({
+        secret: e.AUTH_SECRET,
+        secrets: authSecrets,
+        keysFile: e.AUTH_KEYS_FILE,
+        jwksUrl: e.AUTH_JWKS_URL,
+        issuer: e.AUTH_ISSUER,
+        audience: e.AUTH_AUDIENCE,
+      }),
       tokenTtlMaxSeconds: durationInSeconds(e.TOKEN_TTL_MAX)!, // the schema's pattern is a duration
     },
     http: {
@@ -176,12 +277,17 @@ const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d{1
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
 
 /** "kid:value, kid:value" → entries in the given order; a malformed or repeated kid names the variable. */
-export function parseKeyList<T extends { kid: string }>(name: string, text: string, parse: (kid: string, value: string) => T | string): T[] {
+export function parseKeyList<T extends { kid: string }>(
+  name: string,
+  text: string,
+  parse: (kid: string, value: string) => T | string,
+): T[] {
   const entries: T[] = []
   for (const item of text.split(/[\s,]+/).filter(Boolean)) {
     const colon = item.indexOf(':')
     const kid = item.slice(0, colon)
-    if (colon < 1 || !KEY_ID.test(kid)) throw new ConfigError(`Invalid environment: ${name} must be "kid:key" pairs (a kid of letters, digits, ".", "_" or "-")`)
+    if (colon < 1 || !KEY_ID.test(kid))
+      throw new ConfigError(`Invalid environment: ${name} must be "kid:key" pairs (a kid of letters, digits, ".", "_" or "-")`)
     if (entries.some((entry) => entry.kid === kid)) throw new ConfigError(`Invalid environment: ${name} names key id "${kid}" twice`)
     const parsed = parse(kid, item.slice(colon + 1))
     if (typeof parsed === 'string') throw new ConfigError(`Invalid environment: ${name} key "${kid}" ${parsed}`)

@@ -46,7 +46,13 @@ export async function startRuntime(config: Config, { clock = systemClock }: { cl
   const database = await startRuntimeDatabase(config, logger)
   try {
     const services = await startServices(config, database.url, { clock, logger })
-    return { ...services, close: async () => { await services.close(); await database.stop() } }
+    return {
+      ...services,
+      close: async () => {
+        await services.close()
+        await database.stop()
+      },
+    }
   } catch (error) {
     await database.stop()
     throw error
@@ -80,7 +86,9 @@ export async function startServices(
   const metricsPort = config.metrics.enabled ? config.metrics.port : undefined
   const metricsApp = metricsPort === undefined ? undefined : await buildMetricsApp(deps)
   const closeHttp = (server: FastifyInstance) =>
-    closeWithin(server, config.http.shutdownTimeoutMs, () => logger.warn(`still draining after ${config.http.shutdownTimeoutMs / 1000} s: closing the connections left open`))
+    closeWithin(server, config.http.shutdownTimeoutMs, () =>
+      logger.warn(`still draining after ${config.http.shutdownTimeoutMs / 1000} s: closing the connections left open`),
+    )
   return {
     app,
     metricsApp,

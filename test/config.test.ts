@@ -49,14 +49,24 @@ t.test('valid values are read and typed', async (t) => {
     webhooks: { allowPrivate: true },
     dataDir: '/var/lib/baton',
   })
-  t.same(config.auth, { secret: SECRET, jwksUrl: 'https://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'baton', tokenTtlMaxSeconds: 30 * 86_400 })
+  t.same(config.auth, {
+    secret: SECRET,
+    jwksUrl: 'https://idp.example.com/.well-known/jwks.json',
+    issuer: 'https://idp.example.com/',
+    audience: 'baton',
+    tokenTtlMaxSeconds: 30 * 86_400,
+  })
   t.same(config.metrics, { enabled: false, token: '0123456789abcdef' })
   t.equal(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db', 'postgresql:// too')
   for (const role of ['api', 'worker', 'all'] as const) t.equal(loadConfig({ ROLE: role }).role, role)
   t.equal(loadConfig({ PORT: '0' }).port, 0, 'PORT=0: any free port')
   t.equal(loadConfig({ PORT: '65535' }).port, 65535)
   t.equal(loadConfig({ PORT: ' 4000 ' }).port, 4000, 'surrounding blanks are ignored')
-  t.same(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0, 0.2,1.5 ,60' }).webhooks.retrySchedule, [0, 0.2, 1.5, 60], 'fractions and blanks in the retry schedule')
+  t.same(
+    loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0, 0.2,1.5 ,60' }).webhooks.retrySchedule,
+    [0, 0.2, 1.5, 60],
+    'fractions and blanks in the retry schedule',
+  )
   t.equal(loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '2' }).webhooks.timeoutMs, 2000)
   t.same(loadConfig({}).predictive, { minSamples: 50, trainCron: '0 3 * * *' }, 'a model needs 50 outcomes; retrained nightly')
 })
@@ -122,8 +132,20 @@ t.test('the message shows the value it got, so the typo is visible', async (t) =
 
 t.test('empty strings count as unset', async (t) => {
   const blank = {
-    DATABASE_URL: '', PORT: '', HOST: '', ROLE: '', LOG_LEVEL: ' ', AUTH_SECRET: '', AUTH_JWKS_URL: '', AUTH_ISSUER: '',
-    AUTH_AUDIENCE: '', PUBLIC_URL: '', WEBHOOK_ALLOW_PRIVATE: '', DATA_DIR: '', METRICS_ENABLED: '', METRICS_TOKEN: '  ',
+    DATABASE_URL: '',
+    PORT: '',
+    HOST: '',
+    ROLE: '',
+    LOG_LEVEL: ' ',
+    AUTH_SECRET: '',
+    AUTH_JWKS_URL: '',
+    AUTH_ISSUER: '',
+    AUTH_AUDIENCE: '',
+    PUBLIC_URL: '',
+    WEBHOOK_ALLOW_PRIVATE: '',
+    DATA_DIR: '',
+    METRICS_ENABLED: '',
+    METRICS_TOKEN: '  ',
   }
   t.same(loadConfig(blank), loadConfig({}))
 })
@@ -140,7 +162,10 @@ t.test('variables Baton does not know are ignored', async (t) => {
 
 t.test('an external issuer needs its audience: a token minted for another service of the issuer must not pass', async (t) => {
   const jwks = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example.com/' }
-  t.throws(() => loadConfig(jwks), { name: 'ConfigError', message: /^Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set/ })
+  t.throws(() => loadConfig(jwks), {
+    name: 'ConfigError',
+    message: /^Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set/,
+  })
   t.match(loadConfig({ ...jwks, AUTH_AUDIENCE: 'baton' }).auth, { audience: 'baton' })
 })
 
@@ -163,7 +188,8 @@ t.test('NODE_ENV=production refuses the generated dev key, in one line', async (
     ['AUTH_KEYS_FILE', { AUTH_KEYS_FILE: '/run/secrets/baton-keys' }],
     ['AUTH_JWKS_URL', { AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'baton' }],
   ]
-  for (const [name, env] of keyed) t.equal(loadConfig({ NODE_ENV: 'production', ...env }).production, true, `with ${name}: starts, as production`)
+  for (const [name, env] of keyed)
+    t.equal(loadConfig({ NODE_ENV: 'production', ...env }).production, true, `with ${name}: starts, as production`)
   for (const other of ['development', 'test', 'Production']) {
     t.equal(loadConfig({ NODE_ENV: other }).production, false, `NODE_ENV=${other}: the dev key is allowed`)
   }
@@ -171,12 +197,24 @@ t.test('NODE_ENV=production refuses the generated dev key, in one line', async (
 
 t.test('signing keys for rotation: AUTH_SECRETS in its order, newest first', async (t) => {
   const auth = loadConfig({ AUTH_SECRETS: ` 2026-06:${SECRET}-new , 2026-01:${SECRET}-old ` }).auth
-  t.same(auth.secrets, [{ kid: '2026-06', secret: `${SECRET}-new` }, { kid: '2026-01', secret: `${SECRET}-old` }])
-  t.equal(loadConfig({ AUTH_KEYS_FILE: '/etc/baton/keys' }).auth.keysFile, '/etc/baton/keys', 'AUTH_KEYS_FILE is kept as a path (read at start)')
+  t.same(auth.secrets, [
+    { kid: '2026-06', secret: `${SECRET}-new` },
+    { kid: '2026-01', secret: `${SECRET}-old` },
+  ])
+  t.equal(
+    loadConfig({ AUTH_KEYS_FILE: '/etc/baton/keys' }).auth.keysFile,
+    '/etc/baton/keys',
+    'AUTH_KEYS_FILE is kept as a path (read at start)',
+  )
 })
 
 t.test('TOKEN_TTL_MAX: the longest token npm run token mints', async (t) => {
-  for (const [text, seconds] of [['90s', 90], ['12h', 43_200], ['7d', 604_800], ['52w', 52 * 604_800]] as const) {
+  for (const [text, seconds] of [
+    ['90s', 90],
+    ['12h', 43_200],
+    ['7d', 604_800],
+    ['52w', 52 * 604_800],
+  ] as const) {
     t.equal(loadConfig({ TOKEN_TTL_MAX: text }).auth.tokenTtlMaxSeconds, seconds, text)
   }
 })

@@ -30,17 +30,17 @@ interface Proc {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const running = (proc: Proc) => proc.child.exitCode === null && proc.child.signalCode === null
 
-
 async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms) })
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms)
+  })
   try {
     return await Promise.race([promise, timeout])
   } finally {
     clearTimeout(timer)
   }
 }
-
 
 /**
  * A fresh DATA_DIR and every process started on it. The teardown stops whatever a
@@ -78,8 +78,12 @@ async function sandbox(t: Test) {
     const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'], detached })
     let out = ''
     let err = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk
+    })
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('close', (code, signal) => resolve({ code, signal }))
     })
@@ -100,7 +104,11 @@ async function postmasterPid(dataDir: string): Promise<number | undefined> {
 
 /** The pino lines written so far; a line still being written (no newline yet) is left out. */
 function logLines(stdout: string): Array<{ msg?: string; level: number }> {
-  return stdout.split('\n').slice(0, -1).filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; level: number })
+  return stdout
+    .split('\n')
+    .slice(0, -1)
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg?: string; level: number })
 }
 
 /** Polls /readyz until it answers 200; fails early if the process dies first. */
@@ -137,7 +145,10 @@ async function stopWith(t: Test, proc: Proc, signal: NodeJS.Signals, dataDir: st
   }
   t.same(result, { code: 0, signal: null }, `${signal}: exits 0 (after ${Date.now() - sent} ms)`, { stderr: proc.stderr() })
   const logs = logLines(proc.stdout())
-  t.ok(logs.some((line) => line.msg === 'stopped cleanly'), `${signal}: logs that it stopped cleanly`)
+  t.ok(
+    logs.some((line) => line.msg === 'stopped cleanly'),
+    `${signal}: logs that it stopped cleanly`,
+  )
   const errors = logs.filter((line) => line.level >= 50).map((line) => line.msg)
   t.same(errors, [], `${signal}: a clean shutdown logs no errors`)
 
@@ -191,7 +202,11 @@ t.test('start, serve, SIGINT, restart on the same data, dev key, SIGTERM', async
 
   const fetched = await fetch(`${base}/v1/reps/${rep.id}`, { headers: bearer(devToken) })
   t.equal(fetched.status, 200, 'the server accepts the dev-key token')
-  t.match(await fetched.json(), { id: rep.id, email: 'grace@example.com', timezone: 'America/New_York' }, 'the rep survived the restart: data reused')
+  t.match(
+    await fetched.json(),
+    { id: rep.id, email: 'grace@example.com', timezone: 'America/New_York' },
+    'the rep survived the restart: data reused',
+  )
 
   const oldKey = await fetch(`${base}/v1/reps/${rep.id}`, { headers: bearer(await signToken(secret, { role: 'admin' })) })
   t.equal(oldKey.status, 401, 'a token signed with the no longer configured AUTH_SECRET is refused')
@@ -233,14 +248,20 @@ t.test('SIGTERM with a client trickling a body: the drain ends after SHUTDOWN_TI
   const { dataDir, run } = await sandbox(t)
   const port = await freePort()
   const server = run('src/server.ts', [], {
-    PORT: String(port), AUTH_SECRET: SECRET, SHUTDOWN_TIMEOUT_SECONDS: '1', REQUEST_TIMEOUT_SECONDS: '300', CONNECTION_TIMEOUT_SECONDS: '300',
+    PORT: String(port),
+    AUTH_SECRET: SECRET,
+    SHUTDOWN_TIMEOUT_SECONDS: '1',
+    REQUEST_TIMEOUT_SECONDS: '300',
+    CONNECTION_TIMEOUT_SECONDS: '300',
   })
   if (!(await waitReady(t, server, `http://127.0.0.1:${port}`))) return
   // The inbound endpoint is public and reads its whole body first: 1000 bytes at 10 a second.
   const trickling = slowClient({
     port,
     head: 'POST /v1/inbound/0190a000-0000-7000-8000-000000000000 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
-    bodyBytes: 1000, everyMs: 100, giveUpMs: 60_000,
+    bodyBytes: 1000,
+    everyMs: 100,
+    giveUpMs: 60_000,
   })
   await sleep(500)
   const sent = Date.now()
@@ -248,7 +269,10 @@ t.test('SIGTERM with a client trickling a body: the drain ends after SHUTDOWN_TI
   t.ok(Date.now() - sent < 8_000, `exited ${Date.now() - sent} ms after SIGTERM (1 s for requests, then jobs, pool, database)`)
   const client = await trickling
   t.ok(client.closedByServer, `the trickling client was disconnected, not waited for (after ${client.elapsedMs} ms)`)
-  t.ok(logLines(server.stdout()).some((line) => line.msg?.includes('closing the connections left open')), 'the forced close is logged')
+  t.ok(
+    logLines(server.stdout()).some((line) => line.msg?.includes('closing the connections left open')),
+    'the forced close is logged',
+  )
 })
 
 t.test('an invalid PORT: exit 1 at once with one line naming it', async (t) => {
@@ -259,7 +283,10 @@ t.test('an invalid PORT: exit 1 at once with one line naming it', async (t) => {
   // that got past config would start PostgreSQL and never exit on its own.
   const result = await withinMs(proc.exited, 30_000)
   t.same(result, { code: 1, signal: null }, `exits 1 (after ${Date.now() - started} ms)`)
-  const lines = proc.stderr().split('\n').filter((line) => line.trim() !== '')
+  const lines = proc
+    .stderr()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
   t.equal(lines.length, 1, 'stderr is a single line', { stderr: proc.stderr() })
   t.match(lines[0], /PORT/, 'naming PORT')
   t.match(lines[0], /abc/, 'and the value it got')

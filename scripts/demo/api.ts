@@ -37,19 +37,21 @@ export function createApi(base: string, secret: Uint8Array): Api {
   }
   return {
     base,
-    as: (role, sub) => async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${await tokenFor(role, sub)}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      const text = await res.text()
-      if (!res.ok) throw new ApiError(method, path, res.status, text)
-      return (text ? JSON.parse(text) : undefined) as T
-    },
+    as:
+      (role, sub) =>
+      async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+        const res = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${await tokenFor(role, sub)}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        })
+        const text = await res.text()
+        if (!res.ok) throw new ApiError(method, path, res.status, text)
+        return (text ? JSON.parse(text) : undefined) as T
+      },
   }
 }

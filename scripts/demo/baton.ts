@@ -26,9 +26,11 @@ const DATABASE = `baton_demo_${process.pid}`
 /** Starts it step by step; on a failure part-way, what was started is stopped before the error is thrown. */
 export async function startBaton({ step }: { step: (message: string) => void }): Promise<DemoBaton> {
   const external = loadConfig().databaseUrl
-  step(external
-    ? `using DATABASE_URL: a throwaway database ${DATABASE} (dropped at the end)`
-    : 'starting an embedded PostgreSQL in a scratch dir (removed at the end)')
+  step(
+    external
+      ? `using DATABASE_URL: a throwaway database ${DATABASE} (dropped at the end)`
+      : 'starting an embedded PostgreSQL in a scratch dir (removed at the end)',
+  )
   const cluster = await startScratchCluster('demo', external)
   const logFile = path.join(cluster.scratch, 'baton.log')
   let services: Runtime | undefined
@@ -47,8 +49,14 @@ export async function startBaton({ step }: { step: (message: string) => void }):
     const secret = randomBytes(32).toString('base64url')
     // Only the demo's own settings: nothing from the caller's environment changes Baton's behaviour here.
     const config = loadConfig({
-      DATABASE_URL: url, DATA_DIR: cluster.scratch, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base,
-      AUTH_SECRET: secret, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true',
+      DATABASE_URL: url,
+      DATA_DIR: cluster.scratch,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: base,
+      AUTH_SECRET: secret,
+      LOG_LEVEL: 'warn',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     })
     step('starting the API and the workers')
     const logger = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }))

@@ -5,7 +5,15 @@ import type { World } from './world.ts'
 
 /** The part of GET /v1/metrics/handoffs the display reads (one group's figures). */
 export interface Figures {
-  funnel: { received: number; qualified: number; disqualified: number; assigned: number; accepted: number; contacted: number; converted: number }
+  funnel: {
+    received: number
+    qualified: number
+    disqualified: number
+    assigned: number
+    accepted: number
+    contacted: number
+    converted: number
+  }
   timeToAcceptSeconds: { count: number; p50: number | null; p90: number | null }
   handoffs: { offered: number; accepted: number; declined: number; expired: number; slaBreachRate: number | null }
   rates: { reroute: number | null; escalation: number | null; firstContactOverdue: number | null }
@@ -73,11 +81,7 @@ function block(world: World, f: Frame): string[] {
   const progress = Math.min(1, f.sent / Math.max(1, f.total))
   const bar = `${green('█'.repeat(Math.round(progress * 30)))}${dim('░'.repeat(30 - Math.round(progress * 30)))}`
   const phase = f.phase === 'streaming' ? 'streaming leads' : f.phase === 'settling' ? 'stream done: waiting for the last handoffs' : 'done'
-  const lines = [
-    '',
-    `${bold('Baton live')}  ${bar}  ${f.sent}/${f.total} leads sent  ${dim(`${Math.floor(f.elapsedS)} s · ${phase}`)}`,
-    '',
-  ]
+  const lines = ['', `${bold('Baton live')}  ${bar}  ${f.sent}/${f.total} leads sent  ${dim(`${Math.floor(f.elapsedS)} s · ${phase}`)}`, '']
   if (!f.figures) {
     lines.push(f.metricsError ? red(`  GET /v1/metrics/handoffs failed: ${f.metricsError}`) : dim('  waiting for the first figures…'))
   } else {
@@ -88,7 +92,11 @@ function block(world: World, f: Frame): string[] {
     lines.push(
       stage('received', funnel.received, `${funnel.disqualified} disqualified`),
       stage('qualified', funnel.qualified),
-      stage('assigned', funnel.assigned, f.figures.unroutedSeconds.count ? `${f.figures.unroutedSeconds.count} waited with nobody eligible` : ''),
+      stage(
+        'assigned',
+        funnel.assigned,
+        f.figures.unroutedSeconds.count ? `${f.figures.unroutedSeconds.count} waited with nobody eligible` : '',
+      ),
       stage('accepted', funnel.accepted),
       stage('contacted', funnel.contacted),
       stage('converted', funnel.converted),
@@ -101,10 +109,16 @@ function block(world: World, f: Frame): string[] {
   }
   lines.push('', `  ${dim('reps (pending offers)')}`)
   for (const region of ['Americas', 'EMEA', 'APAC']) {
-    const cells = world.reps.filter((r) => r.region === region).map((r) => {
-      const state = r.off ? dim(r.off === 'holiday' ? 'holiday' : 'off shift') : f.away.has(r.id) ? yellow('away') : green('●'.repeat(f.pending.get(r.id) ?? 0) || '·')
-      return pad(`${r.name} ${state}`, 26)
-    })
+    const cells = world.reps
+      .filter((r) => r.region === region)
+      .map((r) => {
+        const state = r.off
+          ? dim(r.off === 'holiday' ? 'holiday' : 'off shift')
+          : f.away.has(r.id)
+            ? yellow('away')
+            : green('●'.repeat(f.pending.get(r.id) ?? 0) || '·')
+        return pad(`${r.name} ${state}`, 26)
+      })
     lines.push(`  ${dim(pad(region, 9))}${cells.join('')}`)
   }
   lines.push('', ...f.ticker.map((t) => `  ${dim(t)}`))
@@ -115,8 +129,10 @@ function line(f: Frame): string {
   const head = `[${padLeft(String(Math.floor(f.elapsedS)), 3)} s] sent ${f.sent}/${f.total}`
   if (!f.figures) return `${head} · ${f.metricsError ? `metrics failed: ${f.metricsError}` : 'no figures yet'}`
   const { funnel: n, timeToAcceptSeconds: t, handoffs: h } = f.figures
-  return `${head} · received ${n.received} · qualified ${n.qualified} · assigned ${n.assigned} · accepted ${n.accepted} · contacted ${n.contacted} · converted ${n.converted}` +
+  return (
+    `${head} · received ${n.received} · qualified ${n.qualified} · assigned ${n.assigned} · accepted ${n.accepted} · contacted ${n.contacted} · converted ${n.converted}` +
     ` · accept p50 ${seconds(t.p50)} p90 ${seconds(t.p90)} · SLA breach ${percent(h.slaBreachRate)} · re-routed ${percent(f.figures.rates.reroute)} · webhooks ${f.counters.deliveries}`
+  )
 }
 
 /** Cuts a line with escape sequences to `width` visible characters. */

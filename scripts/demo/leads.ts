@@ -10,7 +10,13 @@ export type Random = () => number
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 export const between = (random: Random, low: number, high: number) => low + random() * (high - low)
 
-interface Company { name: string; domain: string; country: string; industry: string; employees: number }
+interface Company {
+  name: string
+  domain: string
+  country: string
+  industry: string
+  employees: number
+}
 
 const COMPANIES: Company[] = [
   { name: 'Northwind Traders', domain: 'northwind.io', country: 'US', industry: 'software', employees: 120 },
@@ -41,10 +47,63 @@ const COMPANIES: Company[] = [
   { name: 'Gulf Aviation', domain: 'gulfaviation.ae', country: 'AE', industry: 'aviation', employees: 800 },
 ]
 
-const FIRST = ['Ava', 'Liam', 'Noah', 'Emma', 'Mateo', 'Sofia', 'Lukas', 'Mia', 'Hiro', 'Priya', 'Chen', 'Olivia', 'Jonas', 'Aisha', 'Diego', 'Freya', 'Ravi', 'Yuki', 'Elena', 'Omar', 'Nora', 'Felix', 'Zara', 'Ivan']
-const LAST = ['Smith', 'Garcia', 'Müller', 'Martin', 'Rossi', 'Kowalski', 'Jansen', 'Nakamura', 'Kim', 'Sharma', 'Silva', 'Dubois', 'Andersson', 'Nguyen', 'Okafor', 'Schmidt', 'Tanaka', 'Lopez', 'Weber', 'Haddad']
+const FIRST = [
+  'Ava',
+  'Liam',
+  'Noah',
+  'Emma',
+  'Mateo',
+  'Sofia',
+  'Lukas',
+  'Mia',
+  'Hiro',
+  'Priya',
+  'Chen',
+  'Olivia',
+  'Jonas',
+  'Aisha',
+  'Diego',
+  'Freya',
+  'Ravi',
+  'Yuki',
+  'Elena',
+  'Omar',
+  'Nora',
+  'Felix',
+  'Zara',
+  'Ivan',
+]
+const LAST = [
+  'Smith',
+  'Garcia',
+  'Müller',
+  'Martin',
+  'Rossi',
+  'Kowalski',
+  'Jansen',
+  'Nakamura',
+  'Kim',
+  'Sharma',
+  'Silva',
+  'Dubois',
+  'Andersson',
+  'Nguyen',
+  'Okafor',
+  'Schmidt',
+  'Tanaka',
+  'Lopez',
+  'Weber',
+  'Haddad',
+]
 const PRODUCTS = ['Routing', 'Scoring', 'Webhooks', 'Analytics']
-const SOURCES: Array<[string, number]> = [['website', 40], ['webinar', 14], ['paid-search', 14], ['event', 12], ['referral', 11], ['partner', 9]]
+const SOURCES: Array<[string, number]> = [
+  ['website', 40],
+  ['webinar', 14],
+  ['paid-search', 14],
+  ['event', 12],
+  ['referral', 11],
+  ['partner', 9],
+]
 const CAMPAIGNS = ['launch', 'brand', 'retargeting', 'webinar-series']
 
 /** What the demo sends to POST /v1/leads, and what kind of lead it meant to send. */
@@ -74,12 +133,26 @@ export function planLeads(count: number, random: Random): PlannedLead[] {
       const signals = random() < 0.5 ? { demoRequested: true } : { pricingPageViews: 3 + Math.floor(random() * 5) }
       planned.push({ kind: 'duplicate', body: { email: first.email, source: 'website', signals } })
     } else if (roll < 0.14) {
-      planned.push({ kind: 'free-mail', body: { ...person(pick(random, FREE_MAIL)), country: pick(random, ['US', 'DE', 'IN', 'BR', 'GB']), source: 'website', signals: { demoRequested: random() < 0.3 } } })
+      planned.push({
+        kind: 'free-mail',
+        body: {
+          ...person(pick(random, FREE_MAIL)),
+          country: pick(random, ['US', 'DE', 'IN', 'BR', 'GB']),
+          source: 'website',
+          signals: { demoRequested: random() < 0.3 },
+        },
+      })
     } else if (roll < 0.17) {
-      planned.push({ kind: 'competitor', body: { ...person(pick(random, COMPETITORS)), company: 'A competitor', source: 'webinar', signals: { pricingPageViews: 6 } } })
+      planned.push({
+        kind: 'competitor',
+        body: { ...person(pick(random, COMPETITORS)), company: 'A competitor', source: 'webinar', signals: { pricingPageViews: 6 } },
+      })
     } else if (roll < 0.2) {
       const company = pick(random, COMPANIES)
-      planned.push({ kind: 'job seeker', body: { ...person(pick(random, FREE_MAIL)), company: company.name, custom: { inquiry: 'job application' } } })
+      planned.push({
+        kind: 'job seeker',
+        body: { ...person(pick(random, FREE_MAIL)), company: company.name, custom: { inquiry: 'job application' } },
+      })
     } else if (roll < 0.31) {
       const account = pick(random, ACCOUNTS)
       planned.push({ kind: 'account', body: companyLead(random, person(account.domain), account) })
@@ -91,7 +164,11 @@ export function planLeads(count: number, random: Random): PlannedLead[] {
   return planned
 }
 
-function companyLead(random: Random, who: { firstName: string; lastName: string; email: string }, company: Company): Record<string, unknown> {
+function companyLead(
+  random: Random,
+  who: { firstName: string; lastName: string; email: string },
+  company: Company,
+): Record<string, unknown> {
   const source = weighted(random, SOURCES)
   const products = PRODUCTS.filter(() => random() < 0.3)
   const signals: Record<string, number | boolean> = { pricingPageViews: Math.floor(random() ** 2 * 8) }
@@ -105,7 +182,9 @@ function companyLead(random: Random, who: { firstName: string; lastName: string;
     employees: company.employees,
     annualRevenue: company.employees * 140_000,
     source,
-    ...(source === 'website' || source === 'paid-search' ? { utm: { source: source === 'website' ? 'newsletter' : 'google', campaign: pick(random, CAMPAIGNS) } } : {}),
+    ...(source === 'website' || source === 'paid-search'
+      ? { utm: { source: source === 'website' ? 'newsletter' : 'google', campaign: pick(random, CAMPAIGNS) } }
+      : {}),
     ...(products.length ? { productInterest: products } : {}),
     ...(random() < 0.45 ? { phone: `+1 555 01${String(Math.floor(random() * 100)).padStart(2, '0')}` } : {}),
     signals,

@@ -10,7 +10,12 @@ import { ApiError, type Api } from './api.ts'
 import { between, type Random } from './leads.ts'
 import type { DemoRep, World } from './world.ts'
 
-const DECLINE_REASONS = ['not my territory', 'conflict of interest: I know them personally', 'in back-to-back calls', 'better fit for a specialist']
+const DECLINE_REASONS = [
+  'not my territory',
+  'conflict of interest: I know them personally',
+  'in back-to-back calls',
+  'better fit for a specialist',
+]
 const AWAY_FOR_MS = 6000
 
 /** What the simulation has done so far, for the live display. */
@@ -51,7 +56,20 @@ interface AssignedEvent {
 }
 
 export async function startRepSimulation(api: Api, random: Random): Promise<RepSimulation> {
-  const counters: RepCounters = { deliveries: 0, uniqueEvents: 0, badSignatures: 0, accepted: 0, declined: 0, ignored: 0, late: 0, contacted: 0, converted: 0, autoAway: 0, escalated: 0, errors: 0 }
+  const counters: RepCounters = {
+    deliveries: 0,
+    uniqueEvents: 0,
+    badSignatures: 0,
+    accepted: 0,
+    declined: 0,
+    ignored: 0,
+    late: 0,
+    contacted: 0,
+    converted: 0,
+    autoAway: 0,
+    escalated: 0,
+    errors: 0,
+  }
   const ticker: string[] = []
   const seen = new Set<string>()
   const timers = new Set<NodeJS.Timeout>()
@@ -71,10 +89,12 @@ export async function startRepSimulation(api: Api, random: Random): Promise<RepS
     const timer = setTimeout(() => {
       timers.delete(timer)
       if (stopped) return
-      const run = action().catch((error: unknown) => {
-        counters.errors++
-        note(`error: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`)
-      }).finally(() => inFlight.delete(run))
+      const run = action()
+        .catch((error: unknown) => {
+          counters.errors++
+          note(`error: ${error instanceof Error ? error.message.slice(0, 120) : String(error)}`)
+        })
+        .finally(() => inFlight.delete(run))
       inFlight.add(run)
     }, seconds * 1000)
     timers.add(timer)

@@ -36,17 +36,20 @@ export function localClock(zone: string, at: Date): string {
 /** A nine-hour shift every day, either covering `at` or starting a little after it. */
 export function shiftAround(zone: string, at: Date, when: 'now' | 'later'): Shift {
   const now = localMinutes(zone, at)
-  const start = when === 'now'
-    ? mod(Math.floor((now - 180) / 60) * 60, DAY_MINUTES)
-    : mod(Math.ceil((now + 120) / 60) * 60, DAY_MINUTES)
+  const start = when === 'now' ? mod(Math.floor((now - 180) / 60) * 60, DAY_MINUTES) : mod(Math.ceil((now + 120) / 60) * 60, DAY_MINUTES)
   const end = start + SHIFT_MINUTES
   // A shift past midnight is two windows a day: its tail after midnight, and its start.
-  const windows: Window[] = end <= DAY_MINUTES
-    ? [{ start: hhmm(start), end: hhmm(end) }]
-    : [{ start: '00:00', end: hhmm(end - DAY_MINUTES) }, { start: hhmm(start), end: '24:00' }]
+  const windows: Window[] =
+    end <= DAY_MINUTES
+      ? [{ start: hhmm(start), end: hhmm(end) }]
+      : [
+          { start: '00:00', end: hhmm(end - DAY_MINUTES) },
+          { start: hhmm(start), end: '24:00' },
+        ]
   const workingHours = Object.fromEntries(DAYS.map((day) => [day, windows])) as Shift['workingHours']
   return { workingHours, label: `${hhmm(start)}–${hhmm(end % DAY_MINUTES)}`, onNow: when === 'now' }
 }
 
 const mod = (n: number, m: number) => ((n % m) + m) % m
-const hhmm = (minutes: number) => (minutes === DAY_MINUTES ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`)
+const hhmm = (minutes: number) =>
+  minutes === DAY_MINUTES ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`

@@ -83,7 +83,10 @@ export interface World {
 }
 
 /** Creates the team through the admin API; `receiverUrl` is the demo's webhook receiver. */
-export async function seedWorld(call: Call, { receiverUrl, acceptWithinSeconds, now }: { receiverUrl: string; acceptWithinSeconds: number; now: Date }): Promise<World> {
+export async function seedWorld(
+  call: Call,
+  { receiverUrl, acceptWithinSeconds, now }: { receiverUrl: string; acceptWithinSeconds: number; now: Date },
+): Promise<World> {
   const reps: DemoRep[] = []
   const managers = new Map<Region, string>()
   for (const plan of PLAN) {
@@ -105,7 +108,9 @@ export async function seedWorld(call: Call, { receiverUrl, acceptWithinSeconds, 
   for (const { region, strategy } of TEAMS) {
     const members = reps.filter((r) => r.region === region)
     const team = await call<{ id: string }>('POST', '/v1/teams', {
-      name: `${region} sales`, strategy, managerId: managers.get(region),
+      name: `${region} sales`,
+      strategy,
+      managerId: managers.get(region),
       members: members.map((r) => ({ repId: r.id, weight: strategy === 'weighted' ? (r.weight ?? 1) : 1 })),
     })
     for (const member of members) member.teamId = team.id
@@ -121,14 +126,27 @@ export async function seedWorld(call: Call, { receiverUrl, acceptWithinSeconds, 
   const ruleset = {
     rules: [
       { name: 'named accounts', assign: { type: 'account_owner' }, ...within },
-      { name: 'strategic (2,000+ employees)', when: { field: 'employees', op: 'gte', value: 2000 }, assign: { type: 'rep', repId: idOf('maya') }, ...within },
-      ...TEAMS.map(({ region }) => ({ name: region, when: { field: 'country', op: 'in', value: COUNTRIES[region] }, assign: { type: 'team', teamId: teamOf(region) }, ...within })),
+      {
+        name: 'strategic (2,000+ employees)',
+        when: { field: 'employees', op: 'gte', value: 2000 },
+        assign: { type: 'rep', repId: idOf('maya') },
+        ...within,
+      },
+      ...TEAMS.map(({ region }) => ({
+        name: region,
+        when: { field: 'country', op: 'in', value: COUNTRIES[region] },
+        assign: { type: 'team', teamId: teamOf(region) },
+        ...within,
+      })),
       { name: 'rest of world and overflow', assign: { type: 'team', teamId: teamOf('EMEA') }, ...within },
     ],
     fallback: { type: 'team', teamId: teamOf('Americas') },
   }
   await call('PUT', '/v1/routing', ruleset)
-  const endpoint = await call<{ secret: string }>('POST', '/v1/webhook-endpoints', { url: receiverUrl, description: 'The demo\'s stand-in for a CRM and a chat tool' })
+  const endpoint = await call<{ secret: string }>('POST', '/v1/webhook-endpoints', {
+    url: receiverUrl,
+    description: "The demo's stand-in for a CRM and a chat tool",
+  })
   return {
     reps,
     repById: new Map(reps.map((r) => [r.id, r])),
@@ -160,7 +178,15 @@ const SCORING_MODEL = {
   ],
   fastLane: [{ name: 'demo requested', when: { field: 'signals.demoRequested', op: 'eq', value: true } }],
   tiers: [
-    { when: { all: [{ field: 'signals.demoRequested', op: 'eq', value: true }, { field: 'employees', op: 'gte', value: 500 }] }, tier: 'high' },
+    {
+      when: {
+        all: [
+          { field: 'signals.demoRequested', op: 'eq', value: true },
+          { field: 'employees', op: 'gte', value: 500 },
+        ],
+      },
+      tier: 'high',
+    },
     { when: { field: 'signals.demoRequested', op: 'eq', value: true }, tier: 'demo' },
   ],
   // Only the fallback uses these (every rule sets its own acceptWithinSeconds); 30 s is the least allowed.

@@ -31,7 +31,16 @@ export interface PoolLimits {
  * pool of its own: one pool keeps one connection budget, and the exemption sits in the code
  * that needs it, where a reader sees it. pg-boss's own pool (lib/boss.ts) has no such limit.
  */
-export function createDb(url: string, { max = 10, applicationName = 'baton', prepare = true, statementTimeoutMs = 0, poolTimeoutMs = 0 }: { max?: number; applicationName?: string; prepare?: boolean } & PoolLimits = {}) {
+export function createDb(
+  url: string,
+  {
+    max = 10,
+    applicationName = 'baton',
+    prepare = true,
+    statementTimeoutMs = 0,
+    poolTimeoutMs = 0,
+  }: { max?: number; applicationName?: string; prepare?: boolean } & PoolLimits = {},
+) {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -98,7 +107,8 @@ export class PreparingClient extends pg.Client {
     const [config, values] = args
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text
     // An explicit name stays; a Submittable (cursor, stream) is not a plain query.
-    const unnamed = typeof config === 'string' || !((config as { name?: unknown }).name || typeof (config as { submit?: unknown }).submit === 'function')
+    const unnamed =
+      typeof config === 'string' || !((config as { name?: unknown }).name || typeof (config as { submit?: unknown }).submit === 'function')
     const found = typeof text === 'string' && unnamed && Array.isArray(values) && values.length > 0 ? statementName(text) : undefined
     const name = found && !this.#stale.has(found) ? found : undefined
     if (!name) return (super.query as (...a: unknown[]) => never)(...args)
@@ -158,7 +168,7 @@ export function onCommit(tx: Tx, hook: () => void): void {
 /** db.transaction, running the transaction's commit hooks after COMMIT (a hook that throws is ignored: the change stands). */
 function withCommitHooks(db: Db): Db {
   const open = db.transaction.bind(db)
-  db.transaction = (async (work, config) => {
+  db.transaction = async (work, config) => {
     const hooks: Array<() => void> = []
     const result = await open(async (tx) => {
       commitHooks.set(tx, hooks)
@@ -172,6 +182,6 @@ function withCommitHooks(db: Db): Db {
       }
     }
     return result
-  })
+  }
   return db
 }

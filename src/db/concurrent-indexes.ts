@@ -19,9 +19,16 @@ export async function buildConcurrentIndexes(client: pg.Client, folder: string):
   for (const file of files) {
     for (const statement of statementsOf(await readFile(path.join(folder, file), 'utf8'))) {
       const name = STATEMENT.exec(statement)?.[2]
-      if (!name) throw new Error(`${file}: only CREATE INDEX CONCURRENTLY IF NOT EXISTS statements belong in migrations/concurrent, not: ${statement.slice(0, 80)}`)
-      const { rows: [existing] } = await client.query<{ valid: boolean }>(
-        'select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = $1 and pg_table_is_visible(c.oid)', [name.toLowerCase()])
+      if (!name)
+        throw new Error(
+          `${file}: only CREATE INDEX CONCURRENTLY IF NOT EXISTS statements belong in migrations/concurrent, not: ${statement.slice(0, 80)}`,
+        )
+      const {
+        rows: [existing],
+      } = await client.query<{ valid: boolean }>(
+        'select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = $1 and pg_table_is_visible(c.oid)',
+        [name.toLowerCase()],
+      )
       if (existing?.valid) continue
       if (existing) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`)
       await client.query(statement)
@@ -33,6 +40,12 @@ export async function buildConcurrentIndexes(client: pg.Client, folder: string):
 
 /** The file's statements: split on drizzle's breakpoints or on semicolons at a line's end, comments dropped. */
 function statementsOf(sql: string): string[] {
-  const withoutComments = sql.split('\n').filter((line) => !line.trim().startsWith('--') || line.includes('statement-breakpoint')).join('\n')
-  return withoutComments.split(/--> statement-breakpoint|;\s*$/m).map((part) => part.trim().replace(/;$/, '')).filter(Boolean)
+  const withoutComments = sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--') || line.includes('statement-breakpoint'))
+    .join('\n')
+  return withoutComments
+    .split(/--> statement-breakpoint|;\s*$/m)
+    .map((part) => part.trim().replace(/;$/, ''))
+    .filter(Boolean)
 }

@@ -2,9 +2,26 @@ import type { ScoringModel } from './schema/json/scoring-model.ts'
 
 // Consumer mailbox providers: a lead from one of these is rarely a company buying.
 const FREE_MAIL = [
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com', 'icloud.com',
-  'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.de', 'gmx.net', 'web.de', 'mail.ru', 'yandex.ru',
-  'qq.com', '163.com', 'zoho.com',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'mail.ru',
+  'yandex.ru',
+  'qq.com',
+  '163.com',
+  'zoho.com',
 ]
 
 /**
@@ -25,7 +42,15 @@ export const DEFAULT_SCORING_MODEL: ScoringModel = {
   disqualify: [{ when: { field: 'email', op: 'domainIn', value: FREE_MAIL }, reason: 'free-mail address' }],
   fastLane: [{ name: 'demo requested', when: { field: 'signals.demoRequested', op: 'eq', value: true } }],
   tiers: [
-    { when: { all: [{ field: 'signals.demoRequested', op: 'eq', value: true }, { field: 'employees', op: 'gte', value: 500 }] }, tier: 'high' },
+    {
+      when: {
+        all: [
+          { field: 'signals.demoRequested', op: 'eq', value: true },
+          { field: 'employees', op: 'gte', value: 500 },
+        ],
+      },
+      tier: 'high',
+    },
     { when: { field: 'signals.demoRequested', op: 'eq', value: true }, tier: 'demo' },
   ],
   deadlines: { high: 300, demo: 1800, standard: 3600 },

@@ -55,8 +55,7 @@ export async function startEmbeddedPostgres({ dataDir, log, settings = {}, port:
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await cluster.initialise()
   await cluster.start()
 
-  const urlFor = (database: string) =>
-    `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
+  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
   return { adminUrl: urlFor('postgres'), urlFor, stop: () => stopCluster(cluster) }
 }
 

@@ -14,15 +14,23 @@ export type SecretsKeysConfig = Pick<Config, 'secretsKeys' | 'dataDir'>
  * transaction; values already as they should be are left alone, so running it again changes
  * nothing. A value sealed under a key id SECRETS_KEY no longer names stops it, naming the id.
  */
-export async function encryptStoredSecrets(client: pg.Client, keys: SecretsKeysConfig | undefined): Promise<{ endpoints: number; sources: number }> {
+export async function encryptStoredSecrets(
+  client: pg.Client,
+  keys: SecretsKeysConfig | undefined,
+): Promise<{ endpoints: number; sources: number }> {
   await client.query('begin')
   try {
     // Locked: an instance still running may rotate a secret meanwhile, and must not be overwritten.
-    const endpoints = await client.query<{ id: string; secrets: EndpointSecret[] }>('select id, secrets from webhook_endpoints order by id for update')
-    const sources = await client.query<{ id: string; auth: 'signature' | 'token'; secret: string }>('select id, auth, secret from sources order by id for update')
+    const endpoints = await client.query<{ id: string; secrets: EndpointSecret[] }>(
+      'select id, secrets from webhook_endpoints order by id for update',
+    )
+    const sources = await client.query<{ id: string; auth: 'signature' | 'token'; secret: string }>(
+      'select id, auth, secret from sources order by id for update',
+    )
     let changed = { endpoints: 0, sources: 0 }
     if (endpoints.rows.length + sources.rows.length > 0) {
-      if (!keys) throw new Error('webhook endpoints or sources are stored: migrate() needs the secrets keys (config) to bring their secrets to rest')
+      if (!keys)
+        throw new Error('webhook endpoints or sources are stored: migrate() needs the secrets keys (config) to bring their secrets to rest')
       changed = await bringToRest(client, await loadSecretBox(keys), endpoints.rows, sources.rows)
     }
     await client.query('commit')

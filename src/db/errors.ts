@@ -7,8 +7,7 @@ interface PgError {
   constraint?: string
 }
 
-const sqlState = (error: unknown): PgError =>
-  typeof error === 'object' && error !== null ? (error) : {}
+const sqlState = (error: unknown): PgError => (typeof error === 'object' && error !== null ? error : {})
 
 /** 23505: a unique index refused the row; `constraint` narrows it to one index. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {

@@ -46,7 +46,9 @@ export async function migrate(url: string, secrets?: SecretsKeysConfig): Promise
  */
 async function takeMigrationLock(client: pg.Client): Promise<void> {
   for (;;) {
-    const { rows: [row] } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [MIGRATION_LOCK_KEY])
+    const {
+      rows: [row],
+    } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [MIGRATION_LOCK_KEY])
     if (row?.locked) return
     await sleep(100)
   }

@@ -25,9 +25,13 @@ const isField = (value: unknown): value is Field => is(value, Column) || is(valu
  * of columns comes back as an object under its key, in the order drizzle selects them. Groups
  * are for inner joins: a left join's missing row would come back as an object of nulls.
  */
-function preparedQuery<Row, S extends Selection = FlatSelection>(returns: S, build: (db: Queryable, returns: S) => { toSQL(): Built }): Run<Row> {
+function preparedQuery<Row, S extends Selection = FlatSelection>(
+  returns: S,
+  build: (db: Queryable, returns: S) => { toSQL(): Built },
+): Run<Row> {
   const fields = Object.entries(returns).flatMap(([key, field]) =>
-    isField(field) ? [{ path: [key], field }] : Object.entries(field).map(([inner, column]) => ({ path: [key, inner], field: column })))
+    isField(field) ? [{ path: [key], field }] : Object.entries(field).map(([inner, column]) => ({ path: [key, inner], field: column })),
+  )
   let query: Built | undefined
   return async (db, values) => {
     query ??= build(db, returns).toSQL()
@@ -69,12 +73,15 @@ function preparedWrite<Row>(
 ) {
   const shapes = new Map<string, Run<Row>>()
   return async (db: Queryable, given: Record<string, unknown>, values: Record<string, unknown> = {}): Promise<Row[]> => {
-    const keys = Object.keys(given).filter((key) => given[key] !== undefined).sort()
+    const keys = Object.keys(given)
+      .filter((key) => given[key] !== undefined)
+      .sort()
     const filled: Record<string, unknown> = { ...values }
     for (const key of keys) {
       const column = columns[key]
       const value = given[key]
-      if (!column || key in values) throw new Error(`prepared.write: "${key}" is ${column ? 'also a placeholder of the statement' : 'not a column'}`)
+      if (!column || key in values)
+        throw new Error(`prepared.write: "${key}" is ${column ? 'also a placeholder of the statement' : 'not a column'}`)
       if (is(value, SQL) || is(value, Placeholder)) throw new Error(`prepared.write: "${key}" must be a value, not SQL`)
       filled[key] = value === null ? null : column.mapToDriverValue(value)
     }

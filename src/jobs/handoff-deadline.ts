@@ -26,7 +26,10 @@ export const handoffDeadline: Job<'handoff-deadline', { handoffId: string }> = {
       return jobs.map((job, i): JobResult => {
         const result = results[i]!
         if (result.status === 'fulfilled') return { id: job.id, status: 'completed', output: { outcome: result.value } }
-        deps.logger.error({ err: result.reason, handoffId: job.data.handoffId, retry: job.retryCount }, 'deadline job failed; retried with backoff')
+        deps.logger.error(
+          { err: result.reason, handoffId: job.data.handoffId, retry: job.retryCount },
+          'deadline job failed; retried with backoff',
+        )
         return { id: job.id, status: 'failed', output: { message: rootMessage(result.reason) } }
       })
     },

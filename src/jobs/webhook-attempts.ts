@@ -11,7 +11,14 @@ import type { Job } from './job.ts'
 export const webhookAttempts: Job<typeof DELIVERY_QUEUE, AttemptJob> = {
   name: DELIVERY_QUEUE,
   queue: { retryLimit: 20, retryDelay: 5, expireInSeconds: 90, heartbeatSeconds: 10, notify: true },
-  fetch: { fetchers: DELIVERY_FETCHERS, staggered: true, gatherMs: GATHER_MS, pollingIntervalSeconds: POLL_SECONDS, batchSize: JOBS_PER_FETCH, burstWhenBatchFull: true },
+  fetch: {
+    fetchers: DELIVERY_FETCHERS,
+    staggered: true,
+    gatherMs: GATHER_MS,
+    pollingIntervalSeconds: POLL_SECONDS,
+    batchSize: JOBS_PER_FETCH,
+    burstWhenBatchFull: true,
+  },
   handler:
     ({ services }) =>
     async (jobs) => {

@@ -12,6 +12,9 @@ export const webhookStuckSweep: Job<'webhook-stuck-sweep'> = {
       const failed = await failStuckDeliveries(deps.db, deps.clock.now())
       if (failed.length === 0) return
       deps.metrics.webhookDeliveries.inc({ outcome: 'failed' }, failed.length)
-      deps.logger.warn({ deliveries: failed.length, first: failed.slice(0, 10) }, 'deliveries left pending by an ended job: failed, to retry or replay')
+      deps.logger.warn(
+        { deliveries: failed.length, first: failed.slice(0, 10) },
+        'deliveries left pending by an ended job: failed, to retry or replay',
+      )
     },
 }

@@ -41,7 +41,8 @@ export const DEFAULT_MAX_TTL_SECONDS = 30 * 86_400
  */
 export async function resolveSigningSecret(config: Pick<Config, 'auth' | 'dataDir' | 'production'>): Promise<SigningKeys | undefined> {
   const { secret, secrets, keysFile, jwksUrl } = config.auth
-  if (secrets && keysFile) throw new ConfigError('Invalid environment: set AUTH_SECRETS or AUTH_KEYS_FILE, not both (which one lists the newest key?)')
+  if (secrets && keysFile)
+    throw new ConfigError('Invalid environment: set AUTH_SECRETS or AUTH_KEYS_FILE, not both (which one lists the newest key?)')
   const listed = secrets ?? (keysFile ? await readKeysFile(keysFile) : undefined)
   const legacy: SigningKey | undefined = secret ? { secret: encode(secret) } : undefined
   if (listed) {
@@ -51,7 +52,10 @@ export async function resolveSigningSecret(config: Pick<Config, 'auth' | 'dataDi
   if (legacy) return { current: legacy, all: [legacy] }
   if (jwksUrl) return undefined
   // loadConfig refuses this already; a caller with a hand-made config must not get a per-host key either.
-  if (config.production) throw new ConfigError('Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)')
+  if (config.production)
+    throw new ConfigError(
+      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)',
+    )
   const dev = { secret: encode(await devSecret(config.dataDir)) }
   return { current: dev, all: [dev] }
 }
@@ -99,7 +103,12 @@ export const durationSeconds = durationInSeconds
 
 /** Seconds as the largest unit that divides them: 2592000 → "30d", 90 → "90s". */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['w', 604_800],
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`
   }
   return `${seconds}s`
@@ -113,8 +122,14 @@ export function formatDuration(seconds: number): string {
  */
 export async function signToken(
   keys: SigningKeys | Uint8Array,
-  { role, sub, jti, ttl = '1h', now = new Date(), maxTtlSeconds = DEFAULT_MAX_TTL_SECONDS }:
-    { role: Role; sub?: string; jti?: string; ttl?: string | number; now?: Date; maxTtlSeconds?: number },
+  {
+    role,
+    sub,
+    jti,
+    ttl = '1h',
+    now = new Date(),
+    maxTtlSeconds = DEFAULT_MAX_TTL_SECONDS,
+  }: { role: Role; sub?: string; jti?: string; ttl?: string | number; now?: Date; maxTtlSeconds?: number },
 ): Promise<string> {
   const key: SigningKey = keys instanceof Uint8Array ? { secret: keys } : keys.current
   const jwt = new SignJWT({ role })
@@ -130,8 +145,10 @@ export async function signToken(
 
 function lifetime(ttl: string | number, maxTtlSeconds: number): number {
   const seconds = typeof ttl === 'number' ? ttl : durationSeconds(ttl)
-  if (seconds === undefined || seconds <= 0) throw new RangeError(`token lifetime ${JSON.stringify(ttl)} is not a duration like 30m, 1h or 7d`)
-  if (seconds > maxTtlSeconds) throw new RangeError(`token lifetime ${JSON.stringify(ttl)} is over the cap of ${formatDuration(maxTtlSeconds)}`)
+  if (seconds === undefined || seconds <= 0)
+    throw new RangeError(`token lifetime ${JSON.stringify(ttl)} is not a duration like 30m, 1h or 7d`)
+  if (seconds > maxTtlSeconds)
+    throw new RangeError(`token lifetime ${JSON.stringify(ttl)} is over the cap of ${formatDuration(maxTtlSeconds)}`)
   return seconds
 }
 
@@ -143,7 +160,9 @@ async function readKeysFile(file: string): Promise<Array<{ kid: string; secret: 
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new ConfigError(`Invalid environment: AUTH_KEYS_FILE ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
+    throw new ConfigError(
+      `Invalid environment: AUTH_KEYS_FILE ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    )
   }
   const lines = text.split('\n').filter((line) => !line.trimStart().startsWith('#'))
   return parseKeyList('AUTH_KEYS_FILE', lines.join('\n'), parseAuthSecret)
@@ -153,9 +172,11 @@ async function devSecret(dataDir: string): Promise<string> {
   const file = path.resolve(dataDir, 'dev-auth-secret')
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error // another process created it first: use theirs
-    })
+    await writeFile(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error // another process created it first: use theirs
+      },
+    )
   }
   return (await readFile(file, 'utf8')).trim()
 }

@@ -9,7 +9,10 @@ export const BOSS_SCHEMA = 'pgboss'
  * A pg-boss on Baton's database. Only worker instances supervise (maintenance,
  * monitoring) and run schedules; API-only instances just enqueue.
  */
-export function createBoss(url: string, { role, max = 5, prepare = true }: { role: Config['role']; max?: number; prepare?: boolean }): PgBoss {
+export function createBoss(
+  url: string,
+  { role, max = 5, prepare = true }: { role: Config['role']; max?: number; prepare?: boolean },
+): PgBoss {
   const works = role !== 'api'
   return new PgBoss({
     connectionString: url,

@@ -10,6 +10,8 @@ export function manualClock(start: Date | string = '2026-01-05T09:00:00Z') {
   let current = new Date(start).getTime()
   return {
     now: () => new Date(current),
-    advance: (ms: number) => { current += ms },
+    advance: (ms: number) => {
+      current += ms
+    },
   }
 }

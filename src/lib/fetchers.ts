@@ -6,8 +6,7 @@ import type { PgBoss, WorkHandler, WorkOptions } from 'pg-boss'
  * a queue created with `notify` (pg-boss's plans.notifyChannelSql, computed here because
  * pg-boss does not export it; test/lib/fetchers.test.ts listens on it to hold the two together).
  */
-export const bossNotifyChannel = (schema: string): string =>
-  `pgboss_${createHash('sha224').update(schema).digest('hex').slice(0, 24)}`
+export const bossNotifyChannel = (schema: string): string => `pgboss_${createHash('sha224').update(schema).digest('hex').slice(0, 24)}`
 
 interface Fetchers {
   /** A job landed: one idle fetcher fetches now (or the first busy one to finish). */
@@ -48,7 +47,11 @@ export function createFetchers(boss: PgBoss, schema: string) {
      * Runs `fetchers` fetchers of `queue`, each fetching and running its own batches (a slow
      * batch holds up only its fetcher). Other options are pg-boss's.
      */
-    async work<T>(queue: string, { fetchers: count, gatherMs = 0, staggered = false, ...options }: WorkOptions & FetcherOptions, handler: WorkHandler<T, unknown>): Promise<void> {
+    async work<T>(
+      queue: string,
+      { fetchers: count, gatherMs = 0, staggered = false, ...options }: WorkOptions & FetcherOptions,
+      handler: WorkHandler<T, unknown>,
+    ): Promise<void> {
       const ids: string[] = []
       const idle = new Set<string>()
       // A notification while every fetcher was busy: the first to finish fetches again at once.
@@ -91,10 +94,13 @@ export function createFetchers(boss: PgBoss, schema: string) {
       if (staggered) {
         // One idle fetcher in turn every interval/count: a busy one is passed over, so the queue
         // is still looked at that often while some fetchers are running long batches.
-        const nudge = setInterval(() => {
-          const id = nextIdle()
-          if (id) boss.notifyWorker(id)
-        }, (pollSeconds * 1000) / count)
+        const nudge = setInterval(
+          () => {
+            const id = nextIdle()
+            if (id) boss.notifyWorker(id)
+          },
+          (pollSeconds * 1000) / count,
+        )
         timers.push(nudge.unref())
       }
       let gathering: NodeJS.Timeout | undefined

@@ -22,7 +22,9 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 
 /** The 400 for a cursor this API did not issue, pointing at the query parameter that carried it. */
 export function invalidCursor(parameter: string) {
-  return withFieldErrors(new BadRequest('The cursor is not one this API issued.'), [{ in: 'query', pointer: `/${parameter}`, detail: 'is not a valid cursor' }])
+  return withFieldErrors(new BadRequest('The cursor is not one this API issued.'), [
+    { in: 'query', pointer: `/${parameter}`, detail: 'is not a valid cursor' },
+  ])
 }
 
 /** Cuts a `limit + 1` row fetch into a page and the cursor for the next one. */

@@ -26,7 +26,9 @@ export interface SecretBox {
 export class UnknownSecretKey extends Error {
   override name = 'UnknownSecretKey'
   constructor(kid: string, known: string[]) {
-    super(`A stored secret is sealed under key id "${kid}", which is not among the keys loaded (${known.join(', ') || 'none'}): add "${kid}:<its base64 key>" to SECRETS_KEY (after the newest)`)
+    super(
+      `A stored secret is sealed under key id "${kid}", which is not among the keys loaded (${known.join(', ') || 'none'}): add "${kid}:<its base64 key>" to SECRETS_KEY (after the newest)`,
+    )
   }
 }
 
@@ -65,7 +67,12 @@ export function createSecretBox(keys: SecretKey[]): SecretBox {
       const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
       return `${PREFIX}${newest.kid}:${iv.toString('base64url')}:${sealed.toString('base64url')}`
     },
-    open: (stored) => openWith(stored, (kid) => own.get(kid), () => [...own.keys()]),
+    open: (stored) =>
+      openWith(
+        stored,
+        (kid) => own.get(kid),
+        () => [...own.keys()],
+      ),
     sealedUnderNewest: (stored) => SEALED.exec(stored)?.[1] === newest.kid,
   }
 }
@@ -75,7 +82,11 @@ export function createSecretBox(keys: SecretKey[]): SecretBox {
  * For code that has no configuration: the runtime loads the keys at start (loadSecretBox).
  */
 export function openSecret(stored: string): string {
-  return openWith(stored, (kid) => keyring.get(kid), () => [...keyring.keys()])
+  return openWith(
+    stored,
+    (kid) => keyring.get(kid),
+    () => [...keyring.keys()],
+  )
 }
 
 function openWith(stored: string, keyFor: (kid: string) => LoadedKey | undefined, known: () => string[]): string {
@@ -94,7 +105,9 @@ function openWith(stored: string, keyFor: (kid: string) => LoadedKey | undefined
   try {
     plaintext = Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8')
   } catch {
-    throw new Error(`A stored secret sealed under key id "${kid}" does not open: that id names another key than the one that sealed it, or the value was altered`)
+    throw new Error(
+      `A stored secret sealed under key id "${kid}" does not open: that id names another key than the one that sealed it, or the value was altered`,
+    )
   }
   if (opened.size >= MAX_OPENED) opened.clear()
   opened.set(stored, plaintext)
@@ -105,7 +118,8 @@ function addToKeyring(kid: string, key: Buffer): LoadedKey {
   if (key.length !== 32) throw new Error(`secrets key "${kid}" must be 32 bytes`)
   const fingerprint = createHash('sha256').update(key).digest('base64url')
   const known = keyring.get(kid)
-  if (known && known.fingerprint !== fingerprint) throw new Error(`Secrets key id "${kid}" names two different keys in this process: give each key its own id`)
+  if (known && known.fingerprint !== fingerprint)
+    throw new Error(`Secrets key id "${kid}" names two different keys in this process: give each key its own id`)
   if (known) return known
   const loaded = { object: createSecretKey(key), fingerprint }
   keyring.set(kid, loaded)
@@ -142,7 +156,10 @@ async function generatedKey(dataDir: string): Promise<SecretKey> {
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true })
     const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
-    await writeFile(draft, `local-${randomBytes(6).toString('base64url')}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+    await writeFile(draft, `local-${randomBytes(6).toString('base64url')}:${randomBytes(32).toString('base64')}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    })
     try {
       await link(draft, file).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST') throw error // another process made it first: use theirs

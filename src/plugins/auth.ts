@@ -52,7 +52,8 @@ const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384
 export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecret, clock }: AuthOptions) => {
   const { jwksUrl, issuer, audience } = config.auth
   // loadConfig requires both; a config made another way must not trust every audience of the issuer.
-  if (jwksUrl && !(issuer && audience)) throw new Error('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE: the issuer\'s tokens for other services must not pass')
+  if (jwksUrl && !(issuer && audience))
+    throw new Error("AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE: the issuer's tokens for other services must not pass")
   const jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined
 
   const verified = createVerifiedTokenCache(clock)
@@ -76,11 +77,16 @@ export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecre
     const common = { currentDate: clock.now(), clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] }
     if (alg === 'HS256' && signingSecret) {
       const candidates = keysFor(signingSecret, kid)
-      if (candidates.length === 0) throw new Unauthorized(`The bearer token was refused: it names signing key ${JSON.stringify(kid)}, which this Baton does not have (retired, or never configured).`)
+      if (candidates.length === 0)
+        throw new Unauthorized(
+          `The bearer token was refused: it names signing key ${JSON.stringify(kid)}, which this Baton does not have (retired, or never configured).`,
+        )
       return refusedAsUnauthorized(verifyWithKeys(token, candidates, { ...common, issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE }))
     }
     if (alg !== 'HS256' && jwks) {
-      return refusedAsUnauthorized(jwtVerify(token, jwks, { ...common, algorithms: EXTERNAL_ALGORITHMS, issuer, audience }).then((verified) => verified.payload))
+      return refusedAsUnauthorized(
+        jwtVerify(token, jwks, { ...common, algorithms: EXTERNAL_ALGORITHMS, issuer, audience }).then((verified) => verified.payload),
+      )
     }
     throw new Unauthorized(`Tokens signed with ${alg ?? 'no algorithm'} are not accepted here.`)
   }
@@ -100,7 +106,12 @@ export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecre
     }
     // Ids are stored in lower case; an issuer may write the rep's id in capitals.
     const subject = role === 'rep' ? claims.sub!.toLowerCase() : claims.sub
-    return { role: role as Role, subject, repId: role === 'rep' ? subject : undefined, credential: credentialOf(token, subject, claims.jti) }
+    return {
+      role: role as Role,
+      subject,
+      repId: role === 'rep' ? subject : undefined,
+      credential: credentialOf(token, subject, claims.jti),
+    }
   }
 
   app.decorateRequest('principal', null)
@@ -161,12 +172,16 @@ async function refusedAsUnauthorized(verifying: Promise<JWTPayload>): Promise<JW
 function describeJoseError(error: unknown): string {
   const { code, claim, reason } = error as { code?: string; claim?: string; reason?: string }
   switch (code) {
-    case 'ERR_JWT_EXPIRED': return 'it has expired'
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED': return 'its signature does not verify'
+    case 'ERR_JWT_EXPIRED':
+      return 'it has expired'
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'its signature does not verify'
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       if (claim === 'exp' && reason === 'missing') return 'it has no "exp" claim, and only tokens that expire are accepted'
       return `claim "${claim}" is not acceptable`
-    case 'ERR_JWKS_NO_MATCHING_KEY': return 'no key of the issuer matches it'
-    default: return 'it is malformed or could not be verified'
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'no key of the issuer matches it'
+    default:
+      return 'it is malformed or could not be verified'
   }
 }

@@ -18,13 +18,21 @@ export const jsonBodyPlugin = fp(async (app: FastifyInstance) => {
     try {
       text = strictUtf8.decode(body as Buffer)
     } catch {
-      done(Object.assign(new BadRequest('The request body is not valid UTF-8: JSON must be sent as UTF-8 (RFC 8259).'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined)
+      done(
+        Object.assign(new BadRequest('The request body is not valid UTF-8: JSON must be sent as UTF-8 (RFC 8259).'), {
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+        undefined,
+      )
       return
     }
     void parseJson(request, text, (error, value) => {
       if (error) return done(error, undefined)
       const problem = unstorable(value)
-      done(problem ? invalidFields(`The request body is invalid: ${problem.pointer || '(root)'} ${problem.detail}`, [problem]) : null, value)
+      done(
+        problem ? invalidFields(`The request body is invalid: ${problem.pointer || '(root)'} ${problem.detail}`, [problem]) : null,
+        value,
+      )
     })
   })
 })

@@ -76,7 +76,8 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(request, reply, {
         status: 503,
         code: 'database_unavailable',
-        detail: 'The database cannot be reached for a moment (restarting or failing over). Retry shortly, with the same Idempotency-Key for a write.',
+        detail:
+          'The database cannot be reached for a moment (restarting or failing over). Retry shortly, with the same Idempotency-Key for a write.',
       })
     }
     if (status === 500) {
@@ -109,10 +110,18 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
 /** The 503 for a database that is there but overloaded: DATABASE_POOL_TIMEOUT_MS or DATABASE_STATEMENT_TIMEOUT_MS ran out. */
 function databaseOverload(error: unknown): { code: string; detail: string } | undefined {
   if (isPoolExhausted(error)) {
-    return { code: 'database_busy', detail: 'Every database connection stayed busy for longer than this API waits for one (DATABASE_POOL_TIMEOUT_MS). Retry shortly, with the same Idempotency-Key for a write.' }
+    return {
+      code: 'database_busy',
+      detail:
+        'Every database connection stayed busy for longer than this API waits for one (DATABASE_POOL_TIMEOUT_MS). Retry shortly, with the same Idempotency-Key for a write.',
+    }
   }
   if (isStatementCancelled(error)) {
-    return { code: 'statement_timeout', detail: 'A database statement ran longer than this API allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled, its transaction rolled back. Retry shortly, with the same Idempotency-Key for a write.' }
+    return {
+      code: 'statement_timeout',
+      detail:
+        'A database statement ran longer than this API allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled, its transaction rolled back. Retry shortly, with the same Idempotency-Key for a write.',
+    }
   }
   return undefined
 }
@@ -126,9 +135,13 @@ export function frameworkProblem(error: FastifyError, request: FastifyRequest, r
   // No route, so no route hooks: the headers the onSend hook gives every other answer.
   reply.header('x-request-id', request.id)
   reply.header('x-content-type-options', 'nosniff')
-  return sendProblem(request, reply, tooLong
-    ? { status: 414, code: 'path_too_long', detail: 'A path parameter is longer than any id this API uses.' }
-    : { status: 400, code: 'bad_url', detail: 'The URL is not valid: a percent-encoded part does not decode to UTF-8.' })
+  return sendProblem(
+    request,
+    reply,
+    tooLong
+      ? { status: 414, code: 'path_too_long', detail: 'A path parameter is longer than any id this API uses.' }
+      : { status: 400, code: 'bad_url', detail: 'The URL is not valid: a percent-encoded part does not decode to UTF-8.' },
+  )
 }
 
 /**
@@ -139,15 +152,27 @@ export function frameworkProblem(error: FastifyError, request: FastifyRequest, r
 export function clientErrorProblem(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const [status, code, detail] =
-    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers (or URL) are larger than the 16 KB this API accepts.']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time.']
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers (or URL) are larger than the 16 KB this API accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request was not received in time.']
         : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
   const requestId = newId()
-  const body = JSON.stringify({ type: `urn:baton:problem:${code}`, title: STATUS_CODES[status], status, detail, instance: '/', code, requestId })
+  const body = JSON.stringify({
+    type: `urn:baton:problem:${code}`,
+    title: STATUS_CODES[status],
+    status,
+    detail,
+    instance: '/',
+    code,
+    requestId,
+  })
   // As Node's own fallback: never write into an answer already under way (a timeout mid-response).
   const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && !answering?.headersSent) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    )
   }
   socket.destroy(error)
 }
@@ -214,11 +239,19 @@ function collapseUnions(errors: AjvError[]): AjvError[] {
   const branches = Map.groupBy(inside, (e) => e.schemaPath.slice(prefix.length).split('/')[0])
   const wrongType = (e: AjvError) => e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const')
   const fitting = [...branches.values()].filter((branch) => !branch.some(wrongType))
-  const expected = inside.filter(wrongType).map((e) => (e.keyword === 'type' ? String(e.params.type) : JSON.stringify(e.params.allowedValue)))
+  const expected = inside
+    .filter(wrongType)
+    .map((e) => (e.keyword === 'type' ? String(e.params.type) : JSON.stringify(e.params.allowedValue)))
   const replacement =
     fitting.length === 1
       ? fitting[0]!
-      : [{ ...union, keyword: 'union', message: fitting.length === 0 ? `must be ${[...new Set(expected)].join(' or ')}` : 'does not match any allowed shape' }]
+      : [
+          {
+            ...union,
+            keyword: 'union',
+            message: fitting.length === 0 ? `must be ${[...new Set(expected)].join(' or ')}` : 'does not match any allowed shape',
+          },
+        ]
   const rest = errors.filter((e) => e !== union && !inside.includes(e))
   return collapseUnions([...rest, ...replacement])
 }

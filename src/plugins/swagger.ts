@@ -37,7 +37,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance, { version }: { vers
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
   // The docs UI registers its own routes (assets, redirects): mark them public as they are added.
   app.addHook('onRoute', (route) => {

@@ -15,12 +15,24 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
     await drop()
   })
   const at = new Date('2026-01-05T09:00:00.123Z')
-  for (const [id, name] of [['a0000000-0000-7000-8000-000000000001', 'Ada'], ['b0000000-0000-7000-8000-000000000002', 'Bo']] as const) {
+  for (const [id, name] of [
+    ['a0000000-0000-7000-8000-000000000001', 'Ada'],
+    ['b0000000-0000-7000-8000-000000000002', 'Bo'],
+  ] as const) {
     await db.insert(reps).values({ id, name, email: `${name.toLowerCase()}@baton.example`, timezone: 'UTC', createdAt: at, updatedAt: at })
   }
   const columns = getTableColumns(reps)
   let builds = 0
-  const find = prepared.query<typeof reps.$inferSelect>(columns, (q, returns) => (builds++, q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id')))))
+  const find = prepared.query<typeof reps.$inferSelect>(
+    columns,
+    (q, returns) => (
+      builds++,
+      q
+        .select(returns)
+        .from(reps)
+        .where(eq(reps.id, sql.placeholder('id')))
+    ),
+  )
   const [ada] = await find(db, { id: 'a0000000-0000-7000-8000-000000000001' })
   const [bo] = await db.transaction(async (tx) => find(tx, { id: 'b0000000-0000-7000-8000-000000000002' }))
   const [drizzles] = await db.select().from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002'))
@@ -32,26 +44,69 @@ t.test('built once, filled in every run, rows as drizzle maps them', async (t) =
 
   // Grouped: a join's tables each under their key, as drizzle's own select with the same groups.
   const grouped = { rep: columns, extra: { shout: sql<string>`upper(${reps.name})`.mapWith(String), id: reps.id } }
-  const findGrouped = prepared.query<{ rep: typeof reps.$inferSelect; extra: { shout: string; id: string } }, typeof grouped>(grouped, (q, returns) =>
-    q.select(returns).from(reps).where(eq(reps.id, sql.placeholder('id'))))
+  const findGrouped = prepared.query<{ rep: typeof reps.$inferSelect; extra: { shout: string; id: string } }, typeof grouped>(
+    grouped,
+    (q, returns) =>
+      q
+        .select(returns)
+        .from(reps)
+        .where(eq(reps.id, sql.placeholder('id'))),
+  )
   const [both] = await findGrouped(db, { id: 'b0000000-0000-7000-8000-000000000002' })
-  t.same(both, (await db.select(grouped).from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002')))[0], 'the same nested row as drizzle gives')
+  t.same(
+    both,
+    (await db.select(grouped).from(reps).where(eq(reps.id, 'b0000000-0000-7000-8000-000000000002')))[0],
+    'the same nested row as drizzle gives',
+  )
   t.match(both, { rep: { name: 'Bo', createdAt: Date }, extra: { shout: 'BO', id: 'b0000000-0000-7000-8000-000000000002' } })
 
   let rawBuilds = 0
-  const count = prepared.sql<{ n: number }>(() => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`))
+  const count = prepared.sql<{ n: number }>(
+    () => (rawBuilds++, sql`select count(*)::int as n from reps where name = any(${sql.placeholder('names')}::text[])`),
+  )
   t.same(await count(db, { names: ['Ada', 'Bo'] }), [{ n: 2 }])
   t.same(await count(db, { names: ['Bo'] }), [{ n: 1 }], 'an array placeholder, filled again')
   t.equal(rawBuilds, 1)
 
   // Per shape: each set of columns its own statement; nulls written as null, left-out columns defaulted.
-  const insert = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.insert(reps).values(given as never).returning(returns))
-  const update = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) => q.update(reps).set(given).where(eq(reps.id, sql.placeholder('whereId'))).returning(returns))
-  const [cy] = await insert(db, { id: 'c0000000-0000-7000-8000-000000000003', name: 'Cy', email: 'cy@baton.example', timezone: 'UTC', maxPending: null, createdAt: at, updatedAt: at })
-  t.match(cy, { name: 'Cy', status: 'available', maxPending: null, workingHours: null }, 'left-out columns take their defaults, nulls stay null')
+  const insert = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) =>
+    q
+      .insert(reps)
+      .values(given as never)
+      .returning(returns),
+  )
+  const update = prepared.write<typeof reps.$inferSelect>(columns, columns, (q, given, returns) =>
+    q
+      .update(reps)
+      .set(given)
+      .where(eq(reps.id, sql.placeholder('whereId')))
+      .returning(returns),
+  )
+  const [cy] = await insert(db, {
+    id: 'c0000000-0000-7000-8000-000000000003',
+    name: 'Cy',
+    email: 'cy@baton.example',
+    timezone: 'UTC',
+    maxPending: null,
+    createdAt: at,
+    updatedAt: at,
+  })
+  t.match(
+    cy,
+    { name: 'Cy', status: 'available', maxPending: null, workingHours: null },
+    'left-out columns take their defaults, nulls stay null',
+  )
   const [capped] = await update(db, { maxPending: 3 }, { whereId: cy!.id })
-  const [away] = await update(db, { status: 'away', maxPending: null, updatedAt: new Date('2026-01-06T00:00:00.000Z') }, { whereId: cy!.id })
-  t.same([capped?.maxPending, away?.maxPending, away?.status, away?.updatedAt.toISOString()], [3, null, 'away', '2026-01-06T00:00:00.000Z'], 'two shapes, each its own statement')
+  const [away] = await update(
+    db,
+    { status: 'away', maxPending: null, updatedAt: new Date('2026-01-06T00:00:00.000Z') },
+    { whereId: cy!.id },
+  )
+  t.same(
+    [capped?.maxPending, away?.maxPending, away?.status, away?.updatedAt.toISOString()],
+    [3, null, 'away', '2026-01-06T00:00:00.000Z'],
+    'two shapes, each its own statement',
+  )
   const [again] = await update(db, { maxPending: 5 }, { whereId: cy!.id })
   t.equal(again?.maxPending, 5, 'a shape seen before runs again with new values')
   const [reordered] = await update(db, { maxPending: 6, status: 'available' }, { whereId: cy!.id })
@@ -68,7 +123,8 @@ t.test('useGenericPlans: generic plans for the rest of the transaction, and only
     await pool.end()
     await drop()
   })
-  const mode = async (q: Queryable) => (await q.execute<{ mode: string }>(sql`select current_setting('plan_cache_mode') as mode`)).rows[0]!.mode
+  const mode = async (q: Queryable) =>
+    (await q.execute<{ mode: string }>(sql`select current_setting('plan_cache_mode') as mode`)).rows[0]!.mode
   const inside = await db.transaction(async (tx) => {
     const before = await mode(tx)
     await useGenericPlans(tx)

@@ -13,10 +13,10 @@ async function onePool(t: Test) {
     await pool.end()
     await drop()
   })
-  const prepared = async () => (await pool.query<{ statement: string }>('select statement from pg_prepared_statements')).rows.map((r) => r.statement)
+  const prepared = async () =>
+    (await pool.query<{ statement: string }>('select statement from pg_prepared_statements')).rows.map((r) => r.statement)
   return { url, pool, prepared }
 }
-
 
 t.test('a statement run three times is prepared on its connection; one run once is not', async (t) => {
   const { pool, prepared } = await onePool(t)
@@ -25,7 +25,10 @@ t.test('a statement run three times is prepared on its connection; one run once 
   await pool.query('select $1::int + 99 as once', [1])
   const statements = await prepared()
   t.ok(statements.includes(hot), 'the hot text is a prepared statement')
-  t.notOk(statements.some((s) => s.includes('+ 99')), 'the one-off text is not')
+  t.notOk(
+    statements.some((s) => s.includes('+ 99')),
+    'the one-off text is not',
+  )
   t.same((await pool.query(hot, [2])).rows, [{ answer: 43 }], 'and it keeps answering with new values')
 })
 
@@ -40,7 +43,10 @@ t.test('a prepared statement whose result changed under it fails once, then runs
   await other.connect()
   await other.query('alter table widgets add column size int')
   await other.end()
-  const failed = await pool.query(read, [1]).then(() => undefined, (error: { code?: string }) => error.code)
+  const failed = await pool.query(read, [1]).then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  )
   t.equal(failed, '0A000', 'PostgreSQL refuses the stale plan once (cached plan must not change result type)')
   t.same((await pool.query(read, [1])).rows, [{ id: 1, name: 'a', size: null }], 'the next call reads the new columns')
 })

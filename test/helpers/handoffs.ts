@@ -7,7 +7,6 @@ export const NOBODY = '01900000-0000-7000-8000-000000000000'
 /** The content type of every problem+json answer. */
 export const PROBLEM = 'application/problem+json; charset=utf-8'
 
-
 /** A handoff row as the tests read it back (snake_case columns). */
 export interface HandoffRecord {
   id: string
@@ -46,10 +45,30 @@ export async function handoffHarness(t: Test, { env = {}, realTime = false }: { 
       return (await ok('POST', '/v1/reps', { name: `Rep ${reps}`, email: `rep${reps}@baton.example`, timezone: 'UTC', ...extra }, 201)).id
     },
     newTeam: async (repIds: string[], managerId?: string): Promise<string> =>
-      (await ok('POST', '/v1/teams', { name: `Team ${reps}`, strategy: 'round_robin', members: repIds.map((repId) => ({ repId })), ...(managerId ? { managerId } : {}) }, 201)).id,
+      (
+        await ok(
+          'POST',
+          '/v1/teams',
+          {
+            name: `Team ${reps}`,
+            strategy: 'round_robin',
+            members: repIds.map((repId) => ({ repId })),
+            ...(managerId ? { managerId } : {}),
+          },
+          201,
+        )
+      ).id,
     /** One rule sending every lead to the team, with its own deadline if given. */
     routeTo: async (teamId: string, acceptWithinSeconds?: number) =>
-      ok('PUT', '/v1/routing', { rules: [{ name: 'everyone', assign: { type: 'team', teamId }, ...(acceptWithinSeconds ? { acceptWithinSeconds } : {}) }], fallback: null }, 200),
+      ok(
+        'PUT',
+        '/v1/routing',
+        {
+          rules: [{ name: 'everyone', assign: { type: 'team', teamId }, ...(acceptWithinSeconds ? { acceptWithinSeconds } : {}) }],
+          fallback: null,
+        },
+        200,
+      ),
     /** A team of `size` fresh reps that every lead goes to; the reps' ids. */
     setup: async (size: number, { managerId, acceptWithinSeconds }: { managerId?: string; acceptWithinSeconds?: number } = {}) => {
       const repIds: string[] = []
@@ -73,11 +92,21 @@ export async function handoffHarness(t: Test, { env = {}, realTime = false }: { 
     repStatus: async (id: string): Promise<string> => (await ok('GET', `/v1/reps/${id}`, undefined, 200)).status,
     /** The lead's handoffs, by attempt. */
     handoffs: async (leadId: string) =>
-      sql<HandoffRecord>('select id, rep_id, status, attempt, rule_name, deadline_at, created_at, responded_at from handoffs where lead_id = $1 order by attempt', [leadId]),
+      sql<HandoffRecord>(
+        'select id, rep_id, status, attempt, rule_name, deadline_at, created_at, responded_at from handoffs where lead_id = $1 order by attempt',
+        [leadId],
+      ),
     /** The lead's events in feed order. */
-    events: async (leadId: string) => sql<{ type: string; data: Record<string, unknown> }>('select type, data from events where lead_id = $1 order by position', [leadId]),
+    events: async (leadId: string) =>
+      sql<{ type: string; data: Record<string, unknown> }>('select type, data from events where lead_id = $1 order by position', [leadId]),
     eventCount: async (): Promise<number> => (await sql<{ n: number }>('select count(*)::int as n from events'))[0]!.n,
-    load: async (repId: string) => (await sql<{ pending: number; unworked: number; expired_in_row: number }>('select pending, unworked, expired_in_row from rep_workload where rep_id = $1', [repId]))[0]!,
+    load: async (repId: string) =>
+      (
+        await sql<{ pending: number; unworked: number; expired_in_row: number }>(
+          'select pending, unworked, expired_in_row from rep_workload where rep_id = $1',
+          [repId],
+        )
+      )[0]!,
     /** Moves the manual clock to `ms` after the handoff's deadline (never backwards). */
     pastDeadline: (handoff: { deadlineAt: string }, ms = 1000) => {
       baton.clock.advance(Math.max(0, Date.parse(handoff.deadlineAt) + ms - baton.clock.now().getTime()))

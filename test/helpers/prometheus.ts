@@ -43,7 +43,14 @@ function parseLabels(line: string, start: number): { labels: Record<string, stri
       if (i >= line.length) throw new Error(`unterminated label value: ${line}`)
       if (line[i] === '\\') {
         const next = line[++i]
-        value += next === 'n' ? '\n' : next === '\\' || next === '"' ? next : (() => { throw new Error(`bad escape \\${next}: ${line}`) })()
+        value +=
+          next === 'n'
+            ? '\n'
+            : next === '\\' || next === '"'
+              ? next
+              : (() => {
+                  throw new Error(`bad escape \\${next}: ${line}`)
+                })()
       } else value += line[i]
     }
     labels[name] = value
@@ -81,7 +88,8 @@ export function parsePrometheus(text: string): Family[] {
     if (!METRIC_NAME.test(name)) throw new Error(`bad sample name: ${line}`)
     const { labels, end } = line[nameEnd] === '{' ? parseLabels(line, nameEnd) : { labels: {}, end: nameEnd }
     const [valueText, timestamp, extra] = line.slice(end).trim().split(/\s+/)
-    if (valueText === undefined || extra !== undefined || (timestamp !== undefined && !/^-?\d+$/.test(timestamp))) throw new Error(`bad sample: ${line}`)
+    if (valueText === undefined || extra !== undefined || (timestamp !== undefined && !/^-?\d+$/.test(timestamp)))
+      throw new Error(`bad sample: ${line}`)
     familyOf(name).samples.push({ name, labels, value: parseValue(valueText, line) })
   }
   for (const family of families.values()) if (family.type === 'histogram') checkHistogram(family)
@@ -109,6 +117,8 @@ function checkHistogram(family: Family): void {
 
 /** The value of the sample named `name` (default: the family) whose labels include `labels`; 0 when absent. */
 export function sampleValue(families: Family[], family: string, labels: Record<string, string> = {}, name = family): number {
-  const found = families.find((f) => f.name === family)?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+  const found = families
+    .find((f) => f.name === family)
+    ?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
   return found?.value ?? 0
 }

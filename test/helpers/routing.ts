@@ -53,7 +53,8 @@ export async function harness(t: Test, start?: string) {
       return ok('POST', '/v1/leads', { email: `lead${leads}@${domain}`, ...DEMO, ...extra }, 201, 'integration')
     },
     events: async (leadId: string) => sql('select type, data from events where lead_id = $1 order by position', [leadId]),
-    pending: async (repId: string): Promise<number> => (await sql('select pending from rep_workload where rep_id = $1', [repId]))[0].pending,
+    pending: async (repId: string): Promise<number> =>
+      (await sql('select pending from rep_workload where rep_id = $1', [repId]))[0].pending,
     setStatus: async (repId: string, status: 'away' | 'available') => ok('PATCH', `/v1/reps/${repId}`, { status }, 200),
   }
 }

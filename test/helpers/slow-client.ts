@@ -41,7 +41,9 @@ export function slowClient({ port, head, bodyBytes = 0, everyMs = 200, giveUpMs 
     }
     const giveUp = setTimeout(() => finish(false), giveUpMs)
     socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => { received += chunk })
+    socket.on('data', (chunk: string) => {
+      received += chunk
+    })
     socket.on('error', () => {}) // a reset is one way of being closed
     socket.on('close', () => finish(true))
     socket.on('connect', () => {
@@ -62,9 +64,11 @@ function parse(raw: string): Pick<SlowClientResult, 'status' | 'headers' | 'body
   const end = raw.indexOf('\r\n\r\n')
   if (end === -1) return { status: undefined, headers: {}, body: '' }
   const [statusLine = '', ...lines] = raw.slice(0, end).split('\r\n')
-  const headers = Object.fromEntries(lines.map((line) => {
-    const colon = line.indexOf(':')
-    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
-  }))
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':')
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
+    }),
+  )
   return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(end + 4) }
 }

@@ -27,10 +27,22 @@ t.test('AUTH_SECRET alone: one key without a kid, as before rotation existed', a
 
 t.test('AUTH_SECRETS: the first signs, all verify, AUTH_SECRET beside them verifies tokens without a kid', async (t) => {
   const keys = (await resolveSigningSecret(loadConfig({ AUTH_SECRETS: `new:${NEW},old:${OLD}` })))!
-  t.same(keys.all.map((key) => [key.kid, text(key.secret)]), [['new', NEW], ['old', OLD]])
+  t.same(
+    keys.all.map((key) => [key.kid, text(key.secret)]),
+    [
+      ['new', NEW],
+      ['old', OLD],
+    ],
+  )
   t.equal(keys.current.kid, 'new')
   const withLegacy = (await resolveSigningSecret(loadConfig({ AUTH_SECRETS: `new:${NEW}`, AUTH_SECRET: OLD })))!
-  t.same(withLegacy.all.map((key) => [key.kid, text(key.secret)]), [['new', NEW], [undefined, OLD]])
+  t.same(
+    withLegacy.all.map((key) => [key.kid, text(key.secret)]),
+    [
+      ['new', NEW],
+      [undefined, OLD],
+    ],
+  )
   t.equal(withLegacy.current.kid, 'new', 'the named key signs, not AUTH_SECRET')
 })
 
@@ -39,7 +51,13 @@ t.test('AUTH_KEYS_FILE: one "kid:secret" a line, newest first; comments and blan
   const file = path.join(dir, 'keys')
   await writeFile(file, `# rotated 2026-06\n\nnew:${NEW}\n  old:${OLD}  \n`)
   const keys = (await resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: file, DATA_DIR: dir })))!
-  t.same(keys.all.map((key) => [key.kid, text(key.secret)]), [['new', NEW], ['old', OLD]])
+  t.same(
+    keys.all.map((key) => [key.kid, text(key.secret)]),
+    [
+      ['new', NEW],
+      ['old', OLD],
+    ],
+  )
 
   const refused: Array<[string, string, RegExp]> = [
     ['empty', '# nothing yet\n', /AUTH_KEYS_FILE names no key/],
@@ -50,8 +68,14 @@ t.test('AUTH_KEYS_FILE: one "kid:secret" a line, newest first; comments and blan
     await writeFile(file, content)
     await t.rejects(resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: file, DATA_DIR: dir })), { name: 'ConfigError', message }, name)
   }
-  await t.rejects(resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: path.join(dir, 'missing'), DATA_DIR: dir })), { name: 'ConfigError', message: /AUTH_KEYS_FILE .*missing.* cannot be read/ })
-  await t.rejects(resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: file, AUTH_SECRETS: `new:${NEW}` })), { name: 'ConfigError', message: /AUTH_SECRETS or AUTH_KEYS_FILE, not both/ })
+  await t.rejects(resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: path.join(dir, 'missing'), DATA_DIR: dir })), {
+    name: 'ConfigError',
+    message: /AUTH_KEYS_FILE .*missing.* cannot be read/,
+  })
+  await t.rejects(resolveSigningSecret(loadConfig({ AUTH_KEYS_FILE: file, AUTH_SECRETS: `new:${NEW}` })), {
+    name: 'ConfigError',
+    message: /AUTH_SECRETS or AUTH_KEYS_FILE, not both/,
+  })
 })
 
 t.test('the dev key: generated once under DATA_DIR, never in production', async (t) => {
@@ -66,8 +90,18 @@ t.test('the dev key: generated once under DATA_DIR, never in production', async 
   const production = { ...loadConfig({ DATA_DIR: fresh }), production: true }
   await t.rejects(resolveSigningSecret(production), { name: 'ConfigError', message: /^Refusing to start: NODE_ENV=production/ })
   t.same(await readdir(fresh), [], 'no key file was written')
-  t.type(await resolveSigningSecret({ ...production, auth: { ...production.auth, secret: OLD } }), 'object', 'production with AUTH_SECRET resolves')
-  t.equal(await resolveSigningSecret(loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks', AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'baton', DATA_DIR: fresh })), undefined, 'an external issuer only: no key of its own')
+  t.type(
+    await resolveSigningSecret({ ...production, auth: { ...production.auth, secret: OLD } }),
+    'object',
+    'production with AUTH_SECRET resolves',
+  )
+  t.equal(
+    await resolveSigningSecret(
+      loadConfig({ AUTH_JWKS_URL: 'https://idp.test/jwks', AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'baton', DATA_DIR: fresh }),
+    ),
+    undefined,
+    'an external issuer only: no key of its own',
+  )
 })
 
 t.test('signToken: the newest key signs and names itself; a jti when asked; no lifetime beyond the cap', async (t) => {
@@ -80,7 +114,11 @@ t.test('signToken: the newest key signs and names itself; a jti when asked; no l
   t.same(decodeProtectedHeader(legacy), { alg: 'HS256', typ: 'JWT' }, 'raw key bytes: no kid')
   t.notOk('jti' in decodeJwt(legacy), 'no jti unless asked')
 
-  t.equal(decodeJwt(await signToken(keys, { role: 'admin', now, ttl: '30d' })).exp, now.getTime() / 1000 + 30 * 86_400, '30 days: the default cap')
+  t.equal(
+    decodeJwt(await signToken(keys, { role: 'admin', now, ttl: '30d' })).exp,
+    now.getTime() / 1000 + 30 * 86_400,
+    '30 days: the default cap',
+  )
   await t.rejects(signToken(keys, { role: 'admin', now, ttl: '31d' }), RangeError, 'over 30 days by default: refused')
   await t.rejects(signToken(keys, { role: 'admin', now, ttl: '999999w' }), RangeError)
   const long = decodeJwt(await signToken(keys, { role: 'admin', now, ttl: '8w', maxTtlSeconds: 10 * 604_800 }))

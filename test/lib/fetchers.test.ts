@@ -105,9 +105,13 @@ t.test('notifications within gatherMs of a wake-up cost one more fetch when it i
   const { boss, wake, fetches } = await startBoss(t)
   const ran: number[] = []
   // 3 s of gathering: the three sends below fall inside it even on a loaded machine.
-  await wake.work<{ n: number }>(QUEUE, { fetchers: 4, gatherMs: 3_000, batchSize: 10, pollingIntervalSeconds: POLL_SECONDS }, async (jobs) => {
-    ran.push(...jobs.map((job) => job.data.n))
-  })
+  await wake.work<{ n: number }>(
+    QUEUE,
+    { fetchers: 4, gatherMs: 3_000, batchSize: 10, pollingIntervalSeconds: POLL_SECONDS },
+    async (jobs) => {
+      ran.push(...jobs.map((job) => job.data.n))
+    },
+  )
   await wake.listen()
   await waitFor(async () => fetches() >= 4, 5_000)
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -134,7 +138,11 @@ t.test('closing drops a gathered wake-up that is still waiting', async (t) => {
   const closedAt = performance.now()
   await wake.close()
   await new Promise((resolve) => setTimeout(resolve, 500))
-  t.same(woken.filter((at) => at > closedAt), [], 'no fetcher is woken after close')
+  t.same(
+    woken.filter((at) => at > closedAt),
+    [],
+    'no fetcher is woken after close',
+  )
 })
 
 t.test('staggered fetchers poll in turn: as many fetches, spread over the interval instead of together', async (t) => {

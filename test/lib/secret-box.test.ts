@@ -5,7 +5,15 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { createSecretBox, generatedKeyFile, hashToken, isSealed, loadSecretBox, openSecret, tokenMatches } from '../../src/lib/secret-box.ts'
+import {
+  createSecretBox,
+  generatedKeyFile,
+  hashToken,
+  isSealed,
+  loadSecretBox,
+  openSecret,
+  tokenMatches,
+} from '../../src/lib/secret-box.ts'
 
 const key = (kid: string) => ({ kid, key: randomBytes(32) })
 const SEALED = /^enc:v1:([A-Za-z0-9._-]+):([A-Za-z0-9_-]{16}):([A-Za-z0-9_-]+)$/
@@ -43,8 +51,15 @@ t.test('rotation: the first key seals, every key opens', async (t) => {
 t.test('a value under a key id that is not loaded fails loudly, naming the id', async (t) => {
   const sealed = createSecretBox([key('gone-key')]).seal('secret')
   const box = createSecretBox([key('kept-key')])
-  t.throws(() => box.open(sealed), { name: 'UnknownSecretKey', message: /key id "gone-key", which is not among the keys loaded \(kept-key\): add "gone-key:<its base64 key>" to SECRETS_KEY/ })
-  t.throws(() => openSecret(sealed.replace('gone-key', 'never-loaded')), { message: /key id "never-loaded"/ }, 'the process keyring says the same')
+  t.throws(() => box.open(sealed), {
+    name: 'UnknownSecretKey',
+    message: /key id "gone-key", which is not among the keys loaded \(kept-key\): add "gone-key:<its base64 key>" to SECRETS_KEY/,
+  })
+  t.throws(
+    () => openSecret(sealed.replace('gone-key', 'never-loaded')),
+    { message: /key id "never-loaded"/ },
+    'the process keyring says the same',
+  )
 })
 
 t.test('an altered value, or the wrong key under the right id, does not open', async (t) => {
@@ -52,8 +67,14 @@ t.test('an altered value, or the wrong key under the right id, does not open', a
   const sealed = box.seal('secret')
   const [head, body] = [sealed.slice(0, sealed.lastIndexOf(':') + 1), sealed.slice(sealed.lastIndexOf(':') + 1)]
   const flipped = `${head}${body[0] === 'A' ? 'B' : 'A'}${body.slice(1)}`
-  t.throws(() => box.open(flipped), { message: /key id "tamper" does not open: that id names another key than the one that sealed it, or the value was altered/ })
-  t.throws(() => createSecretBox([key('tamper')]), { message: /Secrets key id "tamper" names two different keys in this process/ }, 'one kid, one key')
+  t.throws(() => box.open(flipped), {
+    message: /key id "tamper" does not open: that id names another key than the one that sealed it, or the value was altered/,
+  })
+  t.throws(
+    () => createSecretBox([key('tamper')]),
+    { message: /Secrets key id "tamper" names two different keys in this process/ },
+    'one kid, one key',
+  )
 })
 
 t.test('the process keyring opens what any loaded box sealed (the delivery worker has no config)', async (t) => {
@@ -74,7 +95,7 @@ t.test('without SECRETS_KEY: a key generated once under DATA_DIR, shared by whoe
   t.match(line, /^local-[A-Za-z0-9_-]{8}:[A-Za-z0-9+/]{43}=$/, 'one "kid:base64key" line, as SECRETS_KEY takes it')
   const sealed = boxes[0]!.seal('shared')
   for (const box of boxes) t.equal(box.open(sealed), 'shared')
-  t.equal(SEALED.exec(sealed)?.[1], line.split(':')[0], 'sealed under the file\'s kid')
+  t.equal(SEALED.exec(sealed)?.[1], line.split(':')[0], "sealed under the file's kid")
 
   const config = { secretsKeys: undefined, dataDir }
   t.equal(loadSecretBox(config), loadSecretBox(config), 'made once per configuration')
@@ -82,14 +103,20 @@ t.test('without SECRETS_KEY: a key generated once under DATA_DIR, shared by whoe
   t.equal(later.open(sealed), 'shared', 'a later start finds the same key')
   t.equal((await readFile(file, 'utf8')).trim(), line, 'and leaves the file alone')
   const [kid, base64] = line.split(':') as [string, string]
-  t.equal(createSecretBox([{ kid, key: Buffer.from(base64, 'base64') }]).open(sealed), 'shared', 'the line is the SECRETS_KEY entry that moves these secrets elsewhere')
+  t.equal(
+    createSecretBox([{ kid, key: Buffer.from(base64, 'base64') }]).open(sealed),
+    'shared',
+    'the line is the SECRETS_KEY entry that moves these secrets elsewhere',
+  )
 })
 
 t.test('a damaged key file stops the start with a clear message', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-secrets-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   await writeFile(generatedKeyFile(dataDir), 'not a key\n')
-  await t.rejects(loadSecretBox({ secretsKeys: undefined, dataDir }), { message: /secrets-key is not one "kid:base64key" line of a 32-byte key/ })
+  await t.rejects(loadSecretBox({ secretsKeys: undefined, dataDir }), {
+    message: /secrets-key is not one "kid:base64key" line of a 32-byte key/,
+  })
 })
 
 t.test('SECRETS_KEY keys are used as given, no file written', async (t) => {

@@ -58,7 +58,8 @@ t.test('nonPublicReason: public unicast addresses pass', async (t) => {
 })
 
 t.test('nonPublicReason: what is not an address at all', async (t) => {
-  for (const input of ['', 'example.com', '256.1.1.1', '1.2.3.4.5', 'fe80::1::2']) t.equal(nonPublicReason(input), 'not an IP address', JSON.stringify(input))
+  for (const input of ['', 'example.com', '256.1.1.1', '1.2.3.4.5', 'fe80::1::2'])
+    t.equal(nonPublicReason(input), 'not an IP address', JSON.stringify(input))
 })
 
 t.test('webhookUrlProblem: refused whatever the setting', async (t) => {
@@ -72,7 +73,8 @@ t.test('webhookUrlProblem: refused whatever the setting', async (t) => {
     ['user only', 'https://user@8.8.8.8/hook', 'must not carry credentials (user:password@)'],
   ]
   for (const allowPrivate of [false, true]) {
-    for (const [name, url, problem] of cases) t.equal(await webhookUrlProblem(url, { allowPrivate }), problem, `${name} (allowPrivate: ${allowPrivate})`)
+    for (const [name, url, problem] of cases)
+      t.equal(await webhookUrlProblem(url, { allowPrivate }), problem, `${name} (allowPrivate: ${allowPrivate})`)
   }
 })
 
@@ -98,7 +100,13 @@ t.test('webhookUrlProblem: non-public targets refused, unless private targets ar
 })
 
 t.test('webhookUrlProblem: public IP literals pass', async (t) => {
-  for (const url of ['https://8.8.8.8/', 'http://1.1.1.1:8080/hook?x=1', 'https://[2606:4700:4700::1111]/hook', 'https://[::ffff:8.8.8.8]/', 'https://[64:ff9b::808:808]/']) {
+  for (const url of [
+    'https://8.8.8.8/',
+    'http://1.1.1.1:8080/hook?x=1',
+    'https://[2606:4700:4700::1111]/hook',
+    'https://[::ffff:8.8.8.8]/',
+    'https://[64:ff9b::808:808]/',
+  ]) {
     t.equal(await webhookUrlProblem(url, { allowPrivate: false }), undefined, url)
   }
 })
@@ -126,7 +134,11 @@ t.test('NAT64 local-use 64:ff9b:1::/48 is refused whatever it embeds', async (t)
   t.equal(nonPublicReason('64:ff9b:2::808:808'), undefined, 'just past the /48 is ordinary unicast')
   t.equal(nonPublicReason('64:ff9b::808:808'), undefined, 'the well-known prefix 64:ff9b::/96 is still judged by its IPv4')
   for (const url of ['https://[64:ff9b:1::808:808]/hook', 'http://[64:ff9b:1::7f00:1]/']) {
-    t.match(await webhookUrlProblem(url, { allowPrivate: false }), /^points to a non-public address \(.* is NAT64 local-use \(64:ff9b:1::\/48\)\)$/, url)
+    t.match(
+      await webhookUrlProblem(url, { allowPrivate: false }),
+      /^points to a non-public address \(.* is NAT64 local-use \(64:ff9b:1::\/48\)\)$/,
+      url,
+    )
     t.equal(await webhookUrlProblem(url, { allowPrivate: true }), undefined, `${url}: allowed with allowPrivate`)
   }
 })

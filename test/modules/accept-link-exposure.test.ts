@@ -24,13 +24,18 @@ t.test('GET /v1/events and the timeline show acceptUrl to admins only', async (t
   const forIntegration = await inFeed(h, lead.id, 'integration')
   t.ok(forIntegration, 'the integration token sees the lead.assigned event')
   t.notOk('acceptUrl' in forIntegration!.data, 'integration feed: no acceptUrl')
-  t.match(forIntegration!.data, { lead: { id: lead.id }, handoff: { id: handoff.id }, rep: { id: handoff.repId } }, 'integration feed: the rest of the event')
+  t.match(
+    forIntegration!.data,
+    { lead: { id: lead.id }, handoff: { id: handoff.id }, rep: { id: handoff.repId } },
+    'integration feed: the rest of the event',
+  )
   t.notMatch(JSON.stringify(forIntegration), /token=/, 'integration feed: no token anywhere')
 
   const forAdmin = await inFeed(h, lead.id, 'admin')
   t.match(forAdmin?.data.acceptUrl, /^https:\/\/baton\.example\/v1\/handoffs\/accept\?token=/, 'admin feed: the link')
 
-  const timeline = async (role: 'admin' | 'integration') => assignedOf((await h.ok('GET', `/v1/leads/${lead.id}/timeline`, undefined, 200, role)).data)
+  const timeline = async (role: 'admin' | 'integration') =>
+    assignedOf((await h.ok('GET', `/v1/leads/${lead.id}/timeline`, undefined, 200, role)).data)
   t.notOk('acceptUrl' in (await timeline('integration'))!.data, 'integration timeline: no acceptUrl')
   t.match((await timeline('admin'))!.data.acceptUrl, /token=/, 'admin timeline: the link')
 
@@ -47,7 +52,11 @@ t.test('the probe: an integration token finds no link to accept with, and its ow
     t.equal(res.statusCode, 200, `${url}: readable`)
     t.notMatch(res.body, /handoffs\/accept\?token=/, `${url}: no accept link`)
   }
-  t.equal((await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'integration')).statusCode, 403, 'the API accept is for reps and admins')
+  t.equal(
+    (await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'integration')).statusCode,
+    403,
+    'the API accept is for reps and admins',
+  )
   const [row] = await h.sql<{ status: string }>('select status from handoffs where id = $1', [handoff.id])
   t.equal(row?.status, 'pending', 'the handoff still waits for its rep')
 })
@@ -68,10 +77,16 @@ t.test('webhooks: lead.assigned carries the link only to an endpoint opted in wi
   const { lead } = await h.postLead()
   await waitFor(async () => plain.received.length >= 1 && optedIn.received.length >= 1 && chat.received.length >= 1, 5000)
 
-  const plainBody = new Webhook(plainEndpoint.secret).verify(plain.received[0]!.body, plain.received[0]!.headers as Record<string, string>) as Event
+  const plainBody = new Webhook(plainEndpoint.secret).verify(
+    plain.received[0]!.body,
+    plain.received[0]!.headers as Record<string, string>,
+  ) as Event
   t.match(plainBody, { type: 'lead.assigned', data: { lead: { id: lead.id } } }, 'the default endpoint gets the event, signed')
   t.notOk('acceptUrl' in plainBody.data, 'the default endpoint: no acceptUrl')
-  const optedInBody = new Webhook(optedInEndpoint.secret).verify(optedIn.received[0]!.body, optedIn.received[0]!.headers as Record<string, string>) as Event
+  const optedInBody = new Webhook(optedInEndpoint.secret).verify(
+    optedIn.received[0]!.body,
+    optedIn.received[0]!.headers as Record<string, string>,
+  ) as Event
   t.match(optedInBody.data.acceptUrl, /handoffs\/accept\?token=/, 'the endpoint opted in: the link')
   t.notMatch(chat.received[0]!.body, /token=/, 'a Slack channel not opted in: no link, no Accept button')
   t.match(chat.received[0]!.body, /New lead for/, 'and still the readable message')

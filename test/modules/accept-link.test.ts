@@ -12,9 +12,17 @@ import { handoffHarness, NOBODY, PROBLEM, type HandoffHarness } from '../helpers
 const PUBLIC_URL = 'https://baton.example'
 const HTML = 'text/html; charset=utf-8'
 // What a browser sends when the page's form (no fields) is submitted.
-const BROWSER_POST = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
+const BROWSER_POST = {
+  'content-type': 'application/x-www-form-urlencoded',
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+}
 const JSON_ACCEPT = { accept: 'application/json' }
-const PAGE_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex', 'content-security-policy': /default-src 'none'/ }
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-robots-tag': 'noindex',
+  'content-security-policy': /default-src 'none'/,
+}
 
 /** The path and query of an accept URL: what a browser asks Baton for. */
 const pathOf = (url: string) => `${new URL(url).pathname}${new URL(url).search}`
@@ -41,14 +49,26 @@ let leads = 0
 /** A qualifying lead, assigned; its handoff and the accept link its lead.assigned event carries. */
 async function assignedLead(h: HandoffHarness, company?: string) {
   leads++
-  const { lead, handoff } = await h.ok('POST', '/v1/leads', { email: `buyer${leads}@acme.example`, ...(company ? { company } : {}), signals: { demoRequested: true } }, 201, 'integration')
+  const { lead, handoff } = await h.ok(
+    'POST',
+    '/v1/leads',
+    { email: `buyer${leads}@acme.example`, ...(company ? { company } : {}), signals: { demoRequested: true } },
+    201,
+    'integration',
+  )
   const assigned = (await h.events(lead.id)).filter((e) => e.type === 'lead.assigned').at(-1)
   const url = assigned?.data.acceptUrl as string
   return { lead, handoff, url, path: pathOf(url), token: new URL(url).searchParams.get('token')! }
 }
 
 /** Asserts an HTML page of the link, with its credential-protecting headers. */
-function isPage(t: Test, res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, text: RegExp, name: string) {
+function isPage(
+  t: Test,
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  status: number,
+  text: RegExp,
+  name: string,
+) {
   t.equal(res.statusCode, status, `${name}: ${status}`)
   t.equal(res.headers['content-type'], HTML, `${name}: an HTML page`)
   t.match(res.headers, PAGE_HEADERS, `${name}: not cached, indexed or referred`)
@@ -65,7 +85,14 @@ t.test('one-click accept links', async (t) => {
   t.test('the lead.assigned event carries a link under PUBLIC_URL for the handoff and its rep', async (t) => {
     const { handoff, url, token } = await assignedLead(h)
     t.match(url, /^https:\/\/baton\.example\/v1\/handoffs\/accept\?token=[\w-]+\.[\w-]+\.[\w-]+$/)
-    t.same(decodeJwt(token), { hid: handoff.id, iss: 'baton', aud: 'baton-accept-link', sub: handoff.repId, iat: Math.floor(h.baton.clock.now().getTime() / 1000), exp: Date.parse(handoff.deadlineAt) / 1000 })
+    t.same(decodeJwt(token), {
+      hid: handoff.id,
+      iss: 'baton',
+      aud: 'baton-accept-link',
+      sub: handoff.repId,
+      iat: Math.floor(h.baton.clock.now().getTime() / 1000),
+      exp: Date.parse(handoff.deadlineAt) / 1000,
+    })
     t.same(decodeProtectedHeader(token), { alg: 'HS256', typ: 'JWT' })
   })
 
@@ -84,7 +111,7 @@ t.test('one-click accept links', async (t) => {
     t.equal((await acceptedEvents(h, lead.id)).length, 0, 'no handoff.accepted event')
   })
 
-  t.test('POST accepts as the link\'s rep, once', async (t) => {
+  t.test("POST accepts as the link's rep, once", async (t) => {
     const { lead, handoff, path } = await assignedLead(h, 'Globex')
     const res = await post(path)
     isPage(t, res, 200, /<h1>Accepted<\/h1>/, 'first POST')
@@ -113,14 +140,24 @@ t.test('one-click accept links', async (t) => {
     const res = await post(path, JSON_ACCEPT)
     t.equal(res.statusCode, 200)
     t.match(res.headers['content-type'], /^application\/json/)
-    t.match(res.json(), { id: handoff.id, leadId: lead.id, repId: handoff.repId, status: 'accepted', respondedAt: h.baton.clock.now().toISOString() })
+    t.match(res.json(), {
+      id: handoff.id,
+      leadId: lead.id,
+      repId: handoff.repId,
+      status: 'accepted',
+      respondedAt: h.baton.clock.now().toISOString(),
+    })
   })
 
   t.test('a changed or foreign token is 400 and accepts nothing', async (t) => {
     const { lead, handoff, token } = await assignedLead(h)
     const otherSecret = await new SignJWT({ hid: handoff.id })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('baton').setAudience('baton-accept-link').setSubject(handoff.repId)
-      .setExpirationTime(Date.parse(handoff.deadlineAt) / 1000).sign(new TextEncoder().encode('another-secret-that-is-long-enough-for-hs256'))
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('baton')
+      .setAudience('baton-accept-link')
+      .setSubject(handoff.repId)
+      .setExpirationTime(Date.parse(handoff.deadlineAt) / 1000)
+      .sign(new TextEncoder().encode('another-secret-that-is-long-enough-for-hs256'))
     const cases = {
       'a changed signature': tamper(token, 2),
       'a changed payload': tamper(token, 1),
@@ -159,7 +196,7 @@ t.test('one-click accept links', async (t) => {
     t.equal(res.statusCode, 200, 'GET shows the page')
     t.equal(res.headers['content-type'], HTML, 'an HTML page, not problem+json')
     t.equal((await post(`${path}&utm_source=newsletter`)).statusCode, 200, 'POST accepts')
-    t.equal((await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)).status, 'accepted', 'by the link\'s rep')
+    t.equal((await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)).status, 'accepted', "by the link's rep")
   })
 
   t.test('a link stops at the deadline itself, not at the next whole second', async (t) => {
@@ -179,7 +216,7 @@ t.test('one-click accept links', async (t) => {
     t.equal(res.headers['content-type'], PROBLEM)
   })
 
-  t.test('a link to a declined handoff is 409 and never accepts the next rep\'s handoff', async (t) => {
+  t.test("a link to a declined handoff is 409 and never accepts the next rep's handoff", async (t) => {
     const first = await assignedLead(h)
     await h.ok('POST', `/v1/handoffs/${first.handoff.id}/decline`, { reason: 'too busy' }, 200, 'rep', first.handoff.repId)
     const next = await h.pendingOf(first.lead.id)
@@ -251,19 +288,32 @@ t.test('the request log never shows a link token', async (t) => {
   ] as const
   const settled = () => new Promise((resolve) => setImmediate(resolve)) // the line is written once the response has finished
   for (const request of requests) {
-    const res = await services.app.inject({ method: request.method, url: request.url, headers: request.headers, ...(request.method === 'POST' && 'content-type' in request.headers ? { payload: '' } : {}) })
+    const res = await services.app.inject({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      ...(request.method === 'POST' && 'content-type' in request.headers ? { payload: '' } : {}),
+    })
     t.equal(res.statusCode, request.status, `${request.method} ${request.url.slice(0, 40)}: status`)
     await settled()
-    const logged = lines.map((line) => JSON.parse(line) as { requestId?: string; url?: string }).filter((entry) => entry.requestId === res.headers['x-request-id'] && entry.url)
+    const logged = lines
+      .map((line) => JSON.parse(line) as { requestId?: string; url?: string })
+      .filter((entry) => entry.requestId === res.headers['x-request-id'] && entry.url)
     t.equal(logged.length, 1, 'one request line')
     t.match(logged[0]?.url, /token=\[redacted\]$/, 'the url is logged with the token redacted')
   }
   const signature = token.split('.')[2]!
-  t.notOk(lines.some((line) => line.includes(signature)), 'no line holds the link\'s signature')
+  t.notOk(
+    lines.some((line) => line.includes(signature)),
+    "no line holds the link's signature",
+  )
 
   // The query parser decodes parameter names, so ?%74oken= is ?token= to the route; redactQuery compares them decoded too.
   const encoded = await services.app.inject({ url: `/v1/handoffs/accept?%74oken=${token}` })
   t.equal(encoded.statusCode, 409, 'the link works with its parameter name percent-encoded')
   await settled()
-  t.notOk(lines.some((line) => line.includes(signature)), 'and its token is not logged then either')
+  t.notOk(
+    lines.some((line) => line.includes(signature)),
+    'and its token is not logged then either',
+  )
 })

@@ -11,14 +11,26 @@ t.test('accounts', async (t) => {
   const baton = await buildTestApp(t)
   // Signed afresh for each request: tests move the clock by hours, past a token's lifetime.
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, query?: Record<string, string>) =>
-    baton.app.inject({ method, url, headers: await baton.auth('admin'), ...(payload === undefined ? {} : { payload }), ...(query ? { query } : {}) })
+    baton.app.inject({
+      method,
+      url,
+      headers: await baton.auth('admin'),
+      ...(payload === undefined ? {} : { payload }),
+      ...(query ? { query } : {}),
+    })
   const post = (payload: object) => call('POST', '/v1/accounts', payload)
   const patch = (id: string, payload: object) => call('PATCH', `/v1/accounts/${id}`, payload)
   const count = async (sql: string, params: unknown[] = []) => (await baton.deps.pool.query<{ n: number }>(sql, params)).rows[0]!.n
   const storedDomains = async (accountId: string) =>
-    (await baton.deps.pool.query<{ domain: string }>('select domain from account_domains where account_id = $1 order by domain', [accountId])).rows.map((r) => r.domain)
+    (
+      await baton.deps.pool.query<{ domain: string }>('select domain from account_domains where account_id = $1 order by domain', [
+        accountId,
+      ])
+    ).rows.map((r) => r.domain)
   const holderOf = async (domain: string) =>
-    (await baton.deps.pool.query<{ account_id: string }>('select account_id from account_domains where domain = $1', [domain])).rows.map((r) => r.account_id)
+    (await baton.deps.pool.query<{ account_id: string }>('select account_id from account_domains where domain = $1', [domain])).rows.map(
+      (r) => r.account_id,
+    )
 
   let reps = 0
   /** A fresh live rep; its id. */
@@ -38,10 +50,18 @@ t.test('accounts', async (t) => {
   t.test('create normalises, dedupes and sorts the domains; get answers the same account', async (t) => {
     const owner = await newRep()
     const now = baton.clock.now().toISOString()
-    const res = await post({ name: '  Acme Corp ', domains: ['WWW.Acme.COM.', 'bücher.example', 'acme.com', ' Shop.Acme.com ', 'www.acme.com'], ownerId: owner })
+    const res = await post({
+      name: '  Acme Corp ',
+      domains: ['WWW.Acme.COM.', 'bücher.example', 'acme.com', ' Shop.Acme.com ', 'www.acme.com'],
+      ownerId: owner,
+    })
     t.equal(res.statusCode, 201)
     const account = res.json()
-    t.same(account.domains, ['acme.com', 'shop.acme.com', 'xn--bcher-kva.example'], 'lower-case, no www., no trailing dot, punycode, once each, sorted')
+    t.same(
+      account.domains,
+      ['acme.com', 'shop.acme.com', 'xn--bcher-kva.example'],
+      'lower-case, no www., no trailing dot, punycode, once each, sorted',
+    )
     t.match(account, { name: 'Acme Corp', ownerId: owner, createdAt: now, updatedAt: now })
     t.match(account.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'ids are UUIDv7')
 
@@ -50,10 +70,10 @@ t.test('accounts', async (t) => {
     t.same(fetched.json(), account)
     t.same(await storedDomains(account.id), ['acme.com', 'shop.acme.com', 'xn--bcher-kva.example'], 'one row per domain, stored normalised')
 
-    const unowned = await post({ name: 'Nobody\'s', domains: ['unowned.example'] })
+    const unowned = await post({ name: "Nobody's", domains: ['unowned.example'] })
     t.equal(unowned.statusCode, 201)
     t.equal(unowned.json().ownerId, null, 'ownerId is optional')
-    const explicit = await post({ name: 'Nobody\'s either', domains: ['unowned-too.example'], ownerId: null })
+    const explicit = await post({ name: "Nobody's either", domains: ['unowned-too.example'], ownerId: null })
     t.equal(explicit.statusCode, 201)
     t.equal(explicit.json().ownerId, null, 'ownerId may be null')
 
@@ -75,7 +95,11 @@ t.test('accounts', async (t) => {
     t.match(problem.detail, /held\.example/, 'detail names the domain')
     t.match(problem.detail, acme.id, 'detail names the account holding it')
     t.equal(problem.errors.length, 1)
-    t.match(problem.errors[0], { in: 'body', pointer: '/domains/1', detail: new RegExp(`held\\.example.*${acme.id}`, 'i') }, 'errors[] points at the domain and names the account')
+    t.match(
+      problem.errors[0],
+      { in: 'body', pointer: '/domains/1', detail: new RegExp(`held\\.example.*${acme.id}`, 'i') },
+      'errors[] points at the domain and names the account',
+    )
 
     t.equal(await count('select count(*)::int as n from accounts'), accountsBefore, 'no account was written')
     t.equal(await count('select count(*)::int as n from account_domains'), domainsBefore, 'no domain was written')
@@ -123,7 +147,10 @@ t.test('accounts', async (t) => {
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`)
       const problem = res.json()
       t.equal(problem.code, 'validation_failed', `${name}: code`)
-      t.ok(problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0), `${name}: each error says where and what`)
+      t.ok(
+        problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0),
+        `${name}: each error says where and what`,
+      )
       t.same(pointers(res), [...expected].sort(), `${name}: pointers`)
     }
 
@@ -213,7 +240,10 @@ t.test('accounts', async (t) => {
     t.ok(seen.length >= 3)
 
     const firstOfAda = (await call('GET', `/v1/accounts?ownerId=${ada}&limit=1`)).json()
-    t.same(firstOfAda.data.map((a: { id: string }) => a.id), [adas[0]])
+    t.same(
+      firstOfAda.data.map((a: { id: string }) => a.id),
+      [adas[0]],
+    )
     const restOfAda = await call('GET', `/v1/accounts?ownerId=${ada}&limit=1&cursor=${firstOfAda.nextCursor}`)
     t.same(ids(restOfAda), [adas[1]], 'the filter holds across pages')
     t.equal(restOfAda.json().nextCursor, null)
@@ -276,13 +306,25 @@ t.test('accounts', async (t) => {
         // A loser is told what it would be told had it come second: which domain, held by which account.
         t.match(
           res.json(),
-          { code: 'conflict', detail: new RegExp(`${normal.replaceAll('.', '\\.')}.*${winner?.id}`), errors: [{ in: 'body', pointer: '/domains/1', detail: new RegExp(`${winner?.id}`) }] },
+          {
+            code: 'conflict',
+            detail: new RegExp(`${normal.replaceAll('.', '\\.')}.*${winner?.id}`),
+            errors: [{ in: 'body', pointer: '/domains/1', detail: new RegExp(`${winner?.id}`) }],
+          },
           `${domain}: the 409 names the domain and the account that took it`,
         )
       }
       t.same(await holderOf(normal), winner ? [winner.id] : [], `${domain}: exactly one row, the winner's`)
-      t.equal(await count('select count(*)::int as n from accounts where name like $1', [`Claim ${round}-%`]), 1, `${domain}: the losers wrote no account`)
-      t.equal(await count('select count(*)::int as n from account_domains where domain like $1', [`own-${round}-%`]), 1, `${domain}: nor any of their other domains`)
+      t.equal(
+        await count('select count(*)::int as n from accounts where name like $1', [`Claim ${round}-%`]),
+        1,
+        `${domain}: the losers wrote no account`,
+      )
+      t.equal(
+        await count('select count(*)::int as n from account_domains where domain like $1', [`own-${round}-%`]),
+        1,
+        `${domain}: nor any of their other domains`,
+      )
     }
   })
 
@@ -295,7 +337,8 @@ t.test('accounts', async (t) => {
       const statuses = responses.map((r) => r.statusCode).sort()
       t.same(statuses, [201, ...Array<number>(9).fill(409)], `round ${round}: one 201 and nine 409s, got ${statuses.join(',')}`)
       const winner = responses.find((r) => r.statusCode === 201)?.json()
-      for (const domain of pair) t.same(await holderOf(domain), winner ? [winner.id] : [], `round ${round}: ${domain} belongs to the winner alone`)
+      for (const domain of pair)
+        t.same(await holderOf(domain), winner ? [winner.id] : [], `round ${round}: ${domain} belongs to the winner alone`)
     }
   })
 })

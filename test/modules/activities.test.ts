@@ -17,12 +17,22 @@ async function activitiesHarness(t: Test) {
   let reps = 0
   let leads = 0
   const h = {
-    baton, call, ok, sql,
+    baton,
+    call,
+    ok,
+    sql,
     newRep: async (extra: object = {}): Promise<string> =>
       (await ok('POST', '/v1/reps', { name: `Rep ${++reps}`, email: `rep${reps}@baton.example`, timezone: 'UTC', ...extra }, 201)).id,
     routeTo: (repId: string) => ok('PUT', '/v1/routing', { rules: [{ name: 'all', assign: { type: 'rep', repId } }], fallback: null }, 200),
     /** A demo-tier lead, pending with rep A; the 201 answer. */
-    postLead: async () => ok('POST', '/v1/leads', { email: `lead${++leads}@acme.example`, company: 'Acme', signals: { demoRequested: true } }, 201, 'integration'),
+    postLead: async () =>
+      ok(
+        'POST',
+        '/v1/leads',
+        { email: `lead${++leads}@acme.example`, company: 'Acme', signals: { demoRequested: true } },
+        201,
+        'integration',
+      ),
     /** A lead its rep accepted a minute after it came in. */
     accepted: async () => {
       const { lead, handoff } = await h.postLead()
@@ -32,12 +42,15 @@ async function activitiesHarness(t: Test) {
       return { lead, handoff, taskId: task!.id }
     },
     lead: async (id: string) => ok('GET', `/v1/leads/${id}`, undefined, 200),
-    task: async (id: string) => (await sql<{ status: string; completed_at: Date | null }>('select status, completed_at from tasks where id = $1', [id]))[0]!,
-    types: async (leadId: string) => (await sql<{ type: string }>('select type from events where lead_id = $1 order by position', [leadId])).map((e) => e.type),
+    task: async (id: string) =>
+      (await sql<{ status: string; completed_at: Date | null }>('select status, completed_at from tasks where id = $1', [id]))[0]!,
+    types: async (leadId: string) =>
+      (await sql<{ type: string }>('select type from events where lead_id = $1 order by position', [leadId])).map((e) => e.type),
     events: async (leadId: string, type: string) =>
       sql<{ data: Record<string, unknown> }>('select data from events where lead_id = $1 and type = $2 order by position', [leadId, type]),
     /** The rep's pending and unworked counts. */
-    load: async (repId: string) => (await sql<{ pending: number; unworked: number }>('select pending, unworked from rep_workload where rep_id = $1', [repId]))[0]!,
+    load: async (repId: string) =>
+      (await sql<{ pending: number; unworked: number }>('select pending, unworked from rep_workload where rep_id = $1', [repId]))[0]!,
   }
   const repA = await h.newRep()
   const repB = await h.newRep()
@@ -47,7 +60,8 @@ async function activitiesHarness(t: Test) {
 
 t.test('POST /v1/leads/:id/activities', async (t) => {
   const h = await activitiesHarness(t)
-  const log = (leadId: string, body: object, role: Role = 'rep', sub: string | undefined = h.repA) => h.call('POST', `/v1/leads/${leadId}/activities`, body, role, sub)
+  const log = (leadId: string, body: object, role: Role = 'rep', sub: string | undefined = h.repA) =>
+    h.call('POST', `/v1/leads/${leadId}/activities`, body, role, sub)
 
   t.test('a note is not a contact; the first call is, once', async (t) => {
     const { lead, taskId } = await h.accepted()
@@ -55,15 +69,28 @@ t.test('POST /v1/leads/:id/activities', async (t) => {
     h.baton.clock.advance(5 * MINUTE)
     const note = await log(lead.id, { type: 'note', note: 'Left a voicemail greeting' })
     t.equal(note.statusCode, 201)
-    t.match(note.json(), { firstContact: false, lead: { status: 'accepted', contactedAt: null },
-      activity: { leadId: lead.id, repId: h.repA, type: 'note', note: 'Left a voicemail greeting', occurredAt: h.baton.clock.now().toISOString() } })
+    t.match(note.json(), {
+      firstContact: false,
+      lead: { status: 'accepted', contactedAt: null },
+      activity: {
+        leadId: lead.id,
+        repId: h.repA,
+        type: 'note',
+        note: 'Left a voicemail greeting',
+        occurredAt: h.baton.clock.now().toISOString(),
+      },
+    })
     t.equal((await h.task(taskId)).status, 'open')
 
     h.baton.clock.advance(5 * MINUTE)
     const occurredAt = new Date(h.baton.clock.now().getTime() - 2 * MINUTE).toISOString()
     const call = await log(lead.id, { type: 'call', occurredAt })
     t.equal(call.statusCode, 201)
-    t.match(call.json(), { firstContact: true, lead: { status: 'contacted', contactedAt: occurredAt }, activity: { type: 'call', occurredAt, note: null } })
+    t.match(call.json(), {
+      firstContact: true,
+      lead: { status: 'contacted', contactedAt: occurredAt },
+      activity: { type: 'call', occurredAt, note: null },
+    })
     t.match(await h.lead(lead.id), { status: 'contacted', contactedAt: occurredAt, ownerId: h.repA })
     const contacted = await h.events(lead.id, 'lead.contacted')
     t.equal(contacted.length, 1)
@@ -119,13 +146,18 @@ t.test('POST /v1/leads/:id/activities', async (t) => {
     t.equal((await log(owned.lead.id, { type: 'call' }, 'rep', h.repB)).statusCode, 403, "another rep's token")
     t.equal((await log(NOBODY, { type: 'call' }, 'admin', undefined)).statusCode, 404, 'an unknown lead')
     t.same(await h.sql('select id from activities where lead_id = any($1)', [[lead.id, owned.lead.id]]), [])
-    t.match(await log(owned.lead.id, { type: 'call' }, 'integration', undefined), { statusCode: 201 }, 'a CRM syncing back logs on any lead')
+    t.match(
+      await log(owned.lead.id, { type: 'call' }, 'integration', undefined),
+      { statusCode: 201 },
+      'a CRM syncing back logs on any lead',
+    )
   })
 })
 
 t.test('POST /v1/leads/:id/convert', async (t) => {
   const h = await activitiesHarness(t)
-  const convert = (leadId: string, body: object, role: Role = 'rep', sub: string | undefined = h.repA) => h.call('POST', `/v1/leads/${leadId}/convert`, body, role, sub)
+  const convert = (leadId: string, body: object, role: Role = 'rep', sub: string | undefined = h.repA) =>
+    h.call('POST', `/v1/leads/${leadId}/convert`, body, role, sub)
   const opportunity = { amount: 48000, currency: 'EUR', externalId: 'opp_123', name: 'Acme — 50 seats', closeDate: '2026-03-31' }
 
   t.test('an accepted lead converts: its task completes', async (t) => {
@@ -134,9 +166,17 @@ t.test('POST /v1/leads/:id/convert', async (t) => {
     const now = h.baton.clock.now().toISOString()
     const res = await convert(lead.id, opportunity)
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { id: lead.id, status: 'converted', closedAt: now, contactedAt: null, opportunity: { ...opportunity, convertedAt: now } })
+    t.match(res.json(), {
+      id: lead.id,
+      status: 'converted',
+      closedAt: now,
+      contactedAt: null,
+      opportunity: { ...opportunity, convertedAt: now },
+    })
     t.same(await h.lead(lead.id), res.json())
-    t.match(await h.events(lead.id, 'lead.converted'), [{ data: { lead: { id: lead.id, status: 'converted' }, opportunity: { ...opportunity, convertedAt: now } } }])
+    t.match(await h.events(lead.id, 'lead.converted'), [
+      { data: { lead: { id: lead.id, status: 'converted' }, opportunity: { ...opportunity, convertedAt: now } } },
+    ])
     t.match(await h.task(taskId), { status: 'completed', completed_at: new Date(now) })
     t.equal((await h.events(lead.id, 'task.completed')).length, 1)
     t.same(await h.load(h.repA), { pending: 0, unworked: 0 })
@@ -168,7 +208,8 @@ t.test('POST /v1/leads/:id/convert', async (t) => {
 
 t.test('POST /v1/leads/:id/close', async (t) => {
   const h = await activitiesHarness(t)
-  const close = (leadId: string, body: object, role: Role = 'admin', sub?: string) => h.call('POST', `/v1/leads/${leadId}/close`, body, role, sub)
+  const close = (leadId: string, body: object, role: Role = 'admin', sub?: string) =>
+    h.call('POST', `/v1/leads/${leadId}/close`, body, role, sub)
   const { handoffs, unrouted: sweeper } = h.baton.services
 
   t.test('a pending lead: its handoff is withdrawn', async (t) => {
@@ -188,7 +229,15 @@ t.test('POST /v1/leads/:id/close', async (t) => {
     t.match(res.json(), { status: 'closed', closeReason: 'Duplicate of a CRM contact', closedAt: now, ownerId: null })
     t.match(await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200), { status: 'cancelled', respondedAt: now })
     t.same(await h.load(h.repA), { pending: 0, unworked: 0 })
-    t.match(await h.events(lead.id, 'lead.closed'), [{ data: { lead: { id: lead.id, status: 'closed' }, reason: 'Duplicate of a CRM contact', handoff: { id: handoff.id, status: 'cancelled' } } }])
+    t.match(await h.events(lead.id, 'lead.closed'), [
+      {
+        data: {
+          lead: { id: lead.id, status: 'closed' },
+          reason: 'Duplicate of a CRM contact',
+          handoff: { id: handoff.id, status: 'cancelled' },
+        },
+      },
+    ])
     h.baton.clock.advance(Date.parse(handoff.deadlineAt) - h.baton.clock.now().getTime() + 1000)
     t.equal(await handoffs.expire(handoff.id), 'not_pending', 'the deadline job finds nothing to do')
     t.match(await h.lead(lead.id), { status: 'closed' })
@@ -211,7 +260,7 @@ t.test('POST /v1/leads/:id/close', async (t) => {
     t.equal((await h.events(lead.id, 'lead.closed')).length, 1)
   })
 
-  t.test('a contacted lead closes without touching anyone else\'s unworked count', async (t) => {
+  t.test("a contacted lead closes without touching anyone else's unworked count", async (t) => {
     const contacted = await h.accepted()
     await h.accepted()
     await h.ok('POST', `/v1/leads/${contacted.lead.id}/activities`, { type: 'call' }, 201, 'rep', h.repA)
@@ -250,9 +299,24 @@ t.test("a lead's timeline tells the whole story in order", async (t) => {
   h.baton.clock.advance(24 * 3600_000)
   await h.ok('POST', `/v1/leads/${lead.id}/convert`, { amount: 12000, currency: 'USD' }, 200, 'rep', h.repA)
   const { data } = await h.ok('GET', `/v1/leads/${lead.id}/timeline`, undefined, 200, 'integration')
-  t.same(data.map((e: { type: string }) => e.type), [
-    'lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned', 'handoff.accepted', 'task.created', 'lead.contacted', 'task.completed', 'lead.converted',
-  ])
+  t.same(
+    data.map((e: { type: string }) => e.type),
+    [
+      'lead.received',
+      'lead.scored',
+      'lead.qualified',
+      'lead.assigned',
+      'handoff.accepted',
+      'task.created',
+      'lead.contacted',
+      'task.completed',
+      'lead.converted',
+    ],
+  )
   const times = data.map((e: { timestamp: string }) => Date.parse(e.timestamp))
-  t.same(times, [...times].sort((a: number, b: number) => a - b), 'timestamps never go back')
+  t.same(
+    times,
+    [...times].sort((a: number, b: number) => a - b),
+    'timestamps never go back',
+  )
 })

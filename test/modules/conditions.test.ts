@@ -63,22 +63,47 @@ t.test('leaf operators against a lead', async (t) => {
 })
 
 t.test('all, any and not combine', async (t) => {
-  const demoInDach = { all: [{ field: 'signals.demoRequested', op: 'eq', value: true }, { field: 'country', op: 'in', value: ['DE', 'AT', 'CH'] }] }
+  const demoInDach = {
+    all: [
+      { field: 'signals.demoRequested', op: 'eq', value: true },
+      { field: 'country', op: 'in', value: ['DE', 'AT', 'CH'] },
+    ],
+  }
   t.equal(compiled(demoInDach).test(lead), true)
   t.equal(compiled({ not: demoInDach }).test(lead), false)
-  t.equal(compiled({ any: [{ field: 'country', op: 'eq', value: 'US' }, { field: 'employees', op: 'gt', value: 100 }] }).test(lead), true)
-  t.equal(compiled({ any: [{ field: 'country', op: 'eq', value: 'US' }, { not: { field: 'employees', op: 'gt', value: 100 } }] }).test(lead), false)
+  t.equal(
+    compiled({
+      any: [
+        { field: 'country', op: 'eq', value: 'US' },
+        { field: 'employees', op: 'gt', value: 100 },
+      ],
+    }).test(lead),
+    true,
+  )
+  t.equal(
+    compiled({ any: [{ field: 'country', op: 'eq', value: 'US' }, { not: { field: 'employees', op: 'gt', value: 100 } }] }).test(lead),
+    false,
+  )
   t.equal(compiled({ all: [{ any: [{ field: 'country', op: 'eq', value: 'US' }] }] }).test({ country: 'US' }), true)
 })
 
 t.test('explain reports every leaf with the value it saw', async (t) => {
-  const condition = compiled({ all: [{ field: 'country', op: 'eq', value: 'US' }, { field: 'employees', op: 'gte', value: 100 }] })
+  const condition = compiled({
+    all: [
+      { field: 'country', op: 'eq', value: 'US' },
+      { field: 'employees', op: 'gte', value: 100 },
+    ],
+  })
   const { matched, leaves } = condition.explain(lead)
   t.equal(matched, false)
-  t.same(leaves, [
-    { pointer: '/all/0', field: 'country', op: 'eq', value: 'US', actual: 'DE', matched: false },
-    { pointer: '/all/1', field: 'employees', op: 'gte', value: 100, actual: 250, matched: true },
-  ], 'no short-circuit: the second leaf is reported too')
+  t.same(
+    leaves,
+    [
+      { pointer: '/all/0', field: 'country', op: 'eq', value: 'US', actual: 'DE', matched: false },
+      { pointer: '/all/1', field: 'employees', op: 'gte', value: 100, actual: 250, matched: true },
+    ],
+    'no short-circuit: the second leaf is reported too',
+  )
 })
 
 t.test('paths never reach the prototype', async (t) => {
@@ -97,22 +122,38 @@ t.test('invalid conditions name the JSON pointer of each bad node', async (t) =>
     ['unknown shape', { when: 'always' }, [['', /must be a condition/]]],
     ['unknown field', { field: 'countryCode', op: 'eq', value: 'DE' }, [['/field', /not a known field/]]],
     ['unknown operator', { field: 'country', op: 'matches', value: 'D.*' }, [['/op', /must be one of/]]],
-    ['operator that does not fit the field', { field: 'country', op: 'gt', value: 3 }, [['/op', /does not apply to country, a string field/]]],
+    [
+      'operator that does not fit the field',
+      { field: 'country', op: 'gt', value: 3 },
+      [['/op', /does not apply to country, a string field/]],
+    ],
     ['eq on a list field', { field: 'productInterest', op: 'eq', value: 'crm' }, [['/op', /does not apply/]]],
     ['value of the wrong type', { field: 'employees', op: 'eq', value: '250' }, [['/value', /must be a number/]]],
     ['missing value', { field: 'country', op: 'eq' }, [['/value', /is required/]]],
     ['between needs min ≤ max', { field: 'employees', op: 'between', value: [10, 1] }, [['/value', /min ≤ max/]]],
     ['in needs a non-empty list', { field: 'country', op: 'in', value: [] }, [['/value', /list of 1 to/]]],
     ['in items must fit the field', { field: 'employees', op: 'in', value: [1, 'two'] }, [['/value', /item 1 must be a number/]]],
-    ['domainIn needs domains', { field: 'email', op: 'domainIn', value: ['acme.com', 'not a domain'] }, [['/value', /item 1 is not a domain/]]],
+    [
+      'domainIn needs domains',
+      { field: 'email', op: 'domainIn', value: ['acme.com', 'not a domain'] },
+      [['/value', /item 1 is not a domain/]],
+    ],
     ['exists takes a boolean', { field: 'phone', op: 'exists', value: 'yes' }, [['/value', /true or false/]]],
     ['extra keys in a leaf', { field: 'country', op: 'eq', value: 'DE', weight: 2 }, [['/weight', /not part of a condition/]]],
     ['empty all', { all: [] }, [['/all', /list of 1 to/]]],
     ['all mixed with any', { all: [{ field: 'country', op: 'exists' }], any: [] }, [['/any', /not part of a condition/]]],
     [
       'every bad node, deep inside',
-      { all: [{ field: 'country', op: 'eq', value: 'DE' }, { any: [{ not: { field: 'nope', op: 'eq', value: 1 } }, { field: 'employees', op: 'lt', value: 'x' }] }] },
-      [['/all/1/any/0/not/field', /not a known field/], ['/all/1/any/1/value', /must be a number/]],
+      {
+        all: [
+          { field: 'country', op: 'eq', value: 'DE' },
+          { any: [{ not: { field: 'nope', op: 'eq', value: 1 } }, { field: 'employees', op: 'lt', value: 'x' }] },
+        ],
+      },
+      [
+        ['/all/1/any/0/not/field', /not a known field/],
+        ['/all/1/any/1/value', /must be a number/],
+      ],
     ],
   ]
   for (const [name, condition, expected] of cases) {
@@ -121,7 +162,11 @@ t.test('invalid conditions name the JSON pointer of each bad node', async (t) =>
       t.fail(`${name}: accepted`)
       continue
     }
-    t.same(result.errors.map((e) => e.pointer), expected.map(([pointer]) => pointer), `${name}: pointers`)
+    t.same(
+      result.errors.map((e) => e.pointer),
+      expected.map(([pointer]) => pointer),
+      `${name}: pointers`,
+    )
     expected.forEach(([, detail], i) => t.match(result.errors[i]?.detail, detail, `${name}: detail ${i}`))
   }
 })

@@ -6,9 +6,19 @@ import { createQueues } from '../../src/jobs/index.ts'
 import { handoffHarness } from '../helpers/handoffs.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-interface JobRow { id: string; state: string; retry_count: number; output: { message?: string } | null; start_after: Date }
+interface JobRow {
+  id: string
+  state: string
+  retry_count: number
+  output: { message?: string } | null
+  start_after: Date
+}
 const jobOf = async (h: Awaited<ReturnType<typeof handoffHarness>>, id: string) =>
-  (await h.sql<JobRow>("select id, state, retry_count, output, start_after from pgboss.job where name = 'handoff-deadline' and id = $1", [id]))[0]
+  (
+    await h.sql<JobRow>("select id, state, retry_count, output, start_after from pgboss.job where name = 'handoff-deadline' and id = $1", [
+      id,
+    ])
+  )[0]
 
 t.test('one failing handoff is retried with backoff; the others in its batch complete once', async (t) => {
   const h = await handoffHarness(t, { realTime: true, env: { AUTO_AWAY_AFTER: '0' } })
@@ -32,13 +42,18 @@ t.test('one failing handoff is retried with backoff; the others in its batch com
     t.match(job, { state: 'completed', retry_count: 0 }, 'a handoff beside it: its job completed at the first attempt')
     t.equal((await h.sql('select status from handoffs where id = $1', [handoff.id]))[0].status, 'expired')
   }
-  const [queue] = await h.sql<{ retry_backoff: boolean; retry_delay_max: number }>("select retry_backoff, retry_delay_max from pgboss.queue where name = 'handoff-deadline'")
+  const [queue] = await h.sql<{ retry_backoff: boolean; retry_delay_max: number }>(
+    "select retry_backoff, retry_delay_max from pgboss.queue where name = 'handoff-deadline'",
+  )
   t.match(queue, { retry_backoff: true, retry_delay_max: 300 }, 'the queue backs off, up to 5 minutes between tries')
   const [attemptsSoFar] = await h.sql<{ retry_count: number }>('select retry_count from pgboss.job where id = $1', [broken.id])
   t.ok(attemptsSoFar!.retry_count < 8, `backing off: ${attemptsSoFar!.retry_count} retries in the first seconds, not one a second`)
 
   await h.sql('drop trigger fail_broken on handoffs')
-  const expired = await waitFor(async () => (await h.sql('select status from handoffs where id = $1', [broken.id]))[0].status === 'expired', 20_000)
+  const expired = await waitFor(
+    async () => (await h.sql('select status from handoffs where id = $1', [broken.id]))[0].status === 'expired',
+    20_000,
+  )
   t.ok(expired, 'mended, its next retry expires it')
 })
 

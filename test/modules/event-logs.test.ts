@@ -24,9 +24,20 @@ t.test('committed events are logged with lead and handoff ids; nothing personal 
     await drop()
   })
   const key = new TextEncoder().encode(TEST_SECRET)
-  const call = async (method: 'GET' | 'POST' | 'PUT', path: string, payload: object | undefined, role: 'admin' | 'integration' | 'rep' = 'admin', sub?: string) => {
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    payload: object | undefined,
+    role: 'admin' | 'integration' | 'rep' = 'admin',
+    sub?: string,
+  ) => {
     const token = await signToken(key, { role, now: clock.now(), ...(sub ? { sub } : {}) })
-    const res = await services.app.inject({ method, url: path, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) })
+    const res = await services.app.inject({
+      method,
+      url: path,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload ? { payload } : {}),
+    })
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`)
     return res.json()
   }
@@ -34,7 +45,12 @@ t.test('committed events are logged with lead and handoff ids; nothing personal 
   const team = await call('POST', '/v1/teams', { name: 'Desk', strategy: 'round_robin', members: [{ repId: rep.id }] })
   await call('PUT', '/v1/routing', { rules: [{ name: 'all', assign: { type: 'team', teamId: team.id } }], fallback: null })
   const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', eventTypes: ['webhook_endpoint.*'] })
-  const { lead, handoff } = await call('POST', '/v1/leads', { email: 'jane.private@acme.example', phone: '+49 30 1234567', firstName: 'Jane', signals: { demoRequested: true } }, 'integration')
+  const { lead, handoff } = await call(
+    'POST',
+    '/v1/leads',
+    { email: 'jane.private@acme.example', phone: '+49 30 1234567', firstName: 'Jane', signals: { demoRequested: true } },
+    'integration',
+  )
   await call('POST', `/v1/handoffs/${handoff.id}/accept`, {}, 'rep', rep.id)
   await new Promise((resolve) => setImmediate(resolve))
 
@@ -43,8 +59,14 @@ t.test('committed events are logged with lead and handoff ids; nothing personal 
   const types = events.filter((e) => e.leadId === lead.id).map((e) => e.event)
   t.same(types.slice(0, 4), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned'], 'in the order they happened')
   t.ok(types.includes('handoff.accepted') && types.includes('task.created'))
-  t.match(events.find((e) => e.event === 'lead.assigned'), { level: 30, leadId: lead.id, handoffId: handoff.id, eventId: /^[0-9a-f-]{36}$/ })
-  t.match(events.find((e) => e.event === 'handoff.accepted'), { leadId: lead.id, handoffId: handoff.id })
+  t.match(
+    events.find((e) => e.event === 'lead.assigned'),
+    { level: 30, leadId: lead.id, handoffId: handoff.id, eventId: /^[0-9a-f-]{36}$/ },
+  )
+  t.match(
+    events.find((e) => e.event === 'handoff.accepted'),
+    { leadId: lead.id, handoffId: handoff.id },
+  )
   const all = lines.join('\n')
   for (const secret of ['jane.private', '1234567', 'Jane', endpoint.secret.slice(6), TEST_SECRET]) {
     t.notOk(all.includes(secret), `the log never shows ${secret.slice(0, 12)}…`)
@@ -52,18 +74,30 @@ t.test('committed events are logged with lead and handoff ids; nothing personal 
   t.notOk(/token=[A-Za-z0-9_-]{20,}/.test(all), 'no accept-link token')
 
   const rolledBack = newEvent('lead.received', { lead: { id: lead.id } }, clock.now(), lead.id)
-  await t.rejects(services.deps.db.transaction(async (tx) => {
-    await appendEvents(tx, services.deps, [rolledBack])
-    throw new Error('roll back')
-  }))
+  await t.rejects(
+    services.deps.db.transaction(async (tx) => {
+      await appendEvents(tx, services.deps, [rolledBack])
+      throw new Error('roll back')
+    }),
+  )
   await new Promise((resolve) => setImmediate(resolve))
-  t.notOk(lines.some((line) => line.includes(rolledBack.id)), 'an event rolled back is not logged')
+  t.notOk(
+    lines.some((line) => line.includes(rolledBack.id)),
+    'an event rolled back is not logged',
+  )
 })
 
 t.test('a failed query is logged with its SQL but without the values it carried', async (t) => {
   const { DrizzleQueryError } = await import('drizzle-orm/errors')
-  const cause = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', detail: 'Key (email)=(jane@acme.example) already exists.' })
-  const error = new DrizzleQueryError('insert into leads (email, phone) values ($1, $2)', ['jane@acme.example', '+49 30 1234567\nsecond line'], cause)
+  const cause = Object.assign(new Error('duplicate key value violates unique constraint'), {
+    code: '23505',
+    detail: 'Key (email)=(jane@acme.example) already exists.',
+  })
+  const error = new DrizzleQueryError(
+    'insert into leads (email, phone) values ($1, $2)',
+    ['jane@acme.example', '+49 30 1234567\nsecond line'],
+    cause,
+  )
   const logged = JSON.stringify(errorWithoutValues(error))
   t.match(logged, /insert into leads \(email, phone\) values \(\$1, \$2\)/, 'the statement stays')
   t.match(logged, /params: \[redacted\]/)

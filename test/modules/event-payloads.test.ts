@@ -23,7 +23,13 @@ FormatRegistry.Set('uri', (v) => URL.canParse(v))
 
 const MINUTE = 60_000
 
-interface Body { id: string; type: string; timestamp: string; sequence: number | null; data: Record<string, unknown> }
+interface Body {
+  id: string
+  type: string
+  timestamp: string
+  sequence: number | null
+  data: Record<string, unknown>
+}
 
 /** Every body checked against its type's schema; the first errors of any that fail go to the log. */
 function checkBodies(t: Test, bodies: Body[], where: string) {
@@ -32,7 +38,8 @@ function checkBodies(t: Test, bodies: Body[], where: string) {
     t.ok((EVENT_TYPES as readonly string[]).includes(type), `${type} is a known event type`)
     const failing = group.filter((body) => !Value.Check(eventPayloadSchema(type as EventType), body))
     for (const body of failing.slice(0, 2)) {
-      for (const e of [...Value.Errors(eventPayloadSchema(type as EventType), body)].slice(0, 5)) t.comment(`${type} ${body.id}: ${e.path} ${e.message} (got ${JSON.stringify(e.value)?.slice(0, 120)})`)
+      for (const e of [...Value.Errors(eventPayloadSchema(type as EventType), body)].slice(0, 5))
+        t.comment(`${type} ${body.id}: ${e.path} ${e.message} (got ${JSON.stringify(e.value)?.slice(0, 120)})`)
     }
     t.equal(failing.length, 0, `${where}: all ${group.length} ${type} bodies match the documented schema`)
   }
@@ -40,11 +47,15 @@ function checkBodies(t: Test, bodies: Body[], where: string) {
 
 /** Every `$ref` in a JSON value. */
 const refsIn = (value: unknown): string[] =>
-  Array.isArray(value) ? value.flatMap(refsIn)
-    : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => (k === '$ref' && typeof v === 'string' ? [v] : refsIn(v)))
+  Array.isArray(value)
+    ? value.flatMap(refsIn)
+    : value && typeof value === 'object'
+      ? Object.entries(value).flatMap(([k, v]) => (k === '$ref' && typeof v === 'string' ? [v] : refsIn(v)))
       : []
 const hasKey = (value: unknown, key: string): boolean =>
-  Array.isArray(value) ? value.some((v) => hasKey(v, key)) : !!value && typeof value === 'object' && Object.entries(value).some(([k, v]) => k === key || hasKey(v, key))
+  Array.isArray(value)
+    ? value.some((v) => hasKey(v, key))
+    : !!value && typeof value === 'object' && Object.entries(value).some(([k, v]) => k === key || hasKey(v, key))
 
 t.test('a lead lifecycle: every event body is as documented', async (t) => {
   const baton = await buildTestApp(t, { env: { ROLE: 'api', HANDOFF_MAX_ATTEMPTS: '2', AUTO_AWAY_AFTER: '1' } })
@@ -52,12 +63,22 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   const { handoffs, tasks } = baton.services
   let leads = 0
   const postLead = (body: object, status = 201) => ok('POST', '/v1/leads', body, status, 'integration')
-  const demoLead = () => postLead({ email: `lead${++leads}@acme.example`, company: 'Acme', country: 'DE', source: 'web', signals: { demoRequested: true } })
-  const newRep = async (name: string): Promise<string> => (await ok('POST', '/v1/reps', { name, email: `${name.toLowerCase()}@baton.example`, timezone: 'UTC' }, 201)).id
-  const pendingOf = async (leadId: string) => (await sql<{ id: string; rep_id: string; deadline_at: Date }>("select id, rep_id, deadline_at from handoffs where lead_id = $1 and status = 'pending'", [leadId]))[0]
-  const decline = (h: { id: string; rep_id: string }, reason: string) => ok('POST', `/v1/handoffs/${h.id}/decline`, { reason }, 200, 'rep', h.rep_id)
+  const demoLead = () =>
+    postLead({ email: `lead${++leads}@acme.example`, company: 'Acme', country: 'DE', source: 'web', signals: { demoRequested: true } })
+  const newRep = async (name: string): Promise<string> =>
+    (await ok('POST', '/v1/reps', { name, email: `${name.toLowerCase()}@baton.example`, timezone: 'UTC' }, 201)).id
+  const pendingOf = async (leadId: string) =>
+    (
+      await sql<{ id: string; rep_id: string; deadline_at: Date }>(
+        "select id, rep_id, deadline_at from handoffs where lead_id = $1 and status = 'pending'",
+        [leadId],
+      )
+    )[0]
+  const decline = (h: { id: string; rep_id: string }, reason: string) =>
+    ok('POST', `/v1/handoffs/${h.id}/decline`, { reason }, 200, 'rep', h.rep_id)
   const accept = (h: { id: string; repId: string }) => ok('POST', `/v1/handoffs/${h.id}/accept`, undefined, 200, 'rep', h.repId)
-  const taskOf = async (leadId: string) => (await sql<{ id: string; due_at: Date }>('select id, due_at from tasks where lead_id = $1', [leadId]))[0]!
+  const taskOf = async (leadId: string) =>
+    (await sql<{ id: string; due_at: Date }>('select id, due_at from tasks where lead_id = $1', [leadId]))[0]!
 
   // Before any routing: disqualified, nurtured, and a qualified lead nobody can take.
   await postLead({ email: 'someone@gmail.com', signals: { demoRequested: true } })
@@ -66,7 +87,12 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   t.equal((await demoLead()).lead.status, 'unrouted')
 
   const [repA, repB, manager] = [await newRep('Ada'), await newRep('Bo'), await newRep('Mia')]
-  const team = await ok('POST', '/v1/teams', { name: 'Sales', strategy: 'round_robin', members: [{ repId: repA }, { repId: repB }], managerId: manager }, 201)
+  const team = await ok(
+    'POST',
+    '/v1/teams',
+    { name: 'Sales', strategy: 'round_robin', members: [{ repId: repA }, { repId: repB }], managerId: manager },
+    201,
+  )
   await ok('PUT', '/v1/routing', { rules: [{ name: 'everyone', assign: { type: 'team', teamId: team.id } }], fallback: null }, 200)
 
   // The nurtured lead again, now asking for a demo: duplicate, promoted, assigned. Both reps
@@ -107,8 +133,16 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   baton.clock.advance(Date.parse(late.handoff.deadlineAt) - baton.clock.now().getTime() + 1000)
   t.equal(await handoffs.expire(late.handoff.id), 'expired')
 
-  const rows = await sql<Body & { lead_id: string | null; created_at: Date }>('select id, type, created_at, sequence, data, lead_id from events order by position')
-  const fromTable: Body[] = rows.map((r) => ({ id: r.id, type: r.type, timestamp: r.created_at.toISOString(), sequence: r.sequence, data: r.data }))
+  const rows = await sql<Body & { lead_id: string | null; created_at: Date }>(
+    'select id, type, created_at, sequence, data, lead_id from events order by position',
+  )
+  const fromTable: Body[] = rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    timestamp: r.created_at.toISOString(),
+    sequence: r.sequence,
+    data: r.data,
+  }))
   const readFeed = async () => {
     const all: Body[] = []
     let after = ''
@@ -119,7 +153,11 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
       after = page.nextCursor
     }
   }
-  const feed = (await waitFor(async () => { const f = await readFeed(); return f.length >= fromTable.length ? f : undefined }, 5000)) ?? []
+  const feed =
+    (await waitFor(async () => {
+      const f = await readFeed()
+      return f.length >= fromTable.length ? f : undefined
+    }, 5000)) ?? []
   const byId = (a: Body, b: Body) => a.id.localeCompare(b.id)
 
   t.test('the feed serves exactly the rows of the events table', async (t) => {
@@ -130,11 +168,26 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   t.test('every event type but the unbuilt ones was emitted', async (t) => {
     const expected = EVENT_TYPES.filter((type) => type !== 'webhook_endpoint.disabled')
     t.same([...new Set(fromTable.map((e) => e.type))].sort(), [...expected].sort())
-    t.ok(fromTable.some((e) => e.type === 'lead.escalated' && e.data.handoff === null), 'lead.escalated with nobody left')
-    t.ok(fromTable.some((e) => e.type === 'lead.escalated' && e.data.handoff !== null), 'lead.escalated to a manager')
-    t.ok(fromTable.some((e) => e.type === 'lead.closed' && e.data.handoff), 'lead.closed withdrawing a handoff')
-    t.ok(fromTable.some((e) => e.type === 'lead.closed' && !('handoff' in e.data)), 'lead.closed with no handoff')
-    t.ok(fromTable.some((e) => e.type === 'lead.assigned' && (e.data.rule as { name: string }).name === 'escalation'), 'lead.assigned of an escalation')
+    t.ok(
+      fromTable.some((e) => e.type === 'lead.escalated' && e.data.handoff === null),
+      'lead.escalated with nobody left',
+    )
+    t.ok(
+      fromTable.some((e) => e.type === 'lead.escalated' && e.data.handoff !== null),
+      'lead.escalated to a manager',
+    )
+    t.ok(
+      fromTable.some((e) => e.type === 'lead.closed' && e.data.handoff),
+      'lead.closed withdrawing a handoff',
+    )
+    t.ok(
+      fromTable.some((e) => e.type === 'lead.closed' && !('handoff' in e.data)),
+      'lead.closed with no handoff',
+    )
+    t.ok(
+      fromTable.some((e) => e.type === 'lead.assigned' && (e.data.rule as { name: string }).name === 'escalation'),
+      'lead.assigned of an escalation',
+    )
   })
 
   t.test('every body matches its documented schema', async (t) => {
@@ -147,26 +200,55 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
     const schema = eventPayloadSchema('lead.assigned')
     t.ok(Value.Check(schema, assigned))
     t.notOk(Value.Check(schema, { ...assigned, data: { ...assigned.data, extra: 1 } }), 'an extra data field')
-    t.notOk(Value.Check(schema, { ...assigned, data: { ...assigned.data, lead: { ...(assigned.data.lead as object), phone: null } } }), 'an extra lead field')
+    t.notOk(
+      Value.Check(schema, { ...assigned, data: { ...assigned.data, lead: { ...(assigned.data.lead as object), phone: null } } }),
+      'an extra lead field',
+    )
     t.notOk(Value.Check(schema, { ...assigned, type: 'lead.accepted' }), 'another type')
     t.notOk(Value.Check(schema, { ...assigned, sequence: null }), 'a lead event without a sequence')
   })
 
-  t.test('webhooksSection(): one plain-JSON entry per type, $refs only to the spec\'s components', async (t) => {
+  t.test("webhooksSection(): one plain-JSON entry per type, $refs only to the spec's components", async (t) => {
     const section = webhooksSection() as Record<string, { post: Record<string, unknown> }>
     t.same(Object.keys(section), [...EVENT_TYPES], 'one entry per EVENT_TYPES item, in order')
     t.same(JSON.parse(JSON.stringify(section)), section, 'plain JSON')
     t.notOk(hasKey(section, '$id'), 'no $id left')
     const spec = await ok('GET', '/openapi.json', undefined, 200)
     const components = new Set(Object.keys(spec.components.schemas))
-    t.same([...SPEC_COMPONENTS].filter((id) => !components.has(id)), [], "SPEC_COMPONENTS are all in the served spec's components")
+    t.same(
+      [...SPEC_COMPONENTS].filter((id) => !components.has(id)),
+      [],
+      "SPEC_COMPONENTS are all in the served spec's components",
+    )
     const refs = new Set(refsIn(section))
-    t.same([...refs].filter((ref) => !/^#\/components\/schemas\/(\w+)$/.test(ref) || !SPEC_COMPONENTS.has(ref.split('/').pop()!)), [], 'every $ref names a component')
+    t.same(
+      [...refs].filter((ref) => !/^#\/components\/schemas\/(\w+)$/.test(ref) || !SPEC_COMPONENTS.has(ref.split('/').pop()!)),
+      [],
+      'every $ref names a component',
+    )
     t.ok(refs.has('#/components/schemas/Handoff') && refs.has('#/components/schemas/Task'), 'Handoff and Task are references')
     for (const type of EVENT_TYPES) {
-      const post = section[type]!.post as { tags: string[]; parameters: Array<{ name: string; in: string }>; requestBody: { required: boolean; content: Record<string, { schema: { properties: { type: { const: string } } } }> }; responses: Record<string, unknown>; description: string }
-      t.match(post, { summary: type, tags: ['webhooks'], requestBody: { required: true }, responses: { '2XX': { description: String }, '410': { description: /disables the endpoint/ } } }, type)
-      t.same(post.parameters.map((p) => `${p.in}:${p.name}`), ['header:webhook-id', 'header:webhook-timestamp', 'header:webhook-signature'])
+      const post = section[type]!.post as {
+        tags: string[]
+        parameters: Array<{ name: string; in: string }>
+        requestBody: { required: boolean; content: Record<string, { schema: { properties: { type: { const: string } } } }> }
+        responses: Record<string, unknown>
+        description: string
+      }
+      t.match(
+        post,
+        {
+          summary: type,
+          tags: ['webhooks'],
+          requestBody: { required: true },
+          responses: { '2XX': { description: String }, '410': { description: /disables the endpoint/ } },
+        },
+        type,
+      )
+      t.same(
+        post.parameters.map((p) => `${p.in}:${p.name}`),
+        ['header:webhook-id', 'header:webhook-timestamp', 'header:webhook-signature'],
+      )
       t.equal(post.requestBody.content['application/json']!.schema.properties.type.const, type)
       t.ok(post.description.startsWith((EVENT_DATA[type] as TSchema).description as string), 'says when it is sent')
     }
@@ -195,7 +277,12 @@ t.test('webhook deliveries post the documented bodies; webhook_endpoint.disabled
   const receiver = await startReceiver(t)
   const gone = await startReceiver(t, (_r, res) => res.writeHead(410).end('gone'))
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url() }, 201)
-  const doomed = await ok('POST', '/v1/webhook-endpoints', { url: gone.url(), eventTypes: ['lead.received'], description: 'an old integration' }, 201)
+  const doomed = await ok(
+    'POST',
+    '/v1/webhook-endpoints',
+    { url: gone.url(), eventTypes: ['lead.received'], description: 'an old integration' },
+    201,
+  )
   await ok('POST', '/v1/leads', { email: 'someone@gmail.com' }, 201, 'integration')
 
   const types = ['lead.received', 'lead.scored', 'lead.disqualified', 'webhook_endpoint.disabled']
@@ -205,8 +292,19 @@ t.test('webhook deliveries post the documented bodies; webhook_endpoint.disabled
   t.same([...new Set(bodies.map((b) => b.type))].sort(), [...types].sort(), 'signed and verifiable, one of each')
   checkBodies(t, bodies, 'webhook bodies')
   const disabled = bodies.find((b) => b.type === 'webhook_endpoint.disabled')
-  t.match(disabled, { sequence: null, data: { endpoint: { id: doomed.id, origin: new URL(gone.url()).origin, description: 'an old integration', kind: 'standard' }, reason: /410/, failingSince: String } })
+  t.match(disabled, {
+    sequence: null,
+    data: {
+      endpoint: { id: doomed.id, origin: new URL(gone.url()).origin, description: 'an old integration', kind: 'standard' },
+      reason: /410/,
+      failingSince: String,
+    },
+  })
 
   const rows = await sql<Body & { created_at: Date }>('select id, type, created_at, sequence, data from events')
-  checkBodies(t, rows.map((r) => ({ id: r.id, type: r.type, timestamp: r.created_at.toISOString(), sequence: r.sequence, data: r.data })), 'events table')
+  checkBodies(
+    t,
+    rows.map((r) => ({ id: r.id, type: r.type, timestamp: r.created_at.toISOString(), sequence: r.sequence, data: r.data })),
+    'events table',
+  )
 })

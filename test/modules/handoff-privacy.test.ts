@@ -5,7 +5,10 @@
 import t from 'tap'
 import { handoffHarness, PROBLEM } from '../helpers/handoffs.ts'
 
-interface Rep { id: string; name: string }
+interface Rep {
+  id: string
+  name: string
+}
 
 t.test('the routing trace shown to a rep token is about that rep only', async (t) => {
   const h = await handoffHarness(t)
@@ -17,14 +20,28 @@ t.test('the routing trace shown to a rep token is about that rep only', async (t
   const away = await rep('Otto Away', { status: 'away' })
   const first = await rep('Fay First')
   const second = await rep('Sam Second')
-  const team = (await h.ok('POST', '/v1/teams', { name: 'Closers', strategy: 'round_robin', members: [busy, away, first, second].map((r) => ({ repId: r.id })) }, 201)).id
+  const team = (
+    await h.ok(
+      'POST',
+      '/v1/teams',
+      { name: 'Closers', strategy: 'round_robin', members: [busy, away, first, second].map((r) => ({ repId: r.id })) },
+      201,
+    )
+  ).id
   // Bea fills her one pending slot first, with a lead routed straight to her.
   await h.ok('PUT', '/v1/routing', { rules: [], fallback: { type: 'rep', repId: busy.id } }, 200)
   await h.postLead()
-  await h.ok('PUT', '/v1/routing', {
-    rules: [{ name: 'vip accounts', when: { field: 'signals.demoRequested', op: 'eq', value: true }, assign: { type: 'rep', repId: vip.id } }],
-    fallback: { type: 'team', teamId: team },
-  }, 200)
+  await h.ok(
+    'PUT',
+    '/v1/routing',
+    {
+      rules: [
+        { name: 'vip accounts', when: { field: 'signals.demoRequested', op: 'eq', value: true }, assign: { type: 'rep', repId: vip.id } },
+      ],
+      fallback: { type: 'team', teamId: team },
+    },
+    200,
+  )
 
   const { handoff } = await h.postLead()
   const owner = [first, second].find((r) => r.id === handoff.repId)
@@ -34,7 +51,10 @@ t.test('the routing trace shown to a rep token is about that rep only', async (t
   const full = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)
   const fullText = JSON.stringify(full.trace)
   for (const other of others) t.ok(fullText.includes(other.id) && fullText.includes(other.name), `the admin's trace names ${other.name}`)
-  t.match(full.trace.steps, [{ rule: 'vip accounts', candidates: [{ repId: vip.id, reason: 'away' }] }, { rule: 'fallback', candidates: [{}, {}, {}, {}] }])
+  t.match(full.trace.steps, [
+    { rule: 'vip accounts', candidates: [{ repId: vip.id, reason: 'away' }] },
+    { rule: 'fallback', candidates: [{}, {}, {}, {}] },
+  ])
 
   const mine = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200, 'rep', owner.id)
   t.same({ ...mine, trace: undefined }, { ...full, trace: undefined }, 'the handoff itself is the same')
@@ -45,16 +65,18 @@ t.test('the routing trace shown to a rep token is about that rep only', async (t
   }
   t.notOk(/capacity|\d+\/\d+|\d+ of \d+|away/.test(text), `no load, capacity or eligibility figures of others: ${text}`)
   t.match(mine.trace, { version: full.trace.version, at: full.trace.at, skipped: full.trace.skipped })
-  t.same(mine.trace.steps.map((s: { rule: string; index: number; matched: boolean; result: string }) => [s.index, s.rule, s.matched, s.result]),
+  t.same(
+    mine.trace.steps.map((s: { rule: string; index: number; matched: boolean; result: string }) => [s.index, s.rule, s.matched, s.result]),
     full.trace.steps.map((s: { rule: string; index: number; matched: boolean; result: string }) => [s.index, s.rule, s.matched, s.result]),
-    'every step stays, with its rule name and outcome')
+    'every step stays, with its rule name and outcome',
+  )
   const [vipStep, fallbackStep] = mine.trace.steps
   t.notOk('candidates' in vipStep, 'the step about another rep lists no candidate')
   t.notOk('assign' in vipStep, 'nor the rep it targets')
   const own = full.trace.steps[1].candidates.find((c: { repId: string }) => c.repId === owner.id)
-  t.same(fallbackStep.candidates, [own], 'the rep\'s own step keeps its own eligibility and load')
+  t.same(fallbackStep.candidates, [own], "the rep's own step keeps its own eligibility and load")
   t.same(fallbackStep.team, full.trace.steps[1].team, 'and the team it was offered through')
-  t.notOk('turn' in fallbackStep, 'the rotation order (other reps\' ids) is left out')
+  t.notOk('turn' in fallbackStep, "the rotation order (other reps' ids) is left out")
 })
 
 t.test('best_fit estimates, and a lead offered again after a decline', async (t) => {
@@ -69,7 +91,14 @@ t.test('best_fit estimates, and a lead offered again after a decline', async (t)
   const full = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)
   t.equal(full.trace.steps[0].fit.estimates.length, 2, 'the admin sees every estimate')
   const mine = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200, 'rep', firstRep)
-  t.same(mine.trace.steps[0].fit, { segment: full.trace.steps[0].fit.segment, estimates: full.trace.steps[0].fit.estimates.filter((e: { repId: string }) => e.repId === firstRep) }, 'a rep sees its own estimate only')
+  t.same(
+    mine.trace.steps[0].fit,
+    {
+      segment: full.trace.steps[0].fit.segment,
+      estimates: full.trace.steps[0].fit.estimates.filter((e: { repId: string }) => e.repId === firstRep),
+    },
+    'a rep sees its own estimate only',
+  )
   t.notOk(JSON.stringify(mine.trace).includes(otherRep))
 
   // Declined: the second rep's trace lists the first as "already had this lead" for admins only.
@@ -82,7 +111,7 @@ t.test('best_fit estimates, and a lead offered again after a decline', async (t)
   t.notOk(JSON.stringify(theirs.trace).includes(names[ids.indexOf(firstRep)]!))
 })
 
-t.test('another rep\'s handoff is 404 for GET, accept and decline', async (t) => {
+t.test("another rep's handoff is 404 for GET, accept and decline", async (t) => {
   const h = await handoffHarness(t)
   const [a, b] = (await h.setup(2)).repIds as [string, string]
   const { handoff } = await h.postLead()
@@ -99,6 +128,10 @@ t.test('another rep\'s handoff is 404 for GET, accept and decline', async (t) =>
     t.match(res.json(), { code: 'not_found', detail: `No handoff with id ${handoff.id}.` }, 'worded as for an id that does not exist')
   }
   t.same(Object.keys(unknown.json()).sort(), ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type'])
-  t.equal((await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'integration')).statusCode, 403, 'an integration token is still refused by role')
+  t.equal(
+    (await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'integration')).statusCode,
+    403,
+    'an integration token is still refused by role',
+  )
   t.equal((await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)).status, 'pending', 'nothing changed')
 })

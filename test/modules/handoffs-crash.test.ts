@@ -31,7 +31,6 @@ interface Proc {
 
 const running = (proc: Proc) => proc.child.exitCode === null && proc.child.signalCode === null
 
-
 /**
  * Starts a worker process on the database and waits for /readyz; killed (SIGKILL: nothing
  * of it matters to the test any more) in the teardown if it is still running.
@@ -51,11 +50,15 @@ async function startWorker(t: Test, url: string): Promise<Proc> {
     if (running(proc)) child.kill('SIGKILL')
     await exited
   })
-  const ready = await waitFor(async () => {
-    if (!running(proc)) throw new Error(`the worker exited before it was ready:\n${output}`)
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined)
-    return res?.status === 200
-  }, READY_WITHIN_MS, 100)
+  const ready = await waitFor(
+    async () => {
+      if (!running(proc)) throw new Error(`the worker exited before it was ready:\n${output}`)
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined)
+      return res?.status === 200
+    },
+    READY_WITHIN_MS,
+    100,
+  )
   if (!ready) throw new Error(`the worker was not ready within ${READY_WITHIN_MS} ms:\n${output}`)
   return proc
 }
@@ -75,12 +78,24 @@ async function snapshot(url: string, leadId: string, repIds: string[]) {
   await client.connect()
   try {
     await client.query('begin isolation level repeatable read')
-    const handoffs = (await client.query<{ id: string; rep_id: string; status: string; attempt: number }>(
-      'select id, rep_id, status, attempt from handoffs where lead_id = $1 order by attempt', [leadId])).rows
-    const events = (await client.query<{ type: string; handoff: string | null; from: string | null }>(
-      "select type, data->'handoff'->>'id' as handoff, data->'from'->>'id' as from from events where lead_id = $1 order by position", [leadId])).rows
-    const workload = (await client.query<{ rep_id: string; pending: number; expired_in_row: number }>(
-      'select rep_id, pending, expired_in_row from rep_workload where rep_id = any($1)', [repIds])).rows
+    const handoffs = (
+      await client.query<{ id: string; rep_id: string; status: string; attempt: number }>(
+        'select id, rep_id, status, attempt from handoffs where lead_id = $1 order by attempt',
+        [leadId],
+      )
+    ).rows
+    const events = (
+      await client.query<{ type: string; handoff: string | null; from: string | null }>(
+        "select type, data->'handoff'->>'id' as handoff, data->'from'->>'id' as from from events where lead_id = $1 order by position",
+        [leadId],
+      )
+    ).rows
+    const workload = (
+      await client.query<{ rep_id: string; pending: number; expired_in_row: number }>(
+        'select rep_id, pending, expired_in_row from rep_workload where rep_id = any($1)',
+        [repIds],
+      )
+    ).rows
     await client.query('commit')
     return { handoffs, events, workload }
   } finally {
@@ -119,14 +134,18 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   t.ok(Date.now() < Date.parse(handoff.deadlineAt), 'the row is locked before the deadline')
   const lockerPid = (await locker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
 
-  const blocked = await waitFor(async () => {
-    const job = await deadlineJob(h, handoff.id)
-    const [waiting] = await h.sql<{ pid: number }>(
-      "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))",
-      [lockerPid],
-    )
-    return job?.state === 'active' && waiting ? waiting.pid : undefined
-  }, 10_000, 100)
+  const blocked = await waitFor(
+    async () => {
+      const job = await deadlineJob(h, handoff.id)
+      const [waiting] = await h.sql<{ pid: number }>(
+        "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and $1 = any(pg_blocking_pids(pid))",
+        [lockerPid],
+      )
+      return job?.state === 'active' && waiting ? waiting.pid : undefined
+    },
+    10_000,
+    100,
+  )
   t.ok(blocked, 'the worker took the job (active) and its expire waits on the row lock', { output: first.output() })
   if (!blocked) return
 
@@ -136,7 +155,11 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   t.equal(first.child.signalCode, 'SIGKILL', 'the worker is killed mid-job')
   await locker.query('rollback')
   // The dead client's backend gets the lock now, finds its client gone and rolls back.
-  const gone = await waitFor(async () => (await h.sql('select 1 from pg_stat_activity where pid = $1', [blocked])).length === 0, 10_000, 100)
+  const gone = await waitFor(
+    async () => (await h.sql('select 1 from pg_stat_activity where pid = $1', [blocked])).length === 0,
+    10_000,
+    100,
+  )
   t.ok(gone, "the killed worker's transaction ended with it")
 
   const [afterKill] = await h.handoffs(lead.id)
@@ -150,13 +173,19 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   // Watch the job come back: it is in 'retry' (with the reason pg-boss failed it) for about
   // retryDelay before the new worker claims it again.
   let failedBecause: string | null | undefined
-  const expired = await waitFor(async () => {
-    const job = await deadlineJob(h, handoff.id)
-    if (job?.state === 'retry' && failedBecause === undefined) failedBecause = job.message
-    return (await h.handoffs(lead.id))[0]?.status === 'expired'
-  }, RECOVERY_WITHIN_MS, 100)
+  const expired = await waitFor(
+    async () => {
+      const job = await deadlineJob(h, handoff.id)
+      if (job?.state === 'retry' && failedBecause === undefined) failedBecause = job.message
+      return (await h.handoffs(lead.id))[0]?.status === 'expired'
+    },
+    RECOVERY_WITHIN_MS,
+    100,
+  )
   const now = Date.now()
-  t.comment(`recovery: expired ${((now - killedAt) / 1000).toFixed(1)} s after the kill, ${((now - restartedAt) / 1000).toFixed(1)} s after the restart; pg-boss failed the job with "${failedBecause}"`)
+  t.comment(
+    `recovery: expired ${((now - killedAt) / 1000).toFixed(1)} s after the kill, ${((now - restartedAt) / 1000).toFixed(1)} s after the restart; pg-boss failed the job with "${failedBecause}"`,
+  )
   t.ok(expired, `the restarted worker expired the handoff within ${RECOVERY_WITHIN_MS / 1000} s`, { output: second.output() })
   if (!expired) return
 
@@ -184,6 +213,10 @@ t.test('a worker killed during a deadline job, then restarted: the handoff still
   for (const x of later.handoffs) {
     t.equal(expiredEvents(later, x.id), x.status === 'expired' ? 1 : 0, `attempt ${x.attempt}: one expiry event per expired handoff`)
   }
-  t.same(later.handoffs.map((x) => x.attempt), [1, 2], 'no third handoff: both reps have had the lead')
+  t.same(
+    later.handoffs.map((x) => x.attempt),
+    [1, 2],
+    'no third handoff: both reps have had the lead',
+  )
   assertWorkload(t, later, 'after both expiries')
 })

@@ -10,7 +10,6 @@ import { handoffHarness, type HandoffHarness } from '../helpers/handoffs.ts'
 // files loaded the machine. The 1 s target is npm run bench's, measured on a quiet machine.
 const LATE_MS = 3000
 
-
 /** How late each handoff was expired: responded_at − deadline_at, in ms. */
 async function lateness(h: HandoffHarness, ids: string[]): Promise<number[]> {
   const rows = await h.sql<{ ms: number }>(
@@ -81,7 +80,9 @@ t.test('two reps answering, or two deadlines running out, at the same moment (ma
   const declines: number[] = []
   const expiries: string[] = []
   for (let round = 0; round < 2; round++) {
-    const res = await Promise.all((await pair()).map(async (x) => h.call('POST', `/v1/handoffs/${x.id}/decline`, { reason: 'no' }, 'rep', x.repId)))
+    const res = await Promise.all(
+      (await pair()).map(async (x) => h.call('POST', `/v1/handoffs/${x.id}/decline`, { reason: 'no' }, 'rep', x.repId)),
+    )
     declines.push(...res.map((r) => r.statusCode))
     const due = await pair()
     h.pastDeadline(due[1])
@@ -105,8 +106,11 @@ t.test('a deadline that passes while the job waits on an answer that rolls back 
   await holder.query('begin')
   await holder.query('select 1 from handoffs where id = $1 for update', [handoff.id])
   const job = h.service.expire(handoff.id)
-  await waitFor(async () => (await h.sql<{ n: number }>(
-    "select count(*)::int as n from pg_locks where not granted and locktype = 'transactionid'"))[0]!.n > 0, 5_000)
+  await waitFor(
+    async () =>
+      (await h.sql<{ n: number }>("select count(*)::int as n from pg_locks where not granted and locktype = 'transactionid'"))[0]!.n > 0,
+    5_000,
+  )
   h.pastDeadline(handoff, 500)
   await holder.query('rollback')
   t.equal(await job, 'expired', 'judged again once it had the row: due by then')
@@ -122,7 +126,14 @@ t.test('accept racing the deadline job, 50 times: exactly one of them wins', asy
   const { repIds } = await h.setup(2, { acceptWithinSeconds: 1 })
   const TOTAL = 50
   const BATCH = 10
-  const results: Array<{ leadId: string; handoffId: string; repId: string; offset: number; status: number; body: { status?: unknown; handoffStatus?: unknown } }> = []
+  const results: Array<{
+    leadId: string
+    handoffId: string
+    repId: string
+    offset: number
+    status: number
+    body: { status?: unknown; handoffStatus?: unknown }
+  }> = []
   const serverErrors: string[] = []
 
   for (let start = 0; start < TOTAL; start += BATCH) {
@@ -136,7 +147,14 @@ t.test('accept racing the deadline job, 50 times: exactly one of them wins', asy
       await sleep(Math.max(0, Date.parse(handoff.deadlineAt) + offset - Date.now()))
       const accepted = await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'rep', handoff.repId)
       if (accepted.statusCode >= 500) serverErrors.push(`POST accept (offset ${offset} ms) → ${accepted.statusCode}`)
-      return results.push({ leadId: lead.id, handoffId: handoff.id, repId: handoff.repId, offset, status: accepted.statusCode, body: accepted.json() })
+      return results.push({
+        leadId: lead.id,
+        handoffId: handoff.id,
+        repId: handoff.repId,
+        offset,
+        status: accepted.statusCode,
+        body: accepted.json(),
+      })
     })
     await Promise.all(answers)
   }
@@ -147,52 +165,101 @@ t.test('accept racing the deadline job, 50 times: exactly one of them wins', asy
   // Let every deadline (the re-routed ones too) run out before judging.
   const stillPending = async () => (await h.sql<{ n: number }>("select count(*)::int as n from handoffs where status = 'pending'"))[0]!.n
   const settled = await waitFor(async () => (await stillPending()) === 0, 4 * LATE_MS)
-  const jobs = await h.sql<{ state: string; n: number }>("select state, count(*)::int as n from pgboss.job where name = 'handoff-deadline' group by 1 order by 1")
-  t.comment(`deadline jobs by state after waiting: ${jobs.map((j) => `${j.state} ${j.n}`).join(', ')}; handoffs still pending: ${await stillPending()}`)
-  t.ok(settled, `within ${4 * LATE_MS / 1000} s every deadline has run`)
+  const jobs = await h.sql<{ state: string; n: number }>(
+    "select state, count(*)::int as n from pgboss.job where name = 'handoff-deadline' group by 1 order by 1",
+  )
+  t.comment(
+    `deadline jobs by state after waiting: ${jobs.map((j) => `${j.state} ${j.n}`).join(', ')}; handoffs still pending: ${await stillPending()}`,
+  )
+  t.ok(settled, `within ${(4 * LATE_MS) / 1000} s every deadline has run`)
 
-  const outcomes = await h.sql<{ id: string; status: string; accepted: number; expired: number; rerouted: number }>(`
+  const outcomes = await h.sql<{ id: string; status: string; accepted: number; expired: number; rerouted: number }>(
+    `
     select h.id, h.status,
       (select count(*)::int from events e where e.type = 'handoff.accepted' and e.data->'handoff'->>'id' = h.id::text) as accepted,
       (select count(*)::int from events e where e.type = 'handoff.expired' and e.data->'handoff'->>'id' = h.id::text) as expired,
       (select count(*)::int from events e where e.type = 'lead.rerouted' and e.data->'from'->>'id' = h.id::text) as rerouted
-    from handoffs h where h.id = any($1)`, [results.map((r) => r.handoffId)])
+    from handoffs h where h.id = any($1)`,
+    [results.map((r) => r.handoffId)],
+  )
   const byId = new Map(outcomes.map((o) => [o.id, o]))
   const wrong: string[] = []
   let unsettled = 0
   for (const r of results) {
     const o = byId.get(r.handoffId)
     const lead = await h.lead(r.leadId)
-    const wasAccepted = o?.status === 'accepted' && o.accepted === 1 && o.expired === 0 && o.rerouted === 0 && lead.status === 'accepted' && lead.ownerId === r.repId
-    const wasExpired = o?.status === 'expired' && o.expired === 1 && o.accepted === 0 && o.rerouted === 1 && lead.ownerId === null && lead.status !== 'accepted'
+    const wasAccepted =
+      o?.status === 'accepted' &&
+      o.accepted === 1 &&
+      o.expired === 0 &&
+      o.rerouted === 0 &&
+      lead.status === 'accepted' &&
+      lead.ownerId === r.repId
+    const wasExpired =
+      o?.status === 'expired' &&
+      o.expired === 1 &&
+      o.accepted === 0 &&
+      o.rerouted === 1 &&
+      lead.ownerId === null &&
+      lead.status !== 'accepted'
     // Still pending (the queue is behind): no event yet, nobody owns it, and it was not a 200.
     const waiting = o?.status === 'pending' && o.accepted + o.expired === 0 && lead.ownerId === null && r.status !== 200
     if (waiting) unsettled++
-    const fits = r.status === 200 ? r.body.status === 'accepted' && wasAccepted
-      : r.status === 409 ? r.body.handoffStatus === 'expired' && (wasExpired || waiting)
-        : wasAccepted || wasExpired || waiting
-    if (!fits) wrong.push(`offset ${r.offset} ms: answer ${r.status} ${JSON.stringify(r.body)}, handoff ${JSON.stringify(o)}, lead ${lead.status}/${lead.ownerId}`)
+    const fits =
+      r.status === 200
+        ? r.body.status === 'accepted' && wasAccepted
+        : r.status === 409
+          ? r.body.handoffStatus === 'expired' && (wasExpired || waiting)
+          : wasAccepted || wasExpired || waiting
+    if (!fits)
+      wrong.push(
+        `offset ${r.offset} ms: answer ${r.status} ${JSON.stringify(r.body)}, handoff ${JSON.stringify(o)}, lead ${lead.status}/${lead.ownerId}`,
+      )
   }
-  t.same(wrong, [], 'each handoff is either accepted (200, one handoff.accepted) or expired and moved on (409, one handoff.expired, one lead.rerouted)')
+  t.same(
+    wrong,
+    [],
+    'each handoff is either accepted (200, one handoff.accepted) or expired and moved on (409, one handoff.expired, one lead.rerouted)',
+  )
   t.equal(unsettled, 0, 'none left waiting for its deadline job')
 
   const accepted = results.filter((r) => r.status === 200)
   const before = accepted.filter((r) => r.offset < 0).length
-  t.comment(`accepted ${accepted.length}/${results.length} (${before} sent before the deadline); 409: ${results.filter((r) => r.status === 409).length}`)
-  t.ok(results.filter((r) => r.offset >= 0).every((r) => r.status === 409 || r.status >= 500), 'an accept sent at or after the deadline is never 200')
+  t.comment(
+    `accepted ${accepted.length}/${results.length} (${before} sent before the deadline); 409: ${results.filter((r) => r.status === 409).length}`,
+  )
+  t.ok(
+    results.filter((r) => r.offset >= 0).every((r) => r.status === 409 || r.status >= 500),
+    'an accept sent at or after the deadline is never 200',
+  )
 
   const doubles = await h.sql("select lead_id from handoffs where status in ('pending', 'accepted') group by lead_id having count(*) > 1")
   t.same(doubles, [], 'no lead has two live handoffs')
-  const loads = await h.sql<{ pending: number; unworked: number; live_pending: number; live_accepted: number }>(`
+  const loads = await h.sql<{ pending: number; unworked: number; live_pending: number; live_accepted: number }>(
+    `
     select l.pending, l.unworked,
       (select count(*)::int from handoffs h where h.rep_id = l.rep_id and h.status = 'pending') as live_pending,
       (select count(*)::int from handoffs h where h.rep_id = l.rep_id and h.status = 'accepted') as live_accepted
-    from rep_workload l where l.rep_id = any($1)`, [repIds])
-  t.same(loads.map((l) => [l.pending, l.unworked]), loads.map((l) => [l.live_pending, l.live_accepted]), 'rep_workload agrees with the handoffs')
+    from rep_workload l where l.rep_id = any($1)`,
+    [repIds],
+  )
+  t.same(
+    loads.map((l) => [l.pending, l.unworked]),
+    loads.map((l) => [l.live_pending, l.live_accepted]),
+    'rep_workload agrees with the handoffs',
+  )
 
-  const late = await lateness(h, results.map((r) => r.handoffId))
-  t.comment(`lateness of ${late.length} racing expiries (10 due together): p50 ${percentile(late, 50).toFixed(0)} ms, p90 ${percentile(late, 90).toFixed(0)} ms, max ${percentile(late, 100).toFixed(0)} ms`)
-  t.ok(late.every((ms) => ms >= 0 && ms < LATE_MS), `each within ${LATE_MS} ms of its deadline, none early`)
+  const late = await lateness(
+    h,
+    results.map((r) => r.handoffId),
+  )
+  t.comment(
+    `lateness of ${late.length} racing expiries (10 due together): p50 ${percentile(late, 50).toFixed(0)} ms, p90 ${percentile(late, 90).toFixed(0)} ms, max ${percentile(late, 100).toFixed(0)} ms`,
+  )
+  t.ok(
+    late.every((ms) => ms >= 0 && ms < LATE_MS),
+    `each within ${LATE_MS} ms of its deadline, none early`,
+  )
   // The typical one is on time even when the machine holds up a straggler: p50 about 0.1 s here,
   // p90 0.7 s with both cores kept busy by other processes.
   t.ok(percentile(late, 50) < 1000, 'half of them within a second')

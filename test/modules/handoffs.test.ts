@@ -20,7 +20,11 @@ t.test('accepting a handoff', async (t) => {
   const other = mine === a ? b : a
 
   t.test('another rep, an integration or an unknown id cannot act on it', async (t) => {
-    const cases = [['GET', `/v1/handoffs/${handoff.id}`, undefined], ['POST', accept(handoff.id), undefined], ['POST', decline(handoff.id), { reason: 'mine now' }]] as const
+    const cases = [
+      ['GET', `/v1/handoffs/${handoff.id}`, undefined],
+      ['POST', accept(handoff.id), undefined],
+      ['POST', decline(handoff.id), { reason: 'mine now' }],
+    ] as const
     for (const [method, url, payload] of cases) {
       const res = await h.call(method, url, payload, 'rep', other)
       // 404, as for an id that does not exist: a 403 would confirm another rep's handoff is there.
@@ -38,7 +42,13 @@ t.test('accepting a handoff', async (t) => {
     t.same(await h.load(mine), { pending: 1, unworked: 0, expired_in_row: 0 })
     const res = await h.call('POST', accept(handoff.id), undefined, 'rep', mine)
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { id: handoff.id, leadId: lead.id, repId: mine, status: 'accepted', respondedAt: h.baton.clock.now().toISOString() })
+    t.match(res.json(), {
+      id: handoff.id,
+      leadId: lead.id,
+      repId: mine,
+      status: 'accepted',
+      respondedAt: h.baton.clock.now().toISOString(),
+    })
     t.match(await h.lead(lead.id), { status: 'accepted', ownerId: mine })
     const accepted = (await h.events(lead.id)).filter((e) => e.type === 'handoff.accepted')
     t.equal(accepted.length, 1)
@@ -87,7 +97,10 @@ t.test('declining moves the lead on at once, never back', async (t) => {
     const res = await h.call('POST', decline(handoff.id), payload, 'rep', handoff.repId)
     t.equal(res.statusCode, 422, `reason ${JSON.stringify(payload)}`)
     t.equal(res.headers['content-type'], PROBLEM)
-    t.same(res.json().errors.map((e: { pointer: string }) => e.pointer), ['/reason'])
+    t.same(
+      res.json().errors.map((e: { pointer: string }) => e.pointer),
+      ['/reason'],
+    )
   }
   t.equal(await h.eventCount(), before, 'a refused decline writes nothing')
 
@@ -107,7 +120,12 @@ t.test('declining moves the lead on at once, never back', async (t) => {
   const events = (await h.events(lead.id)).slice(-3)
   t.same(types(events), ['handoff.declined', 'lead.rerouted', 'lead.assigned'])
   t.match(events[0]?.data, { reason: 'Not my territory', handoff: { id: handoff.id } })
-  t.match(events[1]?.data, { reason: 'declined', attempt: 2, from: { id: handoff.id, repId: handoff.repId }, to: { id: second!.id, repId: second!.rep_id, attempt: 2 } })
+  t.match(events[1]?.data, {
+    reason: 'declined',
+    attempt: 2,
+    from: { id: handoff.id, repId: handoff.repId },
+    to: { id: second!.id, repId: second!.rep_id, attempt: 2 },
+  })
   t.match(events[2]?.data, { handoff: { id: second!.id }, rep: { id: second!.rep_id } })
 
   // The second rep declines too: the third, never the first again.
@@ -117,7 +135,11 @@ t.test('declining moves the lead on at once, never back', async (t) => {
   t.notOk([handoff.repId, second!.rep_id].includes(third.repId), 'neither rep who declined')
   await h.ok('POST', decline(third.id), { reason: 'Busy too' }, 200, 'rep', third.repId)
   const all = await h.handoffs(lead.id)
-  t.same(all.map((r) => r.status), ['declined', 'declined', 'declined'], 'no rep got it twice')
+  t.same(
+    all.map((r) => r.status),
+    ['declined', 'declined', 'declined'],
+    'no rep got it twice',
+  )
   t.same(new Set(all.map((r) => r.rep_id)), new Set(repIds))
   t.match(await h.lead(lead.id), { status: 'escalated', ownerId: null }, 'after 3 reps, escalated (no manager)')
 })
@@ -181,7 +203,15 @@ t.test('auto-away', async (t) => {
     for (const step of steps) {
       const { handoff } = await h.postLead()
       if (step === 'expire') t.equal(await h.expire(handoff), 'expired')
-      else await h.ok('POST', step === 'accept' ? accept(handoff.id) : decline(handoff.id), step === 'decline' ? { reason: 'no' } : undefined, 200, 'rep', rep)
+      else
+        await h.ok(
+          'POST',
+          step === 'accept' ? accept(handoff.id) : decline(handoff.id),
+          step === 'decline' ? { reason: 'no' } : undefined,
+          200,
+          'rep',
+          rep,
+        )
       statuses.push(await h.repStatus(rep))
     }
     const autoAway = await h.sql<{ data: unknown }>("select data from events where type = 'rep.auto_away'")
@@ -222,7 +252,13 @@ t.test('the deadline job does nothing when the world moved on', async (t) => {
   t.equal(await h.expire(declined), 'not_pending', 'declined')
   t.equal(await h.service.expire(NOBODY), 'not_pending', 'unknown')
   t.equal(await h.eventCount(), before, 'no event written')
-  t.same([(await h.ok('GET', `/v1/handoffs/${accepted.id}`, undefined, 200)).status, (await h.ok('GET', `/v1/handoffs/${declined.id}`, undefined, 200)).status], ['accepted', 'declined'])
+  t.same(
+    [
+      (await h.ok('GET', `/v1/handoffs/${accepted.id}`, undefined, 200)).status,
+      (await h.ok('GET', `/v1/handoffs/${declined.id}`, undefined, 200)).status,
+    ],
+    ['accepted', 'declined'],
+  )
 
   const early = (await h.postLead()).handoff
   const count = await h.eventCount()
@@ -274,7 +310,10 @@ t.test('GET /v1/handoffs', async (t) => {
   const all = await h.ok('GET', '/v1/handoffs', undefined, 200)
   t.same(ids(all), newestFirst, 'newest first')
   t.equal(all.nextCursor, null)
-  const ofA = created.filter((x) => x.repId === a).map((x) => x.id).reverse()
+  const ofA = created
+    .filter((x) => x.repId === a)
+    .map((x) => x.id)
+    .reverse()
   t.ok(ofA.length > 0 && ofA.length < 4, 'both reps have some')
   t.same(ids(await h.ok('GET', `/v1/handoffs?repId=${a}`, undefined, 200)), ofA)
   t.same(ids(await h.ok('GET', '/v1/handoffs?status=accepted', undefined, 200)), [created[0]!.id])
@@ -283,7 +322,12 @@ t.test('GET /v1/handoffs', async (t) => {
   const paged: string[] = []
   let cursor: string | null = null
   do {
-    const page: { data: Array<{ id: string }>; nextCursor: string | null } = await h.ok('GET', `/v1/handoffs?limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, 200)
+    const page: { data: Array<{ id: string }>; nextCursor: string | null } = await h.ok(
+      'GET',
+      `/v1/handoffs?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      undefined,
+      200,
+    )
     t.equal(page.data.length, 1)
     paged.push(...ids(page))
     cursor = page.nextCursor

@@ -32,13 +32,18 @@ t.test('health', async (t) => {
     t.equal(res.statusCode, 503)
     t.match(res.json(), { status: 'unavailable', checks: { database: 'failed', jobs: 'ok' } })
     t.notOk(res.json().checks.shutdown, 'not draining')
-    for (const leak of ['127.0.0.1', 'ECONNREFUSED', 'postgresql://', 'none']) t.notOk(res.body.includes(leak), `the body does not mention ${leak}`)
+    for (const leak of ['127.0.0.1', 'ECONNREFUSED', 'postgresql://', 'none'])
+      t.notOk(res.body.includes(leak), `the body does not mention ${leak}`)
     t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness does not depend on the database')
   })
 
   t.test('/readyz: 503 while draining for shutdown', async (t) => {
     let draining = false
-    const app = await buildApp({ ...baton.deps, services: createServices({ ...baton.deps, isDraining: () => draining }), signingSecret: undefined })
+    const app = await buildApp({
+      ...baton.deps,
+      services: createServices({ ...baton.deps, isDraining: () => draining }),
+      signingSecret: undefined,
+    })
     t.teardown(() => app.close())
     t.equal((await app.inject({ url: '/readyz' })).statusCode, 200, 'ready before shutdown begins')
     draining = true

@@ -12,7 +12,12 @@ t.test('Idempotency-Key is scoped by the credential: sub, else jti, else the tok
   const mint = (role: Role, claims: { sub?: string; jti?: string } = {}) => signToken(SECRET, { role, now: baton.clock.now(), ...claims })
   let emails = 0
   const post = (token: string, key: string, email = `scope${++emails}@acme.example`) =>
-    baton.app.inject({ method: 'POST', url: '/v1/leads', headers: { authorization: `Bearer ${token}`, 'idempotency-key': key }, payload: { email, company: 'Acme' } })
+    baton.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+      payload: { email, company: 'Acme' },
+    })
 
   t.test('two integration tokens without sub or jti: the same key is two requests', async (t) => {
     const first = await mint('integration')
@@ -28,7 +33,7 @@ t.test('Idempotency-Key is scoped by the credential: sub, else jti, else the tok
     t.not(b.json().lead.id, a.json().lead.id, 'two different leads')
 
     const same = await post(second, 'order-2', a.json().lead.email)
-    t.notOk(same.headers['idempotent-replayed'], 'the same body under the other token is not the first token\'s answer')
+    t.notOk(same.headers['idempotent-replayed'], "the same body under the other token is not the first token's answer")
     t.equal(same.statusCode, 200, 'it ran: a duplicate of the first lead')
 
     const retry = await post(first, 'order-1', a.json().lead.email)

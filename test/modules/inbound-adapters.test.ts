@@ -56,14 +56,21 @@ const tallyPayload = {
         label: 'Country',
         type: 'MULTIPLE_CHOICE',
         value: ['5c4b7e1b'],
-        options: [{ id: '5c4b7e1b', text: 'Germany' }, { id: '9a0d2f44', text: 'France' }],
+        options: [
+          { id: '5c4b7e1b', text: 'Germany' },
+          { id: '9a0d2f44', text: 'France' },
+        ],
       },
       {
         key: 'question_mRVbqj',
         label: 'Interest',
         type: 'CHECKBOXES',
         value: ['c1', 'c2'],
-        options: [{ id: 'c1', text: 'CRM' }, { id: 'c2', text: 'Analytics' }, { id: 'c3', text: 'ERP' }],
+        options: [
+          { id: 'c1', text: 'CRM' },
+          { id: 'c2', text: 'Analytics' },
+          { id: 'c3', text: 'ERP' },
+        ],
       },
     ],
   },
@@ -110,7 +117,10 @@ const providers: Record<string, Provider> = {
     malformed: [
       ['no sha256= prefix', (h) => ({ 'typeform-signature': h['typeform-signature']!.slice('sha256='.length) })],
       ['sha1= prefix', (h) => ({ 'typeform-signature': h['typeform-signature']!.replace('sha256=', 'sha1=') })],
-      ['hex instead of base64', (h) => ({ 'typeform-signature': `sha256=${Buffer.from(h['typeform-signature']!.slice(7), 'base64').toString('hex')}` })],
+      [
+        'hex instead of base64',
+        (h) => ({ 'typeform-signature': `sha256=${Buffer.from(h['typeform-signature']!.slice(7), 'base64').toString('hex')}` }),
+      ],
       ['truncated', (h) => ({ 'typeform-signature': h['typeform-signature']!.slice(0, -4) })],
       ['not base64 at all', () => ({ 'typeform-signature': 'sha256=%%%not-base64%%%' })],
     ],
@@ -130,7 +140,10 @@ const providers: Record<string, Provider> = {
   webflow: {
     adapter: webflowAdapter,
     payload: webflowPayload,
-    sign: (body, secret, timestamp) => ({ 'x-webflow-timestamp': timestamp, 'x-webflow-signature': hmac(secret, `${timestamp}:${body}`, 'hex') }),
+    sign: (body, secret, timestamp) => ({
+      'x-webflow-timestamp': timestamp,
+      'x-webflow-signature': hmac(secret, `${timestamp}:${body}`, 'hex'),
+    }),
     malformed: [
       ['non-hex signature', (h) => ({ ...h, 'x-webflow-signature': 'z'.repeat(64) })],
       ['base64 instead of hex', (h) => ({ ...h, 'x-webflow-signature': Buffer.from(h['x-webflow-signature']!, 'hex').toString('base64') })],
@@ -148,7 +161,10 @@ const providers: Record<string, Provider> = {
       'x-hubspot-signature-v3': hmac(secret, `POST${URL_.replace('%3A', ':')}${body}${timestamp}`, 'base64'),
     }),
     malformed: [
-      ['hex instead of base64', (h) => ({ ...h, 'x-hubspot-signature-v3': Buffer.from(h['x-hubspot-signature-v3']!, 'base64').toString('hex') })],
+      [
+        'hex instead of base64',
+        (h) => ({ ...h, 'x-hubspot-signature-v3': Buffer.from(h['x-hubspot-signature-v3']!, 'base64').toString('hex') }),
+      ],
       ['v1-style sha256= prefix', (h) => ({ ...h, 'x-hubspot-signature-v3': `sha256=${h['x-hubspot-signature-v3']!}` })],
       ['non-numeric timestamp', (h) => ({ ...h, 'x-hubspot-request-timestamp': 'yesterday' })],
     ],
@@ -170,14 +186,22 @@ for (const [name, provider] of Object.entries(providers)) {
       ['a wrong secret', request(body, provider.sign(body, 'another-secret', now)), 'bad_signature'],
       ['no headers', request(body, {}), 'missing_signature'],
       ['empty signature headers', request(body, Object.fromEntries(Object.keys(good).map((key) => [key, '']))), 'missing_signature'],
-      ...provider.malformed.map(([label, mangle]): [string, InboundRequest, string] => [label, request(body, mangle(good)), 'bad_signature']),
+      ...provider.malformed.map(([label, mangle]): [string, InboundRequest, string] => [
+        label,
+        request(body, mangle(good)),
+        'bad_signature',
+      ]),
     ]
     if (provider.timestamped) {
       const [timestampHeader] = Object.keys(good).filter((key) => key.endsWith('timestamp'))
       cases.push(
         ['a timestamp 6 minutes old', request(body, provider.sign(body, SECRET, minutesAgo(6))), 'stale_timestamp'],
         ['a timestamp 6 minutes ahead', request(body, provider.sign(body, SECRET, minutesAgo(-6))), 'stale_timestamp'],
-        ['a fresh timestamp swapped into an old signature', request(body, { ...provider.sign(body, SECRET, minutesAgo(1)), [timestampHeader!]: now }), 'bad_signature'],
+        [
+          'a fresh timestamp swapped into an old signature',
+          request(body, { ...provider.sign(body, SECRET, minutesAgo(1)), [timestampHeader!]: now }),
+          'bad_signature',
+        ],
         ['only the timestamp header', request(body, { [timestampHeader!]: now }), 'missing_signature'],
       )
       t.same(verify(request(body, provider.sign(body, SECRET, minutesAgo(4)))), { ok: true }, 'a timestamp 4 minutes old is accepted')
@@ -191,28 +215,94 @@ for (const [name, provider] of Object.entries(providers)) {
 
 t.test('extraction gives the field map and the submission id', async (t) => {
   const cases: Array<[string, SourceAdapter, unknown, string | undefined, Record<string, unknown>]> = [
-    ['typeform keys answers by ref, hidden fields by name', typeformAdapter, typeformPayload, 'a3a12ec67a1365927098a606107fac15', {
-      work_email: 'jane@acme.com', company: 'Acme GmbH', employees: 250, wants_demo: true, phone: '+4930123456',
-      website: 'https://acme.com', start: '2026-04-01', country: 'Germany', interest: ['CRM', 'Analytics'],
-      utm_source: 'google', utm_campaign: 'q4-launch',
-    }],
-    ['tally keys by key and label, options become their text', tallyAdapter, tallyPayload, '2wgx4n-sub', {
-      question_3EKz4n: 'jane@acme.com', 'Work email': 'jane@acme.com',
-      question_w4Q0Vd: 250, Employees: 250,
-      question_n0Gk1a: ['Germany'], Country: ['Germany'],
-      question_mRVbqj: ['CRM', 'Analytics'], Interest: ['CRM', 'Analytics'],
-    }],
-    ['webflow keys by field name', webflowAdapter, webflowPayload, '6321ca84df3949bfc6752327', {
-      'First Name': 'Zaphod', email: 'zaphod@heartofgold.ai', 'Phone Number': 15550000000,
-    }],
-    ['hubspot legacy contact: property values and the latest conversion id', hubspotAdapter, hubspotPayload, '1b0f7ec7-1cb6-4a0c-a3cd-2b3b1ca1f31c', {
-      email: 'jane@acme.com', company: 'Acme GmbH', numemployees: '250',
-    }],
-    ['hubspot forms shape: fields as [{name, value}]', hubspotAdapter, { submittedAt: '1772445570000', conversionId: 'c-77', fields: [{ name: 'email', value: 'jane@acme.com' }, { name: 'firstname', value: 'Jane' }] }, 'c-77', {
-      email: 'jane@acme.com', firstname: 'Jane',
-    }],
-    ['hubspot forms API listing: values, in a list of one', hubspotAdapter, [{ conversionId: 'c-78', values: [{ name: 'email', value: 'joe@acme.com' }] }], 'c-78', { email: 'joe@acme.com' }],
-    ['hubspot workflow with flat properties and no id', hubspotAdapter, { objectId: 51, properties: { email: 'amy@acme.com' } }, undefined, { email: 'amy@acme.com' }],
+    [
+      'typeform keys answers by ref, hidden fields by name',
+      typeformAdapter,
+      typeformPayload,
+      'a3a12ec67a1365927098a606107fac15',
+      {
+        work_email: 'jane@acme.com',
+        company: 'Acme GmbH',
+        employees: 250,
+        wants_demo: true,
+        phone: '+4930123456',
+        website: 'https://acme.com',
+        start: '2026-04-01',
+        country: 'Germany',
+        interest: ['CRM', 'Analytics'],
+        utm_source: 'google',
+        utm_campaign: 'q4-launch',
+      },
+    ],
+    [
+      'tally keys by key and label, options become their text',
+      tallyAdapter,
+      tallyPayload,
+      '2wgx4n-sub',
+      {
+        question_3EKz4n: 'jane@acme.com',
+        'Work email': 'jane@acme.com',
+        question_w4Q0Vd: 250,
+        Employees: 250,
+        question_n0Gk1a: ['Germany'],
+        Country: ['Germany'],
+        question_mRVbqj: ['CRM', 'Analytics'],
+        Interest: ['CRM', 'Analytics'],
+      },
+    ],
+    [
+      'webflow keys by field name',
+      webflowAdapter,
+      webflowPayload,
+      '6321ca84df3949bfc6752327',
+      {
+        'First Name': 'Zaphod',
+        email: 'zaphod@heartofgold.ai',
+        'Phone Number': 15550000000,
+      },
+    ],
+    [
+      'hubspot legacy contact: property values and the latest conversion id',
+      hubspotAdapter,
+      hubspotPayload,
+      '1b0f7ec7-1cb6-4a0c-a3cd-2b3b1ca1f31c',
+      {
+        email: 'jane@acme.com',
+        company: 'Acme GmbH',
+        numemployees: '250',
+      },
+    ],
+    [
+      'hubspot forms shape: fields as [{name, value}]',
+      hubspotAdapter,
+      {
+        submittedAt: '1772445570000',
+        conversionId: 'c-77',
+        fields: [
+          { name: 'email', value: 'jane@acme.com' },
+          { name: 'firstname', value: 'Jane' },
+        ],
+      },
+      'c-77',
+      {
+        email: 'jane@acme.com',
+        firstname: 'Jane',
+      },
+    ],
+    [
+      'hubspot forms API listing: values, in a list of one',
+      hubspotAdapter,
+      [{ conversionId: 'c-78', values: [{ name: 'email', value: 'joe@acme.com' }] }],
+      'c-78',
+      { email: 'joe@acme.com' },
+    ],
+    [
+      'hubspot workflow with flat properties and no id',
+      hubspotAdapter,
+      { objectId: 51, properties: { email: 'amy@acme.com' } },
+      undefined,
+      { email: 'amy@acme.com' },
+    ],
   ]
   for (const [label, adapter, payload, submissionId, fields] of cases) {
     const body = JSON.stringify(payload)
@@ -222,14 +312,26 @@ t.test('extraction gives the field map and the submission id', async (t) => {
 
 t.test('extraction falls back to other ids and copes with odd answers', async (t) => {
   const { token: _token, ...withoutToken } = typeformPayload.form_response
-  const typeform = typeformAdapter.extract({ ...typeformPayload, form_response: { ...withoutToken, answers: [], hidden: undefined } }, request('', {}))
+  const typeform = typeformAdapter.extract(
+    { ...typeformPayload, form_response: { ...withoutToken, answers: [], hidden: undefined } },
+    request('', {}),
+  )
   t.same(typeform, { ok: true, submission: { submissionId: '01HQ2V7Q0Y8K8Z5E', fields: {} } }, 'typeform without a token uses event_id')
 
-  const other = typeformAdapter.extract({ event_type: 'form_response', form_response: { token: 't1', answers: [
-    { type: 'choice', choice: { other: 'Mars' }, field: { id: 'a', ref: 'planet', type: 'multiple_choice' } },
-    { type: 'choices', choices: { labels: ['CRM'], other: 'Billing' }, field: { id: 'b', ref: 'interest', type: 'multiple_choice' } },
-    { type: 'text', text: 'x', field: { id: 'c', ref: '__proto__', type: 'short_text' } },
-  ] } }, request('', {}))
+  const other = typeformAdapter.extract(
+    {
+      event_type: 'form_response',
+      form_response: {
+        token: 't1',
+        answers: [
+          { type: 'choice', choice: { other: 'Mars' }, field: { id: 'a', ref: 'planet', type: 'multiple_choice' } },
+          { type: 'choices', choices: { labels: ['CRM'], other: 'Billing' }, field: { id: 'b', ref: 'interest', type: 'multiple_choice' } },
+          { type: 'text', text: 'x', field: { id: 'c', ref: '__proto__', type: 'short_text' } },
+        ],
+      },
+    },
+    request('', {}),
+  )
   t.ok(other.ok)
   if (other.ok) {
     t.equal(other.submission.fields.planet, 'Mars', 'an "other" choice is its text')
@@ -239,60 +341,102 @@ t.test('extraction falls back to other ids and copes with odd answers', async (t
   }
 
   const { submissionId: _s, ...withoutSubmissionId } = tallyPayload.data
-  const tally = tallyAdapter.extract({ ...tallyPayload, data: { ...withoutSubmissionId, fields: [
-    { key: 'question_a', label: 'Email', type: 'INPUT_EMAIL', value: 'a@x.com' },
-    { key: 'question_b', label: 'Email', type: 'INPUT_EMAIL', value: 'b@x.com' },
-    { key: 'question_c', label: 'question_a', type: 'INPUT_TEXT', value: 'label clash' },
-    { key: 'question_d', label: 'Plan', type: 'DROPDOWN', value: 'unknown-id', options: [{ id: 'p1', text: 'Pro' }] },
-  ] } }, request('', {}))
-  t.same(tally, { ok: true, submission: { submissionId: '2wgx4n', fields: {
-    question_a: 'a@x.com', question_b: 'b@x.com', question_c: 'label clash', question_d: 'unknown-id', Email: 'a@x.com', Plan: 'unknown-id',
-  } } }, 'tally: responseId stands in, keys beat labels, the first of two equal labels wins, unknown option ids stay')
+  const tally = tallyAdapter.extract(
+    {
+      ...tallyPayload,
+      data: {
+        ...withoutSubmissionId,
+        fields: [
+          { key: 'question_a', label: 'Email', type: 'INPUT_EMAIL', value: 'a@x.com' },
+          { key: 'question_b', label: 'Email', type: 'INPUT_EMAIL', value: 'b@x.com' },
+          { key: 'question_c', label: 'question_a', type: 'INPUT_TEXT', value: 'label clash' },
+          { key: 'question_d', label: 'Plan', type: 'DROPDOWN', value: 'unknown-id', options: [{ id: 'p1', text: 'Pro' }] },
+        ],
+      },
+    },
+    request('', {}),
+  )
+  t.same(
+    tally,
+    {
+      ok: true,
+      submission: {
+        submissionId: '2wgx4n',
+        fields: {
+          question_a: 'a@x.com',
+          question_b: 'b@x.com',
+          question_c: 'label clash',
+          question_d: 'unknown-id',
+          Email: 'a@x.com',
+          Plan: 'unknown-id',
+        },
+      },
+    },
+    'tally: responseId stands in, keys beat labels, the first of two equal labels wins, unknown option ids stay',
+  )
 })
 
 t.test('malformed payloads are refused, never thrown', async (t) => {
   const shared: unknown[] = [null, undefined, 42, 'text', true, [], {}, [null]]
   const cases: Array<[SourceAdapter, unknown[]]> = [
-    [typeformAdapter, [...shared,
-      { event_type: 'form_response' },
-      { event_type: 'form_response', form_response: null },
-      { event_type: 'form_response', form_response: { token: 't' } },
-      { event_type: 'form_response', form_response: { answers: 'none' } },
-      { event_type: 'form_response', form_response: { answers: [null] } },
-      { event_type: 'form_response', form_response: { answers: [{ type: 'text', text: 'x' }] } },
-      { event_type: 'form_response', form_response: { answers: [{ type: 'text', text: 'x', field: { type: 'short_text' } }] } },
-      { event_type: 'form_response', form_response: { answers: [{ text: 'x', field: { ref: 'a' } }] } },
-      { event_type: 'form_response', form_response: { answers: [], hidden: ['utm'] } },
-      { ...typeformPayload, event_type: 'form_response_partial' },
-    ]],
-    [tallyAdapter, [...shared,
-      { eventType: 'FORM_RESPONSE' },
-      { eventType: 'FORM_RESPONSE', data: { fields: {} } },
-      { eventType: 'FORM_RESPONSE', data: { fields: [null] } },
-      { eventType: 'FORM_RESPONSE', data: { fields: [{ label: 'Email', value: 'a@x.com' }] } },
-      { eventType: 'FORM_RESPONSE', data: { fields: [{ key: 7, value: 'a@x.com' }] } },
-      { ...tallyPayload, eventType: 'FORM_CREATED' },
-    ]],
-    [webflowAdapter, [...shared,
-      { triggerType: 'form_submission' },
-      { triggerType: 'form_submission', payload: { data: 'x' } },
-      { triggerType: 'form_submission', payload: { data: [['email', 'a@x.com']] } },
-      { ...webflowPayload, triggerType: 'site_publish' },
-    ]],
-    [hubspotAdapter, [...shared,
-      [hubspotPayload, hubspotPayload],
-      [{ eventId: 1, subscriptionType: 'contact.creation', objectId: 123 }],
-      { properties: 'email' },
-      { properties: null },
-      { fields: [{ value: 'a@x.com' }] },
-      { values: [{ name: '', value: 'a@x.com' }] },
-    ]],
+    [
+      typeformAdapter,
+      [
+        ...shared,
+        { event_type: 'form_response' },
+        { event_type: 'form_response', form_response: null },
+        { event_type: 'form_response', form_response: { token: 't' } },
+        { event_type: 'form_response', form_response: { answers: 'none' } },
+        { event_type: 'form_response', form_response: { answers: [null] } },
+        { event_type: 'form_response', form_response: { answers: [{ type: 'text', text: 'x' }] } },
+        { event_type: 'form_response', form_response: { answers: [{ type: 'text', text: 'x', field: { type: 'short_text' } }] } },
+        { event_type: 'form_response', form_response: { answers: [{ text: 'x', field: { ref: 'a' } }] } },
+        { event_type: 'form_response', form_response: { answers: [], hidden: ['utm'] } },
+        { ...typeformPayload, event_type: 'form_response_partial' },
+      ],
+    ],
+    [
+      tallyAdapter,
+      [
+        ...shared,
+        { eventType: 'FORM_RESPONSE' },
+        { eventType: 'FORM_RESPONSE', data: { fields: {} } },
+        { eventType: 'FORM_RESPONSE', data: { fields: [null] } },
+        { eventType: 'FORM_RESPONSE', data: { fields: [{ label: 'Email', value: 'a@x.com' }] } },
+        { eventType: 'FORM_RESPONSE', data: { fields: [{ key: 7, value: 'a@x.com' }] } },
+        { ...tallyPayload, eventType: 'FORM_CREATED' },
+      ],
+    ],
+    [
+      webflowAdapter,
+      [
+        ...shared,
+        { triggerType: 'form_submission' },
+        { triggerType: 'form_submission', payload: { data: 'x' } },
+        { triggerType: 'form_submission', payload: { data: [['email', 'a@x.com']] } },
+        { ...webflowPayload, triggerType: 'site_publish' },
+      ],
+    ],
+    [
+      hubspotAdapter,
+      [
+        ...shared,
+        [hubspotPayload, hubspotPayload],
+        [{ eventId: 1, subscriptionType: 'contact.creation', objectId: 123 }],
+        { properties: 'email' },
+        { properties: null },
+        { fields: [{ value: 'a@x.com' }] },
+        { values: [{ name: '', value: 'a@x.com' }] },
+      ],
+    ],
   ]
   for (const [adapter, payloads] of cases) {
     for (const payload of payloads) {
       const label = `${adapter.kind} ${JSON.stringify(payload) ?? 'undefined'}`
       let result: ReturnType<SourceAdapter['extract']> | undefined
-      t.doesNotThrow(() => { result = adapter.extract(payload, request('', {})) }, label)
+      t.doesNotThrow(() => {
+        result = adapter.extract(payload, request('', {}))
+      }, label)
       t.equal(result?.ok, false, `${label} is refused`)
       t.match(result, { detail: /expected/ }, `${label} says what was expected`)
     }
@@ -301,13 +445,19 @@ t.test('malformed payloads are refused, never thrown', async (t) => {
 
 t.test('verify never throws on odd headers or bodies', async (t) => {
   const odd: Array<Record<string, string>> = [
-    { 'typeform-signature': 'sha256=' }, { 'tally-signature': '=' }, { 'tally-signature': '\u0000' },
-    { 'x-webflow-timestamp': '-1', 'x-webflow-signature': 'ab' }, { 'x-webflow-timestamp': '9'.repeat(40), 'x-webflow-signature': 'ab' },
+    { 'typeform-signature': 'sha256=' },
+    { 'tally-signature': '=' },
+    { 'tally-signature': '\u0000' },
+    { 'x-webflow-timestamp': '-1', 'x-webflow-signature': 'ab' },
+    { 'x-webflow-timestamp': '9'.repeat(40), 'x-webflow-signature': 'ab' },
     { 'x-hubspot-request-timestamp': '1e3', 'x-hubspot-signature-v3': 'é' },
   ]
   for (const adapter of [typeformAdapter, tallyAdapter, webflowAdapter, hubspotAdapter]) {
     for (const headers of odd) {
-      t.doesNotThrow(() => adapter.verify({ method: 'POST', url: '%%', headers, rawBody: Buffer.from([0xff, 0xfe]) }, '', NOW), `${adapter.kind} ${JSON.stringify(headers)}`)
+      t.doesNotThrow(
+        () => adapter.verify({ method: 'POST', url: '%%', headers, rawBody: Buffer.from([0xff, 0xfe]) }, '', NOW),
+        `${adapter.kind} ${JSON.stringify(headers)}`,
+      )
     }
   }
 })
@@ -317,7 +467,10 @@ t.test('hubspot signs the URI with its listed escapes decoded, others kept', asy
   const timestamp = minutesAgo(0)
   const url = 'https://baton.example.com/hooks/hubspot%2Fforms?next=a%40b%2Cc&q=x%20y'
   const asHubSpotSigns = 'https://baton.example.com/hooks/hubspot/forms?next=a@b,c&q=x%20y'
-  const headersFor = (uri: string) => ({ 'x-hubspot-request-timestamp': timestamp, 'x-hubspot-signature-v3': hmac(SECRET, `POST${uri}${body}${timestamp}`, 'base64') })
+  const headersFor = (uri: string) => ({
+    'x-hubspot-request-timestamp': timestamp,
+    'x-hubspot-signature-v3': hmac(SECRET, `POST${uri}${body}${timestamp}`, 'base64'),
+  })
   t.same(hubspotAdapter.verify(request(body, headersFor(asHubSpotSigns), url), SECRET, NOW), { ok: true }, 'the decoded URI verifies')
   t.same(hubspotAdapter.verify(request(body, headersFor(url), url), SECRET, NOW), { ok: true }, 'the URI as received verifies too')
   const spaceDecoded = hubspotAdapter.verify(request(body, headersFor(asHubSpotSigns.replace('%20', ' ')), url), SECRET, NOW)

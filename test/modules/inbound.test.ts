@@ -20,12 +20,26 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
   const admin = await baton.auth('admin')
   const createSource = (payload: object) => baton.app.inject({ method: 'POST', url: '/v1/sources', headers: admin, payload })
   const deliver = (sourceId: string, body: string, headers: Record<string, string>, query = '') =>
-    baton.app.inject({ method: 'POST', url: `/v1/inbound/${sourceId}${query}`, headers: { 'content-type': 'application/json', ...headers }, payload: body })
+    baton.app.inject({
+      method: 'POST',
+      url: `/v1/inbound/${sourceId}${query}`,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: body,
+    })
 
-  const created = await createSource({ name: 'Website form', kind: 'generic', fieldMap: { email: 'contact.email', firstName: 'contact.first', employees: 'size', 'signals.demoRequested': 'wantsDemo' } })
+  const created = await createSource({
+    name: 'Website form',
+    kind: 'generic',
+    fieldMap: { email: 'contact.email', firstName: 'contact.first', employees: 'size', 'signals.demoRequested': 'wantsDemo' },
+  })
   t.equal(created.statusCode, 201)
   const source = created.json()
-  t.match(source, { kind: 'generic', auth: 'signature', leadSource: 'generic', inboundUrl: `http://localhost:3000/v1/inbound/${source.id}` })
+  t.match(source, {
+    kind: 'generic',
+    auth: 'signature',
+    leadSource: 'generic',
+    inboundUrl: `http://localhost:3000/v1/inbound/${source.id}`,
+  })
   t.match(source.secret, /^whsec_[A-Za-z0-9+/]{32}$/, 'a Standard Webhooks secret, shown once')
   const fetched = (await baton.app.inject({ url: `/v1/sources/${source.id}`, headers: admin })).json()
   t.notOk('secret' in fetched, 'never shown again')
@@ -39,12 +53,24 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
     const { leadId, duplicate } = first.json()
     t.equal(duplicate, false)
     const lead = (await baton.app.inject({ url: `/v1/leads/${leadId}`, headers: admin })).json()
-    t.match(lead, { email: 'form@acme.example', firstName: 'Fay', employees: 250, source: 'generic', signals: { demoRequested: true }, status: 'unrouted', tier: 'demo' })
+    t.match(lead, {
+      email: 'form@acme.example',
+      firstName: 'Fay',
+      employees: 250,
+      source: 'generic',
+      signals: { demoRequested: true },
+      status: 'unrouted',
+      tier: 'demo',
+    })
 
     const again = await deliver(source.id, body, headers)
     t.equal(again.statusCode, 200)
     t.same(again.json(), { leadId, status: 'unrouted', duplicate: true })
-    t.equal((await baton.app.inject({ url: `/v1/leads/${leadId}`, headers: admin })).json().submissions, 1, 'the redelivery changed nothing')
+    t.equal(
+      (await baton.app.inject({ url: `/v1/leads/${leadId}`, headers: admin })).json().submissions,
+      1,
+      'the redelivery changed nothing',
+    )
 
     const other = await deliver(source.id, body, standardWebhooks(source.secret, 'msg_2', body, baton.clock.now()))
     t.equal(other.statusCode, 200, 'a new submission of the same email is the same lead')
@@ -57,9 +83,19 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
     const cases: Array<[string, Record<string, string>, string, string]> = [
       ['no signature', {}, body, 'missing_signature'],
       ['tampered body', good, body.replace('Fay', 'Eve'), 'bad_signature'],
-      ['another secret', standardWebhooks(`whsec_${Buffer.from('another-secret-of-24-bytes!').toString('base64')}`, 'msg_x', body, baton.clock.now()), body, 'bad_signature'],
+      [
+        'another secret',
+        standardWebhooks(`whsec_${Buffer.from('another-secret-of-24-bytes!').toString('base64')}`, 'msg_x', body, baton.clock.now()),
+        body,
+        'bad_signature',
+      ],
       ['not a v1 signature', { ...good, 'webhook-signature': 'v2,abc' }, body, 'bad_signature'],
-      ['six minutes old', standardWebhooks(source.secret, 'msg_x', body, new Date(baton.clock.now().getTime() - 6 * 60_000)), body, 'stale_timestamp'],
+      [
+        'six minutes old',
+        standardWebhooks(source.secret, 'msg_x', body, new Date(baton.clock.now().getTime() - 6 * 60_000)),
+        body,
+        'stale_timestamp',
+      ],
     ]
     for (const [name, headers, payload, reason] of cases) {
       const res = await deliver(source.id, payload, headers)
@@ -121,16 +157,38 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
     for (const [name, payload, pointer] of cases) {
       const res = await createSource(payload)
       t.equal(res.statusCode, 422, name)
-      t.ok(res.json().errors.some((e: { pointer: string }) => e.pointer === pointer), `${name}: ${pointer}`)
+      t.ok(
+        res.json().errors.some((e: { pointer: string }) => e.pointer === pointer),
+        `${name}: ${pointer}`,
+      )
     }
     const list = (await baton.app.inject({ url: '/v1/sources', headers: admin })).json()
     t.equal(list.data.length, 2)
     t.ok(list.data.every((s: object) => !('secret' in s)))
-    const renamed = await baton.app.inject({ method: 'PATCH', url: `/v1/sources/${source.id}`, headers: admin, payload: { name: 'Main form' } })
+    const renamed = await baton.app.inject({
+      method: 'PATCH',
+      url: `/v1/sources/${source.id}`,
+      headers: admin,
+      payload: { name: 'Main form' },
+    })
     t.equal(renamed.json().name, 'Main form')
-    t.equal((await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: await baton.auth('integration'), payload: { name: 'x', kind: 'generic' } })).statusCode, 403)
+    t.equal(
+      (
+        await baton.app.inject({
+          method: 'POST',
+          url: '/v1/sources',
+          headers: await baton.auth('integration'),
+          payload: { name: 'x', kind: 'generic' },
+        })
+      ).statusCode,
+      403,
+    )
     t.equal((await baton.app.inject({ method: 'DELETE', url: `/v1/sources/${source.id}`, headers: admin })).statusCode, 204)
-    t.equal((await deliver(source.id, body, standardWebhooks(source.secret, 'late', body, baton.clock.now()))).statusCode, 404, 'a deleted source takes nothing')
+    t.equal(
+      (await deliver(source.id, body, standardWebhooks(source.secret, 'late', body, baton.clock.now()))).statusCode,
+      404,
+      'a deleted source takes nothing',
+    )
   })
 })
 
@@ -138,11 +196,18 @@ t.test('form sources and the generic inbound endpoint', async (t) => {
 t.test('source secrets are never stored as given', async (t) => {
   const baton = await buildTestApp(t)
   const admin = await baton.auth('admin')
-  const createSource = async (payload: object) => (await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: admin, payload })).json()
+  const createSource = async (payload: object) =>
+    (await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: admin, payload })).json()
   const patch = (id: string, payload: object) => baton.app.inject({ method: 'PATCH', url: `/v1/sources/${id}`, headers: admin, payload })
   const deliver = (sourceId: string, body: string, headers: Record<string, string>, query = '') =>
-    baton.app.inject({ method: 'POST', url: `/v1/inbound/${sourceId}${query}`, headers: { 'content-type': 'application/json', ...headers }, payload: body })
-  const storedSecret = async (id: string): Promise<string> => (await baton.deps.pool.query('select secret from sources where id = $1', [id])).rows[0].secret
+    baton.app.inject({
+      method: 'POST',
+      url: `/v1/inbound/${sourceId}${query}`,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: body,
+    })
+  const storedSecret = async (id: string): Promise<string> =>
+    (await baton.deps.pool.query('select secret from sources where id = $1', [id])).rows[0].secret
   const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('base64url')}`
 
   t.test('a token source keeps only the SHA-256 of its token; the token is shown once and still works', async (t) => {
@@ -151,7 +216,11 @@ t.test('source secrets are never stored as given', async (t) => {
     t.equal(atRest, sha256(source.secret), 'stored as sha256:<base64url digest>')
     t.notOk(atRest.includes(source.secret), 'the token is not in the database')
     const body = JSON.stringify({ email: 'hashed@acme.example' })
-    t.equal((await deliver(source.id, body, { authorization: `Bearer ${source.secret}` })).statusCode, 201, 'the token shown at create works')
+    t.equal(
+      (await deliver(source.id, body, { authorization: `Bearer ${source.secret}` })).statusCode,
+      201,
+      'the token shown at create works',
+    )
     t.equal((await deliver(source.id, body, { authorization: `Bearer ${atRest}` })).statusCode, 401, 'the stored hash is no token')
     t.equal((await deliver(source.id, body, {}, `?token=${source.secret.slice(0, -1)}`)).statusCode, 401, 'nor is a near miss')
 
@@ -174,8 +243,16 @@ t.test('source secrets are never stored as given', async (t) => {
     t.equal((await patch(source.id, { secret: rotated })).statusCode, 200)
     t.match(await storedSecret(source.id), /^enc:v1:/, 'a new secret set by PATCH is sealed too')
     t.notOk((await storedSecret(source.id)).includes(rotated.slice(6)))
-    t.equal((await deliver(source.id, body, standardWebhooks(rotated, 'sealed-2', body, baton.clock.now()))).statusCode, 200, 'the new secret verifies')
-    t.equal((await deliver(source.id, body, standardWebhooks(source.secret, 'sealed-3', body, baton.clock.now()))).statusCode, 401, 'the old one no longer does')
+    t.equal(
+      (await deliver(source.id, body, standardWebhooks(rotated, 'sealed-2', body, baton.clock.now()))).statusCode,
+      200,
+      'the new secret verifies',
+    )
+    t.equal(
+      (await deliver(source.id, body, standardWebhooks(source.secret, 'sealed-3', body, baton.clock.now()))).statusCode,
+      401,
+      'the old one no longer does',
+    )
   })
 
   t.test('a provider secret pasted by the admin is sealed the same way', async (t) => {

@@ -4,7 +4,9 @@ import { buildTestApp, type TestApp } from '../helpers/app.ts'
 const DAY_MS = 24 * 3600 * 1000
 
 async function counts(baton: TestApp) {
-  const { rows } = await baton.deps.pool.query('select (select count(*) from leads)::int as leads, (select count(*) from events)::int as events')
+  const { rows } = await baton.deps.pool.query(
+    'select (select count(*) from leads)::int as leads, (select count(*) from events)::int as events',
+  )
   return rows[0] as { leads: number; events: number }
 }
 
@@ -16,7 +18,8 @@ async function typesOf(baton: TestApp, leadId: string): Promise<string[]> {
 t.test('POST /v1/leads', async (t) => {
   const baton = await buildTestApp(t)
   // Tokens expire by the injected clock, and these tests move it by days: sign each request anew.
-  const post = async (payload: object) => baton.app.inject({ method: 'POST', url: '/v1/leads', headers: await baton.auth('integration'), payload })
+  const post = async (payload: object) =>
+    baton.app.inject({ method: 'POST', url: '/v1/leads', headers: await baton.auth('integration'), payload })
   const get = async (url: string) => baton.app.inject({ url, headers: await baton.auth('integration') })
 
   t.test('a demo request is normalised, qualified and recorded', async (t) => {
@@ -49,17 +52,33 @@ t.test('POST /v1/leads', async (t) => {
     })
     t.notOk('medium' in lead.utm, 'blank values are dropped')
     t.match(decision, { qualified: true, outcome: 'qualified', tier: 'demo', acceptWithinSeconds: 1800, scoringVersion: 1 })
-    t.match(decision.reasons, [{ kind: 'points', rule: 'named a product' }, { kind: 'fast_lane', rule: 'demo requested' }, { kind: 'tier', detail: /demo/ }])
+    t.match(decision.reasons, [
+      { kind: 'points', rule: 'named a product' },
+      { kind: 'fast_lane', rule: 'demo requested' },
+      { kind: 'tier', detail: /demo/ },
+    ])
     t.equal(handoff, null, 'the seeded ruleset has no rules: a qualified lead waits')
-    t.match(res.json().routing, { outcome: 'unroutable', version: 1, reason: 'no rule matched and the ruleset has no fallback', retryAt: null })
+    t.match(res.json().routing, {
+      outcome: 'unroutable',
+      version: 1,
+      reason: 'no rule matched and the ruleset has no fallback',
+      retryAt: null,
+    })
     t.equal(duplicate, false)
-    t.same(await typesOf(baton, lead.id), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable'], 'every transition is an event')
+    t.same(
+      await typesOf(baton, lead.id),
+      ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable'],
+      'every transition is an event',
+    )
     t.same((await get(`/v1/leads/${lead.id}`)).json(), lead, 'GET answers the same lead, decision included')
   })
 
   t.test('free mail is disqualified; too few points are nurtured', async (t) => {
     const free = (await post({ email: 'someone@gmail.com', signals: { demoRequested: true } })).json()
-    t.match(free, { lead: { status: 'disqualified' }, decision: { outcome: 'disqualified', reasons: [{ kind: 'disqualify', rule: 'free-mail address' }] } })
+    t.match(free, {
+      lead: { status: 'disqualified' },
+      decision: { outcome: 'disqualified', reasons: [{ kind: 'disqualify', rule: 'free-mail address' }] },
+    })
     t.same(await typesOf(baton, free.lead.id), ['lead.received', 'lead.scored', 'lead.disqualified'])
     const small = (await post({ email: 'info@tiny.example', employees: 3 })).json()
     t.match(small, { lead: { status: 'nurture', score: 0 }, decision: { outcome: 'nurture' } })
@@ -67,10 +86,17 @@ t.test('POST /v1/leads', async (t) => {
   })
 
   t.test('the same email again is the same lead: merged, re-scored, promoted', async (t) => {
-    const first = (await post({ email: 'repeat@beta.example', phone: '+1 555 0100', utm: { campaign: 'first' }, signals: { pricingPageViews: 1 } })).json()
+    const first = (
+      await post({ email: 'repeat@beta.example', phone: '+1 555 0100', utm: { campaign: 'first' }, signals: { pricingPageViews: 1 } })
+    ).json()
     t.equal(first.lead.status, 'nurture')
     baton.clock.advance(2 * DAY_MS)
-    const again = await post({ email: 'REPEAT@beta.example', employees: 300, utm: { campaign: 'second' }, signals: { pricingPageViews: 4, demoRequested: false } })
+    const again = await post({
+      email: 'REPEAT@beta.example',
+      employees: 300,
+      utm: { campaign: 'second' },
+      signals: { pricingPageViews: 4, demoRequested: false },
+    })
     t.equal(again.statusCode, 200)
     const body = again.json()
     t.equal(body.duplicate, true)
@@ -86,7 +112,15 @@ t.test('POST /v1/leads', async (t) => {
       lastSubmittedAt: baton.clock.now().toISOString(),
     })
     t.equal(body.lead.createdAt, first.lead.createdAt)
-    t.same(await typesOf(baton, first.lead.id), ['lead.received', 'lead.scored', 'lead.nurtured', 'lead.duplicate', 'lead.scored', 'lead.qualified', 'lead.unroutable'])
+    t.same(await typesOf(baton, first.lead.id), [
+      'lead.received',
+      'lead.scored',
+      'lead.nurtured',
+      'lead.duplicate',
+      'lead.scored',
+      'lead.qualified',
+      'lead.unroutable',
+    ])
 
     const third = (await post({ email: 'repeat@beta.example', employees: 1 })).json()
     t.match(third.lead, { status: 'unrouted', submissions: 3 }, 'a qualified lead is not demoted by a later submission')
@@ -103,12 +137,16 @@ t.test('POST /v1/leads', async (t) => {
   })
 
   t.test('20 parallel posts of one new email make exactly one lead', async (t) => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post({ email: 'rush@delta.example', signals: { [`visit${i}`]: true } })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post({ email: 'rush@delta.example', signals: { [`visit${i}`]: true } })),
+    )
     t.same(results.map((r) => r.statusCode).sort(), [...Array(19).fill(200), 201].sort())
     const ids = new Set(results.map((r) => r.json().lead.id))
     t.equal(ids.size, 1, 'every answer names the same lead')
-    const { rows } = await baton.deps.pool.query("select submissions, jsonb_object_keys(signals) as k from leads where email = 'rush@delta.example'")
-    t.equal(rows.length, 20, 'every submission\'s signals were merged')
+    const { rows } = await baton.deps.pool.query(
+      "select submissions, jsonb_object_keys(signals) as k from leads where email = 'rush@delta.example'",
+    )
+    t.equal(rows.length, 20, "every submission's signals were merged")
     t.equal(rows[0].submissions, 20)
   })
 
@@ -132,7 +170,10 @@ t.test('POST /v1/leads', async (t) => {
     for (const [name, payload, pointer] of cases) {
       const res = await post(payload)
       t.equal(res.statusCode, 422, name)
-      t.ok(res.json().errors.some((e: { pointer: string }) => e.pointer === pointer), `${name}: points at ${pointer}`)
+      t.ok(
+        res.json().errors.some((e: { pointer: string }) => e.pointer === pointer),
+        `${name}: points at ${pointer}`,
+      )
     }
     t.same(await counts(baton), before, 'no lead and no event was written')
   })
@@ -140,7 +181,17 @@ t.test('POST /v1/leads', async (t) => {
   t.test('who may submit and read', async (t) => {
     const rep = await baton.auth('rep', '01900000-0000-7000-8000-000000000000')
     t.equal((await baton.app.inject({ method: 'POST', url: '/v1/leads', headers: rep, payload: { email: 'x@y.example' } })).statusCode, 403)
-    t.equal((await baton.app.inject({ method: 'POST', url: '/v1/leads', headers: await baton.auth('admin'), payload: { email: 'admin@y.example' } })).statusCode, 201)
+    t.equal(
+      (
+        await baton.app.inject({
+          method: 'POST',
+          url: '/v1/leads',
+          headers: await baton.auth('admin'),
+          payload: { email: 'admin@y.example' },
+        })
+      ).statusCode,
+      201,
+    )
     t.equal((await get('/v1/leads/01900000-0000-7000-8000-000000000000')).statusCode, 404)
     t.equal((await get('/v1/leads/01900000-0000-7000-8000-000000000000/timeline')).statusCode, 404)
   })
@@ -156,7 +207,9 @@ t.test('POST /v1/leads', async (t) => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { data: Array<{ id: string }>; nextCursor: string | null } = (await get(`/v1/leads?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      const page: { data: Array<{ id: string }>; nextCursor: string | null } = (
+        await get(`/v1/leads?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()
       seen.push(...page.data.map((l) => l.id))
       cursor = page.nextCursor
     } while (cursor)
@@ -173,7 +226,8 @@ t.test('GET /v1/events', async (t) => {
     t.equal(res.statusCode, 200)
     return res.json<{ data: Array<{ id: string; type: string; data: { lead: { id: string } } }>; nextCursor: string; hasMore: boolean }>()
   }
-  const post = (email: string, extra: object = {}) => baton.app.inject({ method: 'POST', url: '/v1/leads', headers, payload: { email, ...extra } })
+  const post = (email: string, extra: object = {}) =>
+    baton.app.inject({ method: 'POST', url: '/v1/leads', headers, payload: { email, ...extra } })
 
   const empty = await feed()
   t.same(empty.data, [])
@@ -182,18 +236,32 @@ t.test('GET /v1/events', async (t) => {
   await post('one@acme.example', { signals: { demoRequested: true } })
   await post('two@gmail.com')
   const all = await feed()
-  t.same(all.data.map((e) => e.type), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable', 'lead.received', 'lead.scored', 'lead.disqualified'])
-  t.same(all.data.map((e) => e.id), [...all.data.map((e) => e.id)].sort(), 'UUIDv7 ids sort in feed order')
+  t.same(
+    all.data.map((e) => e.type),
+    ['lead.received', 'lead.scored', 'lead.qualified', 'lead.unroutable', 'lead.received', 'lead.scored', 'lead.disqualified'],
+  )
+  t.same(
+    all.data.map((e) => e.id),
+    [...all.data.map((e) => e.id)].sort(),
+    'UUIDv7 ids sort in feed order',
+  )
 
   const firstTwo = await feed({ limit: '2' })
   t.equal(firstTwo.hasMore, true)
   const rest = await feed({ after: firstTwo.nextCursor })
-  t.same([...firstTwo.data, ...rest.data].map((e) => e.id), all.data.map((e) => e.id), 'pages join without gaps or repeats')
+  t.same(
+    [...firstTwo.data, ...rest.data].map((e) => e.id),
+    all.data.map((e) => e.id),
+    'pages join without gaps or repeats',
+  )
   const caughtUp = await feed({ after: all.nextCursor })
   t.same(caughtUp.data, [])
   t.equal(caughtUp.nextCursor, all.nextCursor, 'polling at the end keeps the cursor')
 
-  t.same((await feed({ types: 'lead.qualified,lead.disqualified' })).data.map((e) => e.type), ['lead.qualified', 'lead.disqualified'])
+  t.same(
+    (await feed({ types: 'lead.qualified,lead.disqualified' })).data.map((e) => e.type),
+    ['lead.qualified', 'lead.disqualified'],
+  )
   t.equal((await feed({ types: 'lead.*' })).data.length, 7)
   for (const bad of ['lead.exploded', 'nothing.*', 'lead']) {
     const res = await baton.app.inject({ url: '/v1/events', query: { types: bad }, headers })
@@ -207,13 +275,19 @@ t.test('GET /v1/events', async (t) => {
     const slow = await baton.deps.pool.connect()
     t.teardown(() => slow.release())
     await slow.query('begin')
-    await slow.query("insert into events (id, type, data, created_at) values ('01900000-0000-7000-8000-0000000000aa', 'lead.closed', '{}', now())")
+    await slow.query(
+      "insert into events (id, type, data, created_at) values ('01900000-0000-7000-8000-0000000000aa', 'lead.closed', '{}', now())",
+    )
     await post('three@acme.example')
     const whileOpen = await feed({ after: start.nextCursor })
     t.same(whileOpen.data, [], 'nothing after the open transaction is served while it may still commit before it')
     await slow.query('commit')
     const afterCommit = await feed({ after: whileOpen.nextCursor })
-    t.same(afterCommit.data.map((e) => e.type), ['lead.closed', 'lead.received', 'lead.scored', 'lead.nurtured'], 'the late commit comes first, nothing is lost')
+    t.same(
+      afterCommit.data.map((e) => e.type),
+      ['lead.closed', 'lead.received', 'lead.scored', 'lead.nurtured'],
+      'the late commit comes first, nothing is lost',
+    )
   })
 
   t.test('concurrent writers: every event is served exactly once', async (t) => {
@@ -241,7 +315,12 @@ t.test('GET /v1/events', async (t) => {
 t.test('Idempotency-Key', async (t) => {
   const baton = await buildTestApp(t)
   const post = async (key: string | undefined, payload: object, role: 'integration' | 'admin' = 'integration') =>
-    baton.app.inject({ method: 'POST', url: '/v1/leads', headers: { ...(await baton.auth(role)), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload })
+    baton.app.inject({
+      method: 'POST',
+      url: '/v1/leads',
+      headers: { ...(await baton.auth(role)), ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      payload,
+    })
 
   const first = await post('"order-1"', { email: 'idem@acme.example', signals: { demoRequested: true }, company: 'Acme' })
   t.equal(first.statusCode, 201)
@@ -258,7 +337,7 @@ t.test('Idempotency-Key', async (t) => {
   t.match(changed.json(), { code: 'unprocessable', detail: /different request body/ })
 
   const otherCaller = await post('order-1', { email: 'idem@acme.example', company: 'Other' }, 'admin')
-  t.equal(otherCaller.statusCode, 200, 'keys belong to their caller: another caller\'s same key is a new request (here a duplicate)')
+  t.equal(otherCaller.statusCode, 200, "keys belong to their caller: another caller's same key is a new request (here a duplicate)")
 
   baton.clock.advance(24 * 3600 * 1000 + 1000)
   const expired = await post('order-1', { email: 'idem@acme.example', company: 'Other' })
@@ -272,11 +351,17 @@ t.test('Idempotency-Key', async (t) => {
   t.test('two concurrent requests with one key: one runs, the other is told to wait or replays', async (t) => {
     const results = await Promise.all(Array.from({ length: 8 }, () => post('burst-1', { email: 'burst@acme.example' })))
     const statuses = results.map((r) => r.statusCode)
-    t.ok(statuses.every((s) => s === 201 || s === 409), `only 201 or 409: ${statuses.join(',')}`)
+    t.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      `only 201 or 409: ${statuses.join(',')}`,
+    )
     t.ok(statuses.includes(201))
     const created = results.filter((r) => r.statusCode === 201 && !r.headers['idempotent-replayed'])
     t.equal(created.length, 1, 'exactly one request did the work')
-    t.ok(results.filter((r) => r.statusCode === 201).every((r) => r.body === created[0]!.body), 'every 201 is the same answer')
+    t.ok(
+      results.filter((r) => r.statusCode === 201).every((r) => r.body === created[0]!.body),
+      'every 201 is the same answer',
+    )
     const { rows } = await baton.deps.pool.query("select submissions from leads where email = 'burst@acme.example'")
     t.same(rows, [{ submissions: 1 }])
   })

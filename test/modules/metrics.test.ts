@@ -21,18 +21,30 @@ async function history(t: Test) {
   const rep = async (name: string): Promise<string> => h.newRep({ name })
   const [ada, ben, cy, dora, max] = [await rep('Ada'), await rep('Ben'), await rep('Cy'), await rep('Dora'), await rep('Max')]
   const team = async (name: string, members: string[], managerId?: string): Promise<string> =>
-    (await h.ok('POST', '/v1/teams', { name, strategy: 'round_robin', members: members.map((repId) => ({ repId })), ...(managerId ? { managerId } : {}) }, 201)).id
+    (
+      await h.ok(
+        'POST',
+        '/v1/teams',
+        { name, strategy: 'round_robin', members: members.map((repId) => ({ repId })), ...(managerId ? { managerId } : {}) },
+        201,
+      )
+    ).id
   const inbound = await team('Inbound', [ada, ben], max)
   const partners = await team('Partners', [cy, dora])
   const bySource = (value: string) => ({ field: 'source', op: 'eq', value })
-  await h.ok('PUT', '/v1/routing', {
-    rules: [
-      { name: 'partners', when: bySource('partner'), assign: { type: 'team', teamId: partners } },
-      { name: 'events', when: bySource('event'), assign: { type: 'rep', repId: cy } },
-      { name: 'inbound', when: bySource('web'), assign: { type: 'team', teamId: inbound } },
-    ],
-    fallback: null,
-  }, 200)
+  await h.ok(
+    'PUT',
+    '/v1/routing',
+    {
+      rules: [
+        { name: 'partners', when: bySource('partner'), assign: { type: 'team', teamId: partners } },
+        { name: 'events', when: bySource('event'), assign: { type: 'rep', repId: cy } },
+        { name: 'inbound', when: bySource('web'), assign: { type: 'team', teamId: inbound } },
+      ],
+      fallback: null,
+    },
+    200,
+  )
 
   /** Sets the clock to T0 + `seconds`. */
   const at = (seconds: number) => {
@@ -57,25 +69,33 @@ async function history(t: Test) {
   // L1 (web, demo): Ada accepts after 30 s, calls at 120 s, converts at 200 s.
   const l1 = await post(0, demo('web'))
   t.equal(l1.handoff.repId, ada, 'L1 → Ada (Inbound turn 1)')
-  at(30); await act('accept', l1.handoff)
-  at(120); await call(l1.lead.id, ada)
-  at(200); await h.ok('POST', `/v1/leads/${l1.lead.id}/convert`, { amount: 1000, currency: 'EUR' }, 200, 'rep', ada)
+  at(30)
+  await act('accept', l1.handoff)
+  at(120)
+  await call(l1.lead.id, ada)
+  at(200)
+  await h.ok('POST', `/v1/leads/${l1.lead.id}/convert`, { amount: 1000, currency: 'EUR' }, 200, 'rep', ada)
 
   // L2 (web, demo): Ben accepts after 90 s, first contact at 600 s (in time).
   const l2 = await post(2 * HOUR, demo('web'))
   t.equal(l2.handoff.repId, ben, 'L2 → Ben')
-  at(2 * HOUR + 90); await act('accept', l2.handoff)
-  at(2 * HOUR + 600); await call(l2.lead.id, ben)
+  at(2 * HOUR + 90)
+  await act('accept', l2.handoff)
+  at(2 * HOUR + 600)
+  await call(l2.lead.id, ben)
 
   // L3 (web, high: 300 s to accept, 300 s to contact): Ada declines at 60 s, Ben accepts at 300 s,
   // nobody calls; the task (due 600 s) goes overdue at 700 s.
   const l3 = await post(4 * HOUR, demo('web', { employees: 600 }))
   t.match(l3, { lead: { tier: 'high' }, handoff: { repId: ada } }, 'L3 → Ada, tier high')
-  at(4 * HOUR + 60); await act('decline', l3.handoff)
+  at(4 * HOUR + 60)
+  await act('decline', l3.handoff)
   const l3b = await h.pendingOf(l3.lead.id)
   t.match(l3b, { repId: ben, attempt: 2 }, 'L3 re-routed to Ben')
-  at(4 * HOUR + 300); await act('accept', l3b)
-  at(4 * HOUR + 700); await overdue(t, l3.lead.id)
+  at(4 * HOUR + 300)
+  await act('accept', l3b)
+  at(4 * HOUR + 700)
+  await overdue(t, l3.lead.id)
 
   // L4 (web, demo): Ada lets it expire (1801 s), Ben too (3602 s): escalated to Max, who accepts
   // at 3662 s and calls at 3700 s.
@@ -87,16 +107,21 @@ async function history(t: Test) {
   t.equal(await h.expire(l4b), 'expired')
   const l4c = await h.pendingOf(l4.lead.id)
   t.match(l4c, { repId: max, attempt: 3, routing: { rule: 'escalation' }, createdAt: iso(6 * HOUR + 3602) }, 'escalated to Max')
-  at(6 * HOUR + 3662); await act('accept', l4c)
-  at(6 * HOUR + 3700); await call(l4.lead.id, max)
+  at(6 * HOUR + 3662)
+  await act('accept', l4c)
+  at(6 * HOUR + 3700)
+  await call(l4.lead.id, max)
 
   // L5 (partner, demo): Cy accepts after 45 s; the task (due 1845 s) goes overdue at 1846 s;
   // at 2100 s Cy logs the call made at 2000 s (a late first contact: the overdue mark stays).
   const l5 = await post(8 * HOUR, demo('partner'))
   t.equal(l5.handoff.repId, cy, 'L5 → Cy (Partners turn 1)')
-  at(8 * HOUR + 45); await act('accept', l5.handoff)
-  at(8 * HOUR + 1846); await overdue(t, l5.lead.id)
-  at(8 * HOUR + 2100); await call(l5.lead.id, cy, iso(8 * HOUR + 2000))
+  at(8 * HOUR + 45)
+  await act('accept', l5.handoff)
+  at(8 * HOUR + 1846)
+  await overdue(t, l5.lead.id)
+  at(8 * HOUR + 2100)
+  await call(l5.lead.id, cy, iso(8 * HOUR + 2000))
 
   // L6 (event, demo): Cy is away, no other rule matches: unrouted for exactly 600 s, then Cy
   // is back and the sweep places it; Cy accepts at 630 s; the task (due 2430 s) goes overdue.
@@ -108,8 +133,10 @@ async function history(t: Test) {
   t.match(await h.sweeper.sweep(), { assigned: 1 })
   const l6a = await h.pendingOf(l6.lead.id)
   t.match(l6a, { repId: cy, createdAt: iso(10 * HOUR + 600) })
-  at(10 * HOUR + 630); await act('accept', l6a)
-  at(10 * HOUR + 2431); await overdue(t, l6.lead.id)
+  at(10 * HOUR + 630)
+  await act('accept', l6a)
+  at(10 * HOUR + 2431)
+  await overdue(t, l6.lead.id)
 
   // L7 (web): a free-mail address is disqualified. L8 (web): no signal, score 0: nurtured.
   const l7 = await post(12 * HOUR, { email: 'someone@gmail.com', source: 'web' })
@@ -156,40 +183,71 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
   // Lead figures by owner, handoff figures by the rep offered.
   const byRep = {
     // Owns L1; offered L1 (accepted), L3 (declined), L4 (expired), L9 (pending).
-    [reps.ada]: { label: 'Ada', funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 1 },
-      timeToAcceptSeconds: secs(1, 30), timeToFirstContactSeconds: secs(1, 120),
+    [reps.ada]: {
+      label: 'Ada',
+      funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 1 },
+      timeToAcceptSeconds: secs(1, 30),
+      timeToFirstContactSeconds: secs(1, 120),
       handoffs: { offered: 4, accepted: 1, declined: 1, expired: 1, slaBreachRate: 0.3333 },
-      rates: { firstContactOverdue: 0, reroute: 0, escalation: 0 }, unroutedSeconds: NO_TIMES },
+      rates: { firstContactOverdue: 0, reroute: 0, escalation: 0 },
+      unroutedSeconds: NO_TIMES,
+    },
     // Owns L2, L3; offered L2, L3 (accepted), L4 (expired). Accept [90, 300]: p50 195,
     // p90 90 + 0.9·210 = 279, p99 90 + 0.99·210 = 297.9.
-    [reps.ben]: { label: 'Ben', funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
-      timeToAcceptSeconds: secs(2, 195, 279, 297.9), timeToFirstContactSeconds: secs(1, 600),
+    [reps.ben]: {
+      label: 'Ben',
+      funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
+      timeToAcceptSeconds: secs(2, 195, 279, 297.9),
+      timeToFirstContactSeconds: secs(1, 600),
       handoffs: { offered: 3, accepted: 2, declined: 0, expired: 1, slaBreachRate: 0.3333 },
-      rates: { firstContactOverdue: 0.5, reroute: 0.5, escalation: 0 }, unroutedSeconds: NO_TIMES },
+      rates: { firstContactOverdue: 0.5, reroute: 0.5, escalation: 0 },
+      unroutedSeconds: NO_TIMES,
+    },
     // Owns L5, L6. Accept [45, 630]: p50 337.5, p90 45 + 0.9·585 = 571.5, p99 45 + 0.99·585 = 624.15.
-    [reps.cy]: { label: 'Cy', funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
-      timeToAcceptSeconds: secs(2, 337.5, 571.5, 624.15), timeToFirstContactSeconds: secs(1, 2000),
+    [reps.cy]: {
+      label: 'Cy',
+      funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
+      timeToAcceptSeconds: secs(2, 337.5, 571.5, 624.15),
+      timeToFirstContactSeconds: secs(1, 2000),
       handoffs: { offered: 2, accepted: 2, declined: 0, expired: 0, slaBreachRate: 0 },
-      rates: { firstContactOverdue: 1, reroute: 0, escalation: 0 }, unroutedSeconds: secs(1, 600) },
+      rates: { firstContactOverdue: 1, reroute: 0, escalation: 0 },
+      unroutedSeconds: secs(1, 600),
+    },
     // Owns L4, taken as its manager's escalation.
-    [reps.max]: { label: 'Max', funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 0 },
-      timeToAcceptSeconds: secs(1, 3662), timeToFirstContactSeconds: secs(1, 3700),
+    [reps.max]: {
+      label: 'Max',
+      funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 0 },
+      timeToAcceptSeconds: secs(1, 3662),
+      timeToFirstContactSeconds: secs(1, 3700),
       handoffs: { offered: 1, accepted: 1, declined: 0, expired: 0, slaBreachRate: 0 },
-      rates: { firstContactOverdue: 0, reroute: 1, escalation: 1 }, unroutedSeconds: NO_TIMES },
+      rates: { firstContactOverdue: 0, reroute: 1, escalation: 1 },
+      unroutedSeconds: NO_TIMES,
+    },
   }
 
   t.test('groupBy=rep: owners, offered reps, and the leads nobody owns', async (t) => {
     const { groups } = await metrics({ ...day, groupBy: 'rep' })
     // Dora was never offered a lead: no group. Keys sort by id (creation order), null last.
-    t.same(groups.map((g: { key: string | null }) => g.key), [reps.ada, reps.ben, reps.cy, reps.max, null])
-    for (const [key, expected] of Object.entries(byRep)) t.same(groups.find((g: { key: string }) => g.key === key), { key, ...expected }, expected.label)
+    t.same(
+      groups.map((g: { key: string | null }) => g.key),
+      [reps.ada, reps.ben, reps.cy, reps.max, null],
+    )
+    for (const [key, expected] of Object.entries(byRep))
+      t.same(
+        groups.find((g: { key: string }) => g.key === key),
+        { key, ...expected },
+        expected.label,
+      )
     // L7 (disqualified), L8 (nurture), L9 (pending): no owner, and no handoff is keyed null.
     t.same(groups.at(-1), {
-      key: null, label: null,
+      key: null,
+      label: null,
       funnel: { received: 3, qualified: 1, disqualified: 1, assigned: 1, accepted: 0, contacted: 0, converted: 0 },
-      timeToAcceptSeconds: NO_TIMES, timeToFirstContactSeconds: NO_TIMES,
+      timeToAcceptSeconds: NO_TIMES,
+      timeToFirstContactSeconds: NO_TIMES,
       handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
-      rates: { firstContactOverdue: null, reroute: 0, escalation: 0 }, unroutedSeconds: NO_TIMES,
+      rates: { firstContactOverdue: null, reroute: 0, escalation: 0 },
+      unroutedSeconds: NO_TIMES,
     })
   })
 
@@ -200,10 +258,21 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
     const { groups } = await metrics({ ...day, groupBy })
     const funnel = ['received', 'qualified', 'disqualified', 'assigned', 'accepted', 'contacted', 'converted']
     const handoffs = ['offered', 'accepted', 'declined', 'expired', 'slaBreachRate']
-    t.same(groups.map((g: Group) => row(g.key, g.label, funnel.map((k) => g.funnel[k]!), handoffs.map((k) => g.handoffs[k]!))), expected, `groupBy=${groupBy}`)
+    t.same(
+      groups.map((g: Group) =>
+        row(
+          g.key,
+          g.label,
+          funnel.map((k) => g.funnel[k]!),
+          handoffs.map((k) => g.handoffs[k]!),
+        ),
+      ),
+      expected,
+      `groupBy=${groupBy}`,
+    )
   }
 
-  t.test('groupBy=team: leads by their first handoff\'s team, handoffs by their own', async (t) => {
+  t.test("groupBy=team: leads by their first handoff's team, handoffs by their own", async (t) => {
     const [inbound, partners] = [teams.inbound, teams.partners].sort()
     const expected = {
       // L1–L4, L9; offers: L1, L2, L3 ×2, L4 ×3 (the escalation keeps the team), L9.
@@ -256,12 +325,17 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
   t.test('an empty range answers zeros, null percentiles and no groups', async (t) => {
     const answer = await metrics({ from: '2025-01-01T00:00:00.000Z', to: '2025-02-01T00:00:00.000Z', groupBy: 'rep' })
     t.same(answer, {
-      from: '2025-01-01T00:00:00.000Z', to: '2025-02-01T00:00:00.000Z', groupBy: 'rep', groups: [],
+      from: '2025-01-01T00:00:00.000Z',
+      to: '2025-02-01T00:00:00.000Z',
+      groupBy: 'rep',
+      groups: [],
       total: {
         funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
-        timeToAcceptSeconds: NO_TIMES, timeToFirstContactSeconds: NO_TIMES,
+        timeToAcceptSeconds: NO_TIMES,
+        timeToFirstContactSeconds: NO_TIMES,
         handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
-        rates: { firstContactOverdue: null, reroute: null, escalation: null }, unroutedSeconds: NO_TIMES,
+        rates: { firstContactOverdue: null, reroute: null, escalation: null },
+        unroutedSeconds: NO_TIMES,
       },
     })
   })
@@ -269,7 +343,11 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
   t.test('without from and to: the 30 days up to now', async (t) => {
     const now = h.baton.clock.now()
     const answer = await metrics({})
-    t.match(answer, { from: new Date(now.getTime() - 30 * 24 * HOUR * 1000).toISOString(), to: now.toISOString(), total: { funnel: { received: 9 } } })
+    t.match(answer, {
+      from: new Date(now.getTime() - 30 * 24 * HOUR * 1000).toISOString(),
+      to: now.toISOString(),
+      total: { funnel: { received: 9 } },
+    })
   })
 
   t.test('bad ranges and groups', async (t) => {
@@ -286,7 +364,11 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
     await bad({ from: iso(25 * HOUR) }, 422, '/from') // after `to`'s default, now
     const long = await bad({ from: new Date(T0 - 366 * 24 * HOUR * 1000 - 1).toISOString(), to: iso(0) }, 422, '/from')
     t.match(long, { detail: /too long/ })
-    t.equal((await h.call('GET', `/v1/metrics/handoffs?${query({ from: iso(-366 * 24 * HOUR), to: iso(0) })}`)).statusCode, 200, 'exactly 366 days is allowed; a millisecond more is not')
+    t.equal(
+      (await h.call('GET', `/v1/metrics/handoffs?${query({ from: iso(-366 * 24 * HOUR), to: iso(0) })}`)).statusCode,
+      200,
+      'exactly 366 days is allowed; a millisecond more is not',
+    )
     await bad({ groupBy: 'nonsense' }, 400, '/groupBy')
     await bad({ from: 'yesterday' }, 400, '/from')
     t.match(same.errors, [{ in: 'query', pointer: '/from' }], 'the range error points into the query')
@@ -299,26 +381,34 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
     t.equal(rep.headers['content-type'], PROBLEM)
   })
 
-  t.test('GET /v1/reps/:id/stats is that rep\'s group of groupBy=rep', async (t) => {
-    const stats = (id: string, role: 'admin' | 'integration' | 'rep' = 'admin', sub?: string) => h.call('GET', `/v1/reps/${id}/stats?${query(day)}`, undefined, role, sub)
+  t.test("GET /v1/reps/:id/stats is that rep's group of groupBy=rep", async (t) => {
+    const stats = (id: string, role: 'admin' | 'integration' | 'rep' = 'admin', sub?: string) =>
+      h.call('GET', `/v1/reps/${id}/stats?${query(day)}`, undefined, role, sub)
     for (const [id, { label: _label, ...figures }] of Object.entries(byRep)) {
       const res = await stats(id)
       t.equal(res.statusCode, 200)
       t.same(res.json(), { repId: id, ...day, ...figures }, _label)
     }
     const dora = await stats(reps.dora)
-    t.same(dora.json(), {
-      repId: reps.dora, ...day,
-      funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
-      timeToAcceptSeconds: NO_TIMES, timeToFirstContactSeconds: NO_TIMES,
-      handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
-      rates: { firstContactOverdue: null, reroute: null, escalation: null }, unroutedSeconds: NO_TIMES,
-    }, 'a rep with nothing: zeros')
+    t.same(
+      dora.json(),
+      {
+        repId: reps.dora,
+        ...day,
+        funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
+        timeToAcceptSeconds: NO_TIMES,
+        timeToFirstContactSeconds: NO_TIMES,
+        handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
+        rates: { firstContactOverdue: null, reroute: null, escalation: null },
+        unroutedSeconds: NO_TIMES,
+      },
+      'a rep with nothing: zeros',
+    )
 
     t.equal((await stats(reps.ada, 'rep', reps.ada)).statusCode, 200, 'a rep reads its own')
     t.same((await stats(reps.ada, 'rep', reps.ada)).json(), (await stats(reps.ada)).json())
     const other = await stats(reps.ben, 'rep', reps.ada)
-    t.equal(other.statusCode, 403, 'but not another rep\'s')
+    t.equal(other.statusCode, 403, "but not another rep's")
     t.equal(other.headers['content-type'], PROBLEM)
     t.equal((await stats(reps.ben, 'integration')).statusCode, 200, 'an integration token')
     const unknown = await stats(NOBODY)
@@ -336,7 +426,8 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
 t.test('a lead that waits after its reps declined counts its wait from then to its next handoff', async (t) => {
   const h: HandoffHarness = await handoffHarness(t)
   const { repIds, teamId } = await h.setup(2)
-  const unrouted = async () => (await h.ok('GET', `/v1/metrics/handoffs?${query({ from: iso(0), to: iso(HOUR) })}`, undefined, 200)).total.unroutedSeconds
+  const unrouted = async () =>
+    (await h.ok('GET', `/v1/metrics/handoffs?${query({ from: iso(0), to: iso(HOUR) })}`, undefined, 200)).total.unroutedSeconds
   const { lead, handoff } = await h.postLead() // at 0 s
   h.baton.clock.advance(60_000)
   await h.ok('POST', `/v1/handoffs/${handoff.id}/decline`, { reason: 'no' }, 200, 'rep', handoff.repId)

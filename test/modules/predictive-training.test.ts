@@ -13,12 +13,19 @@ import { waitFor } from '../helpers/wait.ts'
 async function history(baton: TestApp) {
   const { ok } = apiClient(baton)
   for (let i = 0; i < 12; i++) {
-    const { lead } = await ok('POST', '/v1/leads', { email: `buyer${i}@firm${i}.example`, industry: i % 2 ? 'fintech' : 'retail' }, 201, 'integration')
+    const { lead } = await ok(
+      'POST',
+      '/v1/leads',
+      { email: `buyer${i}@firm${i}.example`, industry: i % 2 ? 'fintech' : 'retail' },
+      201,
+      'integration',
+    )
     await ok('POST', `/v1/leads/${lead.id}/outcome`, { result: i % 3 ? 'won' : 'lost' }, 200, 'integration')
   }
 }
 
-const versions = async (baton: TestApp) => (await apiClient(baton).sql<{ n: number }>('select count(*)::int as n from predictive_models'))[0]!.n
+const versions = async (baton: TestApp) =>
+  (await apiClient(baton).sql<{ n: number }>('select count(*)::int as n from predictive_models'))[0]!.n
 
 t.test('two trainings at once: one trains, the other is 409', async (t) => {
   const baton = await buildTestApp(t, { env: { PREDICTIVE_MIN_SAMPLES: '10', ROLE: 'api' } })
@@ -30,7 +37,11 @@ t.test('two trainings at once: one trains, the other is 409', async (t) => {
   try {
     await elsewhere.query('select pg_advisory_lock($1)', [PUBLISH_LOCK_KEY])
     first = call('POST', '/v1/predictive/train')
-    const waiting = await waitFor(async () => (await sql<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted"))[0]!.n, 5000, 10)
+    const waiting = await waitFor(
+      async () => (await sql<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted"))[0]!.n,
+      5000,
+      10,
+    )
     t.equal(waiting, 1, 'the first run is under way, holding the training lock')
     const refused = await call('POST', '/v1/predictive/train')
     t.equal(refused.statusCode, 409, 'the second is refused')
@@ -63,7 +74,7 @@ t.test('a run on another instance (or the scheduled job) holds the lock: 409 unt
   t.match((await call('POST', '/v1/predictive/train')).json(), { version: 1 })
 })
 
-t.test('training is not cut off by the API\'s statement timeout', async (t) => {
+t.test("training is not cut off by the API's statement timeout", async (t) => {
   const baton = await buildTestApp(t, { env: { PREDICTIVE_MIN_SAMPLES: '10', ROLE: 'api', DATABASE_STATEMENT_TIMEOUT_MS: '50' } })
   const { call, sql } = apiClient(baton)
   await history(baton)
@@ -73,7 +84,11 @@ t.test('training is not cut off by the API\'s statement timeout', async (t) => {
   try {
     await elsewhere.query('select pg_advisory_lock($1)', [PUBLISH_LOCK_KEY])
     training = call('POST', '/v1/predictive/train')
-    const waiting = await waitFor(async () => (await sql<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted"))[0]!.n, 5000, 10)
+    const waiting = await waitFor(
+      async () => (await sql<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted"))[0]!.n,
+      5000,
+      10,
+    )
     t.equal(waiting, 1, 'the run waits on the publish lock')
     await sleep(200) // four times the API's limit
     await elsewhere.query('select pg_advisory_unlock($1)', [PUBLISH_LOCK_KEY])

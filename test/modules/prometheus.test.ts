@@ -9,13 +9,20 @@ import { waitFor } from '../helpers/wait.ts'
 
 const family = (families: Family[], name: string) => families.find((f) => f.name === name)
 const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) => sampleValue(families, name, labels)
-const countOf = (families: Family[], name: string, labels: Record<string, string> = {}) => sampleValue(families, name, labels, `${name}_count`)
+const countOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
+  sampleValue(families, name, labels, `${name}_count`)
 const bucket = (families: Family[], name: string, le: string) => sampleValue(families, name, { le }, `${name}_bucket`)
 
 t.test('the exposition parses, counts ingestion and requests by route, and leaks no lead data', async (t) => {
   const baton = await buildTestApp(t)
   const { ok } = apiClient(baton)
-  const { lead } = await ok('POST', '/v1/leads', { email: 'secret.person@acme.example', company: 'Acme', signals: { demoRequested: true } }, 201, 'integration')
+  const { lead } = await ok(
+    'POST',
+    '/v1/leads',
+    { email: 'secret.person@acme.example', company: 'Acme', signals: { demoRequested: true } },
+    201,
+    'integration',
+  )
   await ok('POST', '/v1/leads', { email: 'secret.person@acme.example' }, 200, 'integration')
   await ok('POST', '/v1/leads', { email: 'cold@acme.example' }, 201, 'integration')
   await ok('GET', `/v1/leads/${lead.id}`, undefined, 200, 'integration')
@@ -26,13 +33,25 @@ t.test('the exposition parses, counts ingestion and requests by route, and leaks
   const families = parsePrometheus(res.body)
   t.equal(valueOf(families, 'baton_leads_ingested_total', { outcome: 'qualified' }), 1)
   t.equal(valueOf(families, 'baton_leads_ingested_total', { outcome: 'duplicate' }), 1)
-  t.equal(valueOf(families, 'baton_leads_ingested_total', { outcome: 'nurture' }) + valueOf(families, 'baton_leads_ingested_total', { outcome: 'disqualified' }), 1, 'the cold lead')
+  t.equal(
+    valueOf(families, 'baton_leads_ingested_total', { outcome: 'nurture' }) +
+      valueOf(families, 'baton_leads_ingested_total', { outcome: 'disqualified' }),
+    1,
+    'the cold lead',
+  )
   t.equal(countOf(families, 'baton_http_request_duration_seconds', { method: 'POST', route: '/v1/leads', status_code: '201' }), 2)
   t.equal(countOf(families, 'baton_http_request_duration_seconds', { method: 'POST', route: '/v1/leads', status_code: '200' }), 1)
-  t.equal(countOf(families, 'baton_http_request_duration_seconds', { method: 'GET', route: '/v1/leads/:id', status_code: '200' }), 1, 'by route template, not by id')
+  t.equal(
+    countOf(families, 'baton_http_request_duration_seconds', { method: 'GET', route: '/v1/leads/:id', status_code: '200' }),
+    1,
+    'by route template, not by id',
+  )
   t.equal(family(families, 'baton_http_request_duration_seconds')?.type, 'histogram')
   t.ok(valueOf(families, 'baton_db_pool_connections', { state: 'total' }) >= 1, 'pool usage')
-  t.ok(family(families, 'baton_queue_jobs')?.samples.some((m) => m.labels.queue === 'handoff-deadline'), 'queue depth per pg-boss queue')
+  t.ok(
+    family(families, 'baton_queue_jobs')?.samples.some((m) => m.labels.queue === 'handoff-deadline'),
+    'queue depth per pg-boss queue',
+  )
   t.ok(family(families, 'baton_process_resident_memory_bytes'), 'process metrics')
   t.notOk(res.body.includes('secret.person') || res.body.includes(lead.id), 'no email, no lead id')
   t.notOk((await baton.app.inject({ method: 'GET', url: '/metrics' })).body.includes('route="/metrics"'), 'scrapes are not counted')
@@ -40,7 +59,9 @@ t.test('the exposition parses, counts ingestion and requests by route, and leaks
 
 t.test('handoff outcomes and deadline lateness', async (t) => {
   const h = await handoffHarness(t)
-  const { repIds: [repId] } = await h.setup(1, { acceptWithinSeconds: 60 })
+  const {
+    repIds: [repId],
+  } = await h.setup(1, { acceptWithinSeconds: 60 })
   const first = await h.postLead()
   await h.ok('POST', `/v1/handoffs/${first.handoff.id}/accept`, {}, 200, 'rep', repId)
   await h.ok('POST', `/v1/handoffs/${first.handoff.id}/accept`, {}, 200, 'rep', repId)
@@ -75,7 +96,8 @@ t.test('webhook attempts by result and deliveries by outcome', async (t) => {
 
 t.test('METRICS_TOKEN guards the endpoint; METRICS_ENABLED=false removes it', async (t) => {
   const guarded = await buildTestApp(t, { env: { METRICS_TOKEN: 'scrape-token-0123456789' } })
-  const get = (app: typeof guarded, authorization?: string) => app.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} })
+  const get = (app: typeof guarded, authorization?: string) =>
+    app.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} })
   t.equal((await get(guarded)).statusCode, 401)
   t.match((await get(guarded)).json(), { status: 401, detail: /METRICS_TOKEN/ })
   t.equal((await get(guarded, 'Bearer wrong-token-0123456789x')).statusCode, 401)
@@ -95,6 +117,9 @@ t.test('the test parser refuses what the format does not allow', async (t) => {
   t.throws(() => parsePrometheus('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), /cumulative/)
   t.throws(() => parsePrometheus('# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n'), /\+Inf/)
   t.same(parsePrometheus('# HELP x A "thing"\n# TYPE x gauge\nx{path="C:\\\\dir",msg="a\\"b\\nc"} -Inf 1395066363000\n')[0], {
-    name: 'x', help: 'A "thing"', type: 'gauge', samples: [{ name: 'x', labels: { path: 'C:\\dir', msg: 'a"b\nc' }, value: -Infinity }],
+    name: 'x',
+    help: 'A "thing"',
+    type: 'gauge',
+    samples: [{ name: 'x', labels: { path: 'C:\\dir', msg: 'a"b\nc' }, value: -Infinity }],
   })
 })

@@ -12,8 +12,16 @@ t.test('a rep token with its id in capitals acts on its own handoffs and tasks',
 
   t.match(await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200, 'rep', CAPS), { id: handoff.id }, 'reads its handoff')
   const listed = await h.ok('GET', '/v1/handoffs', undefined, 200, 'rep', CAPS)
-  t.same(listed.data.map((x: { id: string }) => x.id), [handoff.id], 'lists its handoffs')
-  t.match(await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', CAPS), { status: 'accepted', repId: handoff.repId }, 'accepts its handoff')
+  t.same(
+    listed.data.map((x: { id: string }) => x.id),
+    [handoff.id],
+    'lists its handoffs',
+  )
+  t.match(
+    await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', CAPS),
+    { status: 'accepted', repId: handoff.repId },
+    'accepts its handoff',
+  )
   t.match(await h.lead(lead.id), { ownerId: handoff.repId }, 'the lead is owned by the rep id, in lower case')
   const activity = await h.call('POST', `/v1/leads/${lead.id}/activities`, { type: 'call' }, 'rep', CAPS)
   t.equal(activity.statusCode, 201, 'logs an activity on its lead', { body: activity.body })

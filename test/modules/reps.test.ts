@@ -5,7 +5,13 @@ const ada = {
   name: 'Ada Lovelace',
   email: 'Ada@Example.com',
   timezone: 'europe/berlin',
-  workingHours: { mon: [{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:30' }], fri: [{ start: '09:00', end: '15:00' }] },
+  workingHours: {
+    mon: [
+      { start: '09:00', end: '12:00' },
+      { start: '13:00', end: '17:30' },
+    ],
+    fri: [{ start: '09:00', end: '15:00' }],
+  },
   holidays: ['2026-12-25'],
   capacity: { maxPending: 3, maxPerDay: 20 },
   attributes: { territories: ['DE', 'AT'], languages: ['de', 'en'] },
@@ -21,7 +27,13 @@ t.test('reps', async (t) => {
     const res = await post(ada)
     t.equal(res.statusCode, 201)
     const rep = res.json()
-    t.match(rep, { email: 'ada@example.com', timezone: 'Europe/Berlin', status: 'available', managerId: null, capacity: { maxPending: 3, maxPerDay: 20 } })
+    t.match(rep, {
+      email: 'ada@example.com',
+      timezone: 'Europe/Berlin',
+      status: 'available',
+      managerId: null,
+      capacity: { maxPending: 3, maxPerDay: 20 },
+    })
     t.match(rep.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'ids are UUIDv7')
     const fetched = await baton.app.inject({ url: `/v1/reps/${rep.id}`, headers: admin })
     t.same(fetched.json(), rep)
@@ -30,7 +42,14 @@ t.test('reps', async (t) => {
   t.test('defaults: always working, available, no limits', async (t) => {
     const res = await post({ name: 'Bo', email: 'bo@example.com', timezone: 'UTC' })
     t.equal(res.statusCode, 201)
-    t.match(res.json(), { workingHours: null, holidays: [], status: 'available', capacity: { maxPending: null, maxPerDay: null }, attributes: {}, notificationTargets: [] })
+    t.match(res.json(), {
+      workingHours: null,
+      holidays: [],
+      status: 'available',
+      capacity: { maxPending: null, maxPerDay: null },
+      attributes: {},
+      notificationTargets: [],
+    })
   })
 
   t.test('bad inputs are 422 problems that point at the field, and write nothing', async (t) => {
@@ -38,12 +57,37 @@ t.test('reps', async (t) => {
     const cases: Array<[string, object, string[]]> = [
       ['unknown time zone', { ...ada, email: 'x1@example.com', timezone: 'Mars/Olympus' }, ['/timezone']],
       ['UTC offset instead of a zone', { ...ada, email: 'x2@example.com', timezone: '+02:00' }, ['/timezone']],
-      ['window ending before it starts', { ...ada, email: 'x3@example.com', workingHours: { tue: [{ start: '18:00', end: '09:00' }] } }, ['/workingHours/tue/0']],
-      ['overlapping windows', { ...ada, email: 'x4@example.com', workingHours: { wed: [{ start: '09:00', end: '12:00' }, { start: '11:00', end: '14:00' }] } }, ['/workingHours/wed/1']],
-      ['malformed time', { ...ada, email: 'x5@example.com', workingHours: { mon: [{ start: '9am', end: '17:00' }] } }, ['/workingHours/mon/0/start']],
+      [
+        'window ending before it starts',
+        { ...ada, email: 'x3@example.com', workingHours: { tue: [{ start: '18:00', end: '09:00' }] } },
+        ['/workingHours/tue/0'],
+      ],
+      [
+        'overlapping windows',
+        {
+          ...ada,
+          email: 'x4@example.com',
+          workingHours: {
+            wed: [
+              { start: '09:00', end: '12:00' },
+              { start: '11:00', end: '14:00' },
+            ],
+          },
+        },
+        ['/workingHours/wed/1'],
+      ],
+      [
+        'malformed time',
+        { ...ada, email: 'x5@example.com', workingHours: { mon: [{ start: '9am', end: '17:00' }] } },
+        ['/workingHours/mon/0/start'],
+      ],
       ['unknown weekday', { ...ada, email: 'x6@example.com', workingHours: { monday: [] } }, ['/workingHours/monday']],
       ['impossible holiday', { ...ada, email: 'x7@example.com', holidays: ['2026-02-30'] }, ['/holidays/0']],
-      ['wrong types', { ...ada, email: 'x8@example.com', capacity: { maxPending: '3' }, status: 'busy' }, ['/capacity/maxPending', '/status']],
+      [
+        'wrong types',
+        { ...ada, email: 'x8@example.com', capacity: { maxPending: '3' }, status: 'busy' },
+        ['/capacity/maxPending', '/status'],
+      ],
       ['missing required fields', { name: 'No Email' }, ['/email', '/timezone']],
       ['unknown property', { ...ada, email: 'x9@example.com', favouriteColour: 'red' }, ['/favouriteColour']],
       ['unknown manager', { ...ada, email: 'x10@example.com', managerId: '01900000-0000-7000-8000-000000000000' }, ['/managerId']],
@@ -68,7 +112,12 @@ t.test('reps', async (t) => {
 
   t.test('patch changes only what it names', async (t) => {
     const rep = (await post({ ...ada, email: 'patch@example.com' })).json()
-    const res = await baton.app.inject({ method: 'PATCH', url: `/v1/reps/${rep.id}`, headers: admin, payload: { status: 'away', capacity: { maxPerDay: 5 }, workingHours: null } })
+    const res = await baton.app.inject({
+      method: 'PATCH',
+      url: `/v1/reps/${rep.id}`,
+      headers: admin,
+      payload: { status: 'away', capacity: { maxPerDay: 5 }, workingHours: null },
+    })
     t.equal(res.statusCode, 200)
     t.match(res.json(), { status: 'away', capacity: { maxPending: 3, maxPerDay: 5 }, workingHours: null, name: ada.name })
     const empty = await baton.app.inject({ method: 'PATCH', url: `/v1/reps/${rep.id}`, headers: admin, payload: {} })
@@ -114,7 +163,11 @@ t.test('reps', async (t) => {
       cursor = page.nextCursor
     } while (cursor)
     const all = (await baton.app.inject({ url: '/v1/reps?limit=500', headers: admin })).json()
-    t.same(seen, all.data.map((r: { id: string }) => r.id), 'pages add up to the full list, in order, without repeats')
+    t.same(
+      seen,
+      all.data.map((r: { id: string }) => r.id),
+      'pages add up to the full list, in order, without repeats',
+    )
     t.equal(new Set(seen).size, seen.length)
 
     const away = (await baton.app.inject({ url: '/v1/reps?status=away', headers: admin })).json()

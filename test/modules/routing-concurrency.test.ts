@@ -59,10 +59,20 @@ async function setUp(cluster: Cluster, capacities: Array<number | null>): Promis
   const repIds: string[] = []
   for (const maxPending of capacities) {
     reps++
-    const rep = { name: `Rep ${reps}`, email: `rep${reps}@example.com`, timezone: 'UTC', ...(maxPending === null ? {} : { capacity: { maxPending } }) }
+    const rep = {
+      name: `Rep ${reps}`,
+      email: `rep${reps}@example.com`,
+      timezone: 'UTC',
+      ...(maxPending === null ? {} : { capacity: { maxPending } }),
+    }
     repIds.push((await admin('POST', '/v1/reps', rep, 201)).id)
   }
-  const team = await admin('POST', '/v1/teams', { name: `Team ${reps}`, strategy: 'round_robin', members: repIds.map((repId) => ({ repId })) }, 201)
+  const team = await admin(
+    'POST',
+    '/v1/teams',
+    { name: `Team ${reps}`, strategy: 'round_robin', members: repIds.map((repId) => ({ repId })) },
+    201,
+  )
   await admin('PUT', '/v1/routing', { rules: [{ name: 'everyone', assign: { type: 'team', teamId: team.id } }], fallback: null }, 200)
   return { teamId: team.id, repIds }
 }
@@ -102,15 +112,20 @@ async function burst(t: Test, cluster: Cluster, count: number): Promise<{ answer
   const first = leads
   leads += count
   const started = performance.now()
-  const { result: answers, peak } = await peakTransactions(cluster.url, Promise.all(
-    Array.from({ length: count }, (_, i) => {
-      const n = first + i
-      const base = cluster.bases[i % cluster.bases.length]!
-      return send(base, token, 'POST', '/v1/leads', { email: `lead${n}@acme${n}.example`, signals: { demoRequested: true } })
-    }),
-  ))
+  const { result: answers, peak } = await peakTransactions(
+    cluster.url,
+    Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const n = first + i
+        const base = cluster.bases[i % cluster.bases.length]!
+        return send(base, token, 'POST', '/v1/leads', { email: `lead${n}@acme${n}.example`, signals: { demoRequested: true } })
+      }),
+    ),
+  )
   const ms = performance.now() - started
-  t.comment(`${count} leads over ${cluster.bases.length} instance(s): ${ms.toFixed(0)} ms wall time (${((count * 1000) / ms).toFixed(0)} leads/s), at most ${peak} transactions open at once`)
+  t.comment(
+    `${count} leads over ${cluster.bases.length} instance(s): ${ms.toFixed(0)} ms wall time (${((count * 1000) / ms).toFixed(0)} leads/s), at most ${peak} transactions open at once`,
+  )
   t.ok(peak > 1, 'the leads were routed in overlapping transactions')
   for (const answer of answers.filter((a) => a.status !== 201)) t.comment(`unexpected ${answer.status}: ${answer.text}`)
   return { answers }
@@ -129,9 +144,21 @@ async function query<T extends pg.QueryResultRow>(cluster: Cluster, sql: string,
 
 /** Handoffs by rep (every status), and each rep's pending count (rep_workload). */
 async function loads(cluster: Cluster, repIds: string[]) {
-  const handoffs = await query<{ rep_id: string; n: number }>(cluster, 'select rep_id, count(*)::int as n from handoffs where rep_id = any($1) group by rep_id', [repIds])
-  const pending = await query<{ rep_id: string; n: number }>(cluster, `select rep_id, count(*)::int as n from handoffs where rep_id = any($1) and status = 'pending' group by rep_id`, [repIds])
-  const counters = await query<{ rep_id: string; pending: number }>(cluster, 'select rep_id, pending from rep_workload where rep_id = any($1)', [repIds])
+  const handoffs = await query<{ rep_id: string; n: number }>(
+    cluster,
+    'select rep_id, count(*)::int as n from handoffs where rep_id = any($1) group by rep_id',
+    [repIds],
+  )
+  const pending = await query<{ rep_id: string; n: number }>(
+    cluster,
+    `select rep_id, count(*)::int as n from handoffs where rep_id = any($1) and status = 'pending' group by rep_id`,
+    [repIds],
+  )
+  const counters = await query<{ rep_id: string; pending: number }>(
+    cluster,
+    'select rep_id, pending from rep_workload where rep_id = any($1)',
+    [repIds],
+  )
   return {
     handoffs: Object.fromEntries(handoffs.map((r) => [r.rep_id, r.n])),
     pending: Object.fromEntries(pending.map((r) => [r.rep_id, r.n])),
@@ -146,7 +173,11 @@ async function roundRobinIsEven(t: Test, cluster: Cluster) {
   const { answers } = await burst(t, cluster, 200)
 
   t.same(tally(answers.map((a) => String(a.status))), { 201: 200 }, 'every lead is answered 201')
-  t.equal(answers.filter((a) => a.body?.handoff?.leadId === a.body?.lead?.id && a.body?.routing?.outcome === 'assigned').length, 200, 'every answer names its handoff')
+  t.equal(
+    answers.filter((a) => a.body?.handoff?.leadId === a.body?.lead?.id && a.body?.routing?.outcome === 'assigned').length,
+    200,
+    'every answer names its handoff',
+  )
   t.same(tally(answers.map((a) => a.body?.handoff?.repId)), each(repIds, 40), 'the answers give each rep exactly 40')
 
   const ids = leadIdsOf(answers)
@@ -154,15 +185,31 @@ async function roundRobinIsEven(t: Test, cluster: Cluster) {
   t.same(handoffs, each(repIds, 40), 'the handoffs table gives each rep exactly 40')
   t.same(pending, each(repIds, 40), 'all of them pending')
   t.same(counters, each(repIds, 40), 'rep_workload.pending agrees with the handoffs')
-  const orphans = await query(cluster, 'select id from leads where id = any($1) and not exists (select 1 from handoffs h where h.lead_id = leads.id)', [ids])
+  const orphans = await query(
+    cluster,
+    'select id from leads where id = any($1) and not exists (select 1 from handoffs h where h.lead_id = leads.id)',
+    [ids],
+  )
   t.same(orphans, [], 'no lead without a handoff')
   t.equal(new Set(ids).size, 200, '200 distinct leads')
-  const doubles = await query(cluster, 'select lead_id, count(*)::int from handoffs where lead_id = any($1) group by lead_id having count(*) > 1', [ids])
+  const doubles = await query(
+    cluster,
+    'select lead_id, count(*)::int from handoffs where lead_id = any($1) group by lead_id having count(*) > 1',
+    [ids],
+  )
   t.same(doubles, [], 'no lead with two handoffs')
   // Each lead took one turn of the team's sequence, and no turn was lost or shared.
-  const turns = await query<{ turn: number }>(cluster, `select (trace->'steps'->-1->'turn'->>'number')::int as turn from handoffs where lead_id = any($1) order by 1`, [ids])
+  const turns = await query<{ turn: number }>(
+    cluster,
+    `select (trace->'steps'->-1->'turn'->>'number')::int as turn from handoffs where lead_id = any($1) order by 1`,
+    [ids],
+  )
   const first = turns[0]?.turn ?? 0
-  t.same(turns.map((r) => r.turn), Array.from({ length: 200 }, (_, i) => first + i), 'the 200 handoffs took 200 consecutive turns')
+  t.same(
+    turns.map((r) => r.turn),
+    Array.from({ length: 200 }, (_, i) => first + i),
+    'the 200 handoffs took 200 consecutive turns',
+  )
 }
 
 async function capacityHolds(t: Test, cluster: Cluster) {
@@ -171,7 +218,11 @@ async function capacityHolds(t: Test, cluster: Cluster) {
   const { answers } = await burst(t, cluster, 60)
 
   t.same(tally(answers.map((a) => String(a.status))), { 201: 60 }, 'every lead is answered 201')
-  t.same(tally(answers.map((a) => a.body?.handoff?.repId)), { [capped]: 3, [open]: 57 }, 'the answers: 3 to the capped rep, 57 to the other')
+  t.same(
+    tally(answers.map((a) => a.body?.handoff?.repId)),
+    { [capped]: 3, [open]: 57 },
+    'the answers: 3 to the capped rep, 57 to the other',
+  )
   const { handoffs, pending, counters } = await loads(cluster, repIds)
   t.same(handoffs, { [capped]: 3, [open]: 57 }, 'the capped rep never got a 4th handoff')
   t.same(pending, { [capped]: 3, [open]: 57 }, 'all of them pending')
@@ -184,20 +235,32 @@ async function fullTeamLosesNoLead(t: Test, cluster: Cluster) {
 
   t.same(tally(answers.map((a) => String(a.status))), { 201: 20 }, 'every lead is answered 201')
   t.same(tally(answers.map((a) => a.body?.routing?.outcome)), { assigned: 6, unroutable: 14 }, 'the answers: 6 assigned, 14 unroutable')
-  t.equal(answers.filter((a) => a.body?.routing?.outcome === 'unroutable' && a.body?.handoff === null).length, 14, 'an unroutable answer has no handoff')
+  t.equal(
+    answers.filter((a) => a.body?.routing?.outcome === 'unroutable' && a.body?.handoff === null).length,
+    14,
+    'an unroutable answer has no handoff',
+  )
 
   const ids = leadIdsOf(answers)
-  const rows = await query<{ id: string; status: string; handoffs: number; live: number; unroutable: number }>(cluster, `
+  const rows = await query<{ id: string; status: string; handoffs: number; live: number; unroutable: number }>(
+    cluster,
+    `
     select l.id, l.status,
       (select count(*)::int from handoffs h where h.lead_id = l.id) as handoffs,
       (select count(*)::int from handoffs h where h.lead_id = l.id and h.status = 'pending') as live,
       (select count(*)::int from events e where e.lead_id = l.id and e.type = 'lead.unroutable') as unroutable
-    from leads l where l.id = any($1)`, [ids])
+    from leads l where l.id = any($1)`,
+    [ids],
+  )
   t.equal(rows.length, 20, 'all 20 leads exist')
   t.same(tally(rows.map((r) => r.status)), { pending_acceptance: 6, unrouted: 14 }, '6 pending acceptance, 14 unrouted')
   const assignedOk = rows.filter((r) => r.status === 'pending_acceptance' && r.handoffs === 1 && r.live === 1)
   const unroutedOk = rows.filter((r) => r.status === 'unrouted' && r.handoffs === 0 && r.unroutable >= 1)
-  t.equal(assignedOk.length + unroutedOk.length, 20, 'each lead is either pending with one handoff, or unrouted with a lead.unroutable event')
+  t.equal(
+    assignedOk.length + unroutedOk.length,
+    20,
+    'each lead is either pending with one handoff, or unrouted with a lead.unroutable event',
+  )
 
   const { handoffs, counters } = await loads(cluster, repIds)
   t.same(handoffs, each(repIds, 2), 'each rep holds exactly 2')

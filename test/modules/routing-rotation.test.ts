@@ -5,7 +5,13 @@ import { members } from '../helpers/routing-engine.ts'
 
 t.test('round_robin: turn n goes to member (n − 1) mod count', async (t) => {
   const abc = members(['a', 1], ['b', 1], ['c', 1])
-  const cases: Array<[number, string[]]> = [[1, ['a', 'b', 'c']], [2, ['b', 'c', 'a']], [3, ['c', 'a', 'b']], [4, ['a', 'b', 'c']], [302, ['b', 'c', 'a']]]
+  const cases: Array<[number, string[]]> = [
+    [1, ['a', 'b', 'c']],
+    [2, ['b', 'c', 'a']],
+    [3, ['c', 'a', 'b']],
+    [4, ['a', 'b', 'c']],
+    [302, ['b', 'c', 'a']],
+  ]
   for (const [turn, order] of cases) t.same(turnOrder('round_robin', abc, turn), order, `turn ${turn}`)
   t.same(turnOrder('round_robin', [], 1), [], 'nobody eligible, nobody in order')
 
@@ -20,11 +26,50 @@ t.test('round_robin: turn n goes to member (n − 1) mod count', async (t) => {
 
 t.test('weighted: a smooth cycle, exact shares over every full window', async (t) => {
   const cycles: Array<[string, Array<[string, number]>, string[]]> = [
-    ['2:1 interleaves', [['a', 2], ['b', 1]], ['a', 'b', 'a']],
-    ['1:1:1 is a rotation', [['a', 1], ['b', 1], ['c', 1]], ['a', 'b', 'c']],
-    ['2:1:1', [['a', 2], ['b', 1], ['c', 1]], ['a', 'b', 'c', 'a']],
-    ['3:1:1 spreads the heavy rep out', [['a', 3], ['b', 1], ['c', 1]], ['a', 'b', 'a', 'c', 'a']],
-    ['5:1:1 never gives the light reps two in a row', [['a', 5], ['b', 1], ['c', 1]], ['a', 'a', 'b', 'a', 'c', 'a', 'a']],
+    [
+      '2:1 interleaves',
+      [
+        ['a', 2],
+        ['b', 1],
+      ],
+      ['a', 'b', 'a'],
+    ],
+    [
+      '1:1:1 is a rotation',
+      [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ],
+      ['a', 'b', 'c'],
+    ],
+    [
+      '2:1:1',
+      [
+        ['a', 2],
+        ['b', 1],
+        ['c', 1],
+      ],
+      ['a', 'b', 'c', 'a'],
+    ],
+    [
+      '3:1:1 spreads the heavy rep out',
+      [
+        ['a', 3],
+        ['b', 1],
+        ['c', 1],
+      ],
+      ['a', 'b', 'a', 'c', 'a'],
+    ],
+    [
+      '5:1:1 never gives the light reps two in a row',
+      [
+        ['a', 5],
+        ['b', 1],
+        ['c', 1],
+      ],
+      ['a', 'a', 'b', 'a', 'c', 'a', 'a'],
+    ],
   ]
   for (const [name, spec, cycle] of cycles) t.same(weightedCycle(spec.map(([repId, weight]) => ({ repId, weight }))), cycle, name)
 
@@ -37,7 +82,12 @@ t.test('weighted: a smooth cycle, exact shares over every full window', async (t
     }
   }
   // After the pick, the others follow in member order from the pick on.
-  const orders: Array<[number, string[]]> = [[1, ['a', 'b', 'c']], [2, ['b', 'c', 'a']], [3, ['c', 'a', 'b']], [4, ['a', 'b', 'c']]]
+  const orders: Array<[number, string[]]> = [
+    [1, ['a', 'b', 'c']],
+    [2, ['b', 'c', 'a']],
+    [3, ['c', 'a', 'b']],
+    [4, ['a', 'b', 'c']],
+  ]
   for (const [turn, order] of orders) t.same(turnOrder('weighted', team211, turn), order, `2:1:1 turn ${turn}`)
 })
 

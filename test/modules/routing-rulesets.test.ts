@@ -18,7 +18,9 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
   })
 
   t.test('PUT publishes the next version; history newest first, paged by cursor', async (t) => {
-    const rules = [{ name: 'emea', when: { field: 'country', op: 'in', value: ['DE', 'FR'] }, assign: team(desk), acceptWithinSeconds: 600 }]
+    const rules = [
+      { name: 'emea', when: { field: 'country', op: 'in', value: ['DE', 'FR'] }, assign: team(desk), acceptWithinSeconds: 600 },
+    ]
     const put = await call('PUT', '/v1/routing', { rules, fallback: rep(ada) })
     t.equal(put.statusCode, 200)
     const v2 = put.json()
@@ -45,11 +47,15 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
       pages.push(...res.json().data)
       cursor = res.json().nextCursor
     } while (cursor)
-    t.match(pages, [
-      { version: 3, rules: 0, fallback: { type: 'account_owner' }, createdAt: v3.createdAt },
-      { version: 2, rules: 1, fallback: rep(ada), createdAt: v2.createdAt },
-      { version: 1, rules: 0, fallback: null },
-    ], 'newest first, one per page, the rule count as a summary')
+    t.match(
+      pages,
+      [
+        { version: 3, rules: 0, fallback: { type: 'account_owner' }, createdAt: v3.createdAt },
+        { version: 2, rules: 1, fallback: rep(ada), createdAt: v2.createdAt },
+        { version: 1, rules: 0, fallback: null },
+      ],
+      'newest first, one per page, the rule count as a summary',
+    )
     t.equal(pages.length, 3)
     t.equal((await call('GET', '/v1/routing/versions?cursor=garbage')).statusCode, 400)
   })
@@ -65,12 +71,39 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
       ['deleted rep', { rules: [good, { name: 'b', assign: rep(gone) }], fallback: null }, ['/rules/1/assign/repId']],
       ['unknown rep', { rules: [good, { name: 'b', assign: rep(GHOST) }], fallback: null }, ['/rules/1/assign/repId']],
       ['unknown fallback team', { rules: [good], fallback: team(GHOST) }, ['/fallback/teamId']],
-      ['unknown condition field', { rules: [{ ...good, when: { field: 'colour', op: 'eq', value: 'red' } }], fallback: null }, ['/rules/0/when/field']],
-      ['a number field compared with a string', { rules: [{ ...good, when: { field: 'score', op: 'gte', value: '50' } }], fallback: null }, ['/rules/0/when/value']],
+      [
+        'unknown condition field',
+        { rules: [{ ...good, when: { field: 'colour', op: 'eq', value: 'red' } }], fallback: null },
+        ['/rules/0/when/field'],
+      ],
+      [
+        'a number field compared with a string',
+        { rules: [{ ...good, when: { field: 'score', op: 'gte', value: '50' } }], fallback: null },
+        ['/rules/0/when/value'],
+      ],
       ['a deadline under 1 s', { rules: [{ ...good, acceptWithinSeconds: 0 }], fallback: null }, ['/rules/0/acceptWithinSeconds']],
-      ['duplicate rule names', { rules: [{ ...good, name: 'Same' }, { name: ' same ', assign: rep(ada) }], fallback: null }, ['/rules/1/name']],
-      ['several at once', { rules: [{ name: 'x', assign: team(GHOST) }, { name: 'X', assign: rep(gone) }], fallback: rep(GHOST) },
-        ['/fallback/repId', '/rules/0/assign/teamId', '/rules/1/assign/repId', '/rules/1/name']],
+      [
+        'duplicate rule names',
+        {
+          rules: [
+            { ...good, name: 'Same' },
+            { name: ' same ', assign: rep(ada) },
+          ],
+          fallback: null,
+        },
+        ['/rules/1/name'],
+      ],
+      [
+        'several at once',
+        {
+          rules: [
+            { name: 'x', assign: team(GHOST) },
+            { name: 'X', assign: rep(gone) },
+          ],
+          fallback: rep(GHOST),
+        },
+        ['/fallback/repId', '/rules/0/assign/teamId', '/rules/1/assign/repId', '/rules/1/name'],
+      ],
     ]
     for (const [name, body, expected] of cases) {
       const res = await call('PUT', '/v1/routing', body)
@@ -102,24 +135,62 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
     const { lead, handoff, routing } = res.json()
     t.match(lead, { status: 'pending_acceptance', ownerId: null, tier: 'demo' }, 'offered, not yet owned')
     t.ok([ada, bo].includes(handoff.repId), 'a member of the team')
-    t.same(handoff, {
-      id: handoff.id, leadId: lead.id, repId: handoff.repId, status: 'pending', attempt: 1,
-      deadlineAt: new Date(now.getTime() + 1800_000).toISOString(), createdAt: now.toISOString(), respondedAt: null, reason: null,
-      routing: { version: v.version, rule: 'demo desk', ruleIndex: 0, teamId: desk },
-    }, 'the demo tier gives 1800 s')
-    t.match(routing, { outcome: 'assigned', version: v.version, rule: 'demo desk', repId: handoff.repId, teamId: desk, acceptWithinSeconds: 1800, retryAt: null })
+    t.same(
+      handoff,
+      {
+        id: handoff.id,
+        leadId: lead.id,
+        repId: handoff.repId,
+        status: 'pending',
+        attempt: 1,
+        deadlineAt: new Date(now.getTime() + 1800_000).toISOString(),
+        createdAt: now.toISOString(),
+        respondedAt: null,
+        reason: null,
+        routing: { version: v.version, rule: 'demo desk', ruleIndex: 0, teamId: desk },
+      },
+      'the demo tier gives 1800 s',
+    )
+    t.match(routing, {
+      outcome: 'assigned',
+      version: v.version,
+      rule: 'demo desk',
+      repId: handoff.repId,
+      teamId: desk,
+      acceptWithinSeconds: 1800,
+      retryAt: null,
+    })
 
     const events = await h.events(lead.id)
-    t.same(events.map((e) => e.type), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned'])
+    t.same(
+      events.map((e) => e.type),
+      ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned'],
+    )
     const assigned = events.at(-1).data
     t.same(assigned.handoff, handoff, 'the event carries the handoff')
     t.match(assigned.rep, { id: handoff.repId, name: handoff.repId === ada ? 'Ada' : 'Bo', email: String })
     t.same(assigned.rule, { version: v.version, index: 0, name: 'demo desk' })
     t.match(assigned.lead, { id: lead.id, status: 'pending_acceptance' })
 
-    const [row] = await sql('select lead_id, rep_id, status, ruleset_version, rule_index, rule_name, team_id, assign, trace from handoffs where id = $1', [handoff.id])
-    t.match(row, { lead_id: lead.id, rep_id: handoff.repId, status: 'pending', ruleset_version: v.version, rule_index: 0, rule_name: 'demo desk', team_id: desk, assign: team(desk) })
-    t.match(row.trace, { version: v.version, steps: [{ rule: 'demo desk', result: 'assigned', team: { id: desk } }] }, 'the row keeps the trace')
+    const [row] = await sql(
+      'select lead_id, rep_id, status, ruleset_version, rule_index, rule_name, team_id, assign, trace from handoffs where id = $1',
+      [handoff.id],
+    )
+    t.match(row, {
+      lead_id: lead.id,
+      rep_id: handoff.repId,
+      status: 'pending',
+      ruleset_version: v.version,
+      rule_index: 0,
+      rule_name: 'demo desk',
+      team_id: desk,
+      assign: team(desk),
+    })
+    t.match(
+      row.trace,
+      { version: v.version, steps: [{ rule: 'demo desk', result: 'assigned', team: { id: desk } }] },
+      'the row keeps the trace',
+    )
 
     const fetched = await call('GET', `/v1/handoffs/${handoff.id}`)
     t.equal(fetched.statusCode, 200)
@@ -135,7 +206,7 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
     t.equal(await h.pending(other), loads[other], 'the other rep is untouched')
   })
 
-  t.test('a rule\'s acceptWithinSeconds overrides the tier', async (t) => {
+  t.test("a rule's acceptWithinSeconds overrides the tier", async (t) => {
     await h.publish([{ name: 'fast', assign: rep(bo), acceptWithinSeconds: 120 }])
     const now = baton.clock.now().getTime()
     const { handoff, routing } = await h.postLead({}, 'acme.example')
@@ -161,7 +232,10 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
   t.test('teams and reps the live ruleset names cannot be deleted', async (t) => {
     const [cy, di] = [await h.newRep(), await h.newRep()]
     const named = await h.newTeam([cy])
-    await h.publish([{ name: 'to team', assign: team(named) }, { name: 'to rep', assign: rep(di) }])
+    await h.publish([
+      { name: 'to team', assign: team(named) },
+      { name: 'to rep', assign: rep(di) },
+    ])
     const { handoff } = await h.postLead()
     t.equal(handoff.repId, cy)
     const refused = await call('DELETE', `/v1/teams/${named}`)
@@ -176,7 +250,11 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
 
     await h.publish([], rep(di))
     t.equal((await call('DELETE', `/v1/teams/${named}`)).statusCode, 204, 'only the live version counts')
-    t.match((await call('GET', `/v1/handoffs/${handoff.id}`)).json(), { id: handoff.id, routing: { rule: 'to team', teamId: null } }, 'its handoffs stay, without the team')
+    t.match(
+      (await call('GET', `/v1/handoffs/${handoff.id}`)).json(),
+      { id: handoff.id, routing: { rule: 'to team', teamId: null } },
+      'its handoffs stay, without the team',
+    )
     t.equal((await call('DELETE', `/v1/reps/${di}`)).statusCode, 409, 'a fallback names the rep too')
     await h.publish([], null)
     t.equal((await call('DELETE', `/v1/reps/${di}`)).statusCode, 204)

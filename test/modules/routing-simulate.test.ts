@@ -27,12 +27,30 @@ t.test('POST /v1/routing/simulate', async (t) => {
     t.equal(res.statusCode, 200)
     const { decision, qualified, trace } = res.json()
     t.equal(qualified, true)
-    t.match(decision, { outcome: 'assigned', version: live.version, rule: 'rotation', teamId: rotation, acceptWithinSeconds: 1800, retryAt: null })
+    t.match(decision, {
+      outcome: 'assigned',
+      version: live.version,
+      rule: 'rotation',
+      teamId: rotation,
+      acceptWithinSeconds: 1800,
+      retryAt: null,
+    })
     t.ok([r1, r2].includes(decision.repId))
-    t.match(trace.steps[0], { index: 0, rule: 'fintech', matched: true, result: 'nobody_eligible', team: { id: specialists }, conditions: [{ matched: true }] })
+    t.match(trace.steps[0], {
+      index: 0,
+      rule: 'fintech',
+      matched: true,
+      result: 'nobody_eligible',
+      team: { id: specialists },
+      conditions: [{ matched: true }],
+    })
     const reasons = Object.fromEntries(trace.steps[0].candidates.map((c: { repId: string; reason: string }) => [c.repId, c.reason]))
     t.same(reasons, { [ann]: 'away', [ben]: 'outside working hours 09:00–17:00 Europe/Berlin', [fay]: 'at capacity 1/1' })
-    t.equal(trace.steps[0].candidates.find((c: { repId: string }) => c.repId === ben).opensAt, '2026-01-06T08:00:00.000Z', 'Tuesday 09:00 in Berlin')
+    t.equal(
+      trace.steps[0].candidates.find((c: { repId: string }) => c.repId === ben).opensAt,
+      '2026-01-06T08:00:00.000Z',
+      'Tuesday 09:00 in Berlin',
+    )
     t.match(trace.steps[1], { rule: 'rotation', result: 'assigned', turn: { order: [decision.repId] } })
 
     const other = (await simulate({ lead: { ...fintech, industry: 'retail' } })).json()
@@ -43,7 +61,10 @@ t.test('POST /v1/routing/simulate', async (t) => {
     const draft = { rules: [{ name: 'ben only', assign: rep(ben) }], fallback: rep(r2) }
     const { decision, trace } = (await simulate({ lead: fintech, ruleset: draft })).json()
     t.match(decision, { outcome: 'assigned', version: null, rule: 'fallback', repId: r2, teamId: null })
-    t.match(trace, { version: null, steps: [{ rule: 'ben only', candidates: [{ reason: 'outside working hours 09:00–17:00 Europe/Berlin' }] }, { rule: 'fallback' }] })
+    t.match(trace, {
+      version: null,
+      steps: [{ rule: 'ben only', candidates: [{ reason: 'outside working hours 09:00–17:00 Europe/Berlin' }] }, { rule: 'fallback' }],
+    })
 
     const waiting = (await simulate({ lead: fintech, ruleset: { rules: draft.rules, fallback: null } })).json()
     t.match(waiting.decision, { outcome: 'unroutable', version: null, repId: null, retryAt: '2026-01-06T08:00:00.000Z' })
@@ -56,7 +77,13 @@ t.test('POST /v1/routing/simulate', async (t) => {
   })
 
   t.test('bad drafts and bad leads are 422 with pointers into the body', async (t) => {
-    const bad = { rules: [{ name: 'a', assign: team(GHOST) }, { name: 'b', when: { field: 'colour', op: 'eq', value: 1 }, assign: rep(r1) }], fallback: rep(GHOST) }
+    const bad = {
+      rules: [
+        { name: 'a', assign: team(GHOST) },
+        { name: 'b', when: { field: 'colour', op: 'eq', value: 1 }, assign: rep(r1) },
+      ],
+      fallback: rep(GHOST),
+    }
     const expected = ['/ruleset/fallback/repId', '/ruleset/rules/0/assign/teamId', '/ruleset/rules/1/when/field']
     const draft = await simulate({ lead: fintech, ruleset: bad })
     t.equal(draft.statusCode, 422)
@@ -72,7 +99,11 @@ t.test('POST /v1/routing/simulate', async (t) => {
     // What the JSON schema refuses, and what makes no sense together, points into the body too.
     const schemaRefused: Array<[string, object, string[]]> = [
       ['a lead without email', { lead: { country: 'DE' } }, ['/lead/email']],
-      ['a draft with a deadline under 1 s', { lead: fintech, ruleset: { rules: [{ name: 'a', assign: rep(r1), acceptWithinSeconds: 0 }], fallback: null } }, ['/ruleset/rules/0/acceptWithinSeconds']],
+      [
+        'a draft with a deadline under 1 s',
+        { lead: fintech, ruleset: { rules: [{ name: 'a', assign: rep(r1), acceptWithinSeconds: 0 }], fallback: null } },
+        ['/ruleset/rules/0/acceptWithinSeconds'],
+      ],
       ['replay of 0 leads', { ruleset: { rules: [], fallback: null }, replay: { last: 0 } }, ['/replay/last']],
       ['a replay without a draft', { replay: { last: 3 } }, ['/ruleset']],
       ['a lead and a replay', { lead: fintech, ruleset: { rules: [], fallback: null }, replay: { last: 3 } }, ['/replay']],
@@ -107,7 +138,11 @@ t.test('POST /v1/routing/simulate', async (t) => {
     t.equal(res.statusCode, 200)
     const { replay, data } = res.json()
     const last4 = posted.slice(-4)
-    t.same(data.map((d: { leadId: string }) => d.leadId), last4.map((p) => p.leadId), 'the last 4 leads, oldest first')
+    t.same(
+      data.map((d: { leadId: string }) => d.leadId),
+      last4.map((p) => p.leadId),
+      'the last 4 leads, oldest first',
+    )
     data.forEach((d: { before: object; after: object }, i: number) => {
       t.same(d.before, { repId: last4[i]!.repId, rule: 'rotation', version: live.version }, `lead ${i}: before is its first handoff`)
       t.match(d.after, { outcome: 'assigned', version: null, rule: 'all to r2', repId: r2 }, `lead ${i}: after`)
@@ -118,7 +153,10 @@ t.test('POST /v1/routing/simulate', async (t) => {
   })
 
   t.test('an unroutable lead: simulate gives the reason and retry time POST then records', async (t) => {
-    await h.publish([{ name: 'fintech only', when: { field: 'industry', op: 'eq', value: 'fintech' }, assign: team(specialists) }, { name: 'unmatched', when: { field: 'country', op: 'eq', value: 'JP' }, assign: rep(r1) }])
+    await h.publish([
+      { name: 'fintech only', when: { field: 'industry', op: 'eq', value: 'fintech' }, assign: team(specialists) },
+      { name: 'unmatched', when: { field: 'country', op: 'eq', value: 'JP' }, assign: rep(r1) },
+    ])
     const lead = { ...fintech, email: 'nobody-home@corp.example' }
     const { decision } = (await simulate({ lead })).json()
     t.match(decision, { outcome: 'unroutable', repId: null, retryAt: '2026-01-06T08:00:00.000Z' }, 'when Ben starts on Tuesday')
@@ -128,13 +166,18 @@ t.test('POST /v1/routing/simulate', async (t) => {
   })
 
   t.test('simulate writes nothing', async (t) => {
-    const turns = async (teamId: string) => (await sql(`select last_value::int, is_called from "team_turns_${teamId.replaceAll('-', '')}"`))[0]
+    const turns = async (teamId: string) =>
+      (await sql(`select last_value::int, is_called from "team_turns_${teamId.replaceAll('-', '')}"`))[0]
     const snapshot = async () => ({
-      counts: (await sql(`select (select count(*) from leads)::int as leads, (select count(*) from events)::int as events,
+      counts: (
+        await sql(`select (select count(*) from leads)::int as leads, (select count(*) from events)::int as events,
         (select count(*) from handoffs)::int as handoffs, (select count(*) from routing_rulesets)::int as rulesets,
-        (select count(*) from pgboss.job)::int as jobs`))[0],
+        (select count(*) from pgboss.job)::int as jobs`)
+      )[0],
       leads: await sql('select id, status, updated_at, next_route_at from leads order by id'),
-      loads: await sql('select l.rep_id, w.pending, w.unworked, l.claimed, l.day::text, l.day_count, l.last_assigned_at from rep_loads l join rep_workload w using (rep_id) order by l.rep_id'),
+      loads: await sql(
+        'select l.rep_id, w.pending, w.unworked, l.claimed, l.day::text, l.day_count, l.last_assigned_at from rep_loads l join rep_workload w using (rep_id) order by l.rep_id',
+      ),
       turns: { rotation: await turns(rotation), specialists: await turns(specialists) },
     })
     const before = await snapshot()

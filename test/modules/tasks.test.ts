@@ -12,29 +12,45 @@ const MINUTE = 60_000
 async function tasksHarness(t: Test) {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' } })
   const { call, ok, sql } = apiClient(baton)
-  const newRep = async (n: number): Promise<string> => (await ok('POST', '/v1/reps', { name: `Rep ${n}`, email: `rep${n}@baton.example`, timezone: 'UTC' }, 201)).id
+  const newRep = async (n: number): Promise<string> =>
+    (await ok('POST', '/v1/reps', { name: `Rep ${n}`, email: `rep${n}@baton.example`, timezone: 'UTC' }, 201)).id
   const [repA, repB] = [await newRep(1), await newRep(2)]
   const tasks = baton.services.tasks
   let leads = 0
   const h = {
-    baton, call, ok, sql, repA, repB,
+    baton,
+    call,
+    ok,
+    sql,
+    repA,
+    repB,
     overdue: (taskId: string) => tasks.overdue(taskId),
     routeTo: (repId: string) => ok('PUT', '/v1/routing', { rules: [{ name: 'all', assign: { type: 'rep', repId } }], fallback: null }, 200),
     /** A demo-tier lead (high with `employees: 600`), pending with its rep; the 201 answer. */
     postLead: async (extra: object = {}) =>
-      ok('POST', '/v1/leads', { email: `lead${++leads}@acme.example`, company: 'Acme', signals: { demoRequested: true }, ...extra }, 201, 'integration'),
+      ok(
+        'POST',
+        '/v1/leads',
+        { email: `lead${++leads}@acme.example`, company: 'Acme', signals: { demoRequested: true }, ...extra },
+        201,
+        'integration',
+      ),
     /** A lead accepted by its rep a minute after it came in; the lead, handoff, its task and when it was accepted. */
     accepted: async (extra: object = {}) => {
       const { lead, handoff } = await h.postLead(extra)
       baton.clock.advance(MINUTE)
       const at = baton.clock.now()
       await ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', handoff.repId)
-      const task = (await ok('GET', `/v1/tasks?repId=${handoff.repId}&limit=100`, undefined, 200)).data.find((x: { leadId: string }) => x.leadId === lead.id)
+      const task = (await ok('GET', `/v1/tasks?repId=${handoff.repId}&limit=100`, undefined, 200)).data.find(
+        (x: { leadId: string }) => x.leadId === lead.id,
+      )
       return { lead, handoff, task, at }
     },
     events: async (leadId: string, type?: string) =>
       sql<{ type: string; data: Record<string, unknown>; created_at: Date }>(
-        `select type, data, created_at from events where lead_id = $1 ${type ? 'and type = $2' : ''} order by position`, type ? [leadId, type] : [leadId]),
+        `select type, data, created_at from events where lead_id = $1 ${type ? 'and type = $2' : ''} order by position`,
+        type ? [leadId, type] : [leadId],
+      ),
     eventCount: async () => (await sql<{ n: number }>('select count(*)::int as n from events'))[0]!.n,
   }
   await h.routeTo(repA)
@@ -48,8 +64,16 @@ t.test('accepting creates exactly one first-contact task, due per tier', async (
   t.test('demo: due 1800 s after acceptance, with task.created and its overdue job', async (t) => {
     const { lead, handoff, task, at } = await h.accepted()
     t.match(task, {
-      leadId: lead.id, repId: h.repA, handoffId: handoff.id, kind: 'first_contact', title: 'First contact with Acme',
-      status: 'open', dueAt: iso(at, 1800), completedAt: null, overdueAt: null, createdAt: at.toISOString(),
+      leadId: lead.id,
+      repId: h.repA,
+      handoffId: handoff.id,
+      kind: 'first_contact',
+      title: 'First contact with Acme',
+      status: 'open',
+      dueAt: iso(at, 1800),
+      completedAt: null,
+      overdueAt: null,
+      createdAt: at.toISOString(),
     })
     const rows = await h.sql('select id from tasks where lead_id = $1', [lead.id])
     t.same(rows, [{ id: task.id }], 'one task row')
@@ -58,7 +82,9 @@ t.test('accepting creates exactly one first-contact task, due per tier', async (
     t.match(created[0]?.data, { lead: { id: lead.id, status: 'accepted' }, task })
     t.equal(created[0]?.created_at.getTime(), at.getTime())
     const jobs = await h.sql<{ name: string; data: unknown; delay: number }>(
-      "select name, data, extract(epoch from start_after - created_on)::int as delay from pgboss.job where id = $1", [task.id])
+      'select name, data, extract(epoch from start_after - created_on)::int as delay from pgboss.job where id = $1',
+      [task.id],
+    )
     t.match(jobs, [{ name: 'contact-overdue', data: { taskId: task.id } }], 'a contact-overdue job whose id is the task id')
     t.ok(Math.abs(jobs[0]!.delay - 1800) <= 2, 'starting about 1800 s later')
 
@@ -83,7 +109,9 @@ t.test('accepting creates exactly one first-contact task, due per tier', async (
     t.equal(high.task.dueAt, iso(high.at, 120))
 
     await h.ok('POST', `/v1/handoffs/${before.handoff.id}/accept`, undefined, 200, 'rep', h.repA)
-    const [row] = await h.sql<{ due_at: Date; created_at: Date }>('select due_at, created_at from tasks where lead_id = $1', [before.lead.id])
+    const [row] = await h.sql<{ due_at: Date; created_at: Date }>('select due_at, created_at from tasks where lead_id = $1', [
+      before.lead.id,
+    ])
     t.equal(row!.due_at.getTime() - row!.created_at.getTime(), 1800_000, 'a lead scored by the older model keeps its default')
   })
 })
@@ -100,11 +128,27 @@ t.test('GET /v1/tasks', async (t) => {
   const ids = (res: { data: Array<{ id: string }> }) => res.data.map((x) => x.id)
 
   t.test('filters by rep, status and due time, oldest first', async (t) => {
-    t.same(ids(await h.ok('GET', '/v1/tasks', undefined, 200, 'integration')), [a1, a2, a3, b1].map((x) => x.task.id), 'an integration lists them all')
-    t.same(ids(await h.ok('GET', `/v1/tasks?repId=${h.repA}`, undefined, 200)), [a1, a2, a3].map((x) => x.task.id))
+    t.same(
+      ids(await h.ok('GET', '/v1/tasks', undefined, 200, 'integration')),
+      [a1, a2, a3, b1].map((x) => x.task.id),
+      'an integration lists them all',
+    )
+    t.same(
+      ids(await h.ok('GET', `/v1/tasks?repId=${h.repA}`, undefined, 200)),
+      [a1, a2, a3].map((x) => x.task.id),
+    )
     t.same(ids(await h.ok('GET', `/v1/tasks?dueBefore=${a2.task.dueAt}`, undefined, 200)), [a1.task.id], 'strictly before')
-    t.same(ids(await h.ok('GET', `/v1/tasks?dueBefore=${encodeURIComponent(new Date(Date.parse(a3.task.dueAt) + 1).toISOString())}`, undefined, 200)),
-      [a1, a2, a3].map((x) => x.task.id))
+    t.same(
+      ids(
+        await h.ok(
+          'GET',
+          `/v1/tasks?dueBefore=${encodeURIComponent(new Date(Date.parse(a3.task.dueAt) + 1).toISOString())}`,
+          undefined,
+          200,
+        ),
+      ),
+      [a1, a2, a3].map((x) => x.task.id),
+    )
     await h.ok('POST', `/v1/tasks/${a2.task.id}/complete`, undefined, 200, 'rep', h.repA)
     t.same(ids(await h.ok('GET', `/v1/tasks?status=completed`, undefined, 200)), [a2.task.id])
     t.same(ids(await h.ok('GET', `/v1/tasks?repId=${h.repA}&status=open`, undefined, 200)), [a1.task.id, a3.task.id])
@@ -113,7 +157,10 @@ t.test('GET /v1/tasks', async (t) => {
 
   t.test('pages with a cursor', async (t) => {
     const first = await h.ok('GET', '/v1/tasks?limit=3', undefined, 200)
-    t.same(ids(first), [a1, a2, a3].map((x) => x.task.id))
+    t.same(
+      ids(first),
+      [a1, a2, a3].map((x) => x.task.id),
+    )
     t.type(first.nextCursor, 'string')
     const second = await h.ok('GET', `/v1/tasks?limit=3&cursor=${first.nextCursor}`, undefined, 200)
     t.same(ids(second), [b1.task.id])
@@ -185,7 +232,11 @@ t.test('the contact-overdue job', async (t) => {
     t.equal(await h.overdue(task.id), 'overdue')
     const overdue = await h.events(lead.id, 'lead.contact_overdue')
     t.equal(overdue.length, 1)
-    t.match(overdue[0]?.data, { lead: { id: lead.id, status: 'accepted' }, task: { id: task.id, status: 'open', overdueAt: now }, overdueBySeconds: 90 })
+    t.match(overdue[0]?.data, {
+      lead: { id: lead.id, status: 'accepted' },
+      task: { id: task.id, status: 'open', overdueAt: now },
+      overdueBySeconds: 90,
+    })
     t.match(await h.ok('GET', `/v1/tasks?repId=${h.repA}`, undefined, 200), { data: [{ id: task.id, status: 'open', overdueAt: now }] })
 
     h.baton.clock.advance(MINUTE)
@@ -194,7 +245,9 @@ t.test('the contact-overdue job', async (t) => {
 
     // A late first contact still completes the task; the overdue mark stays.
     await h.ok('POST', `/v1/leads/${lead.id}/activities`, { type: 'call' }, 201, 'rep', h.repA)
-    t.match(await h.ok('GET', `/v1/tasks?repId=${h.repA}`, undefined, 200), { data: [{ id: task.id, status: 'completed', overdueAt: now }] })
+    t.match(await h.ok('GET', `/v1/tasks?repId=${h.repA}`, undefined, 200), {
+      data: [{ id: task.id, status: 'completed', overdueAt: now }],
+    })
   })
 
   t.test('a first contact made in time: nothing overdue', async (t) => {

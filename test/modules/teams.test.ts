@@ -17,7 +17,13 @@ t.test('teams', async (t) => {
   const baton = await buildTestApp(t)
   // Signed afresh for each request: tests move the clock by hours, past a token's lifetime.
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, query?: Record<string, string>) =>
-    baton.app.inject({ method, url, headers: await baton.auth('admin'), ...(payload === undefined ? {} : { payload }), ...(query ? { query } : {}) })
+    baton.app.inject({
+      method,
+      url,
+      headers: await baton.auth('admin'),
+      ...(payload === undefined ? {} : { payload }),
+      ...(query ? { query } : {}),
+    })
   const post = (payload: object) => call('POST', '/v1/teams', payload)
   const patch = (id: string, payload: object) => call('PATCH', `/v1/teams/${id}`, payload)
   const count = async (sql: string, params: unknown[] = []) => (await baton.deps.pool.query<{ n: number }>(sql, params)).rows[0]!.n
@@ -42,19 +48,38 @@ t.test('teams', async (t) => {
   t.test('create stores the members with their weights; get answers the same team', async (t) => {
     const [ada, bo, boss] = [await newRep(), await newRep(), await newRep()]
     const now = baton.clock.now().toISOString()
-    const res = await post({ name: '  Inbound EMEA ', strategy: 'weighted', members: [{ repId: ada, weight: 3 }, { repId: bo }], managerId: boss })
+    const res = await post({
+      name: '  Inbound EMEA ',
+      strategy: 'weighted',
+      members: [{ repId: ada, weight: 3 }, { repId: bo }],
+      managerId: boss,
+    })
     t.equal(res.statusCode, 201)
     const team = res.json()
     t.match(team, { name: 'Inbound EMEA', strategy: 'weighted', managerId: boss, createdAt: now, updatedAt: now })
     t.match(team.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'ids are UUIDv7')
-    t.same(byRep(team.members), byRep([{ repId: ada, weight: 3, joinedAt: now }, { repId: bo, weight: 1, joinedAt: now }]), 'weight defaults to 1; each member has a join date')
+    t.same(
+      byRep(team.members),
+      byRep([
+        { repId: ada, weight: 3, joinedAt: now },
+        { repId: bo, weight: 1, joinedAt: now },
+      ]),
+      'weight defaults to 1; each member has a join date',
+    )
 
     const fetched = await call('GET', `/v1/teams/${team.id}`)
     t.equal(fetched.statusCode, 200)
     t.same(fetched.json(), team)
 
     const { rows } = await baton.deps.pool.query('select rep_id, weight from team_members where team_id = $1 order by weight', [team.id])
-    t.same(rows, [{ rep_id: bo, weight: 1 }, { rep_id: ada, weight: 3 }], 'one row per member')
+    t.same(
+      rows,
+      [
+        { rep_id: bo, weight: 1 },
+        { rep_id: ada, weight: 3 },
+      ],
+      'one row per member',
+    )
 
     const plain = await post({ name: 'No manager', strategy: 'least_loaded', members: [{ repId: ada }] })
     t.equal(plain.statusCode, 201)
@@ -68,7 +93,14 @@ t.test('teams', async (t) => {
 
     const res = await patch(team.id, { name: 'Renamed', strategy: 'least_loaded', managerId: newBoss })
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { id: team.id, name: 'Renamed', strategy: 'least_loaded', managerId: newBoss, createdAt: team.createdAt, updatedAt: baton.clock.now().toISOString() })
+    t.match(res.json(), {
+      id: team.id,
+      name: 'Renamed',
+      strategy: 'least_loaded',
+      managerId: newBoss,
+      createdAt: team.createdAt,
+      updatedAt: baton.clock.now().toISOString(),
+    })
     t.same(res.json().members, team.members, 'members untouched when not named')
 
     const cleared = await patch(team.id, { managerId: null })
@@ -90,7 +122,14 @@ t.test('teams', async (t) => {
     const t1 = baton.clock.now().toISOString()
     const first = await patch(team.id, { members: [{ repId: bo, weight: 5 }, { repId: cy }] })
     t.equal(first.statusCode, 200)
-    t.same(byRep(first.json().members), byRep([{ repId: bo, weight: 5, joinedAt: t0 }, { repId: cy, weight: 1, joinedAt: t1 }]), 'ada left, bo stays with a new weight, cy joins now')
+    t.same(
+      byRep(first.json().members),
+      byRep([
+        { repId: bo, weight: 5, joinedAt: t0 },
+        { repId: cy, weight: 1, joinedAt: t1 },
+      ]),
+      'ada left, bo stays with a new weight, cy joins now',
+    )
 
     baton.clock.advance(3_600_000)
     const t2 = baton.clock.now().toISOString()
@@ -98,7 +137,11 @@ t.test('teams', async (t) => {
     t.equal(second.statusCode, 200)
     t.same(
       byRep(second.json().members),
-      byRep([{ repId: bo, weight: 5, joinedAt: t0 }, { repId: cy, weight: 7, joinedAt: t1 }, { repId: ada, weight: 1, joinedAt: t2 }]),
+      byRep([
+        { repId: bo, weight: 5, joinedAt: t0 },
+        { repId: cy, weight: 7, joinedAt: t1 },
+        { repId: ada, weight: 1, joinedAt: t2 },
+      ]),
       'reordering keeps join dates; a rep who comes back joins anew',
     )
     t.same((await call('GET', `/v1/teams/${team.id}`)).json().members, second.json().members, 'the list is stored')
@@ -145,7 +188,11 @@ t.test('teams', async (t) => {
     const cases: Array<[string, object, string[]]> = [
       ['unknown rep in members', { ...valid, name: 'x1', members: [{ repId: ada }, { repId: GHOST }] }, ['/members/1/repId']],
       ['deleted rep in members', { ...valid, name: 'x2', members: [{ repId: gone }] }, ['/members/0/repId']],
-      ['the same rep twice', { ...valid, name: 'x3', members: [{ repId: ada }, { repId: bo }, { repId: ada, weight: 2 }] }, ['/members/2/repId']],
+      [
+        'the same rep twice',
+        { ...valid, name: 'x3', members: [{ repId: ada }, { repId: bo }, { repId: ada, weight: 2 }] },
+        ['/members/2/repId'],
+      ],
       ['unknown manager', { ...valid, name: 'x4', managerId: GHOST }, ['/managerId']],
       ['deleted manager', { ...valid, name: 'x5', managerId: gone }, ['/managerId']],
       ['unknown strategy', { ...valid, name: 'x6', strategy: 'random' }, ['/strategy']],
@@ -159,7 +206,11 @@ t.test('teams', async (t) => {
       ['unknown property', { ...valid, name: 'x12', colour: 'red' }, ['/colour']],
       ['unknown property in a member', { ...valid, name: 'x13', members: [{ repId: ada, role: 'lead' }] }, ['/members/0/role']],
       ['missing required fields', { name: 'x14' }, ['/members', '/strategy']],
-      ['several problems at once', { name: 'x15', strategy: 'round_robin', members: [{ repId: GHOST }, { repId: ada }, { repId: ada }], managerId: GHOST }, ['/managerId', '/members/0/repId', '/members/2/repId']],
+      [
+        'several problems at once',
+        { name: 'x15', strategy: 'round_robin', members: [{ repId: GHOST }, { repId: ada }, { repId: ada }], managerId: GHOST },
+        ['/managerId', '/members/0/repId', '/members/2/repId'],
+      ],
     ]
     for (const [name, payload, expected] of cases) {
       const res = await post(payload)
@@ -167,7 +218,10 @@ t.test('teams', async (t) => {
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`)
       const problem = res.json()
       t.equal(problem.code, 'validation_failed', `${name}: code`)
-      t.ok(problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0), `${name}: each error says where and what`)
+      t.ok(
+        problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0),
+        `${name}: each error says where and what`,
+      )
       t.same(pointers(res), [...expected].sort(), `${name}: pointers`)
     }
 
@@ -209,20 +263,39 @@ t.test('teams', async (t) => {
     } while (cursor)
     const all = (await call('GET', '/v1/teams?limit=500')).json()
     t.equal(all.nextCursor, null)
-    t.same(seen, all.data.map((team: { id: string }) => team.id), 'pages add up to the full list, in order, without repeats')
+    t.same(
+      seen,
+      all.data.map((team: { id: string }) => team.id),
+      'pages add up to the full list, in order, without repeats',
+    )
     t.equal(new Set(seen).size, seen.length)
-    t.ok(all.data.every((team: { members: unknown[] }) => Array.isArray(team.members)), 'listed teams carry their members')
+    t.ok(
+      all.data.every((team: { members: unknown[] }) => Array.isArray(team.members)),
+      'listed teams carry their members',
+    )
 
     const filtered = await call('GET', `/v1/teams?repId=${ada}`)
     t.equal(filtered.statusCode, 200)
-    t.same(filtered.json().data.map((team: { id: string }) => team.id), withAda, 'exactly the teams ada belongs to')
+    t.same(
+      filtered.json().data.map((team: { id: string }) => team.id),
+      withAda,
+      'exactly the teams ada belongs to',
+    )
     const second = filtered.json().data[1]
-    t.same(byRep(second.members).map((m: Member) => m.repId), [ada, bo].sort(), 'a filtered team still lists all its members')
+    t.same(
+      byRep(second.members).map((m: Member) => m.repId),
+      [ada, bo].sort(),
+      'a filtered team still lists all its members',
+    )
 
     const filteredPage = (await call('GET', `/v1/teams?repId=${ada}&limit=1`)).json()
     t.equal(filteredPage.data.length, 1)
     const next = (await call('GET', `/v1/teams?repId=${ada}&limit=1&cursor=${filteredPage.nextCursor}`)).json()
-    t.same(next.data.map((team: { id: string }) => team.id), [withAda[1]], 'the filter holds across pages')
+    t.same(
+      next.data.map((team: { id: string }) => team.id),
+      [withAda[1]],
+      'the filter holds across pages',
+    )
     t.equal(next.nextCursor, null)
 
     t.same((await call('GET', `/v1/teams?repId=${GHOST}`)).json(), { data: [], nextCursor: null })
@@ -264,8 +337,16 @@ t.test('teams', async (t) => {
     t.equal((await call('DELETE', `/v1/reps/${leaver}`)).statusCode, 204)
 
     const after = (await call('GET', `/v1/teams/${both.id}`)).json()
-    t.same(after.members.map((m: Member) => m.repId), [stayer], 'only the rep who stays is listed')
-    t.same(after.members[0], both.members.find((m: Member) => m.repId === stayer), 'the other member is untouched')
+    t.same(
+      after.members.map((m: Member) => m.repId),
+      [stayer],
+      'only the rep who stays is listed',
+    )
+    t.same(
+      after.members[0],
+      both.members.find((m: Member) => m.repId === stayer),
+      'the other member is untouched',
+    )
     t.same((await call('GET', `/v1/teams/${alone.id}`)).json().members, [], 'a team can be left empty')
     t.same((await call('GET', `/v1/teams?repId=${leaver}`)).json().data, [], 'the deleted rep is in no team')
     t.equal(await count('select count(*)::int as n from team_members where rep_id = $1', [leaver]), 0)
@@ -306,12 +387,22 @@ t.test('teams', async (t) => {
 
       if (created.statusCode === 201) {
         const team = (await call('GET', `/v1/teams/${created.json().id}`)).json()
-        t.same(team.members.map((m: Member) => m.repId), [stayer], `round ${round}: the created team lost the deleted rep`)
+        t.same(
+          team.members.map((m: Member) => m.repId),
+          [stayer],
+          `round ${round}: the created team lost the deleted rep`,
+        )
       }
       const updated = (await call('GET', `/v1/teams/${existing.id}`)).json()
-      t.same(updated.members.map((m: Member) => m.repId), [stayer], `round ${round}: the patched team does not list the deleted rep`)
+      t.same(
+        updated.members.map((m: Member) => m.repId),
+        [stayer],
+        `round ${round}: the patched team does not list the deleted rep`,
+      )
     }
-    const dangling = await count('select count(*)::int as n from team_members tm join reps r on r.id = tm.rep_id where r.deleted_at is not null')
+    const dangling = await count(
+      'select count(*)::int as n from team_members tm join reps r on r.id = tm.rep_id where r.deleted_at is not null',
+    )
     t.equal(dangling, 0, 'no membership points at a deleted rep')
   })
 })

@@ -10,7 +10,8 @@ function backstopOf(h: HandoffHarness) {
 }
 
 const deleteJob = (h: HandoffHarness, id: string) => h.sql<{ id: string }>('delete from pgboss.job where id = $1 returning id', [id])
-const statusOf = async (h: HandoffHarness, handoffId: string) => (await h.sql<{ status: string }>('select status from handoffs where id = $1', [handoffId]))[0]?.status
+const statusOf = async (h: HandoffHarness, handoffId: string) =>
+  (await h.sql<{ status: string }>('select status from handoffs where id = $1', [handoffId]))[0]?.status
 const typesOf = async (h: HandoffHarness, leadId: string) => (await h.events(leadId)).map((event) => event.type)
 
 t.test('a handoff whose deadline job was deleted is expired and re-routed by the backstop', async (t) => {
@@ -21,7 +22,7 @@ t.test('a handoff whose deadline job was deleted is expired and re-routed by the
   const backstop = backstopOf(h)
 
   h.pastDeadline(handoff, LOST_AFTER_MS - 1000)
-  t.match(await backstop.run(), { handoff_deadline: { found: 0 } }, '29 s past the deadline: still the job\'s to fire, left alone')
+  t.match(await backstop.run(), { handoff_deadline: { found: 0 } }, "29 s past the deadline: still the job's to fire, left alone")
   t.equal(await statusOf(h, handoff.id), 'pending')
   const tooLate = await h.call('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 'rep', handoff.repId)
   t.equal(tooLate.statusCode, 409, 'the rep cannot accept past the deadline (as in the probe)')
@@ -31,8 +32,20 @@ t.test('a handoff whose deadline job was deleted is expired and re-routed by the
   t.equal(await statusOf(h, handoff.id), 'expired')
   const next = await h.pendingOf(lead.id)
   t.ok(next, 'the lead was offered to the next rep')
-  t.equal(next.repId, repIds.find((id) => id !== handoff.repId), 'the other rep')
-  t.match(await typesOf(h, lead.id), ['lead.received', 'lead.scored', 'lead.qualified', 'lead.assigned', 'handoff.expired', 'lead.rerouted', 'lead.assigned'])
+  t.equal(
+    next.repId,
+    repIds.find((id) => id !== handoff.repId),
+    'the other rep',
+  )
+  t.match(await typesOf(h, lead.id), [
+    'lead.received',
+    'lead.scored',
+    'lead.qualified',
+    'lead.assigned',
+    'handoff.expired',
+    'lead.rerouted',
+    'lead.assigned',
+  ])
   const [job] = await h.sql<{ id: string }>("select id from pgboss.job where name = 'handoff-deadline' and id = $1", [next.id])
   t.ok(job, 'the new offer has its own deadline job')
 
@@ -75,19 +88,21 @@ t.test('an overdue first contact whose job was deleted is announced once', async
   t.match(await backstop.run(), { contact_overdue: { found: 0 } }, 'and only once')
 })
 
-t.test('an unrouted lead whose retry job was deleted is routed when its rep\'s window opens', async (t) => {
+t.test("an unrouted lead whose retry job was deleted is routed when its rep's window opens", async (t) => {
   const h = await handoffHarness(t)
   // The clock starts Monday 09:00 UTC; the only rep works from 10:00.
   const repId = await h.newRep({ workingHours: { mon: [{ start: '10:00', end: '17:00' }] } })
   await h.routeTo(await h.newTeam([repId]))
   const { lead } = await h.postLead()
   t.equal((await h.lead(lead.id)).status, 'unrouted')
-  const deleted = await h.sql<{ id: string }>("delete from pgboss.job where name = 'route-lead' and data->>'leadId' = $1 returning id", [lead.id])
+  const deleted = await h.sql<{ id: string }>("delete from pgboss.job where name = 'route-lead' and data->>'leadId' = $1 returning id", [
+    lead.id,
+  ])
   t.equal(deleted.length, 1, 'its route-lead job row is gone')
   const backstop = backstopOf(h)
 
   h.baton.clock.advance(60 * 60_000 + 10_000)
-  t.match(await backstop.run(), { unrouted_retry: { found: 0 } }, '10 s after the window opened: still the job\'s')
+  t.match(await backstop.run(), { unrouted_retry: { found: 0 } }, "10 s after the window opened: still the job's")
   h.baton.clock.advance(LOST_AFTER_MS)
   t.match(await backstop.run(), { unrouted_retry: { found: 1, done: 1, failed: 0 } })
   t.match(await h.lead(lead.id), { status: 'pending_acceptance' })

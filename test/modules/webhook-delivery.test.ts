@@ -25,10 +25,11 @@ async function deliveredLeads(t: Test, emails: string[]) {
 }
 
 /** The endpoint's newest delivery once it has succeeded; undefined if it has not within `ms`. */
-const newestSucceeded = (ok: ReturnType<typeof apiClient>['ok'], endpointId: string, ms: number) => waitFor(async () => {
-  const page = await ok('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, undefined, 200)
-  return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
-}, ms)
+const newestSucceeded = (ok: ReturnType<typeof apiClient>['ok'], endpointId: string, ms: number) =>
+  waitFor(async () => {
+    const page = await ok('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, undefined, 200)
+    return page.data[0]?.status === 'succeeded' ? page.data[0] : undefined
+  }, ms)
 
 t.test('a new lead reaches a subscribed endpoint, signed and verifiable', async (t) => {
   const baton = await buildTestApp(t, { realTime: true, env: FAST })
@@ -48,13 +49,22 @@ t.test('a new lead reaches a subscribed endpoint, signed and verifiable', async 
     const page = await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)
     return page.data[0]?.status === 'succeeded' ? page : undefined
   }, 5000)
-  t.match(deliveries?.data, [{ status: 'succeeded', eventType: 'lead.received', attemptCount: 1, attempts: [{ number: 1, statusCode: 200, errorClass: null, responseBody: 'ok' }] }])
+  t.match(deliveries?.data, [
+    {
+      status: 'succeeded',
+      eventType: 'lead.received',
+      attemptCount: 1,
+      attempts: [{ number: 1, statusCode: 200, errorClass: null, responseBody: 'ok' }],
+    },
+  ])
 })
 
 t.test('500 three times, then 200: delivered on the fourth attempt, every attempt logged', async (t) => {
   const baton = await buildTestApp(t, { realTime: true, env: FAST })
   const { ok } = apiClient(baton)
-  const receiver = await startReceiver(t, (_r, res, index) => (index < 3 ? res.writeHead(500).end(`boom ${index}`) : res.writeHead(204).end()))
+  const receiver = await startReceiver(t, (_r, res, index) =>
+    index < 3 ? res.writeHead(500).end(`boom ${index}`) : res.writeHead(204).end(),
+  )
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'retry@acme.example' }, 201, 'integration')
 
@@ -89,7 +99,10 @@ t.test('an endpoint failing for 5 days with no success is disabled, with an even
   baton.clock.advance(4 * 24 * 3600 * 1000)
   await ok('POST', '/v1/leads', { email: 'day4@acme.example' }, 201, 'integration')
   await attempts(2)
-  await waitFor(async () => (await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?status=failed`, undefined, 200)).data.length === 2, 5000)
+  await waitFor(
+    async () => (await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?status=failed`, undefined, 200)).data.length === 2,
+    5000,
+  )
   t.match(await state(), { enabled: true, failingSince: firstFailure }, 'four days: still enabled, the streak still counted from day 0')
 
   baton.clock.advance(24 * 3600 * 1000)
@@ -99,12 +112,24 @@ t.test('an endpoint failing for 5 days with no success is disabled, with an even
   t.match(disabled, { enabled: false, disabledReason: /failed since .* \(5 days\)/ })
   await waitFor(async () => watcher.received.length >= 1, 5000)
   const disabledEvent = JSON.parse(watcher.received[0]!.body)
-  t.match(disabledEvent, { type: 'webhook_endpoint.disabled', sequence: null, data: { endpoint: { id: endpoint.id, description: 'CRM', origin: new URL(failing.url()).origin } } })
-  t.notOk(watcher.received[0]!.body.includes('/hook'), 'never the URL\'s path or query (they can be credentials)')
+  t.match(disabledEvent, {
+    type: 'webhook_endpoint.disabled',
+    sequence: null,
+    data: { endpoint: { id: endpoint.id, description: 'CRM', origin: new URL(failing.url()).origin } },
+  })
+  t.notOk(watcher.received[0]!.body.includes('/hook'), "never the URL's path or query (they can be credentials)")
 
   await ok('POST', '/v1/leads', { email: 'day5b@acme.example' }, 201, 'integration')
-  t.equal((await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)).data.length, 3, 'a disabled endpoint gets no new deliveries')
-  t.match(await ok('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: true }, 200), { enabled: true, disabledReason: null, failingSince: null }, 're-enabling starts afresh')
+  t.equal(
+    (await ok('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, 200)).data.length,
+    3,
+    'a disabled endpoint gets no new deliveries',
+  )
+  t.match(
+    await ok('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: true }, 200),
+    { enabled: true, disabledReason: null, failingSince: null },
+    're-enabling starts afresh',
+  )
 })
 
 t.test('a success ends the failing streak', async (t) => {
@@ -123,42 +148,65 @@ t.test('a success ends the failing streak', async (t) => {
   baton.clock.advance(2 * 24 * 3600 * 1000)
   await ok('POST', '/v1/leads', { email: 'c@acme.example' }, 201, 'integration')
   await waitFor(async () => (await state()).failingSince, 5000)
-  t.match(await state(), { enabled: true, failingSince: baton.clock.now().toISOString() }, 'six days after the first failure, but the streak is new')
+  t.match(
+    await state(),
+    { enabled: true, failingSince: baton.clock.now().toISOString() },
+    'six days after the first failure, but the streak is new',
+  )
 })
 
-t.test('a Slack endpoint opted in to accept links gets the assignment with a working Accept button, and short lines for the rest', async (t) => {
-  const h = await handoffHarness(t, { realTime: true, env: FAST })
-  const slack = await startReceiver(t)
-  const endpoint = { url: slack.url('/services/T000/B000/XXXX'), kind: 'slack', eventTypes: ['lead.assigned', 'handoff.accepted'], includeAcceptLinks: true }
-  await h.ok('POST', '/v1/webhook-endpoints', endpoint, 201)
-  const { repIds: [repId] } = await h.setup(1)
-  const rep = await h.ok('GET', `/v1/reps/${repId}`, undefined, 200)
-  const { lead } = await h.postLead()
+t.test(
+  'a Slack endpoint opted in to accept links gets the assignment with a working Accept button, and short lines for the rest',
+  async (t) => {
+    const h = await handoffHarness(t, { realTime: true, env: FAST })
+    const slack = await startReceiver(t)
+    const endpoint = {
+      url: slack.url('/services/T000/B000/XXXX'),
+      kind: 'slack',
+      eventTypes: ['lead.assigned', 'handoff.accepted'],
+      includeAcceptLinks: true,
+    }
+    await h.ok('POST', '/v1/webhook-endpoints', endpoint, 201)
+    const {
+      repIds: [repId],
+    } = await h.setup(1)
+    const rep = await h.ok('GET', `/v1/reps/${repId}`, undefined, 200)
+    const { lead } = await h.postLead()
 
-  await waitFor(async () => slack.received.length >= 1, 5000)
-  const assigned = JSON.parse(slack.received[0]!.body)
-  t.match(assigned.text, new RegExp(`New lead for ${rep.name}: ${lead.email}`))
-  const button = assigned.blocks.find((b: { type: string }) => b.type === 'actions')?.elements[0]
-  t.match(button, { type: 'button', text: { text: 'Accept' } })
+    await waitFor(async () => slack.received.length >= 1, 5000)
+    const assigned = JSON.parse(slack.received[0]!.body)
+    t.match(assigned.text, new RegExp(`New lead for ${rep.name}: ${lead.email}`))
+    const button = assigned.blocks.find((b: { type: string }) => b.type === 'actions')?.elements[0]
+    t.match(button, { type: 'button', text: { text: 'Accept' } })
 
-  // The button is the one-click accept link: following it accepts the handoff.
-  const link = new URL(button.url)
-  const accepted = await h.baton.app.inject({ method: 'POST', url: `${link.pathname}${link.search}`, headers: { accept: 'application/json' } })
-  t.equal(accepted.statusCode, 200, 'the link accepts')
-  await waitFor(async () => slack.received.length >= 2, 5000)
-  const line = JSON.parse(slack.received[1]!.body)
-  t.match(line, { text: `handoff.accepted: ${lead.email} accepted by ${rep.name}`, blocks: [{ type: 'section' }] })
-})
+    // The button is the one-click accept link: following it accepts the handoff.
+    const link = new URL(button.url)
+    const accepted = await h.baton.app.inject({
+      method: 'POST',
+      url: `${link.pathname}${link.search}`,
+      headers: { accept: 'application/json' },
+    })
+    t.equal(accepted.statusCode, 200, 'the link accepts')
+    await waitFor(async () => slack.received.length >= 2, 5000)
+    const line = JSON.parse(slack.received[1]!.body)
+    t.match(line, { text: `handoff.accepted: ${lead.email} accepted by ${rep.name}`, blocks: [{ type: 'section' }] })
+  },
+)
 
 t.test('a binary answer (NUL bytes) is stored readably and does not fail the batch', async (t) => {
   const baton = await buildTestApp(t, { realTime: true, env: FAST })
   const { ok } = apiClient(baton)
-  const receiver = await startReceiver(t, (_r, res, index) => (index === 0 ? res.writeHead(500).end(Buffer.from([0x62, 0x00, 0xff, 0x00])) : res.writeHead(200).end()))
+  const receiver = await startReceiver(t, (_r, res, index) =>
+    index === 0 ? res.writeHead(500).end(Buffer.from([0x62, 0x00, 0xff, 0x00])) : res.writeHead(200).end(),
+  )
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'nul@acme.example' }, 201, 'integration')
   const delivery = await newestSucceeded(ok, endpoint.id, 5000)
   t.equal(receiver.received.length, 2, 'retried once, not re-sent in a loop')
-  t.match(delivery?.attempts, [{ number: 1, statusCode: 500, responseBody: 'b\uFFFD\uFFFD\uFFFD' }, { number: 2, statusCode: 200 }])
+  t.match(delivery?.attempts, [
+    { number: 1, statusCode: 500, responseBody: 'b\uFFFD\uFFFD\uFFFD' },
+    { number: 2, statusCode: 200 },
+  ])
 })
 
 t.test('an answer full of quotes, braces, commas and backslashes is stored as it came', async (t) => {
@@ -170,8 +218,15 @@ t.test('an answer full of quotes, braces, commas and backslashes is stored as it
   const endpoint = await ok('POST', '/v1/webhook-endpoints', { url: receiver.url(), eventTypes: ['lead.received'] }, 201)
   await ok('POST', '/v1/leads', { email: 'quotes@acme.example' }, 201, 'integration')
   const delivery = await newestSucceeded(ok, endpoint.id, 10_000)
-  t.same(delivery?.attempts.map((a: { responseBody: string | null }) => a.responseBody), [...answers.slice(0, -1), null], 'each body exactly, the string NULL too; an empty one as null')
-  t.same(delivery?.attempts.map((a: { number: number }) => a.number), [1, 2, 3, 4])
+  t.same(
+    delivery?.attempts.map((a: { responseBody: string | null }) => a.responseBody),
+    [...answers.slice(0, -1), null],
+    'each body exactly, the string NULL too; an empty one as null',
+  )
+  t.same(
+    delivery?.attempts.map((a: { number: number }) => a.number),
+    [1, 2, 3, 4],
+  )
 })
 
 t.test('deliveries made together share first-attempt jobs, four to a job, and each arrives once', async (t) => {
@@ -184,11 +239,19 @@ t.test('deliveries made together share first-attempt jobs, four to a job, and ea
   t.ok(events.length >= 3, `the lead has its events (${events.length})`)
   await waitFor(async () => first.received.length >= events.length && second.received.length >= events.length, 5000)
 
-  const deliveries = (await sql<{ id: string }>('select d.id from webhook_deliveries d join events e on e.id = d.event_id where e.lead_id = $1', [lead.id])).map((d) => d.id)
+  const deliveries = (
+    await sql<{ id: string }>('select d.id from webhook_deliveries d join events e on e.id = d.event_id where e.lead_id = $1', [lead.id])
+  ).map((d) => d.id)
   t.equal(deliveries.length, 2 * events.length, 'a delivery per event and endpoint')
-  const jobs = await sql<{ data: { deliveryIds: string[] } }>(`select data from pgboss.job where name = 'webhook-attempts' and data->'deliveryIds' ?| $1::text[]`, [deliveries])
+  const jobs = await sql<{ data: { deliveryIds: string[] } }>(
+    `select data from pgboss.job where name = 'webhook-attempts' and data->'deliveryIds' ?| $1::text[]`,
+    [deliveries],
+  )
   t.equal(jobs.length, Math.ceil(deliveries.length / 4), `${jobs.length} first-attempt jobs for ${deliveries.length} deliveries`)
-  t.ok(jobs.every((j) => j.data.deliveryIds.length <= 4), 'none names more than four')
+  t.ok(
+    jobs.every((j) => j.data.deliveryIds.length <= 4),
+    'none names more than four',
+  )
   t.same(jobs.flatMap((j) => j.data.deliveryIds).sort(), [...deliveries].sort(), 'each delivery in exactly one job')
   await new Promise((resolve) => setTimeout(resolve, 500))
   for (const receiver of [first, second]) {
@@ -202,15 +265,30 @@ t.test('a job naming several deliveries attempts those still waiting for it, and
   const events = (await sql<{ id: string }>(`select id from events where type = 'lead.received' order by position`)).map((e) => e.id)
 
   // Two more deliveries of those events: one still waiting for the shared job, one whose next job is another.
-  const [shared, other, waiting, overtaken] = ['01a00000-0000-7000-8000-00000000000a', '01a00000-0000-7000-8000-00000000000b', '01a00000-0000-7000-8000-00000000000c', '01a00000-0000-7000-8000-00000000000d']
-  await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-    values ($1, $3, $4, 'pending', $5, now(), now(), now()), ($2, $3, $6, 'pending', $7, now(), now(), now())`, [waiting, overtaken, endpoint.id, events[0], shared, events[1], other])
+  const [shared, other, waiting, overtaken] = [
+    '01a00000-0000-7000-8000-00000000000a',
+    '01a00000-0000-7000-8000-00000000000b',
+    '01a00000-0000-7000-8000-00000000000c',
+    '01a00000-0000-7000-8000-00000000000d',
+  ]
+  await sql(
+    `insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+    values ($1, $3, $4, 'pending', $5, now(), now(), now()), ($2, $3, $6, 'pending', $7, now(), now(), now())`,
+    [waiting, overtaken, endpoint.id, events[0], shared, events[1], other],
+  )
   await baton.deps.boss.insert('webhook-attempts', [{ id: shared, data: { deliveryIds: [waiting, overtaken] } }])
 
-  const done = await waitFor(async () => (await sql('select status from webhook_deliveries where id = $1', [waiting]))[0]?.status === 'succeeded', 5000)
+  const done = await waitFor(
+    async () => (await sql('select status from webhook_deliveries where id = $1', [waiting]))[0]?.status === 'succeeded',
+    5000,
+  )
   t.ok(done, 'the delivery waiting for the job was attempted and succeeded')
   await new Promise((resolve) => setTimeout(resolve, 500))
-  t.match(await sql('select status, attempts, next_job_id from webhook_deliveries where id = $1', [overtaken]), [{ status: 'pending', attempts: 0, next_job_id: other }], 'the other one was left to its own job')
+  t.match(
+    await sql('select status, attempts, next_job_id from webhook_deliveries where id = $1', [overtaken]),
+    [{ status: 'pending', attempts: 0, next_job_id: other }],
+    'the other one was left to its own job',
+  )
   t.equal(receiver.received.length, 3, 'one more webhook, not two')
 })
 
@@ -218,15 +296,21 @@ t.test('a job an older version queued (one delivery, on the legacy queue) is sti
   const { baton, sql, receiver, endpoint } = await deliveredLeads(t, ['legacy@acme.example'])
   const [received] = await sql<{ id: string }>(`select id from events where type = 'lead.received'`)
   const legacy = '01a00000-0000-7000-8000-00000000001e'
-  await sql(`insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
-    values ($1, $2, $3, 'pending', $1, now(), now(), now())`, [legacy, endpoint.id, received?.id])
+  await sql(
+    `insert into webhook_deliveries (id, endpoint_id, event_id, status, next_job_id, next_attempt_at, created_at, updated_at)
+    values ($1, $2, $3, 'pending', $1, now(), now(), now())`,
+    [legacy, endpoint.id, received?.id],
+  )
   await baton.deps.boss.insert('webhook-delivery', [{ id: legacy, data: { deliveryId: legacy } }])
-  const done = await waitFor(async () => (await sql('select status from webhook_deliveries where id = $1', [legacy]))[0]?.status === 'succeeded', 8000)
+  const done = await waitFor(
+    async () => (await sql('select status from webhook_deliveries where id = $1', [legacy]))[0]?.status === 'succeeded',
+    8000,
+  )
   t.ok(done, 'the legacy job delivered it')
   t.equal(receiver.received.length, 2, 'the event went out once more, for the second delivery')
 })
 
-t.test('attempts written together keep each one\'s nulls, numbers and text (one statement of column arrays)', async (t) => {
+t.test("attempts written together keep each one's nulls, numbers and text (one statement of column arrays)", async (t) => {
   const { baton, sql, endpoint } = await deliveredLeads(t, ['columns@acme.example'])
   const [delivery] = await sql<{ id: string }>('select id from webhook_deliveries where endpoint_id = $1', [endpoint.id])
   const at = new Date('2026-01-05T09:00:00.123Z')
@@ -235,11 +319,29 @@ t.test('attempts written together keep each one\'s nulls, numbers and text (one 
     { number: 11, statusCode: 500, errorClass: 'http' as const, error: 'HTTP 500', responseBody: 'NULL', latencyMs: 12 },
     { number: 12, statusCode: 200, errorClass: null, error: null, responseBody: '{"a": "b,c"}', latencyMs: 3 },
   ]
-  await baton.deps.db.transaction((tx) => insertAttempts(tx, rows.map((r) => ({ ...r, id: newId(), deliveryId: delivery!.id, trigger: 'manual' as const, attemptedAt: at }))))
-  const stored = await sql(`select number, status_code, error_class, error, response_body, latency_ms, trigger, attempted_at from webhook_attempts
-    where delivery_id = $1 and number >= 10 order by number`, [delivery!.id])
-  t.same(stored, rows.map((r) => ({
-    number: r.number, status_code: r.statusCode, error_class: r.errorClass, error: r.error, response_body: r.responseBody,
-    latency_ms: r.latencyMs, trigger: 'manual', attempted_at: at,
-  })), 'nulls stay null beside values in the same column, the string NULL stays a string, the time exact')
+  await baton.deps.db.transaction((tx) =>
+    insertAttempts(
+      tx,
+      rows.map((r) => ({ ...r, id: newId(), deliveryId: delivery!.id, trigger: 'manual' as const, attemptedAt: at })),
+    ),
+  )
+  const stored = await sql(
+    `select number, status_code, error_class, error, response_body, latency_ms, trigger, attempted_at from webhook_attempts
+    where delivery_id = $1 and number >= 10 order by number`,
+    [delivery!.id],
+  )
+  t.same(
+    stored,
+    rows.map((r) => ({
+      number: r.number,
+      status_code: r.statusCode,
+      error_class: r.errorClass,
+      error: r.error,
+      response_body: r.responseBody,
+      latency_ms: r.latencyMs,
+      trigger: 'manual',
+      attempted_at: at,
+    })),
+    'nulls stay null beside values in the same column, the string NULL stays a string, the time exact',
+  )
 })

@@ -23,20 +23,35 @@ t.test('webhook endpoints', async (t) => {
   const baton = await buildTestApp(t)
   const { call, ok, sql } = apiClient(baton)
   const create = (body: object = {}) => ok('POST', BASE, { url: 'https://hooks.example.test/baton', ...body }, 201)
-  const sealed = async (id: string) => (await sql<{ secrets: StoredSecret[] }>('select secrets from webhook_endpoints where id = $1', [id]))[0]!.secrets
+  const sealed = async (id: string) =>
+    (await sql<{ secrets: StoredSecret[] }>('select secrets from webhook_endpoints where id = $1', [id]))[0]!.secrets
   // The secrets as stored, opened: every one must be sealed, never kept in plain.
-  const stored = async (id: string) => (await sealed(id)).map((s) => {
-    if (!isSealed(s.secret)) throw new Error(`a secret is stored in plain: ${s.secret}`)
-    return { ...s, secret: openSecret(s.secret) }
-  })
+  const stored = async (id: string) =>
+    (await sealed(id)).map((s) => {
+      if (!isSealed(s.secret)) throw new Error(`a secret is stored in plain: ${s.secret}`)
+      return { ...s, secret: openSecret(s.secret) }
+    })
 
   t.test('create answers the secret once, with defaults and de-duplicated event types', async (t) => {
     const now = baton.clock.now().toISOString()
     const ep = await create({ eventTypes: ['lead.assigned', 'lead.*', 'lead.assigned'], description: 'CRM' })
     t.match(ep.secret, SECRET, 'whsec_ + base64 of 32 bytes')
-    t.match(ep, { kind: 'standard', eventTypes: ['lead.assigned', 'lead.*'], description: 'CRM', enabled: true, disabledReason: null, secretsActive: 1, createdAt: now, updatedAt: now })
+    t.match(ep, {
+      kind: 'standard',
+      eventTypes: ['lead.assigned', 'lead.*'],
+      description: 'CRM',
+      enabled: true,
+      disabledReason: null,
+      secretsActive: 1,
+      createdAt: now,
+      updatedAt: now,
+    })
     t.match(ep.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/)
-    t.same((await stored(ep.id)).map((s) => s.secret), [ep.secret], 'the secret is stored')
+    t.same(
+      (await stored(ep.id)).map((s) => s.secret),
+      [ep.secret],
+      'the secret is stored',
+    )
     const [atRest] = await sealed(ep.id)
     t.match(atRest!.secret, /^enc:v1:[A-Za-z0-9._-]+:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/, 'sealed: enc:v1:<kid>:<iv>:<ciphertext>')
     t.notOk(JSON.stringify(await sealed(ep.id)).includes(ep.secret.slice(6, 30)), 'the database never holds the secret itself')
@@ -59,7 +74,10 @@ t.test('webhook endpoints', async (t) => {
     const list = await call('GET', `${BASE}?limit=500`)
     t.equal(list.statusCode, 200)
     t.ok(list.json().data.some((e: { id: string }) => e.id === ep.id))
-    t.ok(list.json().data.every((e: object) => !('secret' in e)), 'no secret key in the list')
+    t.ok(
+      list.json().data.every((e: object) => !('secret' in e)),
+      'no secret key in the list',
+    )
     t.notOk(list.body.includes(ep.secret.slice(6)), 'the secret appears nowhere in the list')
   })
 
@@ -70,17 +88,33 @@ t.test('webhook endpoints', async (t) => {
     t.equal(optedIn.includeAcceptLinks, true, 'set on create')
     t.equal((await ok('GET', `${BASE}/${optedIn.id}`, undefined, 200)).includeAcceptLinks, true, 'read back')
     const listed = (await ok('GET', `${BASE}?limit=500`, undefined, 200)).data
-    t.same(listed.filter((e: { id: string }) => [plain.id, optedIn.id].includes(e.id)).map((e: { includeAcceptLinks: boolean }) => e.includeAcceptLinks), [false, true], 'in the list too')
+    t.same(
+      listed
+        .filter((e: { id: string }) => [plain.id, optedIn.id].includes(e.id))
+        .map((e: { includeAcceptLinks: boolean }) => e.includeAcceptLinks),
+      [false, true],
+      'in the list too',
+    )
 
     t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: true }, 200)).includeAcceptLinks, true, 'PATCH turns it on')
-    t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { description: 'unrelated' }, 200)).includeAcceptLinks, true, 'a PATCH without it keeps it')
+    t.equal(
+      (await ok('PATCH', `${BASE}/${plain.id}`, { description: 'unrelated' }, 200)).includeAcceptLinks,
+      true,
+      'a PATCH without it keeps it',
+    )
     t.equal((await ok('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: false }, 200)).includeAcceptLinks, false, 'PATCH turns it off')
-    const rows = await sql<{ include_accept_links: boolean }>('select include_accept_links from webhook_endpoints where id = $1', [optedIn.id])
+    const rows = await sql<{ include_accept_links: boolean }>('select include_accept_links from webhook_endpoints where id = $1', [
+      optedIn.id,
+    ])
     t.same(rows, [{ include_accept_links: true }], 'stored in its column')
 
     const bad = await call('PATCH', `${BASE}/${plain.id}`, { includeAcceptLinks: 'yes' })
     t.equal(bad.statusCode, 422, 'a boolean only')
-    t.equal((await call('POST', BASE, { url: 'https://x.example.test/', includeAcceptLinks: true }, 'integration')).statusCode, 403, 'admin-set only')
+    t.equal(
+      (await call('POST', BASE, { url: 'https://x.example.test/', includeAcceptLinks: true }, 'integration')).statusCode,
+      403,
+      'admin-set only',
+    )
   })
 
   t.test('list pages by cursor', async (t) => {
@@ -90,7 +124,12 @@ t.test('webhook endpoints', async (t) => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { data: Array<{ id: string }>; nextCursor: string | null } = await ok('GET', `${BASE}?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, 200)
+      const page: { data: Array<{ id: string }>; nextCursor: string | null } = await ok(
+        'GET',
+        `${BASE}?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        undefined,
+        200,
+      )
       t.ok(page.data.length <= 1)
       seen.push(...page.data.map((e) => e.id))
       cursor = page.nextCursor
@@ -102,8 +141,20 @@ t.test('webhook endpoints', async (t) => {
   t.test('PATCH changes url, event types, description and enabled', async (t) => {
     const ep = await create({ description: 'old' })
     baton.clock.advance(1000)
-    const changed = await ok('PATCH', `${BASE}/${ep.id}`, { url: 'https://other.example.test/h', eventTypes: ['handoff.*', 'handoff.*'], description: 'new' }, 200)
-    t.match(changed, { url: 'https://other.example.test/h', eventTypes: ['handoff.*'], description: 'new', enabled: true, createdAt: ep.createdAt, updatedAt: baton.clock.now().toISOString() })
+    const changed = await ok(
+      'PATCH',
+      `${BASE}/${ep.id}`,
+      { url: 'https://other.example.test/h', eventTypes: ['handoff.*', 'handoff.*'], description: 'new' },
+      200,
+    )
+    t.match(changed, {
+      url: 'https://other.example.test/h',
+      eventTypes: ['handoff.*'],
+      description: 'new',
+      enabled: true,
+      createdAt: ep.createdAt,
+      updatedAt: baton.clock.now().toISOString(),
+    })
     t.equal((await ok('PATCH', `${BASE}/${ep.id}`, { description: null }, 200)).description, null, 'null clears the description')
     t.equal((await ok('PATCH', `${BASE}/${ep.id}`, { enabled: false }, 200)).enabled, false)
 
@@ -124,7 +175,12 @@ t.test('webhook endpoints', async (t) => {
   })
 
   t.test('an unknown id is a 404 everywhere', async (t) => {
-    for (const [method, url, body] of [['GET', `${BASE}/${GHOST}`], ['PATCH', `${BASE}/${GHOST}`, { enabled: false }], ['DELETE', `${BASE}/${GHOST}`], ['POST', `${BASE}/${GHOST}/rotate-secret`, {}]] as const) {
+    for (const [method, url, body] of [
+      ['GET', `${BASE}/${GHOST}`],
+      ['PATCH', `${BASE}/${GHOST}`, { enabled: false }],
+      ['DELETE', `${BASE}/${GHOST}`],
+      ['POST', `${BASE}/${GHOST}/rotate-secret`, {}],
+    ] as const) {
       const res = await call(method, url, body)
       t.equal(res.statusCode, 404, `${method} ${url}`)
     }
@@ -132,7 +188,10 @@ t.test('webhook endpoints', async (t) => {
   })
 
   t.test('event types must be known types or prefixes', async (t) => {
-    const res = await call('POST', BASE, { url: 'https://x.example.test/', eventTypes: ['lead.assigned', 'lead.nope', 'nope.*', 'lead.*', '*'] })
+    const res = await call('POST', BASE, {
+      url: 'https://x.example.test/',
+      eventTypes: ['lead.assigned', 'lead.nope', 'nope.*', 'lead.*', '*'],
+    })
     t.equal(res.statusCode, 422)
     t.same(pointers(res), ['/eventTypes/1', '/eventTypes/2', '/eventTypes/4'])
     t.match(res.json().errors[0].detail, /"lead\.nope" is not an event type/)
@@ -152,9 +211,20 @@ t.test('webhook endpoints', async (t) => {
 
   t.test('admin only: integration and rep tokens get 403 on every route', async (t) => {
     const ep = await create()
-    const routes = [['POST', BASE, { url: 'https://x.example.test/' }], ['GET', BASE], ['GET', `${BASE}/${ep.id}`], ['PATCH', `${BASE}/${ep.id}`, { enabled: false }], ['DELETE', `${BASE}/${ep.id}`], ['POST', `${BASE}/${ep.id}/rotate-secret`, {}]] as const
-    for (const [role, sub] of [['integration', undefined], ['rep', GHOST]] as const) {
-      for (const [method, url, body] of routes) t.equal((await call(method, url, body, role, sub)).statusCode, 403, `${role}: ${method} ${url}`)
+    const routes = [
+      ['POST', BASE, { url: 'https://x.example.test/' }],
+      ['GET', BASE],
+      ['GET', `${BASE}/${ep.id}`],
+      ['PATCH', `${BASE}/${ep.id}`, { enabled: false }],
+      ['DELETE', `${BASE}/${ep.id}`],
+      ['POST', `${BASE}/${ep.id}/rotate-secret`, {}],
+    ] as const
+    for (const [role, sub] of [
+      ['integration', undefined],
+      ['rep', GHOST],
+    ] as const) {
+      for (const [method, url, body] of routes)
+        t.equal((await call(method, url, body, role, sub)).statusCode, 403, `${role}: ${method} ${url}`)
     }
     t.same(await ok('GET', `${BASE}/${ep.id}`, undefined, 200), (({ secret: _s, ...rest }) => rest)(ep), 'nothing changed')
     t.equal((await stored(ep.id)).length, 1, 'not rotated')
@@ -168,7 +238,10 @@ t.test('webhook endpoints', async (t) => {
       t.not(rotated.secret, ep.secret)
       t.equal(rotated.secretsActive, 2)
       const graceEnds = new Date(baton.clock.now().getTime() + 24 * HOUR).toISOString()
-      t.match(await stored(ep.id), [{ secret: rotated.secret, expiresAt: null }, { secret: ep.secret, expiresAt: graceEnds }])
+      t.match(await stored(ep.id), [
+        { secret: rotated.secret, expiresAt: null },
+        { secret: ep.secret, expiresAt: graceEnds },
+      ])
       baton.clock.advance(24 * HOUR - 1)
       t.equal((await ok('GET', `${BASE}/${ep.id}`, undefined, 200)).secretsActive, 2, 'still two just before the grace ends')
       baton.clock.advance(2)
@@ -187,7 +260,11 @@ t.test('webhook endpoints', async (t) => {
       const ep = await create()
       const rotated = await ok('POST', `${BASE}/${ep.id}/rotate-secret`, { graceSeconds: 0 }, 200)
       t.equal(rotated.secretsActive, 1)
-      t.same((await stored(ep.id)).map((s) => s.secret), [rotated.secret], 'the old secret is gone')
+      t.same(
+        (await stored(ep.id)).map((s) => s.secret),
+        [rotated.secret],
+        'the old secret is gone',
+      )
     })
 
     t.test('graceSeconds 3600 ends after an hour', async (t) => {
@@ -204,17 +281,25 @@ t.test('webhook endpoints', async (t) => {
       baton.clock.advance(HOUR)
       const third = await ok('POST', `${BASE}/${ep.id}/rotate-secret`, { graceSeconds: 7200 }, 200)
       t.equal(third.secretsActive, 3, 'current + both older ones, still in their grace')
-      t.same((await stored(ep.id)).map((s) => [s.secret, s.expiresAt]), [
-        [third.secret, null],
-        [second.secret, new Date(start + 3 * HOUR).toISOString()],
-        [ep.secret, new Date(start + 3 * HOUR).toISOString()],
-      ], 'a shorter new grace shortens the older ones too')
+      t.same(
+        (await stored(ep.id)).map((s) => [s.secret, s.expiresAt]),
+        [
+          [third.secret, null],
+          [second.secret, new Date(start + 3 * HOUR).toISOString()],
+          [ep.secret, new Date(start + 3 * HOUR).toISOString()],
+        ],
+        'a shorter new grace shortens the older ones too',
+      )
 
       baton.clock.advance(2 * HOUR + 1)
       t.equal((await ok('GET', `${BASE}/${ep.id}`, undefined, 200)).secretsActive, 1)
       const fourth = await ok('POST', `${BASE}/${ep.id}/rotate-secret`, {}, 200)
       t.equal(fourth.secretsActive, 2)
-      t.same((await stored(ep.id)).map((s) => s.secret), [fourth.secret, third.secret], 'expired secrets are dropped on the next rotation')
+      t.same(
+        (await stored(ep.id)).map((s) => s.secret),
+        [fourth.secret, third.secret],
+        'expired secrets are dropped on the next rotation',
+      )
     })
 
     t.test('a later rotation never extends an older secret past its own end', async (t) => {
@@ -261,6 +346,10 @@ t.test('with WEBHOOK_ALLOW_PRIVATE=false, non-public URLs are refused', async (t
   const patch = await call('PATCH', `/v1/webhook-endpoints/${ep.id}`, { url: 'http://192.168.0.10/hook', description: 'moved' })
   t.equal(patch.statusCode, 422)
   t.same(pointers(patch), ['/url'])
-  t.match(await ok('GET', `/v1/webhook-endpoints/${ep.id}`, undefined, 200), { url: 'https://8.8.8.8/hook', description: null }, 'nothing changed')
+  t.match(
+    await ok('GET', `/v1/webhook-endpoints/${ep.id}`, undefined, 200),
+    { url: 'https://8.8.8.8/hook', description: null },
+    'nothing changed',
+  )
   t.equal(await count(), 1)
 })

@@ -26,7 +26,11 @@ t.test('SSRF guard at connect time: non-public targets refused, nothing reaches 
   const sender = senderFor(t, false)
   const cases: Array<[string, string, RegExp]> = [
     ['IPv4 loopback literal', `http://127.0.0.1:${receiver.port}/hook`, /127\.0\.0\.1 is loopback/],
-    ['a name resolving to loopback (DNS-time check)', `http://localhost:${receiver.port}/hook`, /^localhost resolves to a non-public address \(127\.0\.0\.1 is loopback\)$/],
+    [
+      'a name resolving to loopback (DNS-time check)',
+      `http://localhost:${receiver.port}/hook`,
+      /^localhost resolves to a non-public address \(127\.0\.0\.1 is loopback\)$/,
+    ],
     ['IPv6 loopback literal', `http://[::1]:${receiver.port}/hook`, /::1 is loopback/],
     ['IPv4-mapped loopback literal', `http://[::ffff:127.0.0.1]:${receiver.port}/hook`, /127\.0\.0\.1 is loopback/],
     ['decimal spelling of 127.0.0.1', `http://2130706433:${receiver.port}/hook`, /127\.0\.0\.1 is loopback/],
@@ -82,7 +86,11 @@ t.test('response body: the first 4 KB only, null when empty, UTF-8 intact', asyn
   t.ok(big.latencyMs < 1000, `reading stops early (latency ${big.latencyMs} ms)`)
 
   t.equal((await sender.post(receiver.url('/empty'), {}, BODY)).responseBody, null, 'empty 204 body: null')
-  t.match(await sender.post(receiver.url('/empty-500'), {}, BODY), { statusCode: 500, errorClass: 'http', error: 'HTTP 500', responseBody: null }, 'empty 500 body: null')
+  t.match(
+    await sender.post(receiver.url('/empty-500'), {}, BODY),
+    { statusCode: 500, errorClass: 'http', error: 'HTTP 500', responseBody: null },
+    'empty 500 body: null',
+  )
   t.equal((await sender.post(receiver.url('/utf8'), {}, BODY)).responseBody, multiByte, 'multi-byte body under 4 KB intact')
 
   const cut = (await sender.post(receiver.url('/euros'), {}, BODY)).responseBody ?? ''
@@ -93,7 +101,9 @@ t.test('response body: the first 4 KB only, null when empty, UTF-8 intact', asyn
 
 t.test('redirects are answers, never followed', async (t) => {
   const elsewhere = await startReceiver(t)
-  const receiver = await startReceiver(t, (r, res) => res.writeHead(Number(r.path.slice(1)), { location: elsewhere.url('/moved') }).end('moved'))
+  const receiver = await startReceiver(t, (r, res) =>
+    res.writeHead(Number(r.path.slice(1)), { location: elsewhere.url('/moved') }).end('moved'),
+  )
   const sender = senderFor(t, true)
   for (const status of [301, 302, 303, 307, 308]) {
     const result = await sender.post(receiver.url(`/${status}`), {}, BODY)
@@ -122,21 +132,31 @@ t.test('time limit: no answer, stalled body or trickled body all fail as timeout
   }
 })
 
-t.test('a burst to a slow receiver: the time limit runs once a connection is the attempt\'s own', async (t) => {
+t.test("a burst to a slow receiver: the time limit runs once a connection is the attempt's own", async (t) => {
   // 32 connections per origin. Each answer takes 600 ms against a 1 s limit: 64 attempts at
   // once all succeed (the second 32 wait about 600 ms for a connection first, off the clock;
   // on it, they took 1.2 s and timed out).
   const receiver = await startReceiver(t, (_r, res) => void setTimeout(() => res.writeHead(200).end('ok'), 600))
   const sender = senderFor(t, true, 1000)
   const burst = await Promise.all(Array.from({ length: 64 }, () => sender.post(receiver.url('/slow'), {}, BODY)))
-  t.same(burst.filter((r) => r.statusCode !== 200).map((r) => r.error), [], 'all 64 answered 200')
-  t.ok(burst.every((r) => r.latencyMs < 1000), 'latency is the receiver\'s, not the wait for a connection')
+  t.same(
+    burst.filter((r) => r.statusCode !== 200).map((r) => r.error),
+    [],
+    'all 64 answered 200',
+  )
+  t.ok(
+    burst.every((r) => r.latencyMs < 1000),
+    "latency is the receiver's, not the wait for a connection",
+  )
   // 160 at once: five rounds of 600 ms. The last rounds' wait passes the limit: they fail as
   // timeouts without being sent, and the receiver sees only what was sent.
   const before = receiver.received.length
   const flood = await Promise.all(Array.from({ length: 160 }, () => sender.post(receiver.url('/slow'), {}, BODY)))
   const waitedOut = flood.filter((r) => r.errorClass === 'timeout')
-  t.ok(waitedOut.length > 0 && waitedOut.every((r) => /^no connection to the receiver came free within 1 s \(32 busy\)$/.test(r.error ?? '')), `${waitedOut.length} waited out, each saying so`)
+  t.ok(
+    waitedOut.length > 0 && waitedOut.every((r) => /^no connection to the receiver came free within 1 s \(32 busy\)$/.test(r.error ?? '')),
+    `${waitedOut.length} waited out, each saying so`,
+  )
   t.equal(flood.filter((r) => r.statusCode === 200).length + waitedOut.length, 160, 'the rest answered 200')
   t.equal(receiver.received.length - before, 160 - waitedOut.length, 'nothing was sent for an attempt that waited out')
 })
@@ -154,7 +174,10 @@ t.test('network failures: connect, dns and tls', async (t) => {
   const refused = await open.post(`http://127.0.0.1:${closedPort}/`, {}, BODY)
   t.match(refused, { statusCode: null, errorClass: 'connect', error: /ECONNREFUSED/ }, 'connection refused: connect')
 
-  for (const [name, sender] of [['guarded', guarded], ['private allowed', open]] as const) {
+  for (const [name, sender] of [
+    ['guarded', guarded],
+    ['private allowed', open],
+  ] as const) {
     const result = await sender.post('http://does-not-exist.invalid/hook', {}, BODY)
     t.match(result, { statusCode: null, errorClass: 'dns', error: /does-not-exist\.invalid/ }, `unresolvable host (${name}): dns`)
   }
@@ -172,7 +195,11 @@ t.test('Retry-After is read only on 429 and 503', async (t) => {
   })
   const sender = senderFor(t, true)
   const cases: Array<[string, number | undefined]> = [
-    ['/429/120', 120], ['/503/7', 7], ['/429', undefined], ['/500/120', undefined], ['/200/120', undefined],
+    ['/429/120', 120],
+    ['/503/7', 7],
+    ['/429', undefined],
+    ['/500/120', undefined],
+    ['/200/120', undefined],
   ]
   for (const [path, expected] of cases) {
     const result = await sender.post(receiver.url(path), {}, BODY)
@@ -236,42 +263,77 @@ t.test('classify: every error shape to the class an operator acts on', async (t)
   for (const [name, error, expected] of cases) t.equal(classify(error, 15_000).errorClass, expected, name)
 
   t.equal(classify(coded('UND_ERR_HEADERS_TIMEOUT'), 15_000).message, 'no answer within 15 s', 'a timeout says the limit')
-  t.equal(classify(coded('EBLOCKEDADDRESS', 'x resolves to a non-public address (10.0.0.1 is private)'), 15_000).message,
-    'x resolves to a non-public address (10.0.0.1 is private)', 'a blocked address keeps its own message')
-  t.equal(classify(coded('ECONNREFUSED', 'connect ECONNREFUSED 1.2.3.4:443'), 15_000).message, 'ECONNREFUSED: connect ECONNREFUSED 1.2.3.4:443')
+  t.equal(
+    classify(coded('EBLOCKEDADDRESS', 'x resolves to a non-public address (10.0.0.1 is private)'), 15_000).message,
+    'x resolves to a non-public address (10.0.0.1 is private)',
+    'a blocked address keeps its own message',
+  )
+  t.equal(
+    classify(coded('ECONNREFUSED', 'connect ECONNREFUSED 1.2.3.4:443'), 15_000).message,
+    'ECONNREFUSED: connect ECONNREFUSED 1.2.3.4:443',
+  )
   t.equal(classify('a thrown string', 15_000).message, 'a thrown string')
 })
 
 const SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 const answer = (statusCode: number | null, extra: Partial<AttemptResult> = {}): AttemptResult => ({
-  statusCode, latencyMs: 10, errorClass: statusCode !== null && statusCode < 300 ? null : statusCode === null ? 'timeout' : 'http',
-  error: null, responseBody: null, ...extra,
+  statusCode,
+  latencyMs: 10,
+  errorClass: statusCode !== null && statusCode < 300 ? null : statusCode === null ? 'timeout' : 'http',
+  error: null,
+  responseBody: null,
+  ...extra,
 })
 const near = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-9
 
 t.test('nextStep: 2xx succeeds at any step, 410 fails for good', async (t) => {
   for (const step of [0, 3, 7]) {
     for (const status of [200, 204, 299]) {
-      t.strictSame(nextStep({ scheduleStep: step }, answer(status), { schedule: SCHEDULE, manual: false }), { status: 'succeeded', scheduleStep: step + 1, delaySeconds: null }, `${status} at step ${step}`)
+      t.strictSame(
+        nextStep({ scheduleStep: step }, answer(status), { schedule: SCHEDULE, manual: false }),
+        { status: 'succeeded', scheduleStep: step + 1, delaySeconds: null },
+        `${status} at step ${step}`,
+      )
     }
-    t.match(nextStep({ scheduleStep: step }, answer(410), { schedule: SCHEDULE, manual: false }), { status: 'failed', delaySeconds: null }, `410 at step ${step}`)
-    t.match(nextStep({ scheduleStep: step }, answer(410, { retryAfterSeconds: 5 }), { schedule: SCHEDULE, manual: false }), { status: 'failed', delaySeconds: null }, `410 with Retry-After at step ${step}`)
+    t.match(
+      nextStep({ scheduleStep: step }, answer(410), { schedule: SCHEDULE, manual: false }),
+      { status: 'failed', delaySeconds: null },
+      `410 at step ${step}`,
+    )
+    t.match(
+      nextStep({ scheduleStep: step }, answer(410, { retryAfterSeconds: 5 }), { schedule: SCHEDULE, manual: false }),
+      { status: 'failed', delaySeconds: null },
+      `410 with Retry-After at step ${step}`,
+    )
   }
-  t.match(nextStep({ scheduleStep: 0 }, answer(300), { schedule: SCHEDULE, manual: false }), { status: 'pending' }, 'a 3xx is a failure like any other')
+  t.match(
+    nextStep({ scheduleStep: 0 }, answer(300), { schedule: SCHEDULE, manual: false }),
+    { status: 'pending' },
+    'a 3xx is a failure like any other',
+  )
 })
 
 t.test('nextStep: failures walk the schedule with ±20 % jitter, then fail', async (t) => {
   for (const failure of [answer(500), answer(null), answer(301)]) {
     for (let step = 0; step < SCHEDULE.length - 1; step++) {
       const base = SCHEDULE[step + 1]!
-      for (const [random, factor] of [[0, 0.8], [0.5, 1], [1, 1.2]] as const) {
+      for (const [random, factor] of [
+        [0, 0.8],
+        [0.5, 1],
+        [1, 1.2],
+      ] as const) {
         const next = nextStep({ scheduleStep: step }, failure, { schedule: SCHEDULE, manual: false, random: () => random })
-        t.ok(next.status === 'pending' && next.scheduleStep === step + 1 && near(next.delaySeconds, base * factor),
-          `${failure.statusCode ?? failure.errorClass} after step ${step}, random ${random}: ${next.delaySeconds} s (${factor} × ${base})`)
+        t.ok(
+          next.status === 'pending' && next.scheduleStep === step + 1 && near(next.delaySeconds, base * factor),
+          `${failure.statusCode ?? failure.errorClass} after step ${step}, random ${random}: ${next.delaySeconds} s (${factor} × ${base})`,
+        )
       }
     }
-    t.strictSame(nextStep({ scheduleStep: 7 }, failure, { schedule: SCHEDULE, manual: false }), { status: 'failed', scheduleStep: 8, delaySeconds: null },
-      `${failure.statusCode ?? failure.errorClass}: the 8th scheduled attempt was the last`)
+    t.strictSame(
+      nextStep({ scheduleStep: 7 }, failure, { schedule: SCHEDULE, manual: false }),
+      { status: 'failed', scheduleStep: 8, delaySeconds: null },
+      `${failure.statusCode ?? failure.errorClass}: the 8th scheduled attempt was the last`,
+    )
   }
   // Eight attempts in all, about 16 h 35 min from the first to the last.
   let state = { scheduleStep: 0 }
@@ -289,31 +351,86 @@ t.test('nextStep: failures walk the schedule with ±20 % jitter, then fail', asy
 })
 
 t.test('nextStep: Retry-After honoured, clamped to [1 s, 1 h]', async (t) => {
-  const cases: Array<[number, number]> = [[120, 120], [0, 1], [0.2, 1], [1, 1], [3600, 3600], [3601, 3600], [86_400, 3600]]
+  const cases: Array<[number, number]> = [
+    [120, 120],
+    [0, 1],
+    [0.2, 1],
+    [1, 1],
+    [3600, 3600],
+    [3601, 3600],
+    [86_400, 3600],
+  ]
   for (const [asked, delay] of cases) {
-    t.strictSame(nextStep({ scheduleStep: 2 }, answer(429, { retryAfterSeconds: asked }), { schedule: SCHEDULE, manual: false, random: () => 1 }),
-      { status: 'pending', scheduleStep: 3, delaySeconds: delay }, `Retry-After ${asked} → ${delay} s, no jitter`)
+    t.strictSame(
+      nextStep({ scheduleStep: 2 }, answer(429, { retryAfterSeconds: asked }), { schedule: SCHEDULE, manual: false, random: () => 1 }),
+      { status: 'pending', scheduleStep: 3, delaySeconds: delay },
+      `Retry-After ${asked} → ${delay} s, no jitter`,
+    )
   }
-  t.match(nextStep({ scheduleStep: 7 }, answer(503, { retryAfterSeconds: 10 }), { schedule: SCHEDULE, manual: false }), { status: 'failed', delaySeconds: null },
-    'Retry-After does not add attempts past the schedule')
+  t.match(
+    nextStep({ scheduleStep: 7 }, answer(503, { retryAfterSeconds: 10 }), { schedule: SCHEDULE, manual: false }),
+    { status: 'failed', delaySeconds: null },
+    'Retry-After does not add attempts past the schedule',
+  )
 })
 
 t.test('nextStep: a manual attempt uses no step', async (t) => {
   const manual = { schedule: SCHEDULE, manual: true, random: () => 0.5 }
-  t.strictSame(nextStep({ scheduleStep: 8 }, answer(500), manual), { status: 'failed', scheduleStep: 8, delaySeconds: null }, 'exhausted delivery, manual failure: stays failed')
-  t.strictSame(nextStep({ scheduleStep: 8 }, answer(200), manual), { status: 'succeeded', scheduleStep: 8, delaySeconds: null }, 'exhausted delivery, manual success: succeeded')
-  t.strictSame(nextStep({ scheduleStep: 3 }, answer(500), manual), { status: 'pending', scheduleStep: 3, delaySeconds: 1800 }, 'pending delivery, manual failure: goes on at its step')
-  t.strictSame(nextStep({ scheduleStep: 3 }, answer(429, { retryAfterSeconds: 60 }), manual), { status: 'pending', scheduleStep: 3, delaySeconds: 60 }, 'manual 429: Retry-After still honoured')
+  t.strictSame(
+    nextStep({ scheduleStep: 8 }, answer(500), manual),
+    { status: 'failed', scheduleStep: 8, delaySeconds: null },
+    'exhausted delivery, manual failure: stays failed',
+  )
+  t.strictSame(
+    nextStep({ scheduleStep: 8 }, answer(200), manual),
+    { status: 'succeeded', scheduleStep: 8, delaySeconds: null },
+    'exhausted delivery, manual success: succeeded',
+  )
+  t.strictSame(
+    nextStep({ scheduleStep: 3 }, answer(500), manual),
+    { status: 'pending', scheduleStep: 3, delaySeconds: 1800 },
+    'pending delivery, manual failure: goes on at its step',
+  )
+  t.strictSame(
+    nextStep({ scheduleStep: 3 }, answer(429, { retryAfterSeconds: 60 }), manual),
+    { status: 'pending', scheduleStep: 3, delaySeconds: 60 },
+    'manual 429: Retry-After still honoured',
+  )
   t.match(nextStep({ scheduleStep: 3 }, answer(410), manual), { status: 'failed', delaySeconds: null }, 'manual 410: failed')
-  t.strictSame(nextStep({ scheduleStep: 0 }, answer(500), manual), { status: 'pending', scheduleStep: 0, delaySeconds: 5 },
-    'a delivery that never had an attempt (its endpoint was disabled): a failed manual try waits the first retry step, not 0 s')
-  t.strictSame(nextStep({ scheduleStep: 0 }, answer(500), { ...manual, schedule: [0] }), { status: 'failed', scheduleStep: 0, delaySeconds: null }, 'no retries configured: failed')
+  t.strictSame(
+    nextStep({ scheduleStep: 0 }, answer(500), manual),
+    { status: 'pending', scheduleStep: 0, delaySeconds: 5 },
+    'a delivery that never had an attempt (its endpoint was disabled): a failed manual try waits the first retry step, not 0 s',
+  )
+  t.strictSame(
+    nextStep({ scheduleStep: 0 }, answer(500), { ...manual, schedule: [0] }),
+    { status: 'failed', scheduleStep: 0, delaySeconds: null },
+    'no retries configured: failed',
+  )
 })
 
-const lead = { id: '0190a0b0-0000-7000-8000-000000000001', status: 'assigned', ownerId: 'rep-1', email: 'ann@acme.example', domain: 'acme.example', company: 'Acme', country: 'DE', source: 'web', score: 82, tier: 'A' }
+const lead = {
+  id: '0190a0b0-0000-7000-8000-000000000001',
+  status: 'assigned',
+  ownerId: 'rep-1',
+  email: 'ann@acme.example',
+  domain: 'acme.example',
+  company: 'Acme',
+  country: 'DE',
+  source: 'web',
+  score: 82,
+  tier: 'A',
+}
 const eventRow = (data: Record<string, unknown>, extra: Partial<EventRow> = {}): EventRow => ({
-  position: 1, txid: 1, id: '0190a0b0-0000-7000-8000-0000000000e1', type: 'lead.assigned', leadId: lead.id, data,
-  createdAt: new Date('2026-05-01T12:00:00.123Z'), sequence: 3, ...extra,
+  position: 1,
+  txid: 1,
+  id: '0190a0b0-0000-7000-8000-0000000000e1',
+  type: 'lead.assigned',
+  leadId: lead.id,
+  data,
+  createdAt: new Date('2026-05-01T12:00:00.123Z'),
+  sequence: 3,
+  ...extra,
 })
 
 // An endpoint an admin opted in to accept links (includeAcceptLinks), and one not.
@@ -328,13 +445,28 @@ t.test('payloadOf: lead.assigned carries its accept link only to an endpoint opt
   t.strictSame(stripped.data, { lead, rep: { name: 'Rita' } }, 'not opted in: everything else as it is')
   t.notMatch(payloadOf(eventRow({ ...data, notes: 'x'.repeat(25_000) }), NOT_OPTED_IN), /token=/, 'cut down over 20 KB: still no link')
   const other = { lead, acceptUrl: 'kept' }
-  t.equal(JSON.parse(payloadOf(eventRow(other, { type: 'handoff.accepted' }), NOT_OPTED_IN)).data.acceptUrl, 'kept', 'only lead.assigned is filtered')
+  t.equal(
+    JSON.parse(payloadOf(eventRow(other, { type: 'handoff.accepted' }), NOT_OPTED_IN)).data.acceptUrl,
+    'kept',
+    'only lead.assigned is filtered',
+  )
 })
 
 t.test('payloadOf: {id, type, timestamp, sequence, data}, cut down over 20 KB', async (t) => {
   const data = { lead, rep: { name: 'Rita' } }
-  t.strictSame(JSON.parse(payloadOf(eventRow(data), OPTED_IN)), { id: eventRow(data).id, type: 'lead.assigned', timestamp: '2026-05-01T12:00:00.123Z', sequence: 3, data })
-  t.equal(JSON.parse(payloadOf(eventRow({ reason: 'x' }, { leadId: null, sequence: null, type: 'webhook_endpoint.disabled' }), OPTED_IN)).sequence, null, 'no lead: sequence null')
+  t.strictSame(JSON.parse(payloadOf(eventRow(data), OPTED_IN)), {
+    id: eventRow(data).id,
+    type: 'lead.assigned',
+    timestamp: '2026-05-01T12:00:00.123Z',
+    sequence: 3,
+    data,
+  })
+  t.equal(
+    JSON.parse(payloadOf(eventRow({ reason: 'x' }, { leadId: null, sequence: null, type: 'webhook_endpoint.disabled' }), OPTED_IN))
+      .sequence,
+    null,
+    'no lead: sequence null',
+  )
 
   const under = { lead, notes: 'x'.repeat(19_000) }
   t.strictSame(JSON.parse(payloadOf(eventRow(under), OPTED_IN)).data, under, 'just under 20 KB: whole')
@@ -353,7 +485,11 @@ t.test('payloadOf: {id, type, timestamp, sequence, data}, cut down over 20 KB', 
 })
 
 t.test('signedHeaders: Standard Webhooks signatures the official verifier accepts', async (t) => {
-  const secret = (): EndpointSecret => ({ secret: `whsec_${randomBytes(32).toString('base64')}`, createdAt: new Date().toISOString(), expiresAt: null })
+  const secret = (): EndpointSecret => ({
+    secret: `whsec_${randomBytes(32).toString('base64')}`,
+    createdAt: new Date().toISOString(),
+    expiresAt: null,
+  })
   const [a, b, stranger] = [secret(), secret(), secret()]
   const body = payloadOf(eventRow({ lead }), OPTED_IN)
   const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 999)
@@ -376,30 +512,57 @@ t.test('signedHeaders: Standard Webhooks signatures the official verifier accept
 
 // Every mrkdwn text in a Slack message: none may carry a raw <, > or an unescaped &.
 type SlackBlock = { type: string; text?: { type: string; text: string }; fields?: Array<{ text: string }> }
-const mrkdwnTexts = (message: { blocks: SlackBlock[] }) => message.blocks.flatMap((block) => [
-  ...(block.text?.type === 'mrkdwn' ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text),
-])
+const mrkdwnTexts = (message: { blocks: SlackBlock[] }) =>
+  message.blocks.flatMap((block) => [
+    ...(block.text?.type === 'mrkdwn' ? [block.text.text] : []),
+    ...(block.fields ?? []).map((f) => f.text),
+  ])
 const rawControl = /[<>]|&(?!amp;|lt;|gt;)/
 
 t.test('slackMessage: lead.assigned has the summary and an Accept button', async (t) => {
-  const data = { lead, rep: { name: 'Rita Rep' }, handoff: { deadlineAt: '2026-05-01T12:15:00.000Z' }, rule: { name: 'EMEA' }, acceptUrl: 'https://baton.example/accept/tok?a=1&b=2' }
+  const data = {
+    lead,
+    rep: { name: 'Rita Rep' },
+    handoff: { deadlineAt: '2026-05-01T12:15:00.000Z' },
+    rule: { name: 'EMEA' },
+    acceptUrl: 'https://baton.example/accept/tok?a=1&b=2',
+  }
   const message = JSON.parse(slackMessage({ type: 'lead.assigned', data }, OPTED_IN))
   t.match(message.text, /Rita Rep/)
   t.match(message.text, /ann@acme\.example \(Acme\)/)
   t.match(message.text, /accept by 12:15 UTC/)
   const actions = message.blocks.filter((b: { type: string }) => b.type === 'actions')
   t.equal(actions.length, 1)
-  t.match(actions[0].elements, [{ type: 'button', text: { type: 'plain_text', text: 'Accept' }, url: data.acceptUrl }], 'the button opens the accept link, as is')
-  t.strictSame(mrkdwnTexts(message), [`*${message.text}*`, '*Score*\n82', '*Tier*\nA', '*Country*\nDE', '*Source*\nweb', '*Rule*\nEMEA'], 'the lead summary as fields')
+  t.match(
+    actions[0].elements,
+    [{ type: 'button', text: { type: 'plain_text', text: 'Accept' }, url: data.acceptUrl }],
+    'the button opens the accept link, as is',
+  )
+  t.strictSame(
+    mrkdwnTexts(message),
+    [`*${message.text}*`, '*Score*\n82', '*Tier*\nA', '*Country*\nDE', '*Source*\nweb', '*Rule*\nEMEA'],
+    'the lead summary as fields',
+  )
 
   const noLink = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, acceptUrl: null } }, OPTED_IN))
-  t.notOk(noLink.blocks.some((b: { type: string }) => b.type === 'actions'), 'no accept link: no actions block')
+  t.notOk(
+    noLink.blocks.some((b: { type: string }) => b.type === 'actions'),
+    'no accept link: no actions block',
+  )
   const notOptedIn = slackMessage({ type: 'lead.assigned', data }, NOT_OPTED_IN)
-  t.notOk(JSON.parse(notOptedIn).blocks.some((b: { type: string }) => b.type === 'actions'), 'an endpoint not opted in: no Accept button')
+  t.notOk(
+    JSON.parse(notOptedIn).blocks.some((b: { type: string }) => b.type === 'actions'),
+    'an endpoint not opted in: no Accept button',
+  )
   t.notMatch(notOptedIn, /accept\/tok/, 'and the link appears nowhere in the message')
   t.match(JSON.parse(notOptedIn).text, /Rita Rep/, 'the summary is still there')
 
-  const nasty = JSON.parse(slackMessage({ type: 'lead.assigned', data: { ...data, lead: { ...lead, company: 'Smith & <Jones> @here' }, rep: { name: 'R<b>' } } }, OPTED_IN))
+  const nasty = JSON.parse(
+    slackMessage(
+      { type: 'lead.assigned', data: { ...data, lead: { ...lead, company: 'Smith & <Jones> @here' }, rep: { name: 'R<b>' } } },
+      OPTED_IN,
+    ),
+  )
   t.match(nasty.text, /Smith &amp; &lt;Jones&gt; @here/, 'company escaped')
   t.match(nasty.text, /R&lt;b&gt;/, 'rep name escaped')
   for (const text of [nasty.text, ...mrkdwnTexts(nasty)]) t.notMatch(text, rawControl, `no raw control character: ${text.slice(0, 60)}`)
@@ -410,16 +573,29 @@ t.test('slackMessage: other types are one short line in one section', async (t) 
   const cases: Array<[string, Record<string, unknown>, RegExp[]]> = [
     ['handoff.accepted', { lead: nastyLead, rep: { name: 'Rita Rep' } }, [/accepted by Rita Rep/, /A&amp;B &lt;Co&gt;/]],
     ['handoff.expired', { lead: nastyLead, rep: { name: 'Rita Rep' } }, [/not accepted in time by Rita Rep/, /ann@acme\.example/]],
-    ['rep.auto_away', { rep: { name: 'Rita Rep' }, reason: '3 handoffs in a row expired' }, [/Rita Rep is set away \(3 handoffs in a row expired\)/]],
-    ['webhook_endpoint.disabled', { endpoint: { id: 'e1', origin: 'https://crm.example', description: 'CRM', kind: 'standard' }, reason: 'the receiver answered 410 Gone' },
-      [/410 Gone/, /CRM is disabled/]],
+    [
+      'rep.auto_away',
+      { rep: { name: 'Rita Rep' }, reason: '3 handoffs in a row expired' },
+      [/Rita Rep is set away \(3 handoffs in a row expired\)/],
+    ],
+    [
+      'webhook_endpoint.disabled',
+      {
+        endpoint: { id: 'e1', origin: 'https://crm.example', description: 'CRM', kind: 'standard' },
+        reason: 'the receiver answered 410 Gone',
+      },
+      [/410 Gone/, /CRM is disabled/],
+    ],
     ['lead.qualified', { lead: nastyLead }, [/ann@acme\.example \(A&amp;B &lt;Co&gt;\), now qualified/]],
   ]
   for (const [type, data, expected] of cases) {
     const message = JSON.parse(slackMessage({ type, data }, NOT_OPTED_IN))
     t.equal(message.blocks.length, 1, `${type}: one block`)
     t.match(message.blocks[0], { type: 'section', text: { type: 'mrkdwn', text: message.text } }, `${type}: a section with the line`)
-    t.ok(message.text.startsWith(`${type}: `) && !message.text.includes('\n') && message.text.length < 200, `${type}: one short line: ${message.text}`)
+    t.ok(
+      message.text.startsWith(`${type}: `) && !message.text.includes('\n') && message.text.length < 200,
+      `${type}: one short line: ${message.text}`,
+    )
     for (const pattern of expected) t.match(message.text, pattern, `${type}: ${pattern}`)
     t.notMatch(message.text, rawControl, `${type}: escaped`)
   }

@@ -56,8 +56,16 @@ t.test('checkWorkingHours', async (t) => {
     ['the same window twice', { thu: [w('09:00', '12:00'), w('09:00', '12:00')] }, ['/workingHours/thu/1']],
     ['a window inside another', { mon: [w('09:00', '17:00'), w('10:00', '11:00')] }, ['/workingHours/mon/1']],
     // The third window overlaps the first, though not the second: it must be pointed at too.
-    ['two windows inside a long one', { mon: [w('09:00', '17:00'), w('10:00', '11:00'), w('12:00', '13:00')] }, ['/workingHours/mon/1', '/workingHours/mon/2']],
-    ['problems on several days', { mon: [w('10:00', '09:00')], sun: [w('09:00', '12:00'), w('11:59', '12:30')] }, ['/workingHours/mon/0', '/workingHours/sun/1']],
+    [
+      'two windows inside a long one',
+      { mon: [w('09:00', '17:00'), w('10:00', '11:00'), w('12:00', '13:00')] },
+      ['/workingHours/mon/1', '/workingHours/mon/2'],
+    ],
+    [
+      'problems on several days',
+      { mon: [w('10:00', '09:00')], sun: [w('09:00', '12:00'), w('11:59', '12:30')] },
+      ['/workingHours/mon/0', '/workingHours/sun/1'],
+    ],
   ]
   for (const [name, hours, pointers] of cases) {
     const errors = checkWorkingHours(hours)
@@ -70,13 +78,21 @@ t.test('checkWorkingHours: the details say what is wrong', async (t) => {
   const [reversed] = checkWorkingHours({ tue: [{ start: '18:00', end: '09:00' }] })
   t.match(reversed, { pointer: '/workingHours/tue/0', detail: /09:00.*18:00/ })
   t.match(reversed?.detail, /overnight/, 'and how to fix an overnight shift')
-  const [overlap] = checkWorkingHours({ wed: [{ start: '09:00', end: '12:00' }, { start: '11:00', end: '14:00' }] })
+  const [overlap] = checkWorkingHours({
+    wed: [
+      { start: '09:00', end: '12:00' },
+      { start: '11:00', end: '14:00' },
+    ],
+  })
   t.match(overlap, { pointer: '/workingHours/wed/1', detail: /overlaps 09:00.12:00/ })
 })
 
 t.test('checkWorkingHours: pointers start at the base given', async (t) => {
   const errors = checkWorkingHours({ mon: [{ start: '10:00', end: '09:00' }] }, '/reps/2/workingHours')
-  t.same(errors.map((e) => e.pointer), ['/reps/2/workingHours/mon/0'])
+  t.same(
+    errors.map((e) => e.pointer),
+    ['/reps/2/workingHours/mon/0'],
+  )
 })
 
 t.test('isRealDate', async (t) => {

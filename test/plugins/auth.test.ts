@@ -13,12 +13,11 @@ const secret = new TextEncoder().encode(TEST_SECRET)
 const HOUR_MS = 60 * 60 * 1000
 
 /** An HS256 token shaped like Baton's own, with every part overridable; `expires: false` leaves out `exp`. */
-function localToken(claims: JWTPayload, { key = secret, issuer = LOCAL_ISSUER, audience = LOCAL_AUDIENCE, now = new Date('2026-01-05T09:00:00Z'), expires = true } = {}) {
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setIssuedAt(now)
+function localToken(
+  claims: JWTPayload,
+  { key = secret, issuer = LOCAL_ISSUER, audience = LOCAL_AUDIENCE, now = new Date('2026-01-05T09:00:00Z'), expires = true } = {},
+) {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(issuer).setAudience(audience).setIssuedAt(now)
   if (expires) jwt.setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
   return jwt.sign(key)
 }
@@ -30,7 +29,11 @@ function assertProblem(t: Test, res: LightMyRequestResponse, status: 401 | 403, 
   t.equal(res.statusCode, status, `${label}: status`)
   t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${label}: problem+json`)
   const problem = res.json()
-  t.match(problem, { type: `urn:baton:problem:${code}`, status, code, instance: (res.raw.req.url ?? '').split('?')[0], detail: String }, `${label}: problem body`)
+  t.match(
+    problem,
+    { type: `urn:baton:problem:${code}`, status, code, instance: (res.raw.req.url ?? '').split('?')[0], detail: String },
+    `${label}: problem body`,
+  )
   if (status === 401) t.equal(res.headers['www-authenticate'], 'Bearer realm="baton"', `${label}: www-authenticate`)
   else t.notOk(res.headers['www-authenticate'], `${label}: no www-authenticate on 403`)
 }
@@ -57,7 +60,12 @@ t.test('local tokens', async (t) => {
       ['signed with another secret', bearer(await localToken({ role: 'admin' }, { key: otherKey }))],
       ['wrong issuer', bearer(await localToken({ role: 'admin' }, { issuer: 'someone-else' }))],
       ['wrong audience', bearer(await localToken({ role: 'admin' }, { audience: 'another-api' }))],
-      ['unsigned (alg none)', bearer(`${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"role":"admin"}').toString('base64url')}.`)],
+      [
+        'unsigned (alg none)',
+        bearer(
+          `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"role":"admin"}').toString('base64url')}.`,
+        ),
+      ],
     ]
     for (const [label, headers] of cases) assertProblem(t, await get('/v1/reps', headers), 401, label)
   })
@@ -97,9 +105,13 @@ t.test('local tokens', async (t) => {
 
   t.test('403: a rep token must name its rep', async (t) => {
     assertProblem(t, await get('/v1/reps/01900000-0000-7000-8000-000000000000', await baton.auth('rep')), 403, 'rep without sub')
-    assertProblem(t, await get('/v1/reps/01900000-0000-7000-8000-000000000000', bearer(await localToken({ role: 'rep', sub: 'ada' }))), 403, 'rep with a sub that is no id')
+    assertProblem(
+      t,
+      await get('/v1/reps/01900000-0000-7000-8000-000000000000', bearer(await localToken({ role: 'rep', sub: 'ada' }))),
+      403,
+      'rep with a sub that is no id',
+    )
   })
-
 
   t.test('per-route roles', async (t) => {
     const create = (headers: Record<string, string>, email: string) =>
@@ -124,7 +136,14 @@ t.test('local tokens', async (t) => {
   })
 
   t.test('a rep token whose sub is its id in capitals is that rep', async (t) => {
-    const rep = (await baton.app.inject({ method: 'POST', url: '/v1/reps', headers: admin, payload: { name: 'Caps', email: 'caps@example.com', timezone: 'UTC' } })).json()
+    const rep = (
+      await baton.app.inject({
+        method: 'POST',
+        url: '/v1/reps',
+        headers: admin,
+        payload: { name: 'Caps', email: 'caps@example.com', timezone: 'UTC' },
+      })
+    ).json()
     const res = await get(`/v1/reps/${rep.id}`, await baton.auth('rep', rep.id.toUpperCase()))
     t.equal(res.statusCode, 200, 'reads itself')
     t.equal(res.json().id, rep.id)
@@ -191,14 +210,21 @@ t.test('external issuer (JWKS)', async (t) => {
   const forever = await get(bearer(await external(idp.privateKey, { expires: false })))
   assertProblem(t, forever, 401, 'external token without exp')
   t.match(forever.json().detail, /"exp"/)
-  const noAudience = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer('https://idp.test')
-    .setIssuedAt(baton.clock.now()).setExpirationTime(Math.floor(baton.clock.now().getTime() / 1000) + 600).sign(idp.privateKey)
+  const noAudience = await new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setIssuer('https://idp.test')
+    .setIssuedAt(baton.clock.now())
+    .setExpirationTime(Math.floor(baton.clock.now().getTime() / 1000) + 600)
+    .sign(idp.privateKey)
   assertProblem(t, await get(bearer(noAudience)), 401, 'external token without aud')
   t.equal((await get(await baton.auth('admin'))).statusCode, 200, 'local HS256 tokens still work beside the JWKS')
 })
 
 t.test('the auth plugin itself refuses an external issuer without an issuer and audience to check', async (t) => {
-  for (const auth of [{ jwksUrl: 'https://idp.test/jwks.json', issuer: 'https://idp.test' }, { jwksUrl: 'https://idp.test/jwks.json', audience: 'baton' }]) {
+  for (const auth of [
+    { jwksUrl: 'https://idp.test/jwks.json', issuer: 'https://idp.test' },
+    { jwksUrl: 'https://idp.test/jwks.json', audience: 'baton' },
+  ]) {
     const app = Fastify()
     app.register(authPlugin, { config: { auth: { ...auth, tokenTtlMaxSeconds: 3600 } }, signingSecret: undefined, clock: manualClock() })
     await t.rejects(async () => app.ready(), /AUTH_ISSUER and AUTH_AUDIENCE/, JSON.stringify(auth))

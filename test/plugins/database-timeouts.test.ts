@@ -24,7 +24,8 @@ t.test('a statement past DATABASE_STATEMENT_TIMEOUT_MS is cancelled: 503 stateme
     db.transaction(async (tx) => {
       await tx.execute(sql`select 1`)
       return (await tx.execute(sql`select pg_sleep(1) as slept`)).rows
-    }))
+    }),
+  )
   await baton.app.ready()
 
   for (const url of ['/slow', '/slow-in-a-transaction']) {
@@ -42,8 +43,10 @@ t.test('a statement past DATABASE_STATEMENT_TIMEOUT_MS is cancelled: 503 stateme
     return (await tx.execute<{ slept: string }>(sql`select pg_sleep(0.2)::text as slept`)).rows
   })
   t.same(rows, [{ slept: '' }], 'background work lifts the limit for its own transaction')
-  const { rows: [after] } = await baton.deps.pool.query<{ timeout: string }>("select current_setting('statement_timeout') as timeout")
-  t.equal(after?.timeout, '50ms', 'and the connection goes back to the pool with the API\'s limit')
+  const {
+    rows: [after],
+  } = await baton.deps.pool.query<{ timeout: string }>("select current_setting('statement_timeout') as timeout")
+  t.equal(after?.timeout, '50ms', "and the connection goes back to the pool with the API's limit")
 })
 
 t.test('no free connection within DATABASE_POOL_TIMEOUT_MS: 503 database_busy', async (t) => {
@@ -66,7 +69,11 @@ t.test('no free connection within DATABASE_POOL_TIMEOUT_MS: 503 database_busy', 
   } finally {
     for (const client of held) client.release()
   }
-  t.equal((await baton.app.inject({ method: 'GET', url: '/v1/reps', headers: await baton.auth('admin') })).statusCode, 200, 'with connections free again, 200')
+  t.equal(
+    (await baton.app.inject({ method: 'GET', url: '/v1/reps', headers: await baton.auth('admin') })).statusCode,
+    200,
+    'with connections free again, 200',
+  )
 })
 
 t.test('what each error is', async (t) => {
@@ -77,6 +84,9 @@ t.test('what each error is', async (t) => {
   const exhausted = new Error('timeout exceeded when trying to connect')
   t.ok(isPoolExhausted(exhausted))
   t.ok(isPoolExhausted(Object.assign(new Error('Failed query: select 1'), { cause: exhausted })), 'wrapped by drizzle')
-  t.notOk(isPoolExhausted(new Error('Connection terminated due to connection timeout')), 'a connect that timed out is the server not answering')
+  t.notOk(
+    isPoolExhausted(new Error('Connection terminated due to connection timeout')),
+    'a connect that timed out is the server not answering',
+  )
   t.notOk(isStatementCancelled(Object.assign(new Error('x'), { code: '23505' })))
 })

@@ -6,12 +6,20 @@ import { isDatabaseUnavailable } from '../../src/db/errors.ts'
 import { buildTestApp } from '../helpers/app.ts'
 
 const OUTAGES: Array<[string, unknown]> = [
-  ['57P01 terminating connection due to administrator command', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+  [
+    '57P01 terminating connection due to administrator command',
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+  ],
   ['57P03 the database system is shutting down', Object.assign(new Error('the database system is shutting down'), { code: '57P03' })],
   ['08006 connection failure', Object.assign(new Error('connection failure'), { code: '08006' })],
   ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
   ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
-  ['drizzle wrapping a refused connection', Object.assign(new Error('Failed query: select 1'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })],
+  [
+    'drizzle wrapping a refused connection',
+    Object.assign(new Error('Failed query: select 1'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    }),
+  ],
   ['the rollback after a lost connection', new Error('Client has encountered a connection error and is not queryable')],
 ]
 

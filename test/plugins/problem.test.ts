@@ -12,7 +12,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const RFC9457 = ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId']
 
 /** Asserts the answer is a complete problem+json of this status and code, and returns its body. */
-function assertProblem(t: Test, res: LightMyRequestResponse, { status, code, instance }: { status: number; code: string; instance: string }) {
+function assertProblem(
+  t: Test,
+  res: LightMyRequestResponse,
+  { status, code, instance }: { status: number; code: string; instance: string },
+) {
   t.equal(res.statusCode, status, `${code}: HTTP status`)
   t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${code}: problem+json`)
   const problem = res.json()
@@ -50,7 +54,12 @@ t.test('problems', async (t) => {
     const text = await post('name=Ada', { 'content-type': 'text/plain' })
     assertProblem(t, text, { status: 415, code: 'unsupported_media_type', instance: '/v1/reps' })
 
-    for (const [label, payload] of [['array', '[{"name":"Ada"}]'], ['string', '"Ada"'], ['number', '42'], ['null', 'null']] as const) {
+    for (const [label, payload] of [
+      ['array', '[{"name":"Ada"}]'],
+      ['string', '"Ada"'],
+      ['number', '42'],
+      ['null', 'null'],
+    ] as const) {
       const res = await post(payload)
       const problem = assertProblem(t, res, { status: 422, code: 'validation_failed', instance: '/v1/reps' })
       t.same(pointers(problem), [''], `${label} body: points at the root`)
@@ -59,9 +68,17 @@ t.test('problems', async (t) => {
     const wrongTypes = await post({ name: 5, email: true, timezone: ['UTC'], holidays: '2026-12-25', capacity: { maxPending: '3' } })
     const problem = assertProblem(t, wrongTypes, { status: 422, code: 'validation_failed', instance: '/v1/reps' })
     t.same(pointers(problem), ['/capacity/maxPending', '/email', '/holidays', '/name', '/timezone'])
-    t.ok(problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0), 'each error says where and what')
+    t.ok(
+      problem.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0),
+      'each error says where and what',
+    )
 
-    const patchArray = await baton.app.inject({ method: 'PATCH', url: '/v1/reps/01900000-0000-7000-8000-000000000000', headers: { ...admin, 'content-type': 'application/json' }, payload: '[]' })
+    const patchArray = await baton.app.inject({
+      method: 'PATCH',
+      url: '/v1/reps/01900000-0000-7000-8000-000000000000',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '[]',
+    })
     t.equal(patchArray.statusCode, 422, 'an array where a patch object is expected')
     t.same(pointers(patchArray.json()), [''])
 
@@ -86,7 +103,12 @@ t.test('problems', async (t) => {
     t.equal(echoed.json().requestId, 'abc-123')
     t.equal((await ask({ ...admin, 'x-request-id': 'abc-123' })).headers['x-request-id'], 'abc-123', 'on success too')
 
-    for (const [label, unsafe] of [['300 characters', 'a'.repeat(300)], ['spaces', 'abc 123'], ['quotes and braces', '"}{"'], ['empty', '']] as const) {
+    for (const [label, unsafe] of [
+      ['300 characters', 'a'.repeat(300)],
+      ['spaces', 'abc 123'],
+      ['quotes and braces', '"}{"'],
+      ['empty', ''],
+    ] as const) {
       const res = await ask({ 'x-request-id': unsafe })
       t.match(res.headers['x-request-id'], UUID, `${label}: replaced with a generated id`)
       t.not(res.headers['x-request-id'], unsafe, `${label}: not echoed`)
@@ -122,7 +144,13 @@ t.test('one log line per request, with its id and no credentials', async (t) => 
   const requests = [
     { name: 'public', url: '/healthz', headers: {}, route: '/healthz', status: 200 },
     { name: 'authenticated', url: '/v1/reps?limit=5', headers: { authorization: `Bearer ${token}` }, route: '/v1/reps', status: 200 },
-    { name: 'with a caller id', url: '/v1/reps', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-42' }, route: '/v1/reps', status: 200 },
+    {
+      name: 'with a caller id',
+      url: '/v1/reps',
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-42' },
+      route: '/v1/reps',
+      status: 200,
+    },
     { name: 'refused token', url: '/v1/reps', headers: { authorization: 'Bearer leaky-credential-value' }, route: '/v1/reps', status: 401 },
     { name: 'failing route', url: '/boom', headers: { authorization: `Bearer ${token}` }, route: '/boom', status: 500 },
   ]
@@ -135,12 +163,19 @@ t.test('one log line per request, with its id and no credentials', async (t) => 
     const requestId = res.headers['x-request-id']
     const completions = parsed().filter((entry) => entry.requestId === requestId && 'responseTimeMs' in entry)
     t.equal(completions.length, 1, `${request.name}: exactly one request line`)
-    t.match(completions[0], { requestId, route: request.route, statusCode: request.status, responseTimeMs: Number }, `${request.name}: the line names id, route, status and latency`)
+    t.match(
+      completions[0],
+      { requestId, route: request.route, statusCode: request.status, responseTimeMs: Number },
+      `${request.name}: the line names id, route, status and latency`,
+    )
     if (request.status < 500) {
       t.equal(parsed().filter((entry) => entry.requestId === requestId).length, 1, `${request.name}: no other line for this request`)
     }
   }
-  t.ok(parsed().some((entry) => entry.requestId === 'trace-42'), "the caller's own id is the one logged")
+  t.ok(
+    parsed().some((entry) => entry.requestId === 'trace-42'),
+    "the caller's own id is the one logged",
+  )
 
   for (const line of lines) {
     t.notMatch(line, /authorization/i, 'no Authorization header in the log')

@@ -15,18 +15,31 @@ t.test('X-Content-Type-Options: nosniff on JSON, problem+json, 404, HTML, /metri
     metrics: await baton.app.inject({ url: '/metrics' }),
     docs: await baton.app.inject({ url: '/docs/' }),
   }
-  for (const [name, res] of Object.entries(answers)) t.equal(res.headers['x-content-type-options'], 'nosniff', `${name} (${res.statusCode})`)
+  for (const [name, res] of Object.entries(answers))
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${name} (${res.statusCode})`)
   t.equal(answers.acceptPage.headers['x-frame-options'], 'DENY', 'the accept page cannot be framed')
   t.match(answers.acceptPage.headers['content-security-policy'], /frame-ancestors 'none'/)
 })
 
-t.test('the inbound 413 quotes the route\'s own 256 KiB limit', async (t) => {
+t.test("the inbound 413 quotes the route's own 256 KiB limit", async (t) => {
   const baton = await buildTestApp(t, { env: { ROLE: 'api' } })
-  const source = (await baton.app.inject({ method: 'POST', url: '/v1/sources', headers: await baton.auth('admin'), payload: { name: 'Form', kind: 'generic' } })).json()
-  const res = await baton.app.inject({ method: 'POST', url: `/v1/inbound/${source.id}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) })
+  const source = (
+    await baton.app.inject({
+      method: 'POST',
+      url: '/v1/sources',
+      headers: await baton.auth('admin'),
+      payload: { name: 'Form', kind: 'generic' },
+    })
+  ).json()
+  const res = await baton.app.inject({
+    method: 'POST',
+    url: `/v1/inbound/${source.id}`,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }),
+  })
   t.equal(res.statusCode, 413)
   t.match(res.json().detail, /256 KiB|262144 bytes|256 KB/, `names the route's limit: ${res.json().detail}`)
-  t.notMatch(res.json().detail, /1 MiB|1048576/, 'not the app\'s')
+  t.notMatch(res.json().detail, /1 MiB|1048576/, "not the app's")
 })
 
 t.test('/metrics: refused open on a public HOST; METRICS_PORT serves it on a listener of its own', async (t) => {

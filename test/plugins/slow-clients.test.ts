@@ -18,14 +18,24 @@ function assertTimeoutProblem(t: Test, result: SlowClientResult) {
   t.equal(result.status, 408, 'answered 408', { result })
   t.match(result.headers['content-type'], /^application\/problem\+json/)
   t.equal(result.headers['x-content-type-options'], 'nosniff')
-  t.match(JSON.parse(result.body || '{}'), { status: 408, code: 'request_timeout', detail: /not received in time/ }, 'a problem a client can act on')
+  t.match(
+    JSON.parse(result.body || '{}'),
+    { status: 408, code: 'request_timeout', detail: /not received in time/ },
+    'a problem a client can act on',
+  )
 }
 
 t.test('a body trickled past REQUEST_TIMEOUT_SECONDS is cut off with a 408', async (t) => {
   const baton = await buildTestApp(t, { env: { REQUEST_TIMEOUT_SECONDS: '1', CONNECTION_TIMEOUT_SECONDS: '5' } })
   await baton.app.listen({ port: 0, host: '127.0.0.1' })
   // One byte every 200 ms: never silent for long, but the 100 bytes would take 20 s.
-  const result = await slowClient({ port: portOf(baton.app.server.address()), head: leadHead(await baton.token('integration'), 100), bodyBytes: 100, everyMs: 200, giveUpMs: 8_000 })
+  const result = await slowClient({
+    port: portOf(baton.app.server.address()),
+    head: leadHead(await baton.token('integration'), 100),
+    bodyBytes: 100,
+    everyMs: 200,
+    giveUpMs: 8_000,
+  })
   t.ok(result.closedByServer, 'the server closed the connection')
   t.ok(result.elapsedMs < 3_000, `within the timeout and Node's check interval (${result.elapsedMs} ms)`)
   assertTimeoutProblem(t, result)
@@ -34,7 +44,11 @@ t.test('a body trickled past REQUEST_TIMEOUT_SECONDS is cut off with a 408', asy
 t.test('a client that falls silent mid-body gets a 408 after CONNECTION_TIMEOUT_SECONDS', async (t) => {
   const baton = await buildTestApp(t, { env: { REQUEST_TIMEOUT_SECONDS: '60', CONNECTION_TIMEOUT_SECONDS: '1' } })
   await baton.app.listen({ port: 0, host: '127.0.0.1' })
-  const result = await slowClient({ port: portOf(baton.app.server.address()), head: leadHead(await baton.token('integration'), 10), giveUpMs: 8_000 })
+  const result = await slowClient({
+    port: portOf(baton.app.server.address()),
+    head: leadHead(await baton.token('integration'), 10),
+    giveUpMs: 8_000,
+  })
   t.ok(result.closedByServer, 'the server closed the connection')
   t.ok(result.elapsedMs >= 900 && result.elapsedMs < 3_000, `after about a second (${result.elapsedMs} ms)`)
   assertTimeoutProblem(t, result)
@@ -69,8 +83,12 @@ t.test('close() with a trickling client: bounded by SHUTDOWN_TIMEOUT_SECONDS, th
   const { url, drop } = await createTestDatabase()
   t.teardown(drop)
   const config = loadConfig({
-    AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DATABASE_URL: url,
-    REQUEST_TIMEOUT_SECONDS: '120', CONNECTION_TIMEOUT_SECONDS: '120', SHUTDOWN_TIMEOUT_SECONDS: '1',
+    AUTH_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: url,
+    REQUEST_TIMEOUT_SECONDS: '120',
+    CONNECTION_TIMEOUT_SECONDS: '120',
+    SHUTDOWN_TIMEOUT_SECONDS: '1',
   })
   const services = await startServices(config, url)
   await services.app.listen({ port: 0, host: '127.0.0.1' })
@@ -79,7 +97,9 @@ t.test('close() with a trickling client: bounded by SHUTDOWN_TIMEOUT_SECONDS, th
   const trickling = slowClient({
     port: portOf(services.app.server.address()),
     head: 'POST /v1/inbound/0190a000-0000-7000-8000-000000000000 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
-    bodyBytes: 1000, everyMs: 100, giveUpMs: 15_000,
+    bodyBytes: 1000,
+    everyMs: 100,
+    giveUpMs: 15_000,
   })
   await new Promise((resolve) => setTimeout(resolve, 500))
 
@@ -88,7 +108,10 @@ t.test('close() with a trickling client: bounded by SHUTDOWN_TIMEOUT_SECONDS, th
   const took = Date.now() - started
   t.ok(took < 5_000, `close() returned in ${took} ms (1 s for requests, then the jobs and the pool)`)
   const client = await trickling
-  t.ok(client.closedByServer && client.elapsedMs < 5_000, `the trickling client was disconnected (${client.elapsedMs} ms after it connected)`)
+  t.ok(
+    client.closedByServer && client.elapsedMs < 5_000,
+    `the trickling client was disconnected (${client.elapsedMs} ms after it connected)`,
+  )
   t.equal(await Promise.race([bossStopped, new Promise((resolve) => setTimeout(() => resolve(false), 1_000))]), true, 'pg-boss stopped')
   t.ok(services.deps.pool.ended, 'the pool is ended')
   t.equal(services.deps.pool.totalCount, 0, 'with no connection left')

@@ -5,12 +5,16 @@ import t from 'tap'
 import { runScript } from '../helpers/run-script.ts'
 
 t.test('the demo runs end to end and cleans up', async (t) => {
-  const before = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes('baton-demo')).length
+  const before = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('baton-demo')).length
   const result = await runScript(t, 'scripts/demo.ts', ['--seconds', '6', '--leads', '16'], {})
   t.equal(result.code, 0, 'exits 0', { stderr: result.stderr.slice(-2000) })
   t.match(result.stdout, /\d+ leads received: \d+ qualified/, 'prints the funnel summary')
   t.match(result.stdout, /all reps/, 'and the per-rep table')
   t.match(result.stdout, /webhooks: \d+ deliveries, \d+ distinct events, 0 bad signatures/, 'every webhook verified')
-  const after = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes('baton-demo')).length
+  const after = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('baton-demo')).length
   t.equal(after, before, 'no database process of the demo is left')
 })

@@ -11,7 +11,6 @@ import { createEmptyDatabase } from '../helpers/db.ts'
 const MIGRATIONS = path.join(ROOT, 'migrations')
 const TABLES = ['account_domains', 'accounts', 'reps', 'team_members', 'teams']
 
-
 /** Runs the script with DATABASE_URL as the only Baton variable. */
 function migrate(databaseUrl: string): Promise<ScriptResult> {
   return runScript(t, 'scripts/migrate.ts', [], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })
@@ -20,7 +19,13 @@ function migrate(databaseUrl: string): Promise<ScriptResult> {
 /** What drizzle records for a migration file: the sha256 of its SQL. */
 async function migrationHashes(): Promise<string[]> {
   const files = (await readdir(MIGRATIONS)).filter((file) => file.endsWith('.sql')).sort()
-  return Promise.all(files.map(async (file) => createHash('sha256').update(await readFile(path.join(MIGRATIONS, file), 'utf8')).digest('hex')))
+  return Promise.all(
+    files.map(async (file) =>
+      createHash('sha256')
+        .update(await readFile(path.join(MIGRATIONS, file), 'utf8'))
+        .digest('hex'),
+    ),
+  )
 }
 
 // The two groups touch different databases: run them side by side.
@@ -36,9 +41,12 @@ t.test('on an empty database', async (t) => {
   const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await pool.query<R>(sql, params)).rows
 
   const state = async () => ({
-    tables: (await query<{ table_name: string }>(
-      `select table_name from information_schema.tables where table_schema = 'public' and table_name = any($1) order by table_name`, [TABLES],
-    )).map((row) => row.table_name),
+    tables: (
+      await query<{ table_name: string }>(
+        `select table_name from information_schema.tables where table_schema = 'public' and table_name = any($1) order by table_name`,
+        [TABLES],
+      )
+    ).map((row) => row.table_name),
     journal: (await query<{ hash: string }>('select hash from drizzle.__drizzle_migrations order by id')).map((row) => row.hash),
     bossSchema: (await query(`select 1 from information_schema.schemata where schema_name = 'pgboss'`)).length === 1,
     bossVersion: (await query<{ version: number }>('select version from pgboss.version'))[0]?.version,

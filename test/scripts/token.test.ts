@@ -11,7 +11,6 @@ const SECRET = 'token-test-secret-long-enough-for-hs256'
 const REP_ID = '01900000-0000-7000-8000-000000000001'
 const USAGE = /usage: npm run -s token -- --role admin\|integration\|rep/
 
-
 /** Runs the script as a user's shell would, with only the Baton variables given here. */
 function token(args: string[], extra: Record<string, string>, dataDir: string): Promise<ScriptResult> {
   return runScript(t, 'scripts/token.ts', args, { DATA_DIR: dataDir, ...extra })
@@ -89,7 +88,11 @@ t.test('npm run token', async (t) => {
       const { code, stdout, stderr } = await token(['--role', 'admin'], env, dataDir)
       t.equal(code, 0, `${name}: exits 0`, { stderr })
       t.same(decodeProtectedHeader(stdout.trim()), { alg: 'HS256', typ: 'JWT', kid }, `${name}: kid ${kid}`)
-      t.equal((await jwtVerify(stdout.trim(), new TextEncoder().encode(newest))).payload.role, 'admin', `${name}: signed with the newest key`)
+      t.equal(
+        (await jwtVerify(stdout.trim(), new TextEncoder().encode(newest))).payload.role,
+        'admin',
+        `${name}: signed with the newest key`,
+      )
     }
     const both = await token(['--role', 'admin'], { AUTH_SECRETS: `2026-06:${newest}`, AUTH_KEYS_FILE: keysFile }, dataDir)
     t.equal(both.code, 2, 'AUTH_SECRETS and AUTH_KEYS_FILE together: refused')
@@ -113,7 +116,9 @@ t.test('npm run token', async (t) => {
     const { stdout } = await withSecret(['--role', 'admin'])
     const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode(SECRET), { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE })
     t.equal(payload.role, 'admin')
-    await t.rejects(jwtVerify(stdout.trim(), new TextEncoder().encode(`${SECRET}-other`)), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' })
+    await t.rejects(jwtVerify(stdout.trim(), new TextEncoder().encode(`${SECRET}-other`)), {
+      code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    })
   })
 
   t.test('the ttl counts from the issue time, whatever "now" is', async (t) => {
@@ -121,7 +126,11 @@ t.test('npm run token', async (t) => {
     // exp must still be iat + ttl, or the script's exp drifts by a second at a boundary.
     const secret = new TextEncoder().encode(SECRET)
     const now = new Date('2026-01-05T09:00:00Z')
-    for (const [ttl, seconds] of [['30m', 1800], ['1h', 3600], [90, 90]] as const) {
+    for (const [ttl, seconds] of [
+      ['30m', 1800],
+      ['1h', 3600],
+      [90, 90],
+    ] as const) {
       const claims = decodeJwt(await signToken(secret, { role: 'admin', ttl, now }))
       t.equal(claims.iat, now.getTime() / 1000, `ttl ${ttl}: iat is now`)
       t.equal(claims.exp, now.getTime() / 1000 + seconds, `ttl ${ttl}: exp = now + ${seconds}`)
@@ -159,7 +168,11 @@ t.test('npm run token', async (t) => {
   })
 
   t.test('with an external issuer and no AUTH_SECRET, tokens come from the identity provider', async (t) => {
-    const env = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'baton' }
+    const env = {
+      AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://idp.example.com/',
+      AUTH_AUDIENCE: 'baton',
+    }
     const { code, stdout, stderr } = await token(['--role', 'admin'], env, dataDir)
     t.not(code, 0, 'exits non-zero')
     t.equal(stdout, '', 'prints no token')

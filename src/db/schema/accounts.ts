@@ -19,7 +19,9 @@ export const accountDomains = pgTable(
   'account_domains',
   {
     domain: text('domain').primaryKey(),
-    accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
   },
   (t) => [index('account_domains_account_idx').on(t.accountId)],
 )

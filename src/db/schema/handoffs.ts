@@ -18,8 +18,12 @@ export const handoffs = pgTable(
   'handoffs',
   {
     id: uuid('id').primaryKey(),
-    leadId: uuid('lead_id').notNull().references(() => leads.id),
-    repId: uuid('rep_id').notNull().references(() => reps.id),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id),
+    repId: uuid('rep_id')
+      .notNull()
+      .references(() => reps.id),
     status: text('status', { enum: HANDOFF_STATUSES }).notNull(),
     attempt: integer('attempt').notNull(),
     deadlineAt: timestamp('deadline_at', { withTimezone: true, precision: 3 }).notNull(),
@@ -37,11 +41,15 @@ export const handoffs = pgTable(
     reason: text('reason'),
   },
   (t) => [
-    uniqueIndex('handoffs_one_live_per_lead').on(t.leadId).where(sql`${t.status} in ('pending', 'accepted')`),
+    uniqueIndex('handoffs_one_live_per_lead')
+      .on(t.leadId)
+      .where(sql`${t.status} in ('pending', 'accepted')`),
     index('handoffs_rep_idx').on(t.repId, t.status, t.createdAt),
     index('handoffs_lead_idx').on(t.leadId, t.attempt),
     // Built CONCURRENTLY by migrations/concurrent/0020_timer_backstop_indexes.sql (declared here so drizzle-kit knows it).
-    index('handoffs_pending_deadline_idx').on(t.deadlineAt).where(sql`${t.status} = 'pending'`),
+    index('handoffs_pending_deadline_idx')
+      .on(t.deadlineAt)
+      .where(sql`${t.status} = 'pending'`),
     check('handoffs_status_check', sql.raw(`status in (${HANDOFF_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
 )

@@ -1,10 +1,33 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
 import { reps } from './reps.ts'
 
 export const LEAD_STATUSES = [
-  'received', 'disqualified', 'nurture', 'qualified', 'pending_acceptance', 'unrouted',
-  'accepted', 'escalated', 'contacted', 'converted', 'closed',
+  'received',
+  'disqualified',
+  'nurture',
+  'qualified',
+  'pending_acceptance',
+  'unrouted',
+  'accepted',
+  'escalated',
+  'contacted',
+  'converted',
+  'closed',
 ] as const
 export type LeadStatus = (typeof LEAD_STATUSES)[number]
 
@@ -82,7 +105,9 @@ export const leads = pgTable(
     index('leads_status_idx').on(t.status),
     index('leads_owner_idx').on(t.ownerId),
     index('leads_created_idx').on(t.createdAt),
-    index('leads_outcome_idx').on(t.outcomeAt).where(sql`${t.outcome} is not null`),
+    index('leads_outcome_idx')
+      .on(t.outcomeAt)
+      .where(sql`${t.outcome} is not null`),
     check('leads_outcome_check', sql`${t.outcome} in ('won', 'lost')`),
     check('leads_status_check', sql.raw(`status in (${LEAD_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
@@ -99,7 +124,9 @@ export const events = pgTable(
   'events',
   {
     position: bigserial('position', { mode: 'number' }).primaryKey(),
-    txid: bigint('txid', { mode: 'number' }).notNull().default(sql`pg_current_xact_id()::text::bigint`),
+    txid: bigint('txid', { mode: 'number' })
+      .notNull()
+      .default(sql`pg_current_xact_id()::text::bigint`),
     id: uuid('id').notNull().unique(),
     type: text('type').notNull(),
     leadId: uuid('lead_id').references(() => leads.id),

@@ -25,7 +25,9 @@ export const reps = pgTable(
     // null: always working (SPEC: "workingHours absent means always working").
     workingHours: jsonb('working_hours').$type<WorkingHours>(),
     holidays: jsonb('holidays').$type<string[]>().notNull().default([]),
-    status: text('status', { enum: ['available', 'away'] }).notNull().default('available'),
+    status: text('status', { enum: ['available', 'away'] })
+      .notNull()
+      .default('available'),
     maxPending: integer('max_pending'),
     maxPerDay: integer('max_per_day'),
     attributes: jsonb('attributes').$type<RepAttributes>().notNull().default({}),
@@ -37,7 +39,9 @@ export const reps = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [
-    uniqueIndex('reps_email_live_key').on(t.email).where(sql`${t.deletedAt} is null`),
+    uniqueIndex('reps_email_live_key')
+      .on(t.email)
+      .where(sql`${t.deletedAt} is null`),
     index('reps_manager_idx').on(t.managerId),
     check('reps_status_check', sql`${t.status} in ('available', 'away')`),
     check('reps_capacity_check', sql`${t.maxPending} > 0 and ${t.maxPerDay} > 0`),

@@ -23,7 +23,9 @@ export const routingRulesets = pgTable('routing_rulesets', {
 export const repLoads = pgTable(
   'rep_loads',
   {
-    repId: uuid('rep_id').primaryKey().references(() => reps.id),
+    repId: uuid('rep_id')
+      .primaryKey()
+      .references(() => reps.id),
     /** Handoffs ever offered to the rep. */
     claimed: integer('claimed').notNull().default(0),
     /** The rep's local date that dayCount counts new leads for. */
@@ -38,7 +40,9 @@ export const repLoads = pgTable(
 export const repAnswers = pgTable(
   'rep_answers',
   {
-    repId: uuid('rep_id').primaryKey().references(() => reps.id),
+    repId: uuid('rep_id')
+      .primaryKey()
+      .references(() => reps.id),
     /** Handoffs no longer pending: accepted, declined, expired or withdrawn. */
     released: integer('released').notNull().default(0),
     /** Leads accepted and not yet contacted, converted or closed. */

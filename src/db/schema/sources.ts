@@ -23,9 +23,13 @@ export type SourceRow = typeof sources.$inferSelect
 export const inboundSubmissions = pgTable(
   'inbound_submissions',
   {
-    sourceId: uuid('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
     submissionId: text('submission_id').notNull(),
-    leadId: uuid('lead_id').notNull().references(() => leads.id),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id),
     receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.sourceId, t.submissionId] }), index('inbound_submissions_lead_idx').on(t.leadId)],

@@ -12,8 +12,12 @@ export const tasks = pgTable(
   'tasks',
   {
     id: uuid('id').primaryKey(),
-    leadId: uuid('lead_id').notNull().references(() => leads.id),
-    repId: uuid('rep_id').notNull().references(() => reps.id),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id),
+    repId: uuid('rep_id')
+      .notNull()
+      .references(() => reps.id),
     handoffId: uuid('handoff_id').references(() => handoffs.id),
     kind: text('kind', { enum: ['first_contact'] }).notNull(),
     title: text('title').notNull(),
@@ -28,9 +32,13 @@ export const tasks = pgTable(
   (t) => [
     index('tasks_rep_idx').on(t.repId, t.status, t.dueAt),
     // Built CONCURRENTLY by migrations/concurrent/0020_timer_backstop_indexes.sql (declared here so drizzle-kit knows it).
-    index('tasks_overdue_unannounced_idx').on(t.dueAt).where(sql`${t.status} = 'open' and ${t.overdueAt} is null`),
+    index('tasks_overdue_unannounced_idx')
+      .on(t.dueAt)
+      .where(sql`${t.status} = 'open' and ${t.overdueAt} is null`),
     // One first-contact task per lead, whatever retries or races do.
-    uniqueIndex('tasks_one_first_contact').on(t.leadId).where(sql`${t.kind} = 'first_contact'`),
+    uniqueIndex('tasks_one_first_contact')
+      .on(t.leadId)
+      .where(sql`${t.kind} = 'first_contact'`),
     check('tasks_status_check', sql`${t.status} in ('open', 'completed', 'cancelled')`),
   ],
 )
@@ -43,14 +51,19 @@ export const activities = pgTable(
   'activities',
   {
     id: uuid('id').primaryKey(),
-    leadId: uuid('lead_id').notNull().references(() => leads.id),
+    leadId: uuid('lead_id')
+      .notNull()
+      .references(() => leads.id),
     repId: uuid('rep_id').references(() => reps.id),
     type: text('type', { enum: ACTIVITY_TYPES }).notNull(),
     note: text('note'),
     occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
   },
-  (t) => [index('activities_lead_idx').on(t.leadId, t.occurredAt), check('activities_type_check', sql`${t.type} in ('call', 'email', 'meeting', 'note')`)],
+  (t) => [
+    index('activities_lead_idx').on(t.leadId, t.occurredAt),
+    check('activities_type_check', sql`${t.type} in ('call', 'email', 'meeting', 'note')`),
+  ],
 )
 
 export type TaskRow = typeof tasks.$inferSelect

@@ -28,8 +28,12 @@ export const teams = pgTable(
 export const teamMembers = pgTable(
   'team_members',
   {
-    teamId: uuid('team_id').notNull().references(() => teams.id, { onDelete: 'cascade' }),
-    repId: uuid('rep_id').notNull().references(() => reps.id),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    repId: uuid('rep_id')
+      .notNull()
+      .references(() => reps.id),
     weight: integer('weight').notNull().default(1),
     joinedAt: timestamp('joined_at', { withTimezone: true, precision: 3 }).notNull(),
   },

@@ -48,8 +48,12 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: uuid('id').primaryKey(),
-    endpointId: uuid('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
-    eventId: uuid('event_id').notNull().references(() => events.id),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     /** Attempts made, automatic and manual. */
     attempts: integer('attempts').notNull().default(0),
@@ -70,7 +74,9 @@ export const webhookDeliveries = pgTable(
     // Replays pick an endpoint's deliveries by time.
     index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt),
     // The sweep for deliveries left pending by a job that ended (webhooks/stuck-deliveries.ts).
-    index('webhook_deliveries_pending_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_pending_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
     check('webhook_deliveries_status_check', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
   ],
 )
@@ -85,7 +91,9 @@ export const webhookAttempts = pgTable(
   'webhook_attempts',
   {
     id: uuid('id').primaryKey(),
-    deliveryId: uuid('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
     number: integer('number').notNull(),
     trigger: text('trigger', { enum: ['scheduled', 'manual'] }).notNull(),
     attemptedAt: timestamp('attempted_at', { withTimezone: true, precision: 3 }).notNull(),

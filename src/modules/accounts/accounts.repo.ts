@@ -20,8 +20,16 @@ export async function listAccounts(
   const filters: SQL[] = []
   if (after) filters.push(gt(accounts.id, after))
   if (ownerId) filters.push(eq(accounts.ownerId, ownerId))
-  if (domain) filters.push(sql`exists (select 1 from ${accountDomains} where ${accountDomains.accountId} = ${accounts.id} and ${accountDomains.domain} = ${domain})`)
-  return db.select().from(accounts).where(and(...filters)).orderBy(asc(accounts.id)).limit(limit + 1)
+  if (domain)
+    filters.push(
+      sql`exists (select 1 from ${accountDomains} where ${accountDomains.accountId} = ${accounts.id} and ${accountDomains.domain} = ${domain})`,
+    )
+  return db
+    .select()
+    .from(accounts)
+    .where(and(...filters))
+    .orderBy(asc(accounts.id))
+    .limit(limit + 1)
 }
 
 export async function updateAccount(db: Queryable, id: string, changes: Partial<typeof accounts.$inferInsert>): Promise<AccountRow> {
@@ -37,7 +45,11 @@ export async function deleteAccount(db: Queryable, id: string): Promise<void> {
 export async function domainsOf(db: Queryable, accountIds: string[]): Promise<Map<string, string[]>> {
   const byAccount = new Map<string, string[]>(accountIds.map((id) => [id, []]))
   if (accountIds.length === 0) return byAccount
-  const rows = await db.select().from(accountDomains).where(inArray(accountDomains.accountId, accountIds)).orderBy(asc(accountDomains.domain))
+  const rows = await db
+    .select()
+    .from(accountDomains)
+    .where(inArray(accountDomains.accountId, accountIds))
+    .orderBy(asc(accountDomains.domain))
   for (const row of rows) byAccount.get(row.accountId)?.push(row.domain)
   return byAccount
 }

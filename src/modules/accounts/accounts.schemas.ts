@@ -20,13 +20,24 @@ export const UpdateAccountBody = Type.Partial(Type.Object(fields), { additionalP
 export type UpdateAccountBody = Static<typeof UpdateAccountBody>
 
 export const Account = Type.Object(
-  { id: Uuid, name: Type.String(), domains: Type.Array(Type.String()), ownerId: Type.Union([Uuid, Type.Null()]), createdAt: Timestamp, updatedAt: Timestamp },
+  {
+    id: Uuid,
+    name: Type.String(),
+    domains: Type.Array(Type.String()),
+    ownerId: Type.Union([Uuid, Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
   { $id: 'Account' },
 )
 export type Account = Static<typeof Account>
 
 export const ListAccountsQuery = Type.Object(
-  { ...PageQuery, ownerId: Type.Optional(Type.String({ format: 'uuid' })), domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })) },
+  {
+    ...PageQuery,
+    ownerId: Type.Optional(Type.String({ format: 'uuid' })),
+    domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  },
   { additionalProperties: false },
 )
 export type ListAccountsQuery = Static<typeof ListAccountsQuery>

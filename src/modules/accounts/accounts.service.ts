@@ -22,7 +22,13 @@ export function createAccountsService({ db, clock, boss }: Pick<ServiceDeps, 'db
       const id = newId()
       return db.transaction(async (tx) => {
         const claim = (await assertValid(tx, id, input))!
-        const account = await repo.insertAccount(tx, { id, name: input.name.trim(), ownerId: input.ownerId ?? null, createdAt: now, updatedAt: now })
+        const account = await repo.insertAccount(tx, {
+          id,
+          name: input.name.trim(),
+          ownerId: input.ownerId ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
         await saveDomains(tx, id, claim)
         await requestSweep(tx, boss)
         return toAccount(account, claim.unique)
@@ -38,9 +44,17 @@ export function createAccountsService({ db, clock, boss }: Pick<ServiceDeps, 'db
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
       const domain = query.domain === undefined ? undefined : (normalizeDomain(query.domain) ?? query.domain)
-      const rows = await repo.listAccounts(db, { limit, ...(after ? { after } : {}), ...(query.ownerId ? { ownerId: query.ownerId } : {}), ...(domain ? { domain } : {}) })
+      const rows = await repo.listAccounts(db, {
+        limit,
+        ...(after ? { after } : {}),
+        ...(query.ownerId ? { ownerId: query.ownerId } : {}),
+        ...(domain ? { domain } : {}),
+      })
       const page = toPage(rows, limit)
-      const domains = await repo.domainsOf(db, page.data.map((a) => a.id))
+      const domains = await repo.domainsOf(
+        db,
+        page.data.map((a) => a.id),
+      )
       return { data: page.data.map((a) => toAccount(a, domains.get(a.id) ?? [])), nextCursor: page.nextCursor }
     },
 
@@ -109,7 +123,10 @@ async function refuseTakenDomains(db: Queryable, accountId: string, claim: Domai
   const at = (domain: string) => claim.normalised.indexOf(domain)
   throw withFieldErrors(
     new Conflict(`${taken.map((t) => `${t.domain} already belongs to account ${t.accountId}`).join('; ')}.`),
-    taken.map((t) => ({ pointer: `/domains/${at(t.domain)}`, detail: `${claim.raw[at(t.domain)]} already belongs to account ${t.accountId}` })),
+    taken.map((t) => ({
+      pointer: `/domains/${at(t.domain)}`,
+      detail: `${claim.raw[at(t.domain)]} already belongs to account ${t.accountId}`,
+    })),
   )
 }
 

@@ -5,7 +5,10 @@ import { Lead } from '../leads/leads.schemas.ts'
 
 export const ActivityBody = Type.Object(
   {
-    type: Type.Union(ACTIVITY_TYPES.map((t) => Type.Literal(t)), { description: 'The first call, email or meeting is the lead\'s first contact' }),
+    type: Type.Union(
+      ACTIVITY_TYPES.map((t) => Type.Literal(t)),
+      { description: "The first call, email or meeting is the lead's first contact" },
+    ),
     note: Type.Optional(Type.String({ maxLength: 5000 })),
     occurredAt: Type.Optional(Type.String({ format: 'date-time', description: 'When it happened (not in the future); default now' })),
   },
@@ -26,14 +29,14 @@ export const Activity = Type.Object({
 export const ActivityAnswer = Type.Object({
   activity: Activity,
   lead: Lead,
-  firstContact: Type.Boolean({ description: 'True when this activity was the lead\'s first contact' }),
+  firstContact: Type.Boolean({ description: "True when this activity was the lead's first contact" }),
 })
 
 export const ConvertBody = Type.Object(
   {
     amount: Type.Optional(Type.Number({ minimum: 0, maximum: 1e15 })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217' })),
-    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The opportunity\'s id in your CRM' })),
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The opportunity's id in your CRM" })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     closeDate: Type.Optional(Type.String({ format: 'date' })),
   },

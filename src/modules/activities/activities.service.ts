@@ -26,7 +26,8 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
   async function mustLockOwned(tx: Tx, leadId: string, principal: Principal): Promise<LeadRow> {
     const lead = await lockLead(tx, leadId)
     if (!lead) throw new NotFound(`No lead with id ${leadId}.`)
-    if (principal.role === 'rep' && principal.repId !== lead.ownerId) throw new Forbidden('This lead is not yours: a rep acts only on leads they accepted.')
+    if (principal.role === 'rep' && principal.repId !== lead.ownerId)
+      throw new Forbidden('This lead is not yours: a rep acts only on leads they accepted.')
     return lead
   }
 
@@ -36,15 +37,27 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         const lead = await mustLockOwned(tx, leadId, principal)
         const now = clock.now()
         const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
-        if (occurredAt.getTime() > now.getTime() + 60_000) throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: 'is in the future' }])
+        if (occurredAt.getTime() > now.getTime() + 60_000)
+          throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: 'is in the future' }])
         // Before the lead came in, nothing could have happened to it (and a first contact would count negative).
-        if (occurredAt < lead.createdAt) throw invalidFields('The activity is invalid.', [{ pointer: '/occurredAt', detail: `is before the lead came in (${lead.createdAt.toISOString()})` }])
+        if (occurredAt < lead.createdAt)
+          throw invalidFields('The activity is invalid.', [
+            { pointer: '/occurredAt', detail: `is before the lead came in (${lead.createdAt.toISOString()})` },
+          ])
         const contact = CONTACT_TYPES.has(input.type)
         if (contact && !lead.ownerId) {
-          throw withProblemMembers(new Conflict('Nobody owns this lead yet: its rep accepts the handoff first, then logs the contact.'), { leadStatus: lead.status })
+          throw withProblemMembers(new Conflict('Nobody owns this lead yet: its rep accepts the handoff first, then logs the contact.'), {
+            leadStatus: lead.status,
+          })
         }
         const row = await insertActivity(tx, {
-          id: newId(), leadId, repId: principal.repId ?? lead.ownerId, type: input.type, note: input.note ?? null, occurredAt, createdAt: now,
+          id: newId(),
+          leadId,
+          repId: principal.repId ?? lead.ownerId,
+          type: input.type,
+          note: input.note ?? null,
+          occurredAt,
+          createdAt: now,
         })
         const firstContact = contact && lead.status === 'accepted'
         let current = lead
@@ -52,7 +65,10 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         if (firstContact) {
           current = await updateLead(tx, leadId, { status: 'contacted', contactedAt: occurredAt, updatedAt: now })
           await releaseUnworked(tx, lead.ownerId!)
-          events.push(newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row) }, now, leadId), ...(await settleOpenTasks(tx, current, 'completed', now)))
+          events.push(
+            newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row) }, now, leadId),
+            ...(await settleOpenTasks(tx, current, 'completed', now)),
+          )
         }
         await appendEvents(tx, { boss, logger }, events)
         return { activity: toActivity(row), lead: toLead(current), firstContact }
@@ -64,14 +80,19 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
       return db.transaction(async (tx) => {
         const lead = await mustLockOwned(tx, leadId, principal)
         if (lead.status !== 'accepted' && lead.status !== 'contacted') {
-          throw withProblemMembers(new Conflict(`Only an accepted or contacted lead converts; this one is ${lead.status}.`), { leadStatus: lead.status })
+          throw withProblemMembers(new Conflict(`Only an accepted or contacted lead converts; this one is ${lead.status}.`), {
+            leadStatus: lead.status,
+          })
         }
         const now = clock.now()
         const opportunity = { ...input, convertedAt: now.toISOString() }
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
         const converted = await updateLead(tx, leadId, { status: 'converted', opportunity, closedAt: now, updatedAt: now })
         const tasks = await settleOpenTasks(tx, converted, 'completed', now)
-        await appendEvents(tx, { boss, logger }, [newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId), ...tasks])
+        await appendEvents(tx, { boss, logger }, [
+          newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId),
+          ...tasks,
+        ])
         return toLead(converted)
       })
     },
@@ -85,16 +106,26 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         }
         const now = clock.now()
         const pending = await lockPendingOf(tx, leadId)
-        const withdrawn = pending ? await updateHandoff(tx, pending.id, { status: 'cancelled', reason: 'the lead was closed', respondedAt: now, updatedAt: now }) : undefined
+        const withdrawn = pending
+          ? await updateHandoff(tx, pending.id, { status: 'cancelled', reason: 'the lead was closed', respondedAt: now, updatedAt: now })
+          : undefined
         if (pending) {
           await releaseLoad(tx, pending.repId, 'cancelled')
           // The rep has room again: a lead waiting for capacity may be placed now.
           await requestSweep(tx, boss)
         }
         if (lead.status === 'accepted') await releaseUnworked(tx, lead.ownerId!)
-        const closed = await updateLead(tx, leadId, { status: 'closed', closeReason: reason, closedAt: now, nextRouteAt: null, updatedAt: now })
+        const closed = await updateLead(tx, leadId, {
+          status: 'closed',
+          closeReason: reason,
+          closedAt: now,
+          nextRouteAt: null,
+          updatedAt: now,
+        })
         await settleOpenTasks(tx, closed, 'cancelled', now)
-        await appendEvents(tx, { boss, logger }, [newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId)])
+        await appendEvents(tx, { boss, logger }, [
+          newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId),
+        ])
         return toLead(closed)
       })
     },
@@ -104,5 +135,13 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
 export type ActivitiesService = ReturnType<typeof createActivitiesService>
 
 function toActivity(row: ActivityRow) {
-  return { id: row.id, leadId: row.leadId, repId: row.repId, type: row.type, note: row.note, occurredAt: row.occurredAt.toISOString(), createdAt: row.createdAt.toISOString() }
+  return {
+    id: row.id,
+    leadId: row.leadId,
+    repId: row.repId,
+    type: row.type,
+    note: row.note,
+    occurredAt: row.occurredAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+  }
 }

@@ -83,7 +83,8 @@ export function compileCondition(
     const { field, op } = record
     const before = errors.length
     const type = typeof field === 'string' ? fieldType(catalog, field) : undefined
-    if (typeof field !== 'string') errors.push({ pointer: `${pointer}/field`, detail: 'must be a field path such as "country" or "signals.demoRequested"' })
+    if (typeof field !== 'string')
+      errors.push({ pointer: `${pointer}/field`, detail: 'must be a field path such as "country" or "signals.demoRequested"' })
     else if (!type) errors.push({ pointer: `${pointer}/field`, detail: `"${field}" is not a known field (${describeCatalog(catalog)})` })
     if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
       errors.push({ pointer: `${pointer}/op`, detail: `must be one of ${OPERATORS.join(', ')}` })

@@ -2,7 +2,6 @@ import { normalizeDomain } from '../../lib/domains.ts'
 import type { FieldType } from './fields.ts'
 import type { Operator } from '../../db/schema/json/condition.ts'
 
-
 type Scalar = string | number | boolean | null
 type Test = (actual: unknown) => boolean
 
@@ -42,12 +41,18 @@ function listOf(check: (v: unknown) => string | undefined) {
 const compare = (test: (actual: number, expected: number) => boolean) => ({
   fields: ['number', 'any'] as FieldType[],
   check: (value: unknown) => (isNumber(value) ? undefined : 'must be a number'),
-  build: (value: unknown): Test => (actual) => isNumber(actual) && test(actual, value as number),
+  build:
+    (value: unknown): Test =>
+    (actual) =>
+      isNumber(actual) && test(actual, value as number),
 })
 
 const text = (test: (actual: string, expected: string) => boolean): OperatorSpec => ({
   fields: ['string', 'any'],
-  check: (value) => (typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT ? undefined : `must be a non-empty string of up to ${MAX_TEXT} characters`),
+  check: (value) =>
+    typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT
+      ? undefined
+      : `must be a non-empty string of up to ${MAX_TEXT} characters`,
   build: (value) => {
     const expected = (value as string).toLowerCase()
     return (actual) => typeof actual === 'string' && test(actual.toLowerCase(), expected)
@@ -76,17 +81,39 @@ function hostOf(actual: unknown): string | undefined {
 }
 
 export const OPERATOR_SPECS: Record<Operator, OperatorSpec> = {
-  eq: { fields: ['string', 'number', 'boolean', 'any'], check: (v, t) => scalarFor(t, v), build: (v) => (actual) => !Array.isArray(actual) && fold(actual) === fold(v) },
-  neq: { fields: ['string', 'number', 'boolean', 'any'], check: (v, t) => scalarFor(t, v), build: (v) => (actual) => Array.isArray(actual) || fold(actual) !== fold(v) },
-  in: { fields: ['string', 'number', 'boolean', 'string[]', 'any'], check: (v, t) => listOf((item) => scalarFor(t, item))(v), build: inList },
-  nin: { fields: ['string', 'number', 'boolean', 'string[]', 'any'], check: (v, t) => listOf((item) => scalarFor(t, item))(v), build: (v) => { const test = inList(v); return (actual) => !test(actual) } },
+  eq: {
+    fields: ['string', 'number', 'boolean', 'any'],
+    check: (v, t) => scalarFor(t, v),
+    build: (v) => (actual) => !Array.isArray(actual) && fold(actual) === fold(v),
+  },
+  neq: {
+    fields: ['string', 'number', 'boolean', 'any'],
+    check: (v, t) => scalarFor(t, v),
+    build: (v) => (actual) => Array.isArray(actual) || fold(actual) !== fold(v),
+  },
+  in: {
+    fields: ['string', 'number', 'boolean', 'string[]', 'any'],
+    check: (v, t) => listOf((item) => scalarFor(t, item))(v),
+    build: inList,
+  },
+  nin: {
+    fields: ['string', 'number', 'boolean', 'string[]', 'any'],
+    check: (v, t) => listOf((item) => scalarFor(t, item))(v),
+    build: (v) => {
+      const test = inList(v)
+      return (actual) => !test(actual)
+    },
+  },
   gt: compare((a, b) => a > b),
   gte: compare((a, b) => a >= b),
   lt: compare((a, b) => a < b),
   lte: compare((a, b) => a <= b),
   between: {
     fields: ['number', 'any'],
-    check: (v) => (Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1]) && v[0] <= v[1] ? undefined : 'must be [min, max]: two numbers, min ≤ max'),
+    check: (v) =>
+      Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1]) && v[0] <= v[1]
+        ? undefined
+        : 'must be [min, max]: two numbers, min ≤ max',
     build: (v) => {
       const [min, max] = v as [number, number]
       return (actual) => isNumber(actual) && actual >= min && actual <= max
@@ -94,11 +121,16 @@ export const OPERATOR_SPECS: Record<Operator, OperatorSpec> = {
   },
   contains: {
     fields: ['string', 'string[]', 'any'],
-    check: (v) => (typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT ? undefined : `must be a non-empty string of up to ${MAX_TEXT} characters`),
+    check: (v) =>
+      typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT
+        ? undefined
+        : `must be a non-empty string of up to ${MAX_TEXT} characters`,
     build: (v) => {
       const expected = (v as string).toLowerCase()
       return (actual) =>
-        Array.isArray(actual) ? actual.some((item) => fold(item) === expected) : typeof actual === 'string' && actual.toLowerCase().includes(expected)
+        Array.isArray(actual)
+          ? actual.some((item) => fold(item) === expected)
+          : typeof actual === 'string' && actual.toLowerCase().includes(expected)
     },
   },
   startsWith: text((a, b) => a.startsWith(b)),
@@ -106,7 +138,8 @@ export const OPERATOR_SPECS: Record<Operator, OperatorSpec> = {
   exists: {
     fields: ['string', 'number', 'boolean', 'string[]', 'any'],
     check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
-    build: (v) => (actual) => (actual !== undefined && actual !== null && actual !== '' && !(Array.isArray(actual) && actual.length === 0)) === v,
+    build: (v) => (actual) =>
+      (actual !== undefined && actual !== null && actual !== '' && !(Array.isArray(actual) && actual.length === 0)) === v,
   },
   domainIn: {
     fields: ['string', 'any'],

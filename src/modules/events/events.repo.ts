@@ -11,7 +11,8 @@ export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId'
 /** What appending events needs besides the transaction: the job queue for deliveries, the log. */
 export type EventSink = Pick<ServiceDeps, 'boss' | 'logger'>
 
-const appendQuery = prepared.sql<MadeDelivery>(() => sql`
+const appendQuery = prepared.sql<MadeDelivery>(
+  () => sql`
   with input as (
     select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb)
       as x(ord int, id uuid, type text, lead_id uuid, data jsonb, created_at timestamptz)
@@ -26,7 +27,8 @@ const appendQuery = prepared.sql<MadeDelivery>(() => sql`
     from input i left join numbered n on n.id = i.lead_id
     order by i.ord
     returning id, type, created_at
-  )${fanOutDeliveries('written')}`)
+  )${fanOutDeliveries('written')}`,
+)
 
 /**
  * Appends events inside the caller's transaction, and with them their webhook deliveries:
@@ -38,7 +40,9 @@ const appendQuery = prepared.sql<MadeDelivery>(() => sql`
  */
 export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {
   if (rows.length === 0) return
-  const input = JSON.stringify(rows.map((r, ord) => ({ ord, id: r.id, type: r.type, lead_id: r.leadId ?? null, data: r.data, created_at: r.createdAt })))
+  const input = JSON.stringify(
+    rows.map((r, ord) => ({ ord, id: r.id, type: r.type, lead_id: r.leadId ?? null, data: r.data, created_at: r.createdAt })),
+  )
   const perLead = new Map<string, number>()
   for (const { leadId } of rows) if (leadId) perLead.set(leadId, (perLead.get(leadId) ?? 0) + 1)
   // The leads to number come as arrays with `= any(...)`: the planner then reads them by
@@ -73,7 +77,12 @@ export async function readFeed(
   if (after) filters.push(sql`(${events.txid}, ${events.position}) > (${after.txid}, ${after.position})`)
   const typeFilters = [...(exact.length ? [inArray(events.type, exact)] : []), ...prefixes.map((p) => like(events.type, `${p}%`))]
   if (typeFilters.length) filters.push(or(...typeFilters)!)
-  return db.select().from(events).where(and(...filters)).orderBy(asc(events.txid), asc(events.position)).limit(limit + 1)
+  return db
+    .select()
+    .from(events)
+    .where(and(...filters))
+    .orderBy(asc(events.txid), asc(events.position))
+    .limit(limit + 1)
 }
 
 /** The feed's current end: where a poller with no events yet should resume from. */

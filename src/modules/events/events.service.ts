@@ -67,7 +67,10 @@ export function eventFilterKind(item: string): 'exact' | 'prefix' | undefined {
 export function parseTypes(types: string | undefined): { exact: string[]; prefixes: string[] } {
   const exact: string[] = []
   const prefixes: string[] = []
-  for (const item of (types ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of (types ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const kind = eventFilterKind(item)
     if (kind === 'exact') exact.push(item)
     else if (kind === 'prefix') prefixes.push(item.slice(0, -1))

@@ -32,8 +32,12 @@ export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Signin
     async urlFor(handoff: { id: string; repId: string; deadlineAt: Date }): Promise<string | null> {
       if (!signingKey) return null
       const claims = {
-        hid: handoff.id, iss: LOCAL_ISSUER, aud: AUDIENCE, sub: handoff.repId,
-        iat: Math.floor(clock.now().getTime() / 1000), exp: Math.ceil(handoff.deadlineAt.getTime() / 1000),
+        hid: handoff.id,
+        iss: LOCAL_ISSUER,
+        aud: AUDIENCE,
+        sub: handoff.repId,
+        iat: Math.floor(clock.now().getTime() / 1000),
+        exp: Math.ceil(handoff.deadlineAt.getTime() / 1000),
       }
       const signingInput = `${header}.${base64url(claims)}`
       const token = `${signingInput}.${createHmac('sha256', signingKey).update(signingInput).digest('base64url')}`
@@ -46,14 +50,20 @@ export function createAcceptLinks({ secret, publicUrl, clock }: { secret: Signin
       try {
         // A kid Baton no longer lists (a retired key) has no candidates: jose's ERR_JWKS_NO_MATCHING_KEY, a 400 below.
         const candidates = keysFor(secret, kidOf(token))
-        const payload = await verifyWithKeys(token, candidates, { issuer: LOCAL_ISSUER, audience: AUDIENCE, currentDate: clock.now(), requiredClaims: ['exp'] })
+        const payload = await verifyWithKeys(token, candidates, {
+          issuer: LOCAL_ISSUER,
+          audience: AUDIENCE,
+          currentDate: clock.now(),
+          requiredClaims: ['exp'],
+        })
         if (typeof payload.hid !== 'string' || typeof payload.sub !== 'string') throw new BadRequest('This accept link is not valid.')
         return { handoffId: payload.hid, repId: payload.sub }
       } catch (error) {
         // jose names its failures by code: ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …
         const code = (error as { code?: unknown }).code
-        if (code === 'ERR_JWT_EXPIRED') throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead has moved on.')
-        if (typeof code === 'string' && code.startsWith('ERR_J')) throw new BadRequest('This accept link is not valid: it was changed, or not issued by this Baton.')
+        if (code === 'ERR_JWT_EXPIRED') throw new LinkExpired("This accept link expired at the handoff's deadline; the lead has moved on.")
+        if (typeof code === 'string' && code.startsWith('ERR_J'))
+          throw new BadRequest('This accept link is not valid: it was changed, or not issued by this Baton.')
         throw error
       }
     },

@@ -7,7 +7,10 @@ import type { HandoffsService } from './handoffs.service.ts'
 
 const tags = ['handoffs']
 // Other parameters are let through: mail tools append their own (utm_*, _hsenc) to links.
-const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096, description: 'The token of an accept link' }) }, { additionalProperties: true })
+const TokenQuery = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 4096, description: 'The token of an accept link' }) },
+  { additionalProperties: true },
+)
 
 // The link is a credential: no caching, no indexing, and no Referer carrying it elsewhere.
 const PAGE_HEADERS = {
@@ -29,43 +32,68 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
   // The page's form posts no fields; accept its empty url-encoded body (in this plugin only).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined))
 
-  app.get('/v1/handoffs/accept', {
-    config: { auth: 'public' },
-    schema: { tags, security: [], summary: 'The confirmation page of a one-click accept link (accepts nothing)', querystring: TokenQuery },
-  }, async (request, reply) => {
-    try {
-      const { handoff, lead } = await handoffs.fromLink(request.query.token)
-      if (!handoff || handoff.status !== 'pending') {
-        return page(reply, 409, 'Nothing to accept', `This lead was already ${handoff?.status ?? 'withdrawn'}: the link works once, while the handoff waits.`)
-      }
-      const who = lead?.company ? `${lead.company} (${lead.email})` : (lead?.email ?? 'a lead')
-      return page(reply, 200, 'Accept this lead?', `${who}. Accept by ${handoff.deadlineAt.toISOString().replace('T', ' ').slice(0, 16)} UTC.`, request.url)
-    } catch (error) {
-      return failure(reply, error)
-    }
-  })
-
-  app.post('/v1/handoffs/accept', {
-    config: { auth: 'public' },
-    schema: {
-      tags,
-      security: [],
-      summary: 'Accept through a one-click link',
-      description: 'Accepts the handoff as the rep the link names. A changed link is 400, an expired one 410, a used one (or a handoff no longer pending) 409.',
-      querystring: TokenQuery,
-      response: withProblems({ 200: Handoff }, [400, 409, 410]),
+  app.get(
+    '/v1/handoffs/accept',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        security: [],
+        summary: 'The confirmation page of a one-click accept link (accepts nothing)',
+        querystring: TokenQuery,
+      },
     },
-  }, async (request, reply) => {
-    const json = wantsJson(request)
-    try {
-      const { handoffId, repId } = await handoffs.fromLink(request.query.token)
-      const accepted = await handoffs.accept(handoffId, { role: 'rep', repId, subject: repId }, { onceOnly: true })
-      return json ? accepted : page(reply, 200, 'Accepted', 'The lead is yours. Reach out before the first-contact task falls due.')
-    } catch (error) {
-      if (json) throw error
-      return failure(reply, error)
-    }
-  })
+    async (request, reply) => {
+      try {
+        const { handoff, lead } = await handoffs.fromLink(request.query.token)
+        if (!handoff || handoff.status !== 'pending') {
+          return page(
+            reply,
+            409,
+            'Nothing to accept',
+            `This lead was already ${handoff?.status ?? 'withdrawn'}: the link works once, while the handoff waits.`,
+          )
+        }
+        const who = lead?.company ? `${lead.company} (${lead.email})` : (lead?.email ?? 'a lead')
+        return page(
+          reply,
+          200,
+          'Accept this lead?',
+          `${who}. Accept by ${handoff.deadlineAt.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
+          request.url,
+        )
+      } catch (error) {
+        return failure(reply, error)
+      }
+    },
+  )
+
+  app.post(
+    '/v1/handoffs/accept',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        security: [],
+        summary: 'Accept through a one-click link',
+        description:
+          'Accepts the handoff as the rep the link names. A changed link is 400, an expired one 410, a used one (or a handoff no longer pending) 409.',
+        querystring: TokenQuery,
+        response: withProblems({ 200: Handoff }, [400, 409, 410]),
+      },
+    },
+    async (request, reply) => {
+      const json = wantsJson(request)
+      try {
+        const { handoffId, repId } = await handoffs.fromLink(request.query.token)
+        const accepted = await handoffs.accept(handoffId, { role: 'rep', repId, subject: repId }, { onceOnly: true })
+        return json ? accepted : page(reply, 200, 'Accepted', 'The lead is yours. Reach out before the first-contact task falls due.')
+      } catch (error) {
+        if (json) throw error
+        return failure(reply, error)
+      }
+    },
+  )
 }
 
 const wantsJson = (request: FastifyRequest) => {

@@ -10,9 +10,18 @@ const { trace: _trace, ...stateColumns } = allColumns
 
 type NewHandoff = typeof handoffs.$inferInsert
 const insertQuery = prepared.write<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
-  db.insert(handoffs).values(given as unknown as NewHandoff).returning(returns))
+  db
+    .insert(handoffs)
+    .values(given as unknown as NewHandoff)
+    .returning(returns),
+)
 const updateQuery = prepared.write<HandoffState>(allColumns, stateColumns, (db, given, returns) =>
-  db.update(handoffs).set(given).where(eq(handoffs.id, sql.placeholder('whereId'))).returning(returns))
+  db
+    .update(handoffs)
+    .set(given)
+    .where(eq(handoffs.id, sql.placeholder('whereId')))
+    .returning(returns),
+)
 
 export async function insertHandoff(db: Queryable, row: NewHandoff): Promise<HandoffState> {
   const [inserted] = await insertQuery(db, row)
@@ -46,8 +55,12 @@ export async function updateHandoff(tx: Tx, id: string, changes: Partial<NewHand
  * failed deadline job left waiting (partial index handoffs_pending_deadline_idx).
  */
 export async function pendingPastDeadline(db: Queryable, before: Date, limit: number): Promise<string[]> {
-  const rows = await db.select({ id: handoffs.id }).from(handoffs)
-    .where(and(eq(handoffs.status, 'pending'), lt(handoffs.deadlineAt, before))).orderBy(asc(handoffs.deadlineAt)).limit(limit)
+  const rows = await db
+    .select({ id: handoffs.id })
+    .from(handoffs)
+    .where(and(eq(handoffs.status, 'pending'), lt(handoffs.deadlineAt, before)))
+    .orderBy(asc(handoffs.deadlineAt))
+    .limit(limit)
   return rows.map((row) => row.id)
 }
 
@@ -60,7 +73,12 @@ export async function listHandoffs(
   if (repId) filters.push(eq(handoffs.repId, repId))
   if (status) filters.push(eq(handoffs.status, status))
   if (before) filters.push(lt(handoffs.id, before))
-  return db.select(stateColumns).from(handoffs).where(and(...filters)).orderBy(desc(handoffs.id)).limit(limit + 1)
+  return db
+    .select(stateColumns)
+    .from(handoffs)
+    .where(and(...filters))
+    .orderBy(desc(handoffs.id))
+    .limit(limit + 1)
 }
 
 /** Who already had a lead, the attempt number its next handoff takes, and the live ruleset version to route it on. */
@@ -78,8 +96,11 @@ const priorColumns = (leadId: SQL | string) => ({
   lastAttempt: sql<PriorRow['lastAttempt']>`(select max(p.attempt) from handoffs p where p.lead_id = ${leadId})`,
   liveVersion: sql<PriorRow['liveVersion']>`(select max(version) from routing_rulesets)`,
 })
-const toPrior = (row: PriorRow): PriorHandoffs =>
-  ({ reps: new Set(row.priorReps ?? []), nextAttempt: (row.lastAttempt ?? 0) + 1, liveVersion: row.liveVersion })
+const toPrior = (row: PriorRow): PriorHandoffs => ({
+  reps: new Set(row.priorReps ?? []),
+  nextAttempt: (row.lastAttempt ?? 0) + 1,
+  liveVersion: row.liveVersion,
+})
 
 /** Before a re-route, in one round trip. */
 export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandoffs> {
@@ -89,17 +110,30 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
 
 const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
 type ExpiredRow = HandoffState & PriorRow
-const expireQuery = prepared.query<ExpiredRow>(expiredColumns, (db, returns) => db.update(handoffs)
-  .set({ status: 'expired', respondedAt: sql`${sql.placeholder('now')}`, updatedAt: sql`${sql.placeholder('now')}`, reason: 'the deadline passed' })
-  .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
-  .returning(returns))
+const expireQuery = prepared.query<ExpiredRow>(expiredColumns, (db, returns) =>
+  db
+    .update(handoffs)
+    .set({
+      status: 'expired',
+      respondedAt: sql`${sql.placeholder('now')}`,
+      updatedAt: sql`${sql.placeholder('now')}`,
+      reason: 'the deadline passed',
+    })
+    .where(and(eq(handoffs.id, sql.placeholder('id')), eq(handoffs.status, 'pending'), lte(handoffs.deadlineAt, sql.placeholder('due'))))
+    .returning(returns),
+)
 
 /**
  * The deadline job's first step: the handoff expires if it is still pending and its deadline
  * is at or before `due`, and comes back with what its re-route reads (one round trip where
  * locking, updating and reading took three). Undefined: it was answered first, or is not due.
  */
-export async function expireIfDue(tx: Tx, id: string, now: Date, due: Date): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
+export async function expireIfDue(
+  tx: Tx,
+  id: string,
+  now: Date,
+  due: Date,
+): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
   const [row] = await expireQuery(tx, { id, now, due })
   if (!row) return undefined
   const { priorReps, lastAttempt, liveVersion, ...expired } = row
@@ -141,7 +175,11 @@ export async function addPending(tx: Tx, repId: string, at: Date): Promise<void>
 
 /** The lead's handoff waiting for an answer, if any, locked. */
 export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffState | undefined> {
-  const [row] = await tx.select(stateColumns).from(handoffs).where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending'))).for('update')
+  const [row] = await tx
+    .select(stateColumns)
+    .from(handoffs)
+    .where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending')))
+    .for('update')
   return row
 }
 

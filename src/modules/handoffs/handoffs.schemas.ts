@@ -29,10 +29,7 @@ export const Handoff = Type.Object(
 )
 export type Handoff = Static<typeof Handoff>
 
-export const HandoffWithTrace = Type.Composite([
-  Handoff,
-  Type.Object({ trace: TraceSchema }),
-])
+export const HandoffWithTrace = Type.Composite([Handoff, Type.Object({ trace: TraceSchema })])
 
 export const ListHandoffsQuery = Type.Object(
   {

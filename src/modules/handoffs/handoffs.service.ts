@@ -22,13 +22,14 @@ import { toHandoff } from './handoff.ts'
 import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
 import { createRerouter } from './reroute.ts'
 
-
 /**
  * Acceptance: a lead is owned only once its rep accepts the handoff. Every change
  * starts by locking the handoff row, so accept, decline and the deadline job can race
  * and exactly one of them wins.
  */
-export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger' | 'acceptLinks'> & { assigner: Assigner }) {
+export function createHandoffsService(
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger' | 'acceptLinks'> & { assigner: Assigner },
+) {
   const { db, clock, boss, config, metrics, logger } = deps
   const reroute = createRerouter(deps)
 
@@ -61,10 +62,15 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 
   function mustBePending(handoff: HandoffState, now: Date, action: 'accept' | 'decline'): void {
     if (handoff.status !== 'pending') {
-      throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}ed.`), { handoffStatus: handoff.status })
+      throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}ed.`), {
+        handoffStatus: handoff.status,
+      })
     }
     if (now.getTime() >= handoff.deadlineAt.getTime()) {
-      throw withProblemMembers(new Conflict(`The deadline passed at ${handoff.deadlineAt.toISOString()}; the lead is moving on to the next rep.`), { handoffStatus: 'expired' })
+      throw withProblemMembers(
+        new Conflict(`The deadline passed at ${handoff.deadlineAt.toISOString()}; the lead is moving on to the next rep.`),
+        { handoffStatus: 'expired' },
+      )
     }
   }
 
@@ -77,7 +83,8 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
     async fromLink(token: string) {
       const link = await deps.acceptLinks.verify(token)
       const handoff = await repo.findHandoff(db, link.handoffId)
-      if (handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt) throw new LinkExpired('This accept link expired at the handoff\'s deadline; the lead is moving on.')
+      if (handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt)
+        throw new LinkExpired("This accept link expired at the handoff's deadline; the lead is moving on.")
       const lead = handoff ? await findLead(db, handoff.leadId) : undefined
       return { ...link, handoff, lead }
     },
@@ -92,11 +99,17 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
 
     /** A rep's inbox, newest first; a rep token sees only its own. */
     async list(query: ListHandoffsQuery, principal: Principal) {
-      if (principal.role === 'rep' && query.repId && query.repId !== principal.repId) throw new Forbidden('A rep token lists only its own handoffs.')
+      if (principal.role === 'rep' && query.repId && query.repId !== principal.repId)
+        throw new Forbidden('A rep token lists only its own handoffs.')
       const repId = principal.role === 'rep' ? principal.repId : query.repId
       const limit = query.limit ?? 50
       const before = decodeCursor(query.cursor)
-      const rows = await repo.listHandoffs(db, { limit, ...(repId ? { repId } : {}), ...(query.status ? { status: query.status } : {}), ...(before ? { before } : {}) })
+      const rows = await repo.listHandoffs(db, {
+        limit,
+        ...(repId ? { repId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(before ? { before } : {}),
+      })
       const page = toPage(rows, limit)
       return { data: page.data.map(toHandoff), nextCursor: page.nextCursor }
     },
@@ -119,7 +132,12 @@ export function createHandoffsService(deps: Pick<ServiceDeps, 'db' | 'clock' | '
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
         const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
         const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
-        const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, dueInSeconds: await firstContactWithin(tx, owned), now })
+        const task = await createFirstContactTask(tx, boss, {
+          lead: owned,
+          handoff: updated,
+          dueInSeconds: await firstContactWithin(tx, owned),
+          now,
+        })
         await appendEvents(tx, { boss, logger }, [event, task])
         return toHandoff(updated)
       })
@@ -179,9 +197,20 @@ async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
 /** The event names the lead whose expiry tipped it: it sits in that lead's timeline and sequence. */
-async function setAway(tx: Tx, rep: { id: string; name: string; email: string }, expiredInRow: number, now: Date, lead: LeadRow): Promise<NewEvent> {
+async function setAway(
+  tx: Tx,
+  rep: { id: string; name: string; email: string },
+  expiredInRow: number,
+  now: Date,
+  lead: LeadRow,
+): Promise<NewEvent> {
   await setAutoAway(tx, rep.id, now)
-  return newEvent('rep.auto_away', { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` }, now, lead.id)
+  return newEvent(
+    'rep.auto_away',
+    { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` },
+    now,
+    lead.id,
+  )
 }
 
 /**

@@ -27,17 +27,42 @@ const windowOf = (handoff: HandoffState) => Math.max(1, Math.round((handoff.dead
  */
 export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'> & { assigner: Assigner }) {
   /** `prior`: when the caller's statement already read it (the deadline job's). */
-  return async function reroute(tx: Tx, lead: LeadRow, previous: HandoffState, now: Date, why: 'declined' | 'expired', prior?: PriorHandoffs): Promise<NewEvent[]> {
+  return async function reroute(
+    tx: Tx,
+    lead: LeadRow,
+    previous: HandoffState,
+    now: Date,
+    why: 'declined' | 'expired',
+    prior?: PriorHandoffs,
+  ): Promise<NewEvent[]> {
     await useGenericPlans(tx)
     prior ??= await repo.priorHandoffs(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
     const prefer: CompiledRule | undefined = previous.assign
-      ? { index: previous.ruleIndex ?? -1, name: previous.ruleName ?? 'previous target', assign: previous.assign, acceptWithinSeconds: windowOf(previous) }
+      ? {
+          index: previous.ruleIndex ?? -1,
+          name: previous.ruleName ?? 'previous target',
+          assign: previous.assign,
+          acceptWithinSeconds: windowOf(previous),
+        }
       : undefined
-    const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, { excluded: prior.reps, liveVersion: prior.liveVersion, ...(prefer ? { prefer } : {}) })
-    const updated = await updateLead(tx, lead.id, { status: statusAfter(routed), nextRouteAt: routed.kind === 'unroutable' ? routed.retryAt : null, updatedAt: now })
+    const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, {
+      excluded: prior.reps,
+      liveVersion: prior.liveVersion,
+      ...(prefer ? { prefer } : {}),
+    })
+    const updated = await updateLead(tx, lead.id, {
+      status: statusAfter(routed),
+      nextRouteAt: routed.kind === 'unroutable' ? routed.retryAt : null,
+      updatedAt: now,
+    })
     const outcome = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
-    const rerouted = newEvent('lead.rerouted', { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt }, now, lead.id)
+    const rerouted = newEvent(
+      'lead.rerouted',
+      { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt },
+      now,
+      lead.id,
+    )
     return [rerouted, ...outcome.events]
   }
 
@@ -49,7 +74,14 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     const leadSnapshot = snapshot(updated)
     if (!manager) {
       const reason = managerId ? 'the manager already had this lead' : 'neither the team nor the rep has a manager'
-      return [newEvent('lead.escalated', { lead: leadSnapshot, handoff: null, attempts, reason: `${attempts} reps did not take it and ${reason}: it waits for a person` }, now, lead.id)]
+      return [
+        newEvent(
+          'lead.escalated',
+          { lead: leadSnapshot, handoff: null, attempts, reason: `${attempts} reps did not take it and ${reason}: it waits for a person` },
+          now,
+          lead.id,
+        ),
+      ]
     }
     const detail = `${attempts} reps did not take it: escalated to ${manager.name}`
     const row = await repo.insertHandoff(tx, {
@@ -74,7 +106,18 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     const handoff = toHandoff(row)
     return [
       newEvent('lead.escalated', { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail }, now, lead.id),
-      newEvent('lead.assigned', { lead: leadSnapshot, handoff, rep: manager, rule: { version: null, index: null, name: 'escalation' }, acceptUrl: await assigner.acceptUrl(row) }, now, lead.id),
+      newEvent(
+        'lead.assigned',
+        {
+          lead: leadSnapshot,
+          handoff,
+          rep: manager,
+          rule: { version: null, index: null, name: 'escalation' },
+          acceptUrl: await assigner.acceptUrl(row),
+        },
+        now,
+        lead.id,
+      ),
     ]
   }
 }

@@ -29,7 +29,11 @@ export type TimerKind = 'handoff_deadline' | 'contact_overdue' | 'unrouted_retry
  */
 export function createTimerBackstop(
   { db, clock, logger, metrics }: Pick<ServiceDeps, 'db' | 'clock' | 'logger' | 'metrics'>,
-  { handoffs, tasks, unrouted }: { handoffs: Pick<HandoffsService, 'expire'>; tasks: Pick<TasksService, 'overdue'>; unrouted: Pick<UnroutedRouter, 'retryLead'> },
+  {
+    handoffs,
+    tasks,
+    unrouted,
+  }: { handoffs: Pick<HandoffsService, 'expire'>; tasks: Pick<TasksService, 'overdue'>; unrouted: Pick<UnroutedRouter, 'retryLead'> },
 ) {
   const kinds: Record<TimerKind, { find: (before: Date) => Promise<string[]>; fire: (id: string) => Promise<unknown> }> = {
     handoff_deadline: { find: (before) => pendingPastDeadline(db, before, BATCH), fire: (id) => handoffs.expire(id) },

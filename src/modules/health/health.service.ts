@@ -16,8 +16,18 @@ export function createHealthService({ pool, boss, isDraining }: HealthDeps) {
     /** Each check's verdict ('ok', 'failed' or 'draining'); why one failed goes to `onError`. */
     async readiness(onError: (check: string, error: unknown) => void): Promise<Record<string, string>> {
       return {
-        database: await probe(async () => { await pool.query('select 1') }, (error) => onError('database', error)),
-        jobs: await probe(async () => { if (!(await boss.isInstalled())) throw new Error('pg-boss schema missing') }, (error) => onError('jobs', error)),
+        database: await probe(
+          async () => {
+            await pool.query('select 1')
+          },
+          (error) => onError('database', error),
+        ),
+        jobs: await probe(
+          async () => {
+            if (!(await boss.isInstalled())) throw new Error('pg-boss schema missing')
+          },
+          (error) => onError('jobs', error),
+        ),
         ...(isDraining() ? { shutdown: 'draining' } : {}),
       }
     },

@@ -10,7 +10,9 @@ const LOCK_NAMESPACE = 7315
  * nor the key, so it keeps the pair unambiguous.
  */
 export async function tryKeyLock(tx: Tx, scope: string, key: string): Promise<boolean> {
-  const { rows } = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${scope}\n${key}`})) as locked`)
+  const { rows } = await tx.execute<{ locked: boolean }>(
+    sql`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${scope}\n${key}`})) as locked`,
+  )
   return rows[0]?.locked === true
 }
 
@@ -28,7 +30,10 @@ export async function storeKey(tx: Tx, row: typeof idempotencyKeys.$inferInsert)
   await tx
     .insert(idempotencyKeys)
     .values(row)
-    .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.createdAt } })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.scope, idempotencyKeys.key],
+      set: { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.createdAt },
+    })
 }
 
 /** Deletes keys used before `before`; how many. */

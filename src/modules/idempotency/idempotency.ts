@@ -37,7 +37,12 @@ export function idempotencyScope(route: string, caller: { role: string; credenti
  * the stored answer; same key, other body → 422; same key while the first request is
  * still running → 409 at once. Nothing is stored unless the work commits.
  */
-export async function runOncePerKey(tx: Tx, request: IdempotencyRequest, now: Date, work: () => Promise<{ status: number; body: string }>): Promise<StoredAnswer> {
+export async function runOncePerKey(
+  tx: Tx,
+  request: IdempotencyRequest,
+  now: Date,
+  work: () => Promise<{ status: number; body: string }>,
+): Promise<StoredAnswer> {
   if (!(await repo.tryKeyLock(tx, request.scope, request.key))) {
     throw new Conflict('A request with this Idempotency-Key is still being processed; retry after it finishes.')
   }

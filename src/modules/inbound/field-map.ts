@@ -1,7 +1,22 @@
 import { fieldReader } from '../conditions/fields.ts'
 
 /** Lead fields a source may fill, besides any path under signals., custom. and utm. */
-const LEAD_TARGETS = ['email', 'firstName', 'lastName', 'phone', 'company', 'website', 'country', 'region', 'city', 'industry', 'employees', 'annualRevenue', 'productInterest', 'source']
+const LEAD_TARGETS = [
+  'email',
+  'firstName',
+  'lastName',
+  'phone',
+  'company',
+  'website',
+  'country',
+  'region',
+  'city',
+  'industry',
+  'employees',
+  'annualRevenue',
+  'productInterest',
+  'source',
+]
 const OPEN_TARGETS = /^(signals|custom|utm)\.[A-Za-z0-9_-]{1,64}$/
 const NUMERIC = new Set(['employees', 'annualRevenue'])
 
@@ -9,7 +24,10 @@ const NUMERIC = new Set(['employees', 'annualRevenue'])
 export function checkFieldMap(map: Record<string, string>): Array<{ pointer: string; detail: string }> {
   const errors = Object.keys(map)
     .filter((target) => !LEAD_TARGETS.includes(target) && !OPEN_TARGETS.test(target))
-    .map((target) => ({ pointer: `/fieldMap/${target}`, detail: `"${target}" is not a lead field (${LEAD_TARGETS.join(', ')}, or signals.*, custom.*, utm.*)` }))
+    .map((target) => ({
+      pointer: `/fieldMap/${target}`,
+      detail: `"${target}" is not a lead field (${LEAD_TARGETS.join(', ')}, or signals.*, custom.*, utm.*)`,
+    }))
   if (!('email' in map)) errors.push({ pointer: '/fieldMap', detail: 'must say where the email is (e.g. {"email": "contact.email"})' })
   return errors
 }

@@ -11,7 +11,6 @@ import { unstorable } from '../../lib/storable.ts'
 import { previousDelivery, recordDelivery } from './sources.repo.ts'
 import type { SourcesService } from './sources.service.ts'
 
-
 /** Provider adapters by kind (generic is built in): a kind missing here answers 400. */
 export type AdapterRegistry = Partial<Record<Exclude<SourceKind, 'generic'>, SourceAdapter>>
 
@@ -19,7 +18,13 @@ export type AdapterRegistry = Partial<Record<Exclude<SourceKind, 'generic'>, Sou
  * A form tool's POST: verified on the raw bytes with the provider's own scheme,
  * mapped to a lead, deduplicated by the provider's submission id, and ingested.
  */
-export function createInboundService({ clock, config, sources, leads, adapters }: Pick<ServiceDeps, 'clock' | 'config'> & { sources: SourcesService; leads: LeadsService; adapters: AdapterRegistry }) {
+export function createInboundService({
+  clock,
+  config,
+  sources,
+  leads,
+  adapters,
+}: Pick<ServiceDeps, 'clock' | 'config'> & { sources: SourcesService; leads: LeadsService; adapters: AdapterRegistry }) {
   const adapterFor = (source: SourceRow): SourceAdapter | undefined =>
     source.kind === 'generic' ? genericAdapter(source.auth) : adapters[source.kind]
 
@@ -34,7 +39,8 @@ export function createInboundService({ clock, config, sources, leads, adapters }
       const adapter = adapterFor(source)
       if (!adapter) throw new BadRequest(`Submissions from ${source.kind} are not accepted by this version of Baton yet.`)
       const verified = adapter.verify(request, source.secret, clock.now())
-      if (!verified.ok) throw withProblemMembers(new Unauthorized(`The request is not from this source: ${verified.detail}.`), { reason: verified.reason })
+      if (!verified.ok)
+        throw withProblemMembers(new Unauthorized(`The request is not from this source: ${verified.detail}.`), { reason: verified.reason })
 
       let payload: unknown
       try {
@@ -43,11 +49,14 @@ export function createInboundService({ clock, config, sources, leads, adapters }
         throw new BadRequest('The body is not valid JSON.')
       }
       const extracted = adapter.extract(payload, request)
-      if (!extracted.ok) throw invalidFields(`The submission is not shaped as ${source.kind} sends it: ${extracted.detail}.`, [{ pointer: '', detail: extracted.detail }])
+      if (!extracted.ok)
+        throw invalidFields(`The submission is not shaped as ${source.kind} sends it: ${extracted.detail}.`, [
+          { pointer: '', detail: extracted.detail },
+        ])
 
       const input = { source: source.leadSource, ...applyFieldMap(extracted.submission.fields, source.fieldMap) }
       const errors = [...Value.Errors(LeadInput, input)].map((e) => ({ pointer: e.path, detail: e.message }))
-      if (errors.length > 0) throw invalidFields('The submission does not make a valid lead with this source\'s field map.', errors)
+      if (errors.length > 0) throw invalidFields("The submission does not make a valid lead with this source's field map.", errors)
       const unfit = unstorable({ ...input, submissionId: extracted.submission.submissionId })
       if (unfit) throw invalidFields(`The submission cannot be stored: ${unfit.pointer} ${unfit.detail}.`, [unfit])
 

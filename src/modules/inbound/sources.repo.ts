@@ -16,7 +16,12 @@ export async function insertSource(db: Queryable, row: NewSource): Promise<Sourc
 
 /** By id, after `after` when paging; one more than `limit`, so the caller knows whether a next page exists. */
 export async function listSources(db: Queryable, { after, limit }: { after?: string; limit: number }): Promise<SourceRow[]> {
-  return db.select().from(sources).where(after ? gt(sources.id, after) : undefined).orderBy(asc(sources.id)).limit(limit + 1)
+  return db
+    .select()
+    .from(sources)
+    .where(after ? gt(sources.id, after) : undefined)
+    .orderBy(asc(sources.id))
+    .limit(limit + 1)
 }
 
 export async function updateSource(db: Queryable, id: string, changes: Partial<Omit<NewSource, 'id'>>): Promise<SourceRow | undefined> {

@@ -3,21 +3,39 @@ import { Name, PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { SOURCE_KINDS } from './adapters/adapter.ts'
 
 const Kind = Type.Union(SOURCE_KINDS.map((kind) => Type.Literal(kind)))
-const Auth = Type.Union([Type.Literal('signature'), Type.Literal('token')], { description: 'generic sources: Standard Webhooks signature (default) or a bearer token' })
+const Auth = Type.Union([Type.Literal('signature'), Type.Literal('token')], {
+  description: 'generic sources: Standard Webhooks signature (default) or a bearer token',
+})
 const FieldMap = Type.Record(Type.String({ minLength: 1, maxLength: 80 }), Type.String({ minLength: 1, maxLength: 200 }), {
   maxProperties: 60,
   description: 'Lead field (or signals.*, custom.*, utm.*) → where its value is in the submission (a field ref, key, label or dotted path)',
 })
-const Secret = Type.String({ minLength: 8, maxLength: 512, description: 'The signing secret the provider shows you; generic sources get one generated when omitted' })
+const Secret = Type.String({
+  minLength: 8,
+  maxLength: 512,
+  description: 'The signing secret the provider shows you; generic sources get one generated when omitted',
+})
 
 export const CreateSourceBody = Type.Object(
-  { name: Name, kind: Kind, auth: Type.Optional(Auth), secret: Type.Optional(Secret), fieldMap: Type.Optional(FieldMap), leadSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  {
+    name: Name,
+    kind: Kind,
+    auth: Type.Optional(Auth),
+    secret: Type.Optional(Secret),
+    fieldMap: Type.Optional(FieldMap),
+    leadSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
   { additionalProperties: false },
 )
 export type CreateSourceBody = Static<typeof CreateSourceBody>
 
 export const UpdateSourceBody = Type.Object(
-  { name: Type.Optional(Name), secret: Type.Optional(Secret), fieldMap: Type.Optional(FieldMap), leadSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  {
+    name: Type.Optional(Name),
+    secret: Type.Optional(Secret),
+    fieldMap: Type.Optional(FieldMap),
+    leadSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
   { additionalProperties: false, minProperties: 1 },
 )
 export type UpdateSourceBody = Static<typeof UpdateSourceBody>
@@ -46,5 +64,5 @@ export type ListSourcesQuery = Static<typeof ListSourcesQuery>
 export const InboundAnswer = Type.Object({
   leadId: Uuid,
   status: Type.String(),
-  duplicate: Type.Boolean({ description: 'The submission (by the provider\'s id) or its email was already a lead' }),
+  duplicate: Type.Boolean({ description: "The submission (by the provider's id) or its email was already a lead" }),
 })

@@ -15,7 +15,8 @@ import type { CreateSourceBody, ListSourcesQuery, Source, UpdateSourceBody } fro
  */
 export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>) {
   /** What the database keeps of a source's secret: a token is only ever compared, a signing secret is signed with. */
-  const stored = async (auth: SourceRow['auth'], secret: string) => (auth === 'token' ? hashToken(secret) : (await loadSecretBox(config)).seal(secret))
+  const stored = async (auth: SourceRow['auth'], secret: string) =>
+    auth === 'token' ? hashToken(secret) : (await loadSecretBox(config)).seal(secret)
 
   const toSource = (row: SourceRow): Source => ({
     id: row.id,
@@ -40,14 +41,24 @@ export function createSourcesService({ db, clock, config }: Pick<ServiceDeps, 'd
     async create(input: CreateSourceBody): Promise<Source & { secret: string }> {
       const auth = input.kind === 'generic' ? (input.auth ?? 'signature') : 'signature'
       const errors = checkFieldMap(input.fieldMap ?? DEFAULT_FIELD_MAP)
-      if (input.kind !== 'generic' && input.auth) errors.push({ pointer: '/auth', detail: `${input.kind} signs its requests: auth applies to generic sources only` })
-      if (input.kind !== 'generic' && !input.secret) errors.push({ pointer: '/secret', detail: `is required: paste the signing secret ${input.kind} shows for this webhook` })
+      if (input.kind !== 'generic' && input.auth)
+        errors.push({ pointer: '/auth', detail: `${input.kind} signs its requests: auth applies to generic sources only` })
+      if (input.kind !== 'generic' && !input.secret)
+        errors.push({ pointer: '/secret', detail: `is required: paste the signing secret ${input.kind} shows for this webhook` })
       if (errors.length > 0) throw invalidFields('The source is invalid.', errors)
-      const secret = input.secret ?? (auth === 'token' ? randomBytes(32).toString('base64url') : `whsec_${randomBytes(24).toString('base64')}`)
+      const secret =
+        input.secret ?? (auth === 'token' ? randomBytes(32).toString('base64url') : `whsec_${randomBytes(24).toString('base64')}`)
       const now = clock.now()
       const row = await repo.insertSource(db, {
-        id: newId(), name: input.name.trim(), kind: input.kind, auth, secret: await stored(auth, secret),
-        fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP, leadSource: input.leadSource ?? input.kind, createdAt: now, updatedAt: now,
+        id: newId(),
+        name: input.name.trim(),
+        kind: input.kind,
+        auth,
+        secret: await stored(auth, secret),
+        fieldMap: input.fieldMap ?? DEFAULT_FIELD_MAP,
+        leadSource: input.leadSource ?? input.kind,
+        createdAt: now,
+        updatedAt: now,
       })
       return { ...toSource(row), secret }
     },

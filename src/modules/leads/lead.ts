@@ -22,10 +22,24 @@ export function snapshot(row: LeadRow) {
 
 export function toLead(row: LeadRow): Lead {
   const fields: LeadFields = {
-    email: row.email, domain: row.domain, firstName: row.firstName, lastName: row.lastName, phone: row.phone,
-    company: row.company, website: row.website, country: row.country, region: row.region, city: row.city,
-    industry: row.industry, employees: row.employees, annualRevenue: row.annualRevenue,
-    productInterest: row.productInterest, source: row.source, utm: row.utm, signals: row.signals, custom: row.custom,
+    email: row.email,
+    domain: row.domain,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    phone: row.phone,
+    company: row.company,
+    website: row.website,
+    country: row.country,
+    region: row.region,
+    city: row.city,
+    industry: row.industry,
+    employees: row.employees,
+    annualRevenue: row.annualRevenue,
+    productInterest: row.productInterest,
+    source: row.source,
+    utm: row.utm,
+    signals: row.signals,
+    custom: row.custom,
   }
   return {
     id: row.id,
@@ -45,6 +59,8 @@ export function toLead(row: LeadRow): Lead {
     closedAt: row.closedAt?.toISOString() ?? null,
     opportunity: row.opportunity ?? null,
     closeReason: row.closeReason,
-    outcome: row.outcome ? { result: row.outcome, amount: row.outcomeAmount, closedAt: (row.outcomeAt ?? row.updatedAt).toISOString() } : null,
+    outcome: row.outcome
+      ? { result: row.outcome, amount: row.outcomeAmount, closedAt: (row.outcomeAt ?? row.updatedAt).toISOString() }
+      : null,
   }
 }

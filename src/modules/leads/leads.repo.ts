@@ -11,8 +11,12 @@ export interface SubmissionStart {
   rulesetVersion: number | null
 }
 
-const beginQuery = prepared.sql<{ lead_id: string | null; scoring_version: number | null; predictive_version: number | null; ruleset_version: number | null }>(
-  () => sql`select * from baton_begin_submission(${sql.placeholder('email')}, ${sql.placeholder('since')}::timestamptz)`)
+const beginQuery = prepared.sql<{
+  lead_id: string | null
+  scoring_version: number | null
+  predictive_version: number | null
+  ruleset_version: number | null
+}>(() => sql`select * from baton_begin_submission(${sql.placeholder('email')}, ${sql.placeholder('since')}::timestamptz)`)
 
 /**
  * Serialises ingestion of one email address until the transaction ends (parallel
@@ -22,14 +26,28 @@ const beginQuery = prepared.sql<{ lead_id: string | null; scoring_version: numbe
  */
 export async function beginSubmission(db: Queryable, email: string, since: Date): Promise<SubmissionStart> {
   const [row] = await beginQuery(db, { email, since: since.toISOString() })
-  return { leadId: row!.lead_id, scoringVersion: row!.scoring_version, predictiveVersion: row!.predictive_version, rulesetVersion: row!.ruleset_version }
+  return {
+    leadId: row!.lead_id,
+    scoringVersion: row!.scoring_version,
+    predictiveVersion: row!.predictive_version,
+    rulesetVersion: row!.ruleset_version,
+  }
 }
 
 const leadColumns = getTableColumns(leads)
 const insertQuery = prepared.write<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
-  db.insert(leads).values(given as unknown as typeof leads.$inferInsert).returning(returns))
+  db
+    .insert(leads)
+    .values(given as unknown as typeof leads.$inferInsert)
+    .returning(returns),
+)
 const updateQuery = prepared.write<LeadRow>(leadColumns, leadColumns, (db, given, returns) =>
-  db.update(leads).set(given).where(eq(leads.id, sql.placeholder('whereId'))).returning(returns))
+  db
+    .update(leads)
+    .set(given)
+    .where(eq(leads.id, sql.placeholder('whereId')))
+    .returning(returns),
+)
 
 export async function insertLead(db: Queryable, row: typeof leads.$inferInsert): Promise<LeadRow> {
   const [inserted] = await insertQuery(db, row)
@@ -47,7 +65,12 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
-const findQuery = prepared.query<LeadRow>(leadColumns, (db, returns) => db.select(returns).from(leads).where(eq(leads.id, sql.placeholder('id'))))
+const findQuery = prepared.query<LeadRow>(leadColumns, (db, returns) =>
+  db
+    .select(returns)
+    .from(leads)
+    .where(eq(leads.id, sql.placeholder('id'))),
+)
 
 export async function findLead(db: Queryable, id: string): Promise<LeadRow | undefined> {
   const [row] = await findQuery(db, { id })
@@ -56,8 +79,12 @@ export async function findLead(db: Queryable, id: string): Promise<LeadRow | und
 
 /** Unrouted leads whose calendar retry was due before `before`: what a lost route-lead job left waiting. */
 export async function unroutedPastRetry(db: Queryable, before: Date, limit: number): Promise<string[]> {
-  const rows = await db.select({ id: leads.id }).from(leads)
-    .where(and(eq(leads.status, 'unrouted'), lt(leads.nextRouteAt, before))).orderBy(asc(leads.nextRouteAt)).limit(limit)
+  const rows = await db
+    .select({ id: leads.id })
+    .from(leads)
+    .where(and(eq(leads.status, 'unrouted'), lt(leads.nextRouteAt, before)))
+    .orderBy(asc(leads.nextRouteAt))
+    .limit(limit)
   return rows.map((row) => row.id)
 }
 
@@ -79,19 +106,32 @@ export async function listLeads(db: Queryable, f: LeadFilters): Promise<LeadRow[
   if (f.createdAfter) filters.push(gte(leads.createdAt, f.createdAfter))
   if (f.createdBefore) filters.push(lt(leads.createdAt, f.createdBefore))
   if (f.after) filters.push(gt(leads.id, f.after))
-  return db.select().from(leads).where(and(...filters)).orderBy(asc(leads.id)).limit(f.limit + 1)
+  return db
+    .select()
+    .from(leads)
+    .where(and(...filters))
+    .orderBy(asc(leads.id))
+    .limit(f.limit + 1)
 }
 
 /** The lead if it is still unrouted, locked; SKIP LOCKED: a lead locked by someone else is being handled by them. */
 export async function lockUnrouted(tx: Tx, id: string): Promise<LeadRow | undefined> {
-  const [row] = await tx.select().from(leads).where(and(eq(leads.id, id), eq(leads.status, 'unrouted'))).for('update', { skipLocked: true })
+  const [row] = await tx
+    .select()
+    .from(leads)
+    .where(and(eq(leads.id, id), eq(leads.status, 'unrouted')))
+    .for('update', { skipLocked: true })
   return row
 }
 
 /** Unrouted leads' ids in id order, after `after` when paging. */
 export async function unroutedIds(db: Queryable, { after, limit }: { after?: string; limit: number }): Promise<string[]> {
-  const rows = await db.select({ id: leads.id }).from(leads)
-    .where(and(eq(leads.status, 'unrouted'), after ? gt(leads.id, after) : undefined)).orderBy(asc(leads.id)).limit(limit)
+  const rows = await db
+    .select({ id: leads.id })
+    .from(leads)
+    .where(and(eq(leads.status, 'unrouted'), after ? gt(leads.id, after) : undefined))
+    .orderBy(asc(leads.id))
+    .limit(limit)
   return rows.map((row) => row.id)
 }
 

@@ -11,7 +11,12 @@ const tags = ['leads']
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, pattern: '^"?[\\x21\\x23-\\x7e]+"?$', description: 'Retry safely: the same key and body within 24 h get the first answer again' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^"?[\\x21\\x23-\\x7e]+"?$',
+      description: 'Retry safely: the same key and body within 24 h get the first answer again',
+    }),
   ),
 })
 
@@ -20,48 +25,74 @@ const idempotencyKey = (header: string | undefined) => header?.replace(/^"(.*)"$
 const readers = { auth: ['admin', 'integration'] } as const
 
 export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = async (app, { leads }) => {
-  app.post('/v1/leads', {
-    config: readers,
-    schema: {
-      tags,
-      summary: 'Submit a lead',
-      description: 'Scores and qualifies the lead in the same request. The same email within the dedupe window is not a new lead: it is merged into the existing one and re-scored (200, `duplicate: true`).',
-      body: LeadInput,
-      headers: IdempotencyHeaders,
-      response: withProblems({ 201: IngestResult, 200: IngestResult }, [400, 409, 422]),
+  app.post(
+    '/v1/leads',
+    {
+      config: readers,
+      schema: {
+        tags,
+        summary: 'Submit a lead',
+        description:
+          'Scores and qualifies the lead in the same request. The same email within the dedupe window is not a new lead: it is merged into the existing one and re-scored (200, `duplicate: true`).',
+        body: LeadInput,
+        headers: IdempotencyHeaders,
+        response: withProblems({ 201: IngestResult, 200: IngestResult }, [400, 409, 422]),
+      },
     },
-  }, async (request, reply) => {
-    const key = idempotencyKey(request.headers['idempotency-key'])
-    if (!key) {
-      const { created, result } = await leads.ingest(request.body)
-      return reply.status(created ? 201 : 200).send(result)
-    }
-    const scope = idempotencyScope('POST /v1/leads', request.principal!)
-    const answer = await leads.ingestOnce(request.body, { scope, key, fingerprint: fingerprintOf(request.body) })
-    if (answer.replayed) reply.header('idempotent-replayed', 'true')
-    // The stored bytes, as they are (no re-serialising): a retry sees exactly what the first call saw.
-    const raw = reply as unknown as FastifyReply
-    return raw.status(answer.status).type('application/json; charset=utf-8').serializer((body: unknown) => String(body)).send(answer.body)
-  })
-
-  app.get('/v1/leads', {
-    config: readers,
-    schema: { tags, summary: 'List leads', querystring: ListLeadsQuery, response: withProblems({ 200: Page(Lead) }, [400]) },
-  }, async (request) => leads.list(request.query))
-
-  app.get('/v1/leads/:id', {
-    config: readers,
-    schema: { tags, summary: 'Get a lead, with the decision that placed it', params: IdParams, response: withProblems({ 200: Lead }, [400, 404]) },
-  }, async (request) => leads.get(request.params.id))
-
-  app.get('/v1/leads/:id/timeline', {
-    config: readers,
-    schema: {
-      tags,
-      summary: 'Everything that happened to a lead, oldest first',
-      description: "lead.assigned's `acceptUrl` (a one-click link that accepts as the rep) is shown to admin tokens only.",
-      params: IdParams,
-      response: withProblems({ 200: Timeline }, [400, 404]),
+    async (request, reply) => {
+      const key = idempotencyKey(request.headers['idempotency-key'])
+      if (!key) {
+        const { created, result } = await leads.ingest(request.body)
+        return reply.status(created ? 201 : 200).send(result)
+      }
+      const scope = idempotencyScope('POST /v1/leads', request.principal!)
+      const answer = await leads.ingestOnce(request.body, { scope, key, fingerprint: fingerprintOf(request.body) })
+      if (answer.replayed) reply.header('idempotent-replayed', 'true')
+      // The stored bytes, as they are (no re-serialising): a retry sees exactly what the first call saw.
+      const raw = reply as unknown as FastifyReply
+      return raw
+        .status(answer.status)
+        .type('application/json; charset=utf-8')
+        .serializer((body: unknown) => String(body))
+        .send(answer.body)
     },
-  }, async (request) => leads.timeline(request.params.id, readerFor(request.principal!)))
+  )
+
+  app.get(
+    '/v1/leads',
+    {
+      config: readers,
+      schema: { tags, summary: 'List leads', querystring: ListLeadsQuery, response: withProblems({ 200: Page(Lead) }, [400]) },
+    },
+    async (request) => leads.list(request.query),
+  )
+
+  app.get(
+    '/v1/leads/:id',
+    {
+      config: readers,
+      schema: {
+        tags,
+        summary: 'Get a lead, with the decision that placed it',
+        params: IdParams,
+        response: withProblems({ 200: Lead }, [400, 404]),
+      },
+    },
+    async (request) => leads.get(request.params.id),
+  )
+
+  app.get(
+    '/v1/leads/:id/timeline',
+    {
+      config: readers,
+      schema: {
+        tags,
+        summary: 'Everything that happened to a lead, oldest first',
+        description: "lead.assigned's `acceptUrl` (a one-click link that accepts as the rep) is shown to admin tokens only.",
+        params: IdParams,
+        response: withProblems({ 200: Timeline }, [400, 404]),
+      },
+    },
+    async (request) => leads.timeline(request.params.id, readerFor(request.principal!)),
+  )
 }

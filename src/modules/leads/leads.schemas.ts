@@ -27,14 +27,28 @@ export const LeadInput = Type.Object(
     source: Type.Optional(Text(100)),
     utm: Type.Optional(
       Type.Object(
-        { source: Type.Optional(Text()), medium: Type.Optional(Text()), campaign: Type.Optional(Text()), term: Type.Optional(Text()), content: Type.Optional(Text()) },
+        {
+          source: Type.Optional(Text()),
+          medium: Type.Optional(Text()),
+          campaign: Type.Optional(Text()),
+          term: Type.Optional(Text()),
+          content: Type.Optional(Text()),
+        },
         { additionalProperties: false },
       ),
     ),
     signals: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Scalar, { maxProperties: 50, description: 'Buying signals: demoRequested, pricingPageViews, …' }),
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Scalar, {
+        maxProperties: 50,
+        description: 'Buying signals: demoRequested, pricingPageViews, …',
+      }),
     ),
-    custom: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Unknown(), { maxProperties: 50, description: 'Your own fields, up to 8 KB as JSON' })),
+    custom: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), Type.Unknown(), {
+        maxProperties: 50,
+        description: 'Your own fields, up to 8 KB as JSON',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -51,13 +65,23 @@ export const Decision = Type.Object(
     reasons: Type.Array(
       Type.Object({ kind: Type.String(), rule: Type.String(), points: Type.Optional(Type.Integer()), detail: Type.String() }),
     ),
-    predicted: Type.Optional(Type.Object({
-      conversion: Type.Number({ minimum: 0, maximum: 1, description: 'Probability of a win, from this deployment\'s own outcomes' }),
-      model: Type.Integer({ description: 'The conversion model version (GET /v1/predictive)' }),
-      drivers: Type.Array(Type.Object({
-        feature: Type.String(), weight: Type.Number(), direction: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-      }), { description: 'The features that moved the prediction most, strongest first' }),
-    }, { description: 'Present once a conversion model exists; rules can read predicted.conversion' })),
+    predicted: Type.Optional(
+      Type.Object(
+        {
+          conversion: Type.Number({ minimum: 0, maximum: 1, description: "Probability of a win, from this deployment's own outcomes" }),
+          model: Type.Integer({ description: 'The conversion model version (GET /v1/predictive)' }),
+          drivers: Type.Array(
+            Type.Object({
+              feature: Type.String(),
+              weight: Type.Number(),
+              direction: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+            }),
+            { description: 'The features that moved the prediction most, strongest first' },
+          ),
+        },
+        { description: 'Present once a conversion model exists; rules can read predicted.conversion' },
+      ),
+    ),
   },
   { description: 'What scoring decided, and every rule that fired' },
 )
@@ -96,16 +120,21 @@ export const Lead = Type.Object(
     acceptedAt: Type.Union([Timestamp, Type.Null()], { description: 'When its rep accepted it' }),
     contactedAt: Type.Union([Timestamp, Type.Null()], { description: 'When the first call, email or meeting happened' }),
     closedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was converted or closed' }),
-    opportunity: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'What convert recorded: amount, currency, externalId, name, closeDate' }),
+    opportunity: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+      description: 'What convert recorded: amount, currency, externalId, name, closeDate',
+    }),
     closeReason: Type.Union([Type.String(), Type.Null()]),
-    outcome: Type.Union([
-      Type.Object({
-        result: Type.Union([Type.Literal('won'), Type.Literal('lost')]),
-        amount: Type.Union([Type.Number(), Type.Null()]),
-        closedAt: Timestamp,
-      }),
-      Type.Null(),
-    ], { description: 'The deal\'s result as the CRM reported it (POST /v1/leads/:id/outcome); what the conversion model learns from' }),
+    outcome: Type.Union(
+      [
+        Type.Object({
+          result: Type.Union([Type.Literal('won'), Type.Literal('lost')]),
+          amount: Type.Union([Type.Number(), Type.Null()]),
+          closedAt: Timestamp,
+        }),
+        Type.Null(),
+      ],
+      { description: "The deal's result as the CRM reported it (POST /v1/leads/:id/outcome); what the conversion model learns from" },
+    ),
   },
   { $id: 'Lead' },
 )
@@ -114,8 +143,12 @@ export type Lead = Static<typeof Lead>
 export const IngestResult = Type.Object({
   lead: Lead,
   decision: Decision,
-  handoff: Type.Union([Handoff, Type.Null()], { description: 'The handoff to the rep routing chose; null when the lead was not routed or nobody is eligible yet' }),
-  routing: Type.Union([RoutingDecision, Type.Null()], { description: 'What routing decided and why; null for a lead that was not routed (not qualified, or a duplicate)' }),
+  handoff: Type.Union([Handoff, Type.Null()], {
+    description: 'The handoff to the rep routing chose; null when the lead was not routed or nobody is eligible yet',
+  }),
+  routing: Type.Union([RoutingDecision, Type.Null()], {
+    description: 'What routing decided and why; null for a lead that was not routed (not qualified, or a duplicate)',
+  }),
   duplicate: Type.Boolean({ description: 'True when this submission was attached to an existing lead (200)' }),
 })
 export type IngestResult = Static<typeof IngestResult>

@@ -24,7 +24,21 @@ const STATUS_FOR: Record<Decision['outcome'], LeadStatus> = { qualified: 'qualif
 const EVENT_FOR = { qualified: 'lead.qualified', disqualified: 'lead.disqualified', nurture: 'lead.nurtured' } as const
 
 /** Leads in: normalise, deduplicate, score, route, record, all in one transaction. */
-export function createLeadsService({ db, clock, config, boss, metrics, logger, scoring, assigner, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & { scoring: ScoringService; assigner: Assigner; predictor: Predictor }) {
+export function createLeadsService({
+  db,
+  clock,
+  config,
+  boss,
+  metrics,
+  logger,
+  scoring,
+  assigner,
+  predictor,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'metrics' | 'logger'> & {
+  scoring: ScoringService
+  assigner: Assigner
+  predictor: Predictor
+}) {
   return {
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
@@ -187,7 +201,6 @@ export interface IngestGuard {
 }
 
 const retryAt = (routed: Plan) => (routed.kind === 'unroutable' ? routed.retryAt : null)
-
 
 const scoreColumns = (decision: StoredDecision) => ({ score: decision.score, qualified: decision.qualified, tier: decision.tier, decision })
 

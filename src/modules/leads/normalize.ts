@@ -33,7 +33,9 @@ const clean = (value: string | undefined): string | null => {
 }
 
 /** Normalises an accepted body into stored fields, or says which fields are unusable. */
-export function normalizeLead(input: LeadInput): { ok: true; fields: LeadFields } | { ok: false; errors: Array<{ pointer: string; detail: string }> } {
+export function normalizeLead(
+  input: LeadInput,
+): { ok: true; fields: LeadFields } | { ok: false; errors: Array<{ pointer: string; detail: string }> } {
   const errors: Array<{ pointer: string; detail: string }> = []
   const email = input.email.trim().toLowerCase()
   const at = email.lastIndexOf('@')
@@ -53,7 +55,8 @@ export function normalizeLead(input: LeadInput): { ok: true; fields: LeadFields 
   }
   const signals = Object.fromEntries(Object.entries(input.signals ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v]))
   for (const [key, value] of Object.entries(signals)) {
-    if (typeof value === 'number' && !Number.isFinite(value)) errors.push({ pointer: `/signals/${escapePointer(key)}`, detail: 'must be a finite number' })
+    if (typeof value === 'number' && !Number.isFinite(value))
+      errors.push({ pointer: `/signals/${escapePointer(key)}`, detail: 'must be a finite number' })
   }
   if (errors.length > 0) return { ok: false, errors }
 

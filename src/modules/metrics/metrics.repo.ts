@@ -109,7 +109,10 @@ type Grouped<R> = { total: R | undefined; groups: R[] }
  */
 function grouped(key: SQL | undefined): { key: SQL; groupBy: SQL } {
   return key
-    ? { key: sql`${key} as key, grouping(${key}) = 1 as is_total`, groupBy: sql`group by grouping sets ((), (${key})) order by 1 nulls last` }
+    ? {
+        key: sql`${key} as key, grouping(${key}) = 1 as is_total`,
+        groupBy: sql`group by grouping sets ((), (${key})) order by 1 nulls last`,
+      }
     : { key: sql`null::text as key, true as is_total`, groupBy: sql`` }
 }
 
@@ -118,7 +121,12 @@ function split<R extends { is_total?: boolean }>(rows: R[]): Grouped<R> {
 }
 
 /** The lead funnel and its timings, in total and per group. `only`: just that group's leads. */
-export async function leadFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<Grouped<LeadFigures>> {
+export async function leadFigures(
+  db: Queryable,
+  window: Window,
+  groupBy: GroupBy | undefined,
+  only?: string,
+): Promise<Grouped<LeadFigures>> {
   const key = groupBy ? LEAD_KEY[groupBy] : undefined
   const select = grouped(key)
   const { rows } = await db.execute<LeadFigures>(sql`
@@ -152,7 +160,12 @@ export async function leadFigures(db: Queryable, window: Window, groupBy: GroupB
 }
 
 /** Handoffs offered for the cohort's leads and how they ended, in total and per group. */
-export async function handoffFigures(db: Queryable, window: Window, groupBy: GroupBy | undefined, only?: string): Promise<Grouped<HandoffFigures>> {
+export async function handoffFigures(
+  db: Queryable,
+  window: Window,
+  groupBy: GroupBy | undefined,
+  only?: string,
+): Promise<Grouped<HandoffFigures>> {
   const key = groupBy ? HANDOFF_KEY[groupBy] : undefined
   const select = grouped(key)
   const { rows } = await db.execute<HandoffFigures>(sql`
@@ -172,6 +185,8 @@ export async function handoffFigures(db: Queryable, window: Window, groupBy: Gro
 export async function labels(db: Queryable, groupBy: GroupBy, keys: string[]): Promise<Map<string, string>> {
   if ((groupBy !== 'rep' && groupBy !== 'team') || keys.length === 0) return new Map()
   const table = sql.raw(groupBy === 'rep' ? 'reps' : 'teams')
-  const { rows } = await db.execute<{ id: string; name: string }>(sql`select id::text, name from ${table} where id = any(${sql.param(keys)}::uuid[])`)
+  const { rows } = await db.execute<{ id: string; name: string }>(
+    sql`select id::text, name from ${table} where id = any(${sql.param(keys)}::uuid[])`,
+  )
   return new Map(rows.map((r) => [r.id, r.name]))
 }

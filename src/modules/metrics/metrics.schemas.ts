@@ -3,10 +3,14 @@ import { Timestamp } from '../../lib/schemas.ts'
 import { GROUP_BYS } from './metrics.repo.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
-const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'A share between 0 and 1; null when there is nothing to divide by' }))
+const Rate = Nullable(
+  Type.Number({ minimum: 0, maximum: 1, description: 'A share between 0 and 1; null when there is nothing to divide by' }),
+)
 
 const Range = {
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Leads that arrived at or after this time (default: 30 days before `to`)' })),
+  from: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Leads that arrived at or after this time (default: 30 days before `to`)' }),
+  ),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'and before this one (default: now)' })),
 }
 
@@ -25,16 +29,33 @@ const Seconds = Type.Object(
 )
 
 export const Figures = Type.Object({
-  funnel: Type.Object({
-    received: Type.Integer(), qualified: Type.Integer(), disqualified: Type.Integer(), assigned: Type.Integer(),
-    accepted: Type.Integer(), contacted: Type.Integer(), converted: Type.Integer(),
-  }, { description: 'Leads of the range that reached each stage (ever)' }),
-  timeToAcceptSeconds: { ...Seconds, description: 'From the lead\'s arrival to a rep\'s acceptance, declines and expiries on the way included' },
-  timeToFirstContactSeconds: { ...Seconds, description: 'From the lead\'s arrival to its first contact' },
-  handoffs: Type.Object({
-    offered: Type.Integer(), accepted: Type.Integer(), declined: Type.Integer(), expired: Type.Integer(),
-    slaBreachRate: { ...Rate, description: 'Expired ÷ answered-or-expired handoffs: how often the acceptance deadline was missed' },
-  }, { description: 'Every offer of these leads to a rep; grouped by the handoff\'s own rep, team and rule' }),
+  funnel: Type.Object(
+    {
+      received: Type.Integer(),
+      qualified: Type.Integer(),
+      disqualified: Type.Integer(),
+      assigned: Type.Integer(),
+      accepted: Type.Integer(),
+      contacted: Type.Integer(),
+      converted: Type.Integer(),
+    },
+    { description: 'Leads of the range that reached each stage (ever)' },
+  ),
+  timeToAcceptSeconds: {
+    ...Seconds,
+    description: "From the lead's arrival to a rep's acceptance, declines and expiries on the way included",
+  },
+  timeToFirstContactSeconds: { ...Seconds, description: "From the lead's arrival to its first contact" },
+  handoffs: Type.Object(
+    {
+      offered: Type.Integer(),
+      accepted: Type.Integer(),
+      declined: Type.Integer(),
+      expired: Type.Integer(),
+      slaBreachRate: { ...Rate, description: 'Expired ÷ answered-or-expired handoffs: how often the acceptance deadline was missed' },
+    },
+    { description: "Every offer of these leads to a rep; grouped by the handoff's own rep, team and rule" },
+  ),
   rates: Type.Object({
     firstContactOverdue: { ...Rate, description: 'First-contact tasks that fell due undone ÷ first-contact tasks' },
     reroute: { ...Rate, description: 'Assigned leads re-routed at least once (declined or expired) ÷ assigned leads' },
@@ -47,7 +68,7 @@ export type Figures = Static<typeof Figures>
 export const Group = Type.Composite([
   Type.Object({
     key: Nullable(Type.String({ description: 'The rep or team id, rule name, source or tier; null: none (e.g. leads nobody owns)' })),
-    label: Nullable(Type.String({ description: 'The rep\'s or team\'s name' })),
+    label: Nullable(Type.String({ description: "The rep's or team's name" })),
   }),
   Figures,
 ])
@@ -57,7 +78,10 @@ export const HandoffMetrics = Type.Object({
   to: Timestamp,
   groupBy: Nullable(Type.String()),
   total: Figures,
-  groups: Type.Array(Group, { description: 'With groupBy: one entry per group that has any lead or handoff (rep: lead figures by owner, handoff figures by the offered rep)' }),
+  groups: Type.Array(Group, {
+    description:
+      'With groupBy: one entry per group that has any lead or handoff (rep: lead figures by owner, handoff figures by the offered rep)',
+  }),
 })
 
 export const RepStats = Type.Composite([Type.Object({ repId: Type.String(), from: Timestamp, to: Timestamp }), Figures])

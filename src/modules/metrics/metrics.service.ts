@@ -19,8 +19,10 @@ export function createMetricsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
     const now = clock.now()
     const to = query.to ? new Date(query.to) : now
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS)
-    if (from >= to) throw invalidFields('The range is empty.', [{ in: 'query', pointer: '/from', detail: 'must be before to (default: now)' }])
-    if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw invalidFields('The range is too long.', [{ in: 'query', pointer: '/from', detail: 'the range may span at most 366 days' }])
+    if (from >= to)
+      throw invalidFields('The range is empty.', [{ in: 'query', pointer: '/from', detail: 'must be before to (default: now)' }])
+    if (to.getTime() - from.getTime() > MAX_RANGE_MS)
+      throw invalidFields('The range is too long.', [{ in: 'query', pointer: '/from', detail: 'the range may span at most 366 days' }])
     return { from, to, now }
   }
 
@@ -29,13 +31,26 @@ export function createMetricsService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       const window = windowOf(query)
       const leadRows = await repo.leadFigures(db, window, query.groupBy)
       const handoffRows = await repo.handoffFigures(db, window, query.groupBy)
-      const answer = { from: window.from.toISOString(), to: window.to.toISOString(), groupBy: query.groupBy ?? null, total: figures(leadRows.total, handoffRows.total) }
+      const answer = {
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        groupBy: query.groupBy ?? null,
+        total: figures(leadRows.total, handoffRows.total),
+      }
       if (!query.groupBy) return { ...answer, groups: [] }
       const byLead = new Map(leadRows.groups.map((r) => [r.key, r]))
       const byHandoff = new Map(handoffRows.groups.map((r) => [r.key, r]))
       const keys = [...new Set([...byLead.keys(), ...byHandoff.keys()])].sort(nullsLast)
-      const names = await repo.labels(db, query.groupBy, keys.filter((k): k is string => k !== null))
-      const groups = keys.map((key) => ({ key, label: key === null ? null : (names.get(key) ?? null), ...figures(byLead.get(key), byHandoff.get(key)) }))
+      const names = await repo.labels(
+        db,
+        query.groupBy,
+        keys.filter((k): k is string => k !== null),
+      )
+      const groups = keys.map((key) => ({
+        key,
+        label: key === null ? null : (names.get(key) ?? null),
+        ...figures(byLead.get(key), byHandoff.get(key)),
+      }))
       return { ...answer, groups }
     },
 
@@ -70,8 +85,13 @@ function figures(l: repo.LeadFigures | undefined, h: repo.HandoffFigures | undef
   const handoffs = { offered: n(h?.offered), accepted: n(h?.accepted), declined: n(h?.declined), expired: n(h?.expired) }
   return {
     funnel: {
-      received: n(l?.received), qualified: n(l?.qualified), disqualified: n(l?.disqualified), assigned: n(l?.assigned),
-      accepted: n(l?.accepted), contacted: n(l?.contacted), converted: n(l?.converted),
+      received: n(l?.received),
+      qualified: n(l?.qualified),
+      disqualified: n(l?.disqualified),
+      assigned: n(l?.assigned),
+      accepted: n(l?.accepted),
+      contacted: n(l?.contacted),
+      converted: n(l?.converted),
     },
     timeToAcceptSeconds: seconds(n(l?.accepted), l?.accept_p50, l?.accept_p90, l?.accept_p99),
     timeToFirstContactSeconds: seconds(n(l?.contacted), l?.contact_p50, l?.contact_p90, l?.contact_p99),

@@ -23,10 +23,19 @@ export function createOutcomesService({ db, clock, boss, logger }: Pick<ServiceD
       return db.transaction(async (tx) => {
         const lead = await lockLead(tx, leadId)
         if (!lead) throw new NotFound(`No lead with id ${leadId}.`)
-        const same = lead.outcome === body.result && lead.outcomeAmount === amount && (body.closedAt === undefined || lead.outcomeAt?.getTime() === closedAt.getTime())
+        const same =
+          lead.outcome === body.result &&
+          lead.outcomeAmount === amount &&
+          (body.closedAt === undefined || lead.outcomeAt?.getTime() === closedAt.getTime())
         if (same) return toLead(lead)
         const updated = await updateLead(tx, leadId, { outcome: body.result, outcomeAmount: amount, outcomeAt: closedAt, updatedAt: now })
-        const data = { lead: snapshot(updated), outcome: body.result, amount, closedAt: closedAt.toISOString(), opportunity: updated.opportunity ?? null }
+        const data = {
+          lead: snapshot(updated),
+          outcome: body.result,
+          amount,
+          closedAt: closedAt.toISOString(),
+          opportunity: updated.opportunity ?? null,
+        }
         await appendEvents(tx, { boss, logger }, [newEvent(body.result === 'won' ? 'lead.won' : 'lead.lost', data, now, leadId)])
         return toLead(updated)
       })

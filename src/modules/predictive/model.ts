@@ -16,8 +16,13 @@ export interface LeadFeatures {
   signals: Record<string, string | number | boolean>
 }
 
-
-const SIZES: Array<[number, string]> = [[10, '1-10'], [50, '11-50'], [200, '51-200'], [1000, '201-1000'], [5000, '1001-5000']]
+const SIZES: Array<[number, string]> = [
+  [10, '1-10'],
+  [50, '11-50'],
+  [200, '51-200'],
+  [1000, '201-1000'],
+  [5000, '1001-5000'],
+]
 /** Groups with exactly one value per lead (unknown is a value); the others list what is present. */
 const SINGLE = ['industry', 'country', 'size', 'source'] as const
 
@@ -29,7 +34,9 @@ export function sizeBucket(employees: number | null): string {
 }
 
 export function featuresOf(lead: LeadFeatures): Feature[] {
-  const truthy = Object.entries(lead.signals).filter(([, v]) => v !== false && v !== 0 && v !== '').map(([k]) => k)
+  const truthy = Object.entries(lead.signals)
+    .filter(([, v]) => v !== false && v !== 0 && v !== '')
+    .map(([k]) => k)
   return [
     `industry=${lead.industry ? clean(lead.industry) : 'unknown'}`,
     `country=${lead.country ? lead.country.toUpperCase() : 'unknown'}`,
@@ -46,7 +53,6 @@ export interface Sample {
   features: Feature[]
   won: boolean
 }
-
 
 // Laplace smoothing: a value seen once does not swing a prediction to certainty.
 const ALPHA = 1
@@ -75,7 +81,7 @@ export function fit(samples: Sample[]): Model {
     if ((SINGLE as readonly string[]).includes(groupOf(feature))) {
       // One value per lead: P(value | class) over the group's values (+1 for an unseen one).
       const k = valuesPerGroup.get(groupOf(feature))!.size + 1
-      weights[feature] = Math.log(((c.won + ALPHA) / (total.won + ALPHA * k)) / ((c.lost + ALPHA) / (total.lost + ALPHA * k)))
+      weights[feature] = Math.log((c.won + ALPHA) / (total.won + ALPHA * k) / ((c.lost + ALPHA) / (total.lost + ALPHA * k)))
       continue
     }
     // Present or not (products, signals): absence is evidence too. Every lead is assumed
@@ -88,7 +94,7 @@ export function fit(samples: Sample[]): Model {
   }
   for (const group of SINGLE) {
     const k = (valuesPerGroup.get(group)?.size ?? 0) + 1
-    unseen[group] = Math.log((ALPHA / (total.won + ALPHA * k)) / (ALPHA / (total.lost + ALPHA * k)))
+    unseen[group] = Math.log(ALPHA / (total.won + ALPHA * k) / (ALPHA / (total.lost + ALPHA * k)))
   }
   return { bias, weights, unseen, support }
 }
@@ -150,7 +156,10 @@ export interface Trained {
  */
 export function train(samples: Sample[], { seed = 1, holdout = 0.2 }: { seed?: number; holdout?: number } = {}): Trained {
   const random = seeded(seed)
-  const shuffled = samples.map((s) => ({ s, r: random() })).sort((a, b) => a.r - b.r).map(({ s }) => s)
+  const shuffled = samples
+    .map((s) => ({ s, r: random() }))
+    .sort((a, b) => a.r - b.r)
+    .map(({ s }) => s)
   const cut = Math.floor(shuffled.length * holdout)
   const heldOut = shuffled.slice(0, cut)
   const measured = fit(shuffled.slice(cut))
@@ -158,7 +167,7 @@ export function train(samples: Sample[], { seed = 1, holdout = 0.2 }: { seed?: n
   const model = fit(samples)
   const topFeatures = Object.entries(model.weights)
     .filter(([feature]) => model.support[feature]! >= 5)
-    .map(([feature, weight]) => ({ feature, weight: round(weight), direction: weight > 0 ? 'up' as const : 'down' as const }))
+    .map(([feature, weight]) => ({ feature, weight: round(weight), direction: weight > 0 ? ('up' as const) : ('down' as const) }))
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.feature < b.feature ? -1 : 1))
     .slice(0, 10)
   const wins = samples.filter((s) => s.won).length

@@ -57,7 +57,10 @@ export async function tryTrainingLock(tx: Tx): Promise<boolean> {
 export async function publish(tx: Tx, row: Omit<PredictiveModelRow, 'version'>): Promise<PredictiveModelRow> {
   await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK_KEY})`)
   const { rows } = await tx.execute<{ next: number }>(sql`select coalesce(max(version), 0) + 1 as next from predictive_models`)
-  const [inserted] = await tx.insert(predictiveModels).values({ ...row, version: rows[0]!.next }).returning()
+  const [inserted] = await tx
+    .insert(predictiveModels)
+    .values({ ...row, version: rows[0]!.next })
+    .returning()
   return inserted!
 }
 
@@ -73,6 +76,10 @@ export async function modelAt(db: Queryable, version: number): Promise<Predictiv
 
 /** The live version only: cheap enough to ask on every lead. */
 export async function liveVersion(db: Queryable): Promise<number | undefined> {
-  const [row] = await db.select({ version: predictiveModels.version }).from(predictiveModels).orderBy(desc(predictiveModels.version)).limit(1)
+  const [row] = await db
+    .select({ version: predictiveModels.version })
+    .from(predictiveModels)
+    .orderBy(desc(predictiveModels.version))
+    .limit(1)
   return row?.version
 }

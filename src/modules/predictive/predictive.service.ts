@@ -71,7 +71,12 @@ export function decideWith(
 }
 
 /** Training on demand and by schedule, and what the live model is. */
-export function createPredictiveService({ db, clock, config, predictor }: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { predictor: Predictor }) {
+export function createPredictiveService({
+  db,
+  clock,
+  config,
+  predictor,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & { predictor: Predictor }) {
   const minimum = config.predictive.minSamples
 
   /**
@@ -80,37 +85,47 @@ export function createPredictiveService({ db, clock, config, predictor }: Pick<S
    * no model, and the live one, if any, stays).
    */
   async function tryTraining(seed: number): Promise<TrainingResult> {
-      // The leads are read a page at a time through a cursor, which lives in a transaction,
-      // and each page becomes features before the next; each distinct feature is one string:
-      // 100,000 leads share a few hundred (npm run bench, peak RSS).
-      const vocabulary = new Map<string, string>()
-      const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
-      // One run at a time across every instance (API requests and the scheduled job alike):
-      // the run's transaction holds the training lock from its first read to the publish.
-      const result = await db.transaction(async (tx): Promise<TrainingResult> => {
-        if (!(await repo.tryTrainingLock(tx))) return { outcome: 'busy' }
-        await allowLongStatements(tx)
-        const samples: Sample[] = []
-        for await (const page of repo.trainingSamples(tx)) for (const s of page) samples.push({ features: featuresOf(s).map(intern), won: s.won })
-        if (samples.length < minimum) return { outcome: 'too_few', samples: samples.length, minimum }
-        const trained = train(samples, { seed })
-        const row = await repo.publish(tx, {
-          trainedAt: clock.now(), samples: trained.samples, baselineRate: trained.baselineRate, auc: trained.auc, seed,
-          model: trained.model, topFeatures: trained.topFeatures,
-        })
-        return { outcome: 'trained', model: toModel(row), row }
+    // The leads are read a page at a time through a cursor, which lives in a transaction,
+    // and each page becomes features before the next; each distinct feature is one string:
+    // 100,000 leads share a few hundred (npm run bench, peak RSS).
+    const vocabulary = new Map<string, string>()
+    const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
+    // One run at a time across every instance (API requests and the scheduled job alike):
+    // the run's transaction holds the training lock from its first read to the publish.
+    const result = await db.transaction(async (tx): Promise<TrainingResult> => {
+      if (!(await repo.tryTrainingLock(tx))) return { outcome: 'busy' }
+      await allowLongStatements(tx)
+      const samples: Sample[] = []
+      for await (const page of repo.trainingSamples(tx))
+        for (const s of page) samples.push({ features: featuresOf(s).map(intern), won: s.won })
+      if (samples.length < minimum) return { outcome: 'too_few', samples: samples.length, minimum }
+      const trained = train(samples, { seed })
+      const row = await repo.publish(tx, {
+        trainedAt: clock.now(),
+        samples: trained.samples,
+        baselineRate: trained.baselineRate,
+        auc: trained.auc,
+        seed,
+        model: trained.model,
+        topFeatures: trained.topFeatures,
       })
-      if (result.outcome === 'trained') predictor.use(result.row)
-      return result
+      return { outcome: 'trained', model: toModel(row), row }
+    })
+    if (result.outcome === 'trained') predictor.use(result.row)
+    return result
   }
 
   return {
     /** POST /v1/predictive/train: the new model; 409 while another run holds the lock, 422 with too few outcomes. */
     async train({ seed = 1 }: { seed?: number } = {}) {
       const result = await tryTraining(seed)
-      if (result.outcome === 'busy') throw new Conflict('A training run is in progress (another request, instance or the scheduled job); try again once it ends.')
+      if (result.outcome === 'busy')
+        throw new Conflict('A training run is in progress (another request, instance or the scheduled job); try again once it ends.')
       if (result.outcome === 'too_few') {
-        throw withProblemMembers(new Unprocessable(`Training needs at least ${result.minimum} leads with an outcome; there are ${result.samples}.`), { samples: result.samples, minimum: result.minimum })
+        throw withProblemMembers(
+          new Unprocessable(`Training needs at least ${result.minimum} leads with an outcome; there are ${result.samples}.`),
+          { samples: result.samples, minimum: result.minimum },
+        )
       }
       return result.model
     },
@@ -135,7 +150,12 @@ type TrainingResult =
 
 function toModel(row: PredictiveModelRow) {
   return {
-    version: row.version, trainedAt: row.trainedAt.toISOString(), samples: row.samples, auc: row.auc,
-    baselineRate: row.baselineRate, seed: row.seed, topFeatures: row.topFeatures,
+    version: row.version,
+    trainedAt: row.trainedAt.toISOString(),
+    samples: row.samples,
+    auc: row.auc,
+    baselineRate: row.baselineRate,
+    seed: row.seed,
+    topFeatures: row.topFeatures,
   }
 }

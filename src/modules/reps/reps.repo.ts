@@ -15,7 +15,10 @@ export async function insertRep(db: Queryable, row: typeof reps.$inferInsert): P
  * the rep's own changes.
  */
 export async function findLiveRep(db: Queryable, id: string, lock?: 'share' | 'update'): Promise<RepRow | undefined> {
-  const query = db.select().from(reps).where(and(eq(reps.id, id), live))
+  const query = db
+    .select()
+    .from(reps)
+    .where(and(eq(reps.id, id), live))
   const [row] = lock === 'share' ? await query.for('share') : lock === 'update' ? await query.for('update') : await query
   return row
 }
@@ -23,7 +26,11 @@ export async function findLiveRep(db: Queryable, id: string, lock?: 'share' | 'u
 /** Which of `ids` are live reps, locked against deletion for the rest of the transaction. */
 export async function lockLiveReps(db: Queryable, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set()
-  const rows = await db.select({ id: reps.id }).from(reps).where(and(inArray(reps.id, ids), live)).for('share')
+  const rows = await db
+    .select({ id: reps.id })
+    .from(reps)
+    .where(and(inArray(reps.id, ids), live))
+    .for('share')
   return new Set(rows.map((r) => r.id))
 }
 
@@ -35,7 +42,12 @@ export async function listReps(
   if (status) filters.push(eq(reps.status, status))
   if (email) filters.push(eq(reps.email, email))
   if (after) filters.push(gt(reps.id, after))
-  return db.select().from(reps).where(and(...filters)).orderBy(asc(reps.id)).limit(limit + 1)
+  return db
+    .select()
+    .from(reps)
+    .where(and(...filters))
+    .orderBy(asc(reps.id))
+    .limit(limit + 1)
 }
 
 export async function updateRep(db: Queryable, id: string, changes: Partial<typeof reps.$inferInsert>): Promise<RepRow> {
@@ -59,7 +71,10 @@ export async function isInManagementChain(db: Queryable, managerId: string, repI
 export async function repDependents(db: Queryable, repId: string) {
   // One after another: inside a transaction they share one connection, which runs one query at a time.
   const [owned] = await db.select({ n: count() }).from(accounts).where(eq(accounts.ownerId, repId))
-  const [reports] = await db.select({ n: count() }).from(reps).where(and(eq(reps.managerId, repId), live))
+  const [reports] = await db
+    .select({ n: count() })
+    .from(reps)
+    .where(and(eq(reps.managerId, repId), live))
   const [managed] = await db.select({ n: count() }).from(teams).where(eq(teams.managerId, repId))
   return { ownedAccounts: owned?.n ?? 0, directReports: reports?.n ?? 0, managedTeams: managed?.n ?? 0 }
 }

@@ -8,38 +8,70 @@ import type { RepsService } from './reps.service.ts'
 const tags = ['reps']
 
 export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = async (app, { reps }) => {
-  app.post('/v1/reps', {
-    schema: { tags, summary: 'Create a rep', body: CreateRepBody, response: withProblems({ 201: Rep }, [409, 422]) },
-  }, async (request, reply) => reply.status(201).send(await reps.create(request.body)))
-
-  app.get('/v1/reps', {
-    config: { auth: ['admin', 'integration'] },
-    schema: { tags, summary: 'List reps', querystring: ListRepsQuery, response: withProblems({ 200: Page(Rep) }, [400]) },
-  }, async (request) => reps.list(request.query))
-
-  app.get('/v1/reps/:id', {
-    config: { auth: ['admin', 'integration', 'rep'] },
-    schema: { tags, summary: 'Get a rep (a rep token may read only its own)', params: IdParams, response: withProblems({ 200: Rep }, [400, 404]) },
-  }, async (request) => {
-    const { principal } = request
-    if (principal?.role === 'rep' && principal.repId !== request.params.id) throw new Forbidden('A rep token may read only its own rep.')
-    return reps.get(request.params.id)
-  })
-
-  app.patch('/v1/reps/:id', {
-    schema: { tags, summary: 'Update a rep', params: IdParams, body: UpdateRepBody, response: withProblems({ 200: Rep }, [400, 404, 409, 422]) },
-  }, async (request) => reps.update(request.params.id, request.body))
-
-  app.delete('/v1/reps/:id', {
-    schema: {
-      tags,
-      summary: 'Delete a rep',
-      description: 'Refused with 409 while the rep owns accounts or manages reps or teams. Otherwise the rep leaves its teams and is no longer listed; past leads keep naming it.',
-      params: IdParams,
-      response: withProblems({ 204: Type.Null() }, [400, 404, 409]),
+  app.post(
+    '/v1/reps',
+    {
+      schema: { tags, summary: 'Create a rep', body: CreateRepBody, response: withProblems({ 201: Rep }, [409, 422]) },
     },
-  }, async (request, reply) => {
-    await reps.remove(request.params.id)
-    return reply.status(204).send(null)
-  })
+    async (request, reply) => reply.status(201).send(await reps.create(request.body)),
+  )
+
+  app.get(
+    '/v1/reps',
+    {
+      config: { auth: ['admin', 'integration'] },
+      schema: { tags, summary: 'List reps', querystring: ListRepsQuery, response: withProblems({ 200: Page(Rep) }, [400]) },
+    },
+    async (request) => reps.list(request.query),
+  )
+
+  app.get(
+    '/v1/reps/:id',
+    {
+      config: { auth: ['admin', 'integration', 'rep'] },
+      schema: {
+        tags,
+        summary: 'Get a rep (a rep token may read only its own)',
+        params: IdParams,
+        response: withProblems({ 200: Rep }, [400, 404]),
+      },
+    },
+    async (request) => {
+      const { principal } = request
+      if (principal?.role === 'rep' && principal.repId !== request.params.id) throw new Forbidden('A rep token may read only its own rep.')
+      return reps.get(request.params.id)
+    },
+  )
+
+  app.patch(
+    '/v1/reps/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update a rep',
+        params: IdParams,
+        body: UpdateRepBody,
+        response: withProblems({ 200: Rep }, [400, 404, 409, 422]),
+      },
+    },
+    async (request) => reps.update(request.params.id, request.body),
+  )
+
+  app.delete(
+    '/v1/reps/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a rep',
+        description:
+          'Refused with 409 while the rep owns accounts or manages reps or teams. Otherwise the rep leaves its teams and is no longer listed; past leads keep naming it.',
+        params: IdParams,
+        response: withProblems({ 204: Type.Null() }, [400, 404, 409]),
+      },
+    },
+    async (request, reply) => {
+      await reps.remove(request.params.id)
+      return reply.status(204).send(null)
+    },
+  )
 }

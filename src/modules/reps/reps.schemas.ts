@@ -13,7 +13,13 @@ export const WorkingHours = Type.Object(
 
 const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true })
 export const RepAttributes = Type.Object(
-  { territories: Type.Optional(Tags), industries: Type.Optional(Tags), segments: Type.Optional(Tags), products: Type.Optional(Tags), languages: Type.Optional(Tags) },
+  {
+    territories: Type.Optional(Tags),
+    industries: Type.Optional(Tags),
+    segments: Type.Optional(Tags),
+    products: Type.Optional(Tags),
+    languages: Type.Optional(Tags),
+  },
   { additionalProperties: false, description: 'What routing rules can match this rep on' },
 )
 

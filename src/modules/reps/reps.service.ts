@@ -52,9 +52,7 @@ export function createRepsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 
         await mustFind(tx, id, 'update')
         await assertValid(tx, id, changes)
         // Only the columns named in the patch are written: `capacity: {maxPerDay}` leaves maxPending alone.
-        const row = await saveUniqueEmail(changes.email, () =>
-          repo.updateRep(tx, id, { ...toColumns(changes), updatedAt: clock.now() }),
-        )
+        const row = await saveUniqueEmail(changes.email, () => repo.updateRep(tx, id, { ...toColumns(changes), updatedAt: clock.now() }))
         await requestSweep(tx, boss)
         return toRep(row)
       })
@@ -93,7 +91,9 @@ async function saveUniqueEmail(email: string | undefined, save: () => Promise<Re
     return await save()
   } catch (error) {
     if (isUniqueViolation(error, 'reps_email_live_key')) {
-      throw withFieldErrors(new Conflict(`A rep with email ${email?.toLowerCase()} already exists.`), [{ pointer: '/email', detail: 'is already taken by another rep' }])
+      throw withFieldErrors(new Conflict(`A rep with email ${email?.toLowerCase()} already exists.`), [
+        { pointer: '/email', detail: 'is already taken by another rep' },
+      ])
     }
     throw error
   }

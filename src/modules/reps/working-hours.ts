@@ -22,8 +22,7 @@ export function isIanaTimeZone(zone: string): boolean {
 }
 
 /** The zone's canonical spelling ("europe/berlin" → "Europe/Berlin"). */
-export const canonicalTimeZone = (zone: string): string =>
-  new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+export const canonicalTimeZone = (zone: string): string => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
 
 const minutes = (time: string): number => {
   const [h, m] = time.split(':').map(Number)
@@ -37,7 +36,10 @@ export function checkWorkingHours(hours: WorkingHours, base = '/workingHours'): 
     const windows = hours[day] ?? []
     windows.forEach((w, i) => {
       if (minutes(w.end) <= minutes(w.start)) {
-        errors.push({ pointer: `${base}/${day}/${i}`, detail: `ends (${w.end}) at or before it starts (${w.start}); split overnight shifts across two days` })
+        errors.push({
+          pointer: `${base}/${day}/${i}`,
+          detail: `ends (${w.end}) at or before it starts (${w.start}); split overnight shifts across two days`,
+        })
       }
     })
     // Against the latest end so far, not just the previous window: 09–17 swallows both 10–11 and 12–13.

@@ -49,7 +49,9 @@ export const acceptWithin = (rule: { acceptWithinSeconds: number | null }, decis
 
 /** The record routing conditions read: the lead's fields plus its score and tier. */
 export const routingRecord = (lead: RoutableLead) => ({
-  ...lead.fields, score: lead.decision.score, tier: lead.decision.tier,
+  ...lead.fields,
+  score: lead.decision.score,
+  tier: lead.decision.tier,
   ...(lead.decision.predicted ? { predicted: { conversion: lead.decision.predicted.conversion } } : {}),
 })
 
@@ -86,7 +88,9 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
    * (beginSubmission, priorHandoffs, expireIfDue).
    */
   async function plan(
-    tx: Tx, lead: RoutableLead, now: Date,
+    tx: Tx,
+    lead: RoutableLead,
+    now: Date,
     { excluded, prefer, liveVersion }: { excluded?: Set<string>; prefer?: CompiledRule; liveVersion: number | null },
   ): Promise<Plan> {
     const live = await rulesets.at(tx, liveVersion)
@@ -96,7 +100,8 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
       const candidates: Candidates & { refs: Map<string, repo.RepRef> } = await candidatesFor(tx, ruleset, lead)
       if (excluded) candidates.excluded = excluded
       const result = route(ruleset, record, candidates, now)
-      if (result.outcome === 'unroutable') return { kind: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt, trace: result.trace }
+      if (result.outcome === 'unroutable')
+        return { kind: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt, trace: result.trace }
       let order = result.order
       const step = result.trace.steps.at(-1)!
       if (result.rotation) {
@@ -122,7 +127,13 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
       }
     }
     const trace: Trace = { version: ruleset.version, at: now.toISOString(), steps: [], skipped: 0 }
-    return { kind: 'unroutable', version: ruleset.version, reason: 'every eligible rep filled up while this lead was being routed', retryAt: new Date(now.getTime() + RACE_RETRY_MS), trace }
+    return {
+      kind: 'unroutable',
+      version: ruleset.version,
+      reason: 'every eligible rep filled up while this lead was being routed',
+      retryAt: new Date(now.getTime() + RACE_RETRY_MS),
+      trace,
+    }
   }
 
   /**
@@ -130,10 +141,23 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
    * handoff and its deadline job (assigned), or the retry job (unroutable, when the
    * calendar says when). Returns the events to append and the answer's parts.
    */
-  async function record(tx: Tx, lead: LeadRow, decided: Plan, now: Date, { attempt = 1, snapshot }: { attempt?: number; snapshot: Record<string, unknown> }) {
+  async function record(
+    tx: Tx,
+    lead: LeadRow,
+    decided: Plan,
+    now: Date,
+    { attempt = 1, snapshot }: { attempt?: number; snapshot: Record<string, unknown> },
+  ) {
     if (decided.kind === 'unroutable') {
       if (decided.retryAt) await scheduleRetry(tx, lead.id, decided.retryAt, now)
-      const events: NewEvent[] = [newEvent('lead.unroutable', { lead: snapshot, reason: decided.reason, retryAt: decided.retryAt?.toISOString() ?? null, rulesetVersion: decided.version }, now, lead.id)]
+      const events: NewEvent[] = [
+        newEvent(
+          'lead.unroutable',
+          { lead: snapshot, reason: decided.reason, retryAt: decided.retryAt?.toISOString() ?? null, rulesetVersion: decided.version },
+          now,
+          lead.id,
+        ),
+      ]
       return { handoff: null, events, routing: toDecision(decided) }
     }
     const row = await insertHandoff(tx, {
@@ -179,17 +203,29 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
 export type Assigner = ReturnType<typeof createAssigner>
 
 /** The lead status a plan leads to. */
-export const statusAfter = (decided: Plan) => (decided.kind === 'assigned' ? 'pending_acceptance' as const : 'unrouted' as const)
+export const statusAfter = (decided: Plan) => (decided.kind === 'assigned' ? ('pending_acceptance' as const) : ('unrouted' as const))
 
 export function toDecision(decided: Plan): RoutingDecision {
   if (decided.kind === 'assigned') {
     return {
-      outcome: 'assigned', version: decided.version, rule: decided.rule.name, repId: decided.rep.id, teamId: decided.teamId,
-      reason: decided.reason, acceptWithinSeconds: decided.acceptWithinSeconds, retryAt: null,
+      outcome: 'assigned',
+      version: decided.version,
+      rule: decided.rule.name,
+      repId: decided.rep.id,
+      teamId: decided.teamId,
+      reason: decided.reason,
+      acceptWithinSeconds: decided.acceptWithinSeconds,
+      retryAt: null,
     }
   }
   return {
-    outcome: 'unroutable', version: decided.version, rule: null, repId: null, teamId: null,
-    reason: decided.reason, acceptWithinSeconds: null, retryAt: decided.retryAt?.toISOString() ?? null,
+    outcome: 'unroutable',
+    version: decided.version,
+    rule: null,
+    repId: null,
+    teamId: null,
+    reason: decided.reason,
+    acceptWithinSeconds: null,
+    retryAt: decided.retryAt?.toISOString() ?? null,
   }
 }

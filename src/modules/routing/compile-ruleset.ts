@@ -35,14 +35,18 @@ export interface CompiledRuleset {
  * Compiles every condition and checks what needs no database: unique rule names.
  * Errors point into the ruleset body (/rules/3/when/all/0/field).
  */
-export function compileRuleset(ruleset: Ruleset, version: number | null): { ok: true; ruleset: CompiledRuleset } | { ok: false; errors: ConditionError[] } {
+export function compileRuleset(
+  ruleset: Ruleset,
+  version: number | null,
+): { ok: true; ruleset: CompiledRuleset } | { ok: false; errors: ConditionError[] } {
   const errors: ConditionError[] = []
   const seen = new Map<string, number>()
   const rules: CompiledRule[] = []
   ruleset.rules.forEach((rule, index) => {
     const key = rule.name.trim().toLowerCase()
     const earlier = seen.get(key)
-    if (earlier !== undefined) errors.push({ pointer: `/rules/${index}/name`, detail: `repeats the name of rule ${earlier}; rule names must be unique` })
+    if (earlier !== undefined)
+      errors.push({ pointer: `/rules/${index}/name`, detail: `repeats the name of rule ${earlier}; rule names must be unique` })
     seen.set(key, index)
     let when: CompiledCondition | undefined
     if (rule.when !== undefined) {
@@ -50,7 +54,13 @@ export function compileRuleset(ruleset: Ruleset, version: number | null): { ok: 
       if (compiled.ok) when = compiled.condition
       else errors.push(...compiled.errors.map((e) => ({ pointer: `/rules/${index}/when${e.pointer}`, detail: e.detail })))
     }
-    rules.push({ index, name: rule.name.trim(), ...(when ? { when } : {}), assign: rule.assign, acceptWithinSeconds: rule.acceptWithinSeconds ?? null })
+    rules.push({
+      index,
+      name: rule.name.trim(),
+      ...(when ? { when } : {}),
+      assign: rule.assign,
+      acceptWithinSeconds: rule.acceptWithinSeconds ?? null,
+    })
   })
   if (errors.length > 0) return { ok: false, errors }
   const targets = [...ruleset.rules.map((r) => r.assign), ...(ruleset.fallback ? [ruleset.fallback] : [])]

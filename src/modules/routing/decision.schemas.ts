@@ -5,7 +5,11 @@ import type { Trace } from '../../db/schema/json/trace.ts'
 // Apart from routing.schemas.ts, which needs the lead schemas: these are part of them.
 
 /** The engine's trace (db/schema/json/trace.ts): documented in the README, typed there. */
-export const TraceSchema = Type.Unsafe<Trace>({ type: 'object', additionalProperties: true, description: 'Every rule tried (with each condition leaf when simulating) and every rep\'s eligibility with the reason' })
+export const TraceSchema = Type.Unsafe<Trace>({
+  type: 'object',
+  additionalProperties: true,
+  description: "Every rule tried (with each condition leaf when simulating) and every rep's eligibility with the reason",
+})
 
 export const RoutingDecision = Type.Object({
   outcome: Type.Union([Type.Literal('assigned'), Type.Literal('unroutable'), Type.Literal('not_routed')]),
@@ -15,6 +19,8 @@ export const RoutingDecision = Type.Object({
   teamId: Type.Union([Uuid, Type.Null()]),
   reason: Type.String({ description: 'Why, in one sentence' }),
   acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()]),
-  retryAt: Type.Union([Timestamp, Type.Null()], { description: 'When an unroutable lead will be tried again by the calendar; null: when a rep turns available or the rules change' }),
+  retryAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When an unroutable lead will be tried again by the calendar; null: when a rep turns available or the rules change',
+  }),
 })
 export type RoutingDecision = Static<typeof RoutingDecision>

@@ -36,7 +36,15 @@ export interface Eligibility {
 
 /** How far ahead to look for a rep's next working window. */
 const HORIZON_DAYS = 14
-const WEEKDAY_NAMES = { mon: 'Mondays', tue: 'Tuesdays', wed: 'Wednesdays', thu: 'Thursdays', fri: 'Fridays', sat: 'Saturdays', sun: 'Sundays' }
+const WEEKDAY_NAMES = {
+  mon: 'Mondays',
+  tue: 'Tuesdays',
+  wed: 'Wednesdays',
+  thu: 'Thursdays',
+  fri: 'Fridays',
+  sat: 'Saturdays',
+  sun: 'Sundays',
+}
 
 /** Leads taken today in the rep's own time zone. */
 export const takenToday = (rep: RepState, today: string): number => (rep.day === today ? rep.dayCount : 0)
@@ -110,7 +118,8 @@ function notBefore(now: Date, date: string, minutes: number, timeZone: string): 
   const floor = now.getTime() - 60_000
   if (first.getTime() >= floor) return first.getTime() < now.getTime() ? now : first
   for (const later of [30, 60].map((m) => new Date(first.getTime() + m * 60_000))) {
-    if (later.getTime() >= floor && localTime(later, timeZone).minutes === minutes % 1440) return later.getTime() < now.getTime() ? now : later
+    if (later.getTime() >= floor && localTime(later, timeZone).minutes === minutes % 1440)
+      return later.getTime() < now.getTime() ? now : later
   }
   return null
 }

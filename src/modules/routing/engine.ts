@@ -33,7 +33,6 @@ export interface Candidates {
   expected?: boolean
 }
 
-
 export type RouteResult =
   | {
       outcome: 'assigned'
@@ -74,16 +73,40 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
       else matched = rule.when.test(lead)
     }
     if (!matched) {
-      if (options.explain) trace.steps.push({ index: rule.index, rule: rule.name, matched, result: 'not_matched', detail: 'conditions did not match', ...(conditions ? { conditions } : {}) })
+      if (options.explain)
+        trace.steps.push({
+          index: rule.index,
+          rule: rule.name,
+          matched,
+          result: 'not_matched',
+          detail: 'conditions did not match',
+          ...(conditions ? { conditions } : {}),
+        })
       else trace.skipped++
       continue
     }
-    const step: TraceStep = { index: rule.index, rule: rule.name, matched, result: 'nobody_eligible', detail: '', ...(conditions ? { conditions } : {}), assign: rule.assign }
+    const step: TraceStep = {
+      index: rule.index,
+      rule: rule.name,
+      matched,
+      result: 'nobody_eligible',
+      detail: '',
+      ...(conditions ? { conditions } : {}),
+      assign: rule.assign,
+    }
     trace.steps.push(step)
     const tried = tryTarget(rule.assign, candidates, judged, step)
     if (tried.kind === 'assigned') {
       step.result = 'assigned'
-      return { outcome: 'assigned', rule, teamId: tried.teamId, rotation: tried.rotation, order: tried.order, reason: `${label(rule)}: ${step.detail}`, trace }
+      return {
+        outcome: 'assigned',
+        rule,
+        teamId: tried.teamId,
+        rotation: tried.rotation,
+        order: tried.order,
+        reason: `${label(rule)}: ${step.detail}`,
+        trace,
+      }
     }
     waits.push(...tried.waits)
     // Waiting for an owner still counts the earlier rules' reps: whoever opens first places the lead.
@@ -106,7 +129,7 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     const account = candidates.account
     if (!account || !account.ownerId) {
       step.result = 'no_account'
-      step.detail = account ? `account "${account.name}" has no owner` : 'the lead\'s domain belongs to no account'
+      step.detail = account ? `account "${account.name}" has no owner` : "the lead's domain belongs to no account"
       return { kind: 'next', waits: [] }
     }
     const owner = judged(account.ownerId)
@@ -130,7 +153,9 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
       return { kind: 'next', waits: [] }
     }
     step.detail = rep.trace.eligible ? `assigned to ${rep.trace.name}` : `${rep.trace.name} (${rep.trace.reason})`
-    return rep.trace.eligible ? { kind: 'assigned', teamId: null, rotation: null, order: [rep.trace.repId] } : { kind: 'next', waits: [rep.opensAt] }
+    return rep.trace.eligible
+      ? { kind: 'assigned', teamId: null, rotation: null, order: [rep.trace.repId] }
+      : { kind: 'next', waits: [rep.opensAt] }
   }
   const team = candidates.teams.get(assign.teamId)
   if (!team) {
@@ -146,7 +171,10 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
   step.candidates = members.map((m) => m.judged.trace)
   const eligible = members.filter((m) => m.judged.trace.eligible).map((m) => ({ repId: m.repId, weight: m.weight, load: m.judged.load }))
   if (eligible.length === 0) {
-    step.detail = members.length === 0 ? `team "${team.name}" has no members` : `nobody in team "${team.name}" is eligible (${summarise(members.map((m) => m.judged.trace))})`
+    step.detail =
+      members.length === 0
+        ? `team "${team.name}" has no members`
+        : `nobody in team "${team.name}" is eligible (${summarise(members.map((m) => m.judged.trace))})`
     return { kind: 'next', waits: members.map((m) => m.judged.opensAt) }
   }
   let order: string[]
@@ -199,9 +227,23 @@ function judge(candidates: Candidates, now: Date, explain: boolean): Judge {
       let local = zones.get(rep.timezone)
       if (!local) zones.set(rep.timezone, (local = localTime(now, rep.timezone)))
       const zoned = local
-      const verdict: Eligibility = candidates.excluded?.has(repId) ? { eligible: false, reason: 'already had this lead', opensAt: null } : eligibility(rep, now, zoned, false)
-      const load = { pending: rep.pending, unworked: rep.unworked, maxPending: rep.maxPending, today: takenToday(rep, zoned.date), maxPerDay: rep.maxPerDay }
-      const trace: CandidateTrace = { repId, name: rep.name, eligible: verdict.eligible, load, ...(verdict.reason ? { reason: verdict.reason } : {}) }
+      const verdict: Eligibility = candidates.excluded?.has(repId)
+        ? { eligible: false, reason: 'already had this lead', opensAt: null }
+        : eligibility(rep, now, zoned, false)
+      const load = {
+        pending: rep.pending,
+        unworked: rep.unworked,
+        maxPending: rep.maxPending,
+        today: takenToday(rep, zoned.date),
+        maxPerDay: rep.maxPerDay,
+      }
+      const trace: CandidateTrace = {
+        repId,
+        name: rep.name,
+        eligible: verdict.eligible,
+        load,
+        ...(verdict.reason ? { reason: verdict.reason } : {}),
+      }
       let opening: Date | null | undefined = verdict.opensAt
       const opens = () => (opening === undefined ? (opening = opensAt(rep, now, zoned)) : opening)
       if (explain && !verdict.eligible) trace.opensAt = opens()?.toISOString() ?? null

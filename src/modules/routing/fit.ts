@@ -11,7 +11,6 @@ export interface FitStats {
   reps: Map<string, { wins: number; losses: number }>
 }
 
-
 /** The lead's segment for rep fit: its industry (normalised), or "unknown". */
 export const segmentOf = (industry: string | null | undefined) => industry?.trim().toLowerCase() || 'unknown'
 

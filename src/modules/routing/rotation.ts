@@ -31,7 +31,15 @@ export function turnOrder(strategy: TeamStrategy, members: EligibleMember[], tur
   if (strategy === 'weighted') {
     const cycle = weightedCycle(members)
     const first = cycle[(turn - 1) % cycle.length]!
-    return [first, ...rotate(members, members.findIndex((m) => m.repId === first)).slice(1).map((m) => m.repId)]
+    return [
+      first,
+      ...rotate(
+        members,
+        members.findIndex((m) => m.repId === first),
+      )
+        .slice(1)
+        .map((m) => m.repId),
+    ]
   }
   const least = Math.min(...members.map((m) => m.load))
   const tied = members.filter((m) => m.load === least)

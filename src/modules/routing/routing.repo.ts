@@ -37,7 +37,12 @@ export async function publishRuleset(tx: Tx, ruleset: Ruleset, at: Date): Promis
  * Which of these teams exist and which reps are live. With `lock` (publishing), they are
  * locked so neither can be deleted before the caller commits; a simulation reads only.
  */
-export async function findTargets(db: Queryable, teamIds: string[], repIds: string[], lock: boolean): Promise<{ teams: Set<string>; reps: Set<string> }> {
+export async function findTargets(
+  db: Queryable,
+  teamIds: string[],
+  repIds: string[],
+  lock: boolean,
+): Promise<{ teams: Set<string>; reps: Set<string> }> {
   const forShare = sql.raw(lock ? 'for share' : '')
   const { rows } = await db.execute<{ id: string }>(sql`select id from teams where id = any(${sql.param(teamIds)}::uuid[]) ${forShare}`)
   const { rows: repRows } = await db.execute<{ id: string }>(sql`
@@ -58,7 +63,10 @@ export async function namedByLiveRuleset(db: Queryable, target: { teamId: string
 }
 
 /** The accounts these domains belong to, by domain. */
-export async function accountsByDomain(db: Queryable, domains: string[]): Promise<Map<string, { id: string; name: string; ownerId: string | null }>> {
+export async function accountsByDomain(
+  db: Queryable,
+  domains: string[],
+): Promise<Map<string, { id: string; name: string; ownerId: string | null }>> {
   const { rows } = await db.execute<{ domain: string; id: string; name: string; ownerId: string | null }>(sql`
     select d.domain, a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
     where d.domain = any(${sql.param(domains)}::text[])`)
@@ -86,7 +94,8 @@ export interface RepRef {
   email: string
 }
 
-const candidatesQuery = prepared.sql<CandidateRows>(() => sql`
+const candidatesQuery = prepared.sql<CandidateRows>(
+  () => sql`
     with account as (
       select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
       where d.domain = ${sql.placeholder('domain')}
@@ -108,7 +117,8 @@ const candidatesQuery = prepared.sql<CandidateRows>(() => sql`
           'id', r.id, 'name', r.name, 'email', r.email, 'timezone', r.timezone, 'workingHours', r.working_hours,
           'holidays', r.holidays, 'status', r.status, 'maxPending', r.max_pending, 'maxPerDay', r.max_per_day,
           'pending', w.pending, 'unworked', w.unworked, 'day', w.day, 'dayCount', w.day_count, 'deletedAt', r.deleted_at))
-        from reps r join rep_workload w on w.rep_id = r.id where r.id in (select id from wanted)) as reps`)
+        from reps r join rep_workload w on w.rep_id = r.id where r.id in (select id from wanted)) as reps`,
+)
 
 /**
  * The state of every rep the named teams, reps and (when asked) the lead's account owner

@@ -5,8 +5,9 @@ import { RulesetBody } from '../../db/schema/json/ruleset.ts'
 import { RoutingDecision, TraceSchema } from './decision.schemas.ts'
 import { Assign } from '../../db/schema/json/ruleset.ts'
 
-
-export const RulesetVersion = Type.Composite([Type.Object({ version: Type.Integer(), createdAt: Timestamp }), RulesetBody], { $id: 'RoutingRuleset' })
+export const RulesetVersion = Type.Composite([Type.Object({ version: Type.Integer(), createdAt: Timestamp }), RulesetBody], {
+  $id: 'RoutingRuleset',
+})
 export type RulesetVersion = Static<typeof RulesetVersion>
 
 export const RulesetSummary = Type.Object({
@@ -27,7 +28,6 @@ export type VersionsQuery = Static<typeof VersionsQuery>
 
 export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false })
 
-
 // One object rather than a union of two shapes, so that a mistake inside either
 // (a lead without email, a bad deadline) is reported at its own JSON pointer.
 export const SimulateBody = Type.Object(
@@ -38,11 +38,11 @@ export const SimulateBody = Type.Object(
   },
   {
     additionalProperties: false,
-    description: '`{lead, ruleset?}`: one lead against the live ruleset or a draft. `{ruleset, replay: {last: N}}`: a draft against the last N qualified leads.',
+    description:
+      '`{lead, ruleset?}`: one lead against the live ruleset or a draft. `{ruleset, replay: {last: N}}`: a draft against the last N qualified leads.',
   },
 )
 export type SimulateBody = Static<typeof SimulateBody>
-
 
 export const SimulateAnswer = Type.Union([
   Type.Object({
@@ -61,7 +61,11 @@ export const SimulateAnswer = Type.Union([
       Type.Object({
         leadId: Uuid,
         createdAt: Timestamp,
-        before: Type.Object({ repId: Type.Union([Uuid, Type.Null()]), rule: Type.Union([Type.String(), Type.Null()]), version: Type.Union([Type.Integer(), Type.Null()]) }),
+        before: Type.Object({
+          repId: Type.Union([Uuid, Type.Null()]),
+          rule: Type.Union([Type.String(), Type.Null()]),
+          version: Type.Union([Type.Integer(), Type.Null()]),
+        }),
         after: RoutingDecision,
       }),
     ),

@@ -14,7 +14,9 @@ import { createSimulator } from './simulate.ts'
 import type { Ruleset } from '../../db/schema/json/ruleset.ts'
 
 /** Routing rulesets: read, publish as a new version, simulate drafts. */
-export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor }) {
+export function createRoutingService(
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'boss'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor },
+) {
   const { db, clock, boss, rulesets } = deps
   const simulator = createSimulator({ ...deps, checkDraft })
 
@@ -27,8 +29,10 @@ export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'b
     const repIds = targets.flatMap((t) => (t.assign.type === 'rep' ? [t.assign.repId] : []))
     const found = await repo.findTargets(tx, teamIds, repIds, lock)
     for (const { pointer, assign } of targets) {
-      if (assign.type === 'team' && !found.teams.has(assign.teamId)) errors.push({ pointer: `${base}${pointer}/teamId`, detail: 'no team has this id' })
-      if (assign.type === 'rep' && !found.reps.has(assign.repId)) errors.push({ pointer: `${base}${pointer}/repId`, detail: 'no rep has this id' })
+      if (assign.type === 'team' && !found.teams.has(assign.teamId))
+        errors.push({ pointer: `${base}${pointer}/teamId`, detail: 'no team has this id' })
+      if (assign.type === 'rep' && !found.reps.has(assign.repId))
+        errors.push({ pointer: `${base}${pointer}/repId`, detail: 'no rep has this id' })
     }
     if (errors.length > 0 || !compiled.ok) throw invalidFields('The routing ruleset is invalid.', errors)
     return compiled.ruleset
@@ -54,7 +58,12 @@ export function createRoutingService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'b
       const rows = await repo.listVersions(db, { limit, ...(before ? { before } : {}) })
       const page = rows.slice(0, limit)
       return {
-        data: page.map((r) => ({ version: r.version, createdAt: r.createdAt.toISOString(), rules: r.ruleset.rules.length, fallback: r.ruleset.fallback })),
+        data: page.map((r) => ({
+          version: r.version,
+          createdAt: r.createdAt.toISOString(),
+          rules: r.ruleset.rules.length,
+          fallback: r.ruleset.fallback,
+        })),
         nextCursor: rows.length > limit ? encodeVersionCursor(page.at(-1)!.version) : null,
       }
     },

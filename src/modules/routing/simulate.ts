@@ -22,8 +22,8 @@ type CheckDraft = (db: Queryable, ruleset: Ruleset, options: { base: string }) =
 
 const REPLAY_ASSUMPTIONS =
   'Each lead is decided by the draft as if it arrived at its original time, one after another: working hours and holidays ' +
-  'as of that time, today\'s teams, members and away statuses, rotation turns continuing from where each team is now, ' +
-  'and capacity limits left out (past loads are not known). best_fit teams rank by each rep\'s expected win rate in the ' +
+  "as of that time, today's teams, members and away statuses, rotation turns continuing from where each team is now, " +
+  "and capacity limits left out (past loads are not known). best_fit teams rank by each rep's expected win rate in the " +
   'lead\'s segment from today\'s won and lost deals (no random draw). "before" is the first rep the lead was offered.'
 
 /**
@@ -31,17 +31,33 @@ const REPLAY_ASSUMPTIONS =
  * for one lead or for the last N routed leads under a draft. Reads only: turns are
  * peeked, not taken, and no capacity is claimed.
  */
-export function createSimulator({ db, clock, rulesets, scoring, predictor, checkDraft }: Pick<ServiceDeps, 'db' | 'clock'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor; checkDraft: CheckDraft }) {
+export function createSimulator({
+  db,
+  clock,
+  rulesets,
+  scoring,
+  predictor,
+  checkDraft,
+}: Pick<ServiceDeps, 'db' | 'clock'> & { rulesets: RulesetCache; scoring: ScoringService; predictor: Predictor; checkDraft: CheckDraft }) {
   async function one(input: LeadInput, draft: Ruleset | undefined) {
     const normalized = normalizeLead(input)
-    if (!normalized.ok) throw invalidFields('The lead is invalid.', normalized.errors.map((e) => ({ ...e, pointer: `/lead${e.pointer}` })))
+    if (!normalized.ok)
+      throw invalidFields(
+        'The lead is invalid.',
+        normalized.errors.map((e) => ({ ...e, pointer: `/lead${e.pointer}` })),
+      )
     const live = await scoring.liveCompiled()
     const decision: StoredDecision = decideWith(live, await predictor.current(), normalized.fields)
     const ruleset = draft ? await checkDraft(db, draft, { base: '/ruleset' }) : await rulesets.live(db)
     const now = clock.now()
     if (!decision.qualified) {
       return {
-        decision: { ...NOBODY, outcome: 'not_routed' as const, version: ruleset.version, reason: `the lead is ${decision.outcome === 'nurture' ? 'nurtured' : 'disqualified'}: only qualified leads are routed` },
+        decision: {
+          ...NOBODY,
+          outcome: 'not_routed' as const,
+          version: ruleset.version,
+          reason: `the lead is ${decision.outcome === 'nurture' ? 'nurtured' : 'disqualified'}: only qualified leads are routed`,
+        },
         qualified: false,
         trace: { version: ruleset.version, at: now.toISOString(), steps: [], skipped: 0 },
       }
@@ -52,13 +68,20 @@ export function createSimulator({ db, clock, rulesets, scoring, predictor, check
     const turns = await repo.peekTurns(db, [...candidates.teams.keys()])
     for (const team of candidates.teams.values()) team.turn = turns.get(team.id) ?? 1
     const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true })
-    return { decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null), qualified: true, trace: result.trace }
+    return {
+      decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null),
+      qualified: true,
+      trace: result.trace,
+    }
   }
 
   async function replay(draft: Ruleset, last: number) {
     const ruleset = await checkDraft(db, draft, { base: '/ruleset' })
     const recent = await recentQualified(db, last)
-    const before = await repo.firstHandoffs(db, recent.map((l) => l.id))
+    const before = await repo.firstHandoffs(
+      db,
+      recent.map((l) => l.id),
+    )
     const accounts = await repo.accountsByDomain(db, [...new Set(recent.flatMap((l) => (l.domain ? [l.domain] : [])))])
     const owners = [...accounts.values()].flatMap((a) => (a.ownerId ? [a.ownerId] : []))
     const base = await repo.loadCandidates(db, { teamIds: ruleset.teamIds, repIds: [...ruleset.repIds, ...owners], domain: null })
@@ -72,7 +95,11 @@ export function createSimulator({ db, clock, rulesets, scoring, predictor, check
 
     const data = recent.map((row) => {
       const fit = fits.get(segmentOf(row.industry))
-      const candidates: Candidates = { ...base, account: (row.domain && accounts.get(row.domain)) || null, ...(fit ? { fit, expected: true } : {}) }
+      const candidates: Candidates = {
+        ...base,
+        account: (row.domain && accounts.get(row.domain)) || null,
+        ...(fit ? { fit, expected: true } : {}),
+      }
       const result = route(ruleset, routingRecord({ fields: row, decision: row.decision }), candidates, row.createdAt)
       let repId: string | null = null
       if (result.outcome === 'assigned') {
@@ -96,18 +123,29 @@ export function createSimulator({ db, clock, rulesets, scoring, predictor, check
       move.count++
       moves.set(key, move)
     }
-    const summary = { leads: data.length, changed: data.filter((d) => d.before.repId !== d.after.repId).length, assumptions: REPLAY_ASSUMPTIONS }
+    const summary = {
+      leads: data.length,
+      changed: data.filter((d) => d.before.repId !== d.after.repId).length,
+      assumptions: REPLAY_ASSUMPTIONS,
+    }
     return { replay: { ...summary, moves: [...moves.values()].sort((a, b) => b.count - a.count) }, data }
   }
 
   return {
     async simulate({ lead, ruleset, replay: replaying }: SimulateBody) {
-      if (replaying && lead) throw invalidFields('Simulate one lead or replay past ones, not both.', [{ pointer: '/replay', detail: 'cannot be combined with lead' }])
+      if (replaying && lead)
+        throw invalidFields('Simulate one lead or replay past ones, not both.', [
+          { pointer: '/replay', detail: 'cannot be combined with lead' },
+        ])
       if (replaying) {
-        if (!ruleset) throw invalidFields('A replay needs the draft ruleset to replay.', [{ pointer: '/ruleset', detail: 'is required with replay' }])
+        if (!ruleset)
+          throw invalidFields('A replay needs the draft ruleset to replay.', [{ pointer: '/ruleset', detail: 'is required with replay' }])
         return replay(ruleset, replaying.last)
       }
-      if (!lead) throw invalidFields('Give a lead to simulate, or a ruleset with replay.', [{ pointer: '/lead', detail: 'is required (or replay with a ruleset)' }])
+      if (!lead)
+        throw invalidFields('Give a lead to simulate, or a ruleset with replay.', [
+          { pointer: '/lead', detail: 'is required (or replay with a ruleset)' },
+        ])
       return one(lead, ruleset)
     },
   }
@@ -117,10 +155,22 @@ const NOBODY = { rule: null, repId: null, teamId: null, acceptWithinSeconds: nul
 
 function toDecision(ruleset: CompiledRuleset, result: RouteResult, decision: StoredDecision, repId: string | null): RoutingDecision {
   if (result.outcome === 'unroutable') {
-    return { ...NOBODY, outcome: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt?.toISOString() ?? null }
+    return {
+      ...NOBODY,
+      outcome: 'unroutable',
+      version: ruleset.version,
+      reason: result.reason,
+      retryAt: result.retryAt?.toISOString() ?? null,
+    }
   }
   return {
-    outcome: 'assigned', version: ruleset.version, rule: result.rule.name, repId, teamId: result.teamId,
-    reason: result.reason, acceptWithinSeconds: acceptWithin(result.rule, decision), retryAt: null,
+    outcome: 'assigned',
+    version: ruleset.version,
+    rule: result.rule.name,
+    repId,
+    teamId: result.teamId,
+    reason: result.reason,
+    acceptWithinSeconds: acceptWithin(result.rule, decision),
+    retryAt: null,
   }
 }

@@ -25,14 +25,23 @@ export async function requestSweep(tx: Tx, boss: ServiceDeps['boss']): Promise<v
  * candidate's window opens (`route-lead` jobs), or all of them (`routing-sweep`).
  * Each lead is re-read under its row lock; a lead no longer unrouted is left alone.
  */
-export function createUnroutedRouter({ db, clock, boss, logger, assigner }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & { assigner: Assigner }) {
+export function createUnroutedRouter({
+  db,
+  clock,
+  boss,
+  logger,
+  assigner,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & { assigner: Assigner }) {
   /** Routes one locked, unrouted lead; true when it was assigned. */
   async function routeAgain(tx: Tx, row: LeadRow, { rescheduleSame }: { rescheduleSame: boolean }): Promise<boolean> {
     const now = clock.now()
     // A lead that waits after a decline or expiry still skips the reps who had it.
     await useGenericPlans(tx)
     const prior = await priorHandoffs(tx, row.id)
-    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, { excluded: prior.reps, liveVersion: prior.liveVersion })
+    const routed = await assigner.plan(tx, { fields: row, decision: row.decision }, now, {
+      excluded: prior.reps,
+      liveVersion: prior.liveVersion,
+    })
     if (routed.kind === 'unroutable') {
       const next = routed.retryAt
       const moved = next?.getTime() !== row.nextRouteAt?.getTime()

@@ -19,7 +19,11 @@ export async function updateTask(tx: Tx, id: string, changes: Partial<typeof tas
 
 /** The lead's open tasks, locked. */
 export async function lockOpenTasks(tx: Tx, leadId: string): Promise<TaskRow[]> {
-  return tx.select().from(tasks).where(and(eq(tasks.leadId, leadId), eq(tasks.status, 'open'))).for('update')
+  return tx
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.leadId, leadId), eq(tasks.status, 'open')))
+    .for('update')
 }
 
 /**
@@ -27,8 +31,12 @@ export async function lockOpenTasks(tx: Tx, leadId: string): Promise<TaskRow[]> 
  * what a lost contact-overdue job left unannounced (partial index tasks_overdue_unannounced_idx).
  */
 export async function overdueUnannounced(db: Queryable, before: Date, limit: number): Promise<string[]> {
-  const rows = await db.select({ id: tasks.id }).from(tasks)
-    .where(and(eq(tasks.status, 'open'), isNull(tasks.overdueAt), lt(tasks.dueAt, before))).orderBy(asc(tasks.dueAt)).limit(limit)
+  const rows = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.status, 'open'), isNull(tasks.overdueAt), lt(tasks.dueAt, before)))
+    .orderBy(asc(tasks.dueAt))
+    .limit(limit)
   return rows.map((row) => row.id)
 }
 
@@ -42,5 +50,10 @@ export async function listTasks(
   if (status) filters.push(eq(tasks.status, status))
   if (dueBefore) filters.push(lt(tasks.dueAt, dueBefore))
   if (after) filters.push(gt(tasks.id, after))
-  return db.select().from(tasks).where(and(...filters)).orderBy(asc(tasks.id)).limit(limit + 1)
+  return db
+    .select()
+    .from(tasks)
+    .where(and(...filters))
+    .orderBy(asc(tasks.id))
+    .limit(limit + 1)
 }

@@ -13,7 +13,6 @@ import { snapshot } from '../leads/lead.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
-
 /** The first-contact task an acceptance creates, with its overdue job; returns the task.created event. */
 export async function createFirstContactTask(
   tx: Tx,
@@ -50,7 +49,8 @@ export async function settleOpenTasks(tx: Tx, lead: LeadRow, status: 'completed'
 export function createTasksService({ db, clock, boss, logger }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'>) {
   return {
     async list(query: ListTasksQuery, principal: Principal) {
-      if (principal.role === 'rep' && query.repId && query.repId !== principal.repId) throw new Forbidden('A rep token lists only its own tasks.')
+      if (principal.role === 'rep' && query.repId && query.repId !== principal.repId)
+        throw new Forbidden('A rep token lists only its own tasks.')
       const repId = principal.role === 'rep' ? principal.repId : query.repId
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
@@ -94,7 +94,9 @@ export function createTasksService({ db, clock, boss, logger }: Pick<ServiceDeps
         const marked = await repo.updateTask(tx, id, { overdueAt: now, updatedAt: now })
         const lead = (await findLead(tx, task.leadId))!
         const overdueBySeconds = Math.round((now.getTime() - task.dueAt.getTime()) / 1000)
-        await appendEvents(tx, { boss, logger }, [newEvent('lead.contact_overdue', { lead: snapshot(lead), task: toTask(marked), overdueBySeconds }, now, lead.id)])
+        await appendEvents(tx, { boss, logger }, [
+          newEvent('lead.contact_overdue', { lead: snapshot(lead), task: toTask(marked), overdueBySeconds }, now, lead.id),
+        ])
         return 'overdue'
       })
     },

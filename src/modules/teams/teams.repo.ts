@@ -15,11 +15,20 @@ export async function findTeam(db: Queryable, id: string, lock?: 'update'): Prom
   return row
 }
 
-export async function listTeams(db: Queryable, { repId, after, limit }: { repId?: string; after?: string; limit: number }): Promise<TeamRow[]> {
+export async function listTeams(
+  db: Queryable,
+  { repId, after, limit }: { repId?: string; after?: string; limit: number },
+): Promise<TeamRow[]> {
   const filters: SQL[] = []
   if (after) filters.push(gt(teams.id, after))
-  if (repId) filters.push(sql`exists (select 1 from ${teamMembers} where ${teamMembers.teamId} = ${teams.id} and ${teamMembers.repId} = ${repId})`)
-  return db.select().from(teams).where(and(...filters)).orderBy(asc(teams.id)).limit(limit + 1)
+  if (repId)
+    filters.push(sql`exists (select 1 from ${teamMembers} where ${teamMembers.teamId} = ${teams.id} and ${teamMembers.repId} = ${repId})`)
+  return db
+    .select()
+    .from(teams)
+    .where(and(...filters))
+    .orderBy(asc(teams.id))
+    .limit(limit + 1)
 }
 
 export async function updateTeam(db: Queryable, id: string, changes: Partial<typeof teams.$inferInsert>): Promise<TeamRow> {
@@ -34,7 +43,11 @@ export async function deleteTeam(db: Queryable, id: string): Promise<void> {
 /** Members of the given teams, in join order. */
 export async function membersOf(db: Queryable, teamIds: string[]): Promise<TeamMemberRow[]> {
   if (teamIds.length === 0) return []
-  return db.select().from(teamMembers).where(inArray(teamMembers.teamId, teamIds)).orderBy(asc(teamMembers.joinedAt), asc(teamMembers.repId))
+  return db
+    .select()
+    .from(teamMembers)
+    .where(inArray(teamMembers.teamId, teamIds))
+    .orderBy(asc(teamMembers.joinedAt), asc(teamMembers.repId))
 }
 
 /**

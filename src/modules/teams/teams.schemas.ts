@@ -1,9 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Name, PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 
-const Strategy = Type.Union([Type.Literal('round_robin'), Type.Literal('weighted'), Type.Literal('least_loaded'), Type.Literal('best_fit')], {
-  description: 'round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads; best_fit: the rep most likely to win the lead\'s industry (won/lost outcomes, Thompson sampling so newer reps still get leads)',
-})
+const Strategy = Type.Union(
+  [Type.Literal('round_robin'), Type.Literal('weighted'), Type.Literal('least_loaded'), Type.Literal('best_fit')],
+  {
+    description:
+      "round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads; best_fit: the rep most likely to win the lead's industry (won/lost outcomes, Thompson sampling so newer reps still get leads)",
+  },
+)
 const MemberInput = Type.Object(
   { repId: Uuid, weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })) },
   { additionalProperties: false },
@@ -13,7 +17,7 @@ const fields = {
   name: Name,
   strategy: Strategy,
   members: Type.Array(MemberInput, { maxItems: 500 }),
-  managerId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Receives escalations of this team\'s leads' })),
+  managerId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: "Receives escalations of this team's leads" })),
 }
 
 export const CreateTeamBody = Type.Object(fields, { additionalProperties: false })

@@ -22,7 +22,14 @@ export function createTeamsService({ db, clock, boss }: Pick<ServiceDeps, 'db' |
       return db.transaction(async (tx) => {
         await assertValid(tx, input)
         const team = await uniqueName(input.name, () =>
-          repo.insertTeam(tx, { id: newId(), name: input.name.trim(), strategy: input.strategy, managerId: input.managerId ?? null, createdAt: now, updatedAt: now }),
+          repo.insertTeam(tx, {
+            id: newId(),
+            name: input.name.trim(),
+            strategy: input.strategy,
+            managerId: input.managerId ?? null,
+            createdAt: now,
+            updatedAt: now,
+          }),
         )
         await repo.replaceMembers(tx, team.id, withWeights(input.members), now)
         await createTurnSequence(tx, team.id)
@@ -41,8 +48,19 @@ export function createTeamsService({ db, clock, boss }: Pick<ServiceDeps, 'db' |
       const after = decodeCursor(query.cursor)
       const rows = await repo.listTeams(db, { limit, ...(after ? { after } : {}), ...(query.repId ? { repId: query.repId } : {}) })
       const page = toPage(rows, limit)
-      const members = await repo.membersOf(db, page.data.map((t) => t.id))
-      return { data: page.data.map((t) => toTeam(t, members.filter((m) => m.teamId === t.id))), nextCursor: page.nextCursor }
+      const members = await repo.membersOf(
+        db,
+        page.data.map((t) => t.id),
+      )
+      return {
+        data: page.data.map((t) =>
+          toTeam(
+            t,
+            members.filter((m) => m.teamId === t.id),
+          ),
+        ),
+        nextCursor: page.nextCursor,
+      }
     },
 
     async update(id: string, changes: UpdateTeamBody): Promise<Team> {
@@ -92,7 +110,9 @@ async function uniqueName(name: string | undefined, save: () => Promise<TeamRow>
     return await save()
   } catch (error) {
     if (!isUniqueViolation(error, 'teams_name_key')) throw error
-    throw withFieldErrors(new Conflict(`A team named "${name?.trim()}" already exists.`), [{ pointer: '/name', detail: 'is already taken by another team' }])
+    throw withFieldErrors(new Conflict(`A team named "${name?.trim()}" already exists.`), [
+      { pointer: '/name', detail: 'is already taken by another team' },
+    ])
   }
 }
 

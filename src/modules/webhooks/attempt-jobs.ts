@@ -48,7 +48,9 @@ export async function queueAttempts(
 ): Promise<void> {
   if (attempts.length === 0) return
   const jobs = attempts.map(({ jobId, deliveryId, delaySeconds, manual }) => ({
-    id: jobId, data: { deliveryIds: [deliveryId], ...(manual ? { manual } : {}) } satisfies AttemptJob, ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
+    id: jobId,
+    data: { deliveryIds: [deliveryId], ...(manual ? { manual } : {}) } satisfies AttemptJob,
+    ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}),
   }))
   await boss.insert(DELIVERY_QUEUE, jobs, { db: inTx(tx) })
 }

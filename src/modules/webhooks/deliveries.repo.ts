@@ -2,8 +2,15 @@ import { and, desc, eq, getTableColumns, inArray, lt, sql, type Column, type SQL
 import { prepared, type Selection } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import {
-  events, webhookAttempts, webhookDeliveries, webhookEndpoints, type DeliveryStatus, type EventRow, type WebhookAttemptRow,
-  type WebhookDeliveryRow, type WebhookEndpointRow,
+  events,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+  type DeliveryStatus,
+  type EventRow,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
 } from '../../db/schema/index.ts'
 import { openSecret } from '../../lib/secret-box.ts'
 import { DELIVERY_QUEUE, LEGACY_DELIVERY_QUEUE } from './attempt-jobs.ts'
@@ -17,17 +24,25 @@ export type LoadedDelivery = { delivery: WebhookDeliveryRow; endpoint: WebhookEn
 
 const loadQuery = prepared.query<LoadedDelivery, Selection>(
   { delivery: getTableColumns(webhookDeliveries), endpoint: getTableColumns(webhookEndpoints), event: getTableColumns(events) },
-  (db, returns) => db.select(returns).from(webhookDeliveries)
-    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .where(anyOf(webhookDeliveries.id)))
+  (db, returns) =>
+    db
+      .select(returns)
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+      .where(anyOf(webhookDeliveries.id)),
+)
 
 /**
  * Deliveries with their endpoint and event, as an attempt needs them: one query for a batch.
  * The endpoint's secrets come opened, ready to sign with (each is opened once per process,
  * then served from secret-box's cache); `open` is the process's keyring unless given.
  */
-export async function loadForAttempt(db: Queryable, deliveryIds: string[], open: (stored: string) => string = openSecret): Promise<LoadedDelivery[]> {
+export async function loadForAttempt(
+  db: Queryable,
+  deliveryIds: string[],
+  open: (stored: string) => string = openSecret,
+): Promise<LoadedDelivery[]> {
   const rows = await loadQuery(db, { ids: deliveryIds })
   for (const row of rows) row.endpoint.secrets = row.endpoint.secrets.map((s) => ({ ...s, secret: open(s.secret) }))
   return rows
@@ -36,7 +51,9 @@ export async function loadForAttempt(db: Queryable, deliveryIds: string[], open:
 type LockedDelivery = { id: string; attempts: number; nextJobId: string | null }
 const lockQuery = prepared.query<LockedDelivery>(
   { id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, nextJobId: webhookDeliveries.nextJobId },
-  (db, returns) => db.select(returns).from(webhookDeliveries).where(anyOf(webhookDeliveries.id)).orderBy(webhookDeliveries.id).for('update'))
+  (db, returns) =>
+    db.select(returns).from(webhookDeliveries).where(anyOf(webhookDeliveries.id)).orderBy(webhookDeliveries.id).for('update'),
+)
 
 /** Locks a batch's deliveries (in id order, so batches never wait on each other in a cycle) and reads where they stand. */
 export async function lockDeliveries(tx: Tx, ids: string[]): Promise<Map<string, { attempts: number; nextJobId: string | null }>> {
@@ -53,7 +70,8 @@ export interface DeliveryChange {
 
 // The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
 // the planner scanned every delivery, 1.9 ms a batch and growing with the table.
-const applyQuery = prepared.sql(() => sql`
+const applyQuery = prepared.sql(
+  () => sql`
   update webhook_deliveries d set
     attempts = x.attempts,
     status = case when x.keep then d.status else x.status end,
@@ -64,33 +82,51 @@ const applyQuery = prepared.sql(() => sql`
     updated_at = ${sql.placeholder('now')}::timestamptz
   from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(id uuid, attempts int, keep boolean, status text, schedule_step int,
     next_attempt_at timestamptz, next_job_id uuid, last_error text)
-  where d.id = any(${sql.placeholder('ids')}::uuid[]) and d.id = x.id`)
+  where d.id = any(${sql.placeholder('ids')}::uuid[]) and d.id = x.id`,
+)
 
 /** Applies a batch's outcomes to its locked deliveries in one statement. */
 export async function applyChanges(tx: Tx, changes: DeliveryChange[], now: Date): Promise<void> {
   if (changes.length === 0) return
-  const input = JSON.stringify(changes.map(({ id, attempts, state }) => ({
-    id, attempts, keep: !state, status: state?.status, schedule_step: state?.scheduleStep,
-    next_attempt_at: state?.nextAttemptAt, next_job_id: state?.nextJobId, last_error: state?.lastError,
-  })))
+  const input = JSON.stringify(
+    changes.map(({ id, attempts, state }) => ({
+      id,
+      attempts,
+      keep: !state,
+      status: state?.status,
+      schedule_step: state?.scheduleStep,
+      next_attempt_at: state?.nextAttemptAt,
+      next_job_id: state?.nextJobId,
+      last_error: state?.lastError,
+    })),
+  )
   await applyQuery(tx, { now, input, ids: changes.map((c) => c.id) })
 }
 
 // Column by column as arrays, not as JSON: a response body is whatever the receiver sent.
-const insertAttemptsQuery = prepared.sql(() => sql`
+const insertAttemptsQuery = prepared.sql(
+  () => sql`
   insert into webhook_attempts (id, delivery_id, number, trigger, attempted_at, status_code, latency_ms, error_class, error, response_body)
   select * from unnest(${sql.placeholder('id')}::uuid[], ${sql.placeholder('deliveryId')}::uuid[], ${sql.placeholder('number')}::int[],
     ${sql.placeholder('trigger')}::text[], ${sql.placeholder('attemptedAt')}::timestamptz[], ${sql.placeholder('statusCode')}::int[],
     ${sql.placeholder('latencyMs')}::int[], ${sql.placeholder('errorClass')}::text[], ${sql.placeholder('error')}::text[],
-    ${sql.placeholder('responseBody')}::text[])`)
+    ${sql.placeholder('responseBody')}::text[])`,
+)
 
 export async function insertAttempts(tx: Tx, rows: Array<typeof webhookAttempts.$inferInsert>): Promise<void> {
   if (rows.length === 0) return
   const column = <K extends keyof typeof webhookAttempts.$inferInsert>(key: K) => rows.map((row) => row[key] ?? null)
   await insertAttemptsQuery(tx, {
-    id: column('id'), deliveryId: column('deliveryId'), number: column('number'), trigger: column('trigger'),
-    attemptedAt: column('attemptedAt'), statusCode: column('statusCode'), latencyMs: column('latencyMs'),
-    errorClass: column('errorClass'), error: column('error'), responseBody: column('responseBody'),
+    id: column('id'),
+    deliveryId: column('deliveryId'),
+    number: column('number'),
+    trigger: column('trigger'),
+    attemptedAt: column('attemptedAt'),
+    statusCode: column('statusCode'),
+    latencyMs: column('latencyMs'),
+    errorClass: column('errorClass'),
+    error: column('error'),
+    responseBody: column('responseBody'),
   })
 }
 
@@ -99,23 +135,32 @@ export async function listDeliveries(
   db: Queryable,
   { endpointId, status, before, limit }: { endpointId: string; status?: DeliveryStatus; before?: string; limit: number },
 ) {
-  const rows = await db.select({ delivery: webhookDeliveries, eventType: events.type })
+  const rows = await db
+    .select({ delivery: webhookDeliveries, eventType: events.type })
     .from(webhookDeliveries)
     .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .where(and(
-      eq(webhookDeliveries.endpointId, endpointId),
-      status ? eq(webhookDeliveries.status, status) : undefined,
-      before ? lt(webhookDeliveries.id, before) : undefined,
-    ))
+    .where(
+      and(
+        eq(webhookDeliveries.endpointId, endpointId),
+        status ? eq(webhookDeliveries.status, status) : undefined,
+        before ? lt(webhookDeliveries.id, before) : undefined,
+      ),
+    )
     .orderBy(desc(webhookDeliveries.id))
     .limit(limit + 1)
-  const attempts = await attemptsOf(db, rows.slice(0, limit).map((r) => r.delivery.id))
+  const attempts = await attemptsOf(
+    db,
+    rows.slice(0, limit).map((r) => r.delivery.id),
+  )
   return rows.map((r) => ({ ...r, attempts: attempts.get(r.delivery.id) ?? [] }))
 }
 
 export async function findDelivery(db: Queryable, id: string) {
-  const [row] = await db.select({ delivery: webhookDeliveries, eventType: events.type })
-    .from(webhookDeliveries).innerJoin(events, eq(events.id, webhookDeliveries.eventId)).where(eq(webhookDeliveries.id, id))
+  const [row] = await db
+    .select({ delivery: webhookDeliveries, eventType: events.type })
+    .from(webhookDeliveries)
+    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+    .where(eq(webhookDeliveries.id, id))
   if (!row) return undefined
   return { ...row, attempts: (await attemptsOf(db, [id])).get(id) ?? [] }
 }
@@ -123,7 +168,11 @@ export async function findDelivery(db: Queryable, id: string) {
 async function attemptsOf(db: Queryable, deliveryIds: string[]): Promise<Map<string, WebhookAttemptRow[]>> {
   const byDelivery = new Map<string, WebhookAttemptRow[]>()
   if (deliveryIds.length === 0) return byDelivery
-  const rows = await db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveryIds)).orderBy(webhookAttempts.deliveryId, webhookAttempts.number)
+  const rows = await db
+    .select()
+    .from(webhookAttempts)
+    .where(inArray(webhookAttempts.deliveryId, deliveryIds))
+    .orderBy(webhookAttempts.deliveryId, webhookAttempts.number)
   for (const row of rows) byDelivery.set(row.deliveryId, [...(byDelivery.get(row.deliveryId) ?? []), row])
   return byDelivery
 }
@@ -134,7 +183,8 @@ export type DeliveryWithAttempts = { delivery: WebhookDeliveryRow; eventType: st
 // window's order, and give each chunk one job id, made once per chunk: the deliveries take
 // it as next_job_id, and queueFirstAttempts makes one job per id.
 const jobChunk = (order: SQL = sql``) => sql`(row_number() over (${order}) - 1) / ${sql.raw(String(DELIVERIES_PER_JOB))}`
-const chunkJobIds = (rows: string) => sql`select chunk, baton_uuidv7() as job_id from (select distinct chunk from ${sql.identifier(rows)}) c`
+const chunkJobIds = (rows: string) =>
+  sql`select chunk, baton_uuidv7() as job_id from (select distinct chunk from ${sql.identifier(rows)}) c`
 
 /** A new delivery and the job of its first attempt. */
 export type MadeDelivery = { id: string; jobId: string }
@@ -163,7 +213,14 @@ export const fanOutDeliveries = (written: string) => sql`
  */
 export async function insertReplays(
   tx: Tx,
-  { endpointId, since, until, statuses, now, limit }: { endpointId: string; since: Date; until: Date; statuses: DeliveryStatus[]; now: Date; limit: number },
+  {
+    endpointId,
+    since,
+    until,
+    statuses,
+    now,
+    limit,
+  }: { endpointId: string; since: Date; until: Date; statuses: DeliveryStatus[]; now: Date; limit: number },
 ): Promise<MadeDelivery[]> {
   const { rows } = await tx.execute<MadeDelivery>(sql`
     with picked as (
@@ -190,7 +247,10 @@ export async function lockDelivery(tx: Tx, id: string): Promise<WebhookDeliveryR
 
 /** Pending again, waiting for the job `jobId` (a manual retry): any job queued before finds itself overtaken. */
 export async function awaitJob(tx: Tx, id: string, jobId: string, now: Date): Promise<void> {
-  await tx.update(webhookDeliveries).set({ status: 'pending', nextJobId: jobId, nextAttemptAt: now, updatedAt: now }).where(eq(webhookDeliveries.id, id))
+  await tx
+    .update(webhookDeliveries)
+    .set({ status: 'pending', nextJobId: jobId, nextAttemptAt: now, updatedAt: now })
+    .where(eq(webhookDeliveries.id, id))
 }
 
 /** A delivery due this long ago whose job has ended is not merely late. */

@@ -17,7 +17,10 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
   async function enabledEndpoint(tx: Tx, id: string) {
     const endpoint = await endpoints.lockEndpoint(tx, id, 'share')
     if (!endpoint) throw new NotFound(`No webhook endpoint with id ${id}.`)
-    if (!endpoint.enabled) throw new Conflict(`The webhook endpoint ${id} is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}: enable it first.`)
+    if (!endpoint.enabled)
+      throw new Conflict(
+        `The webhook endpoint ${id} is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}: enable it first.`,
+      )
     return endpoint
   }
 
@@ -27,7 +30,12 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
       if (!endpoint) throw new NotFound(`No webhook endpoint with id ${endpointId}.`)
       const limit = query.limit ?? 20
       const before = decodeCursor(query.cursor)
-      const rows = await repo.listDeliveries(db, { endpointId, limit, ...(query.status ? { status: query.status } : {}), ...(before ? { before } : {}) })
+      const rows = await repo.listDeliveries(db, {
+        endpointId,
+        limit,
+        ...(query.status ? { status: query.status } : {}),
+        ...(before ? { before } : {}),
+      })
       const page = rows.slice(0, limit)
       return { data: page.map(toDelivery), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.delivery.id) : null }
     },
@@ -63,13 +71,16 @@ export function createDeliveriesService({ db, boss, clock }: Pick<ServiceDeps, '
       const now = clock.now()
       const since = new Date(body.since)
       const until = body.until ? new Date(body.until) : now
-      if (since >= until) throw invalidFields('The replay window is empty.', [{ pointer: '/since', detail: 'must be before until (default: now)' }])
+      if (since >= until)
+        throw invalidFields('The replay window is empty.', [{ pointer: '/since', detail: 'must be before until (default: now)' }])
       const statuses: DeliveryStatus[] = body.status === 'failed' ? ['failed'] : ['succeeded', 'failed']
       return db.transaction(async (tx) => {
         await enabledEndpoint(tx, endpointId)
         const rows = await repo.insertReplays(tx, { endpointId, since, until, statuses, now, limit: MAX_REPLAY + 1 })
         if (rows.length > MAX_REPLAY) {
-          throw invalidFields(`The window holds more than ${MAX_REPLAY} deliveries.`, [{ pointer: '/until', detail: `narrow the window to at most ${MAX_REPLAY} deliveries` }])
+          throw invalidFields(`The window holds more than ${MAX_REPLAY} deliveries.`, [
+            { pointer: '/until', detail: `narrow the window to at most ${MAX_REPLAY} deliveries` },
+          ])
         }
         await queueFirstAttempts(tx, boss, rows)
         const deliveryIds = rows.map((r) => r.id)
@@ -83,12 +94,26 @@ export type DeliveriesService = ReturnType<typeof createDeliveriesService>
 
 function toDelivery({ delivery: d, eventType, attempts }: repo.DeliveryWithAttempts): Delivery {
   return {
-    id: d.id, endpointId: d.endpointId, eventId: d.eventId, eventType, status: d.status, attemptCount: d.attempts,
-    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null, lastError: d.lastError, replayOf: d.replayOf,
-    createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(),
+    id: d.id,
+    endpointId: d.endpointId,
+    eventId: d.eventId,
+    eventType,
+    status: d.status,
+    attemptCount: d.attempts,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+    lastError: d.lastError,
+    replayOf: d.replayOf,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
     attempts: attempts.map((a) => ({
-      number: a.number, trigger: a.trigger, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, latencyMs: a.latencyMs,
-      errorClass: a.errorClass, error: a.error, responseBody: a.responseBody,
+      number: a.number,
+      trigger: a.trigger,
+      attemptedAt: a.attemptedAt.toISOString(),
+      statusCode: a.statusCode,
+      latencyMs: a.latencyMs,
+      errorClass: a.errorClass,
+      error: a.error,
+      responseBody: a.responseBody,
     })),
   }
 }

@@ -27,7 +27,10 @@ interface AttemptedDelivery {
  * delivery states, retry jobs, endpoint health). A job no longer a delivery's next one
  * leaves that delivery alone.
  */
-export function createDeliveryWorker({ db, boss, clock, config, metrics, logger }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config' | 'metrics' | 'logger'>, sender: Sender) {
+export function createDeliveryWorker(
+  { db, boss, clock, config, metrics, logger }: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'config' | 'metrics' | 'logger'>,
+  sender: Sender,
+) {
   const schedule = config.webhooks.retrySchedule
 
   async function attempt(loaded: repo.LoadedDelivery): Promise<AttemptedDelivery['attempt']> {
@@ -42,15 +45,27 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
 
   async function run(jobs: Array<{ id: string; data: AttemptJob }>): Promise<void> {
     const wanted = jobs.flatMap((job) => deliveriesOf(job.data).map((deliveryId) => ({ deliveryId, job })))
-    const loaded = new Map((await repo.loadForAttempt(db, wanted.map((w) => w.deliveryId))).map((row) => [row.delivery.id, row]))
+    const loaded = new Map(
+      (
+        await repo.loadForAttempt(
+          db,
+          wanted.map((w) => w.deliveryId),
+        )
+      ).map((row) => [row.delivery.id, row]),
+    )
     const due = wanted.flatMap(({ deliveryId, job }) => {
       const row = loaded.get(deliveryId)
       return row && row.delivery.status === 'pending' && row.delivery.nextJobId === job.id ? [{ row, job }] : []
     })
     if (due.length === 0) return
-    const made: AttemptedDelivery[] = await Promise.all(due.map(async ({ row, job }) => ({
-      loaded: row, jobId: job.id, manual: job.data.manual === true, attempt: await attempt(row),
-    })))
+    const made: AttemptedDelivery[] = await Promise.all(
+      due.map(async ({ row, job }) => ({
+        loaded: row,
+        jobId: job.id,
+        manual: job.data.manual === true,
+        attempt: await attempt(row),
+      })),
+    )
     const settled = await db.transaction((tx) => record(tx, made))
     for (const { attempt } of made) {
       if (attempt) metrics.webhookAttempts.observe({ result: attempt.result.errorClass ?? 'success' }, attempt.result.latencyMs / 1000)
@@ -66,7 +81,10 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
    */
   async function record(tx: Tx, made: AttemptedDelivery[]): Promise<DeliveryStatus[]> {
     const now = clock.now()
-    const current = await repo.lockDeliveries(tx, made.map((m) => m.loaded.delivery.id))
+    const current = await repo.lockDeliveries(
+      tx,
+      made.map((m) => m.loaded.delivery.id),
+    )
     const attempts: Array<typeof webhookAttempts.$inferInsert> = []
     const changes: repo.DeliveryChange[] = []
     const retries: Array<{ jobId: string; deliveryId: string; delaySeconds: number }> = []
@@ -77,7 +95,14 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
       if (!locked) continue // deleted with its endpoint meanwhile
       if (m.attempt) {
         locked.attempts += 1
-        attempts.push({ id: newId(), deliveryId: delivery.id, number: locked.attempts, trigger: m.manual ? 'manual' : 'scheduled', attemptedAt: m.attempt.at, ...m.attempt.result })
+        attempts.push({
+          id: newId(),
+          deliveryId: delivery.id,
+          number: locked.attempts,
+          trigger: m.manual ? 'manual' : 'scheduled',
+          attemptedAt: m.attempt.at,
+          ...m.attempt.result,
+        })
       }
       if (locked.nextJobId !== m.jobId) {
         changes.push({ id: delivery.id, attempts: locked.attempts })
@@ -85,16 +110,29 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
       }
       counted.push(m)
       if (!m.attempt) {
-        changes.push({ id: delivery.id, attempts: locked.attempts, state: { status: 'failed', scheduleStep: delivery.scheduleStep, nextAttemptAt: null, nextJobId: null, lastError: 'the endpoint is disabled' } })
+        changes.push({
+          id: delivery.id,
+          attempts: locked.attempts,
+          state: {
+            status: 'failed',
+            scheduleStep: delivery.scheduleStep,
+            nextAttemptAt: null,
+            nextJobId: null,
+            lastError: 'the endpoint is disabled',
+          },
+        })
         continue
       }
       const next = nextStep(delivery, m.attempt.result, { schedule, manual: m.manual })
       const retry = next.delaySeconds === null ? undefined : { jobId: newId(), deliveryId: delivery.id, delaySeconds: next.delaySeconds }
       if (retry) retries.push(retry)
       changes.push({
-        id: delivery.id, attempts: locked.attempts,
+        id: delivery.id,
+        attempts: locked.attempts,
         state: {
-          status: next.status, scheduleStep: next.scheduleStep, nextJobId: retry?.jobId ?? null,
+          status: next.status,
+          scheduleStep: next.scheduleStep,
+          nextJobId: retry?.jobId ?? null,
           nextAttemptAt: retry ? new Date(now.getTime() + retry.delaySeconds * 1000) : null,
           lastError: next.status === 'succeeded' ? null : m.attempt.result.error,
         },
@@ -131,7 +169,10 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
     }))
     const mayChange = verdicts.filter((v) => v.gone || (v.succeeded ? v.snapshot.failingSince !== null : true))
     if (mayChange.length === 0) return
-    const locked = await endpoints.lockEndpointsForHealth(tx, mayChange.map((v) => v.id))
+    const locked = await endpoints.lockEndpointsForHealth(
+      tx,
+      mayChange.map((v) => v.id),
+    )
     for (const { id, succeeded, gone, firstFailure } of mayChange) {
       const endpoint = locked.get(id)
       if (!endpoint?.enabled) continue
@@ -150,10 +191,17 @@ export function createDeliveryWorker({ db, boss, clock, config, metrics, logger 
   async function disable(tx: Tx, endpoint: WebhookEndpointRow, reason: string, failingSince: Date | null, now: Date): Promise<void> {
     await endpoints.updateEndpoint(tx, endpoint.id, { enabled: false, disabledReason: reason, failingSince, updatedAt: now })
     // The origin only: a URL's path or query can be a credential (Slack's webhook URLs are).
-    await appendEvents(tx, { boss, logger }, [newEvent('webhook_endpoint.disabled', {
-      endpoint: { id: endpoint.id, origin: new URL(endpoint.url).origin, description: endpoint.description, kind: endpoint.kind }, reason,
-      failingSince: failingSince?.toISOString() ?? null,
-    }, now)])
+    await appendEvents(tx, { boss, logger }, [
+      newEvent(
+        'webhook_endpoint.disabled',
+        {
+          endpoint: { id: endpoint.id, origin: new URL(endpoint.url).origin, description: endpoint.description, kind: endpoint.kind },
+          reason,
+          failingSince: failingSince?.toISOString() ?? null,
+        },
+        now,
+      ),
+    ])
   }
 
   return { run }

@@ -24,7 +24,12 @@ export async function lockEndpoint(tx: Tx, id: string, mode: 'share' | 'update')
  * on each other in a cycle). `no key update`: deliveries being made for them are not held up.
  */
 export async function lockEndpointsForHealth(tx: Tx, ids: string[]): Promise<Map<string, WebhookEndpointRow>> {
-  const rows = await tx.select().from(webhookEndpoints).where(inArray(webhookEndpoints.id, ids)).orderBy(webhookEndpoints.id).for('no key update')
+  const rows = await tx
+    .select()
+    .from(webhookEndpoints)
+    .where(inArray(webhookEndpoints.id, ids))
+    .orderBy(webhookEndpoints.id)
+    .for('no key update')
   return new Map(rows.map((row) => [row.id, row]))
 }
 
@@ -35,7 +40,12 @@ export async function insertEndpoint(db: Queryable, row: NewEndpoint): Promise<W
 
 /** By id, after `after` when paging; one more than `limit`, so the caller knows whether a next page exists. */
 export async function listEndpoints(db: Queryable, { after, limit }: { after?: string; limit: number }): Promise<WebhookEndpointRow[]> {
-  return db.select().from(webhookEndpoints).where(after ? gt(webhookEndpoints.id, after) : undefined).orderBy(asc(webhookEndpoints.id)).limit(limit + 1)
+  return db
+    .select()
+    .from(webhookEndpoints)
+    .where(after ? gt(webhookEndpoints.id, after) : undefined)
+    .orderBy(asc(webhookEndpoints.id))
+    .limit(limit + 1)
 }
 
 export async function updateEndpoint(db: Queryable, id: string, changes: EndpointChanges): Promise<WebhookEndpointRow | undefined> {

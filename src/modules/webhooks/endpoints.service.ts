@@ -32,7 +32,8 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
       if (problem) errors.push({ pointer: '/url', detail: problem })
     }
     input.eventTypes?.forEach((type, i) => {
-      if (!eventFilterKind(type)) errors.push({ pointer: `/eventTypes/${i}`, detail: `"${type}" is not an event type or a prefix such as lead.*` })
+      if (!eventFilterKind(type))
+        errors.push({ pointer: `/eventTypes/${i}`, detail: `"${type}" is not an event type or a prefix such as lead.*` })
     })
     if (errors.length > 0) throw invalidFields('The webhook endpoint is invalid.', errors)
   }
@@ -46,9 +47,16 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
       const secret = newSecret()
       const box = await loadSecretBox(config)
       const row = await repo.insertEndpoint(db, {
-        id: newId(), url: input.url, kind: input.kind ?? 'standard', description: input.description ?? null,
-        eventTypes: [...new Set(input.eventTypes ?? [])], enabled: input.enabled ?? true, includeAcceptLinks: input.includeAcceptLinks ?? false,
-        secrets: [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }], createdAt: now, updatedAt: now,
+        id: newId(),
+        url: input.url,
+        kind: input.kind ?? 'standard',
+        description: input.description ?? null,
+        eventTypes: [...new Set(input.eventTypes ?? [])],
+        enabled: input.enabled ?? true,
+        includeAcceptLinks: input.includeAcceptLinks ?? false,
+        secrets: [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }],
+        createdAt: now,
+        updatedAt: now,
       })
       return { ...toAnswer(row), secret }
     },
@@ -74,7 +82,9 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
         ...(changes.eventTypes !== undefined ? { eventTypes: [...new Set(changes.eventTypes)] } : {}),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
         ...(changes.includeAcceptLinks !== undefined ? { includeAcceptLinks: changes.includeAcceptLinks } : {}),
-        ...(changes.enabled !== undefined ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
+        ...(changes.enabled !== undefined
+          ? { enabled: changes.enabled, ...(changes.enabled ? { disabledReason: null, failingSince: null } : {}) }
+          : {}),
         updatedAt: clock.now(),
       })
       return toAnswer(row!)
@@ -95,7 +105,13 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
         const graceEnds = new Date(now.getTime() + graceSeconds * 1000).toISOString()
         const secret = newSecret()
         // Every secret still signing goes on signing until the grace ends (or its own earlier end), sealed as it was.
-        const previous = graceSeconds === 0 ? [] : active(current.secrets, now).map((s) => ({ ...s, expiresAt: s.expiresAt !== null && s.expiresAt < graceEnds ? s.expiresAt : graceEnds }))
+        const previous =
+          graceSeconds === 0
+            ? []
+            : active(current.secrets, now).map((s) => ({
+                ...s,
+                expiresAt: s.expiresAt !== null && s.expiresAt < graceEnds ? s.expiresAt : graceEnds,
+              }))
         const secrets: EndpointSecret[] = [{ secret: box.seal(secret), createdAt: now.toISOString(), expiresAt: null }, ...previous]
         const row = await repo.updateEndpoint(tx, id, { secrets, updatedAt: now })
         return { ...toEndpoint(row!, now), secret }
@@ -107,12 +123,22 @@ export function createEndpointsService({ db, clock, config }: Pick<ServiceDeps, 
 export type EndpointsService = ReturnType<typeof createEndpointsService>
 
 /** The secrets that sign deliveries at `now`: the current one and any still in their grace period. */
-export const active = (secrets: EndpointSecret[], now: Date) => secrets.filter((s) => s.expiresAt === null || s.expiresAt > now.toISOString())
+export const active = (secrets: EndpointSecret[], now: Date) =>
+  secrets.filter((s) => s.expiresAt === null || s.expiresAt > now.toISOString())
 
 function toEndpoint(row: WebhookEndpointRow, now: Date): Endpoint {
   return {
-    id: row.id, url: row.url, kind: row.kind, description: row.description, eventTypes: row.eventTypes, enabled: row.enabled, includeAcceptLinks: row.includeAcceptLinks,
-    disabledReason: row.disabledReason, failingSince: row.failingSince?.toISOString() ?? null, secretsActive: active(row.secrets, now).length,
-    createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
+    id: row.id,
+    url: row.url,
+    kind: row.kind,
+    description: row.description,
+    eventTypes: row.eventTypes,
+    enabled: row.enabled,
+    includeAcceptLinks: row.includeAcceptLinks,
+    disabledReason: row.disabledReason,
+    failingSince: row.failingSince?.toISOString() ?? null,
+    secretsActive: active(row.secrets, now).length,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   }
 }

@@ -28,10 +28,15 @@ export function nextStep(
   { schedule, manual, random = Math.random }: { schedule: number[]; manual: boolean; random?: () => number },
 ): NextStep {
   const step = manual ? scheduleStep : scheduleStep + 1
-  if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) return { status: 'succeeded', scheduleStep: step, delaySeconds: null }
+  if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300)
+    return { status: 'succeeded', scheduleStep: step, delaySeconds: null }
   if (result.statusCode === 410 || step >= schedule.length) return { status: 'failed', scheduleStep: step, delaySeconds: null }
   if (result.retryAfterSeconds !== undefined) {
-    return { status: 'pending', scheduleStep: step, delaySeconds: Math.min(RETRY_AFTER_MAX_SECONDS, Math.max(RETRY_AFTER_MIN_SECONDS, result.retryAfterSeconds)) }
+    return {
+      status: 'pending',
+      scheduleStep: step,
+      delaySeconds: Math.min(RETRY_AFTER_MAX_SECONDS, Math.max(RETRY_AFTER_MIN_SECONDS, result.retryAfterSeconds)),
+    }
   }
   // The schedule's first entry is the first attempt's (at once); a retry waits at least the second's.
   const base = schedule[Math.max(step, 1)]

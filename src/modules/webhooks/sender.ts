@@ -72,15 +72,22 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
       const literal = allowPrivate ? undefined : literalProblem(url)
       if (literal) throw new BlockedAddress(literal)
       const response = await request(url, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Baton-Webhooks/1', ...headers }, body,
-        dispatcher: agent, signal: AbortSignal.timeout(timeoutMs),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Baton-Webhooks/1', ...headers },
+        body,
+        dispatcher: agent,
+        signal: AbortSignal.timeout(timeoutMs),
       })
       const responseBody = await firstBytes(response.body)
       const ok = response.statusCode >= 200 && response.statusCode < 300
-      const retryAfter = response.statusCode === 429 || response.statusCode === 503 ? retryAfterSeconds(response.headers['retry-after']) : undefined
+      const retryAfter =
+        response.statusCode === 429 || response.statusCode === 503 ? retryAfterSeconds(response.headers['retry-after']) : undefined
       return {
-        statusCode: response.statusCode, latencyMs: elapsed(), responseBody,
-        errorClass: ok ? null : 'http', error: ok ? null : `HTTP ${response.statusCode}`,
+        statusCode: response.statusCode,
+        latencyMs: elapsed(),
+        responseBody,
+        errorClass: ok ? null : 'http',
+        error: ok ? null : `HTTP ${response.statusCode}`,
         ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
       }
     } catch (error) {
@@ -95,7 +102,6 @@ export function createSender({ allowPrivate, timeoutMs }: { allowPrivate: boolea
 }
 
 export type Sender = ReturnType<typeof createSender>
-
 
 /** The origin attempts queue under; an unparsable URL queues alone (and fails in the request). */
 function originOf(url: string): string {

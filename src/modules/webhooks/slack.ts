@@ -43,14 +43,27 @@ function assignedMessage(data: EventData) {
   const deadline = handoff?.deadlineAt ? ` — accept by ${handoff.deadlineAt.slice(11, 16)} UTC` : ''
   const text = `New lead for ${escape(rep?.name ?? 'a rep')}: ${who(lead)}${deadline}`
   const fields = [
-    ['Score', lead?.score], ['Tier', lead?.tier], ['Country', lead?.country], ['Source', lead?.source], ['Rule', data.rule?.name],
+    ['Score', lead?.score],
+    ['Tier', lead?.tier],
+    ['Country', lead?.country],
+    ['Source', lead?.source],
+    ['Rule', data.rule?.name],
   ].filter(([, value]) => value !== undefined && value !== null)
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${text}*` } },
-      ...(fields.length ? [{ type: 'section', fields: fields.map(([name, value]) => ({ type: 'mrkdwn', text: `*${name}*\n${escape(String(value))}` })) }] : []),
-      ...(acceptUrl ? [{ type: 'actions', elements: [{ type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Accept' }, url: acceptUrl }] }] : []),
+      ...(fields.length
+        ? [{ type: 'section', fields: fields.map(([name, value]) => ({ type: 'mrkdwn', text: `*${name}*\n${escape(String(value))}` })) }]
+        : []),
+      ...(acceptUrl
+        ? [
+            {
+              type: 'actions',
+              elements: [{ type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Accept' }, url: acceptUrl }],
+            },
+          ]
+        : []),
     ],
   }
 }
@@ -58,11 +71,19 @@ function assignedMessage(data: EventData) {
 function shortLine(type: string, data: EventData): string {
   const rep = data.rep?.name ? escape(data.rep.name) : undefined
   switch (type) {
-    case 'handoff.accepted': return `${who(data.lead)} accepted by ${rep ?? 'the rep'}`
-    case 'handoff.declined': return `${who(data.lead)} declined by ${rep ?? 'the rep'}${data.reason ? `: ${escape(data.reason)}` : ''}`
-    case 'handoff.expired': return `${who(data.lead)} was not accepted in time by ${rep ?? 'the rep'}`
-    case 'webhook_endpoint.disabled': return `${escape(data.endpoint?.description ?? data.endpoint?.origin ?? 'an endpoint')} is disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
-    case 'rep.auto_away': return `${rep ?? 'a rep'} is set away${data.reason ? ` (${escape(data.reason)})` : ''}`
-    default: return data.lead ? `${who(data.lead)}, now ${data.lead.status ?? 'updated'}${data.reason ? ` (${escape(data.reason)})` : ''}` : escape(data.reason ?? 'see the event feed')
+    case 'handoff.accepted':
+      return `${who(data.lead)} accepted by ${rep ?? 'the rep'}`
+    case 'handoff.declined':
+      return `${who(data.lead)} declined by ${rep ?? 'the rep'}${data.reason ? `: ${escape(data.reason)}` : ''}`
+    case 'handoff.expired':
+      return `${who(data.lead)} was not accepted in time by ${rep ?? 'the rep'}`
+    case 'webhook_endpoint.disabled':
+      return `${escape(data.endpoint?.description ?? data.endpoint?.origin ?? 'an endpoint')} is disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
+    case 'rep.auto_away':
+      return `${rep ?? 'a rep'} is set away${data.reason ? ` (${escape(data.reason)})` : ''}`
+    default:
+      return data.lead
+        ? `${who(data.lead)}, now ${data.lead.status ?? 'updated'}${data.reason ? ` (${escape(data.reason)})` : ''}`
+        : escape(data.reason ?? 'see the event feed')
   }
 }

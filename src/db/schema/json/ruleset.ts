@@ -11,7 +11,7 @@ export const Assign = Type.Union(
     Type.Object({ type: Type.Literal('rep'), repId: Uuid }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('account_owner') }, { additionalProperties: false }),
   ],
-  { description: 'Who gets the lead: a team (by its strategy), one rep, or the owner of the account the lead\'s domain belongs to' },
+  { description: "Who gets the lead: a team (by its strategy), one rep, or the owner of the account the lead's domain belongs to" },
 )
 export type Assign = Static<typeof Assign>
 
@@ -23,7 +23,9 @@ export const RoutingRule = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique within the ruleset; recorded on every assignment' }),
     when: Type.Optional(Type.Union([ConditionSchema], { description: 'Absent: every lead matches' })),
     assign: Assign,
-    acceptWithinSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: 'Overrides the intent tier\'s deadline (seconds)' })),
+    acceptWithinSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: "Overrides the intent tier's deadline (seconds)" }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -31,7 +33,10 @@ export type RoutingRule = Static<typeof RoutingRule>
 
 export const RulesetBody = Type.Object(
   {
-    rules: Type.Array(RoutingRule, { maxItems: MAX_RULES, description: 'Tried in order: the first matching rule with an eligible rep wins' }),
+    rules: Type.Array(RoutingRule, {
+      maxItems: MAX_RULES,
+      description: 'Tried in order: the first matching rule with an eligible rep wins',
+    }),
     fallback: Type.Union([Assign, Type.Null()], { description: 'Used when no rule placed the lead; null: the lead waits as unrouted' }),
   },
   { additionalProperties: false },

@@ -12,7 +12,10 @@ const Seconds = Type.Integer({ minimum: 30, maximum: 7 * 24 * 3600 })
 export const ScoringModelBody = Type.Object(
   {
     rules: Type.Array(
-      Type.Object({ name: Type.Optional(RuleName), when: ConditionSchema, points: Type.Integer({ minimum: -1000, maximum: 1000 }) }, { additionalProperties: false }),
+      Type.Object(
+        { name: Type.Optional(RuleName), when: ConditionSchema, points: Type.Integer({ minimum: -1000, maximum: 1000 }) },
+        { additionalProperties: false },
+      ),
       { maxItems: 200, description: 'Every matching rule adds its points' },
     ),
     qualifyAt: Type.Integer({ minimum: -100_000, maximum: 100_000, description: 'A lead with at least this score is qualified' }),
@@ -26,14 +29,20 @@ export const ScoringModelBody = Type.Object(
     }),
     tiers: Type.Array(Type.Object({ when: ConditionSchema, tier: Tier }, { additionalProperties: false }), {
       maxItems: 50,
-      description: 'The first match sets a qualified lead\'s intent tier; none matching: standard',
+      description: "The first match sets a qualified lead's intent tier; none matching: standard",
     }),
-    deadlines: Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, { additionalProperties: false, description: 'Seconds a rep has to accept, per tier' }),
+    deadlines: Type.Object(
+      { high: Seconds, demo: Seconds, standard: Seconds },
+      { additionalProperties: false, description: 'Seconds a rep has to accept, per tier' },
+    ),
     firstContact: Type.Optional(
-      Type.Object({ high: Seconds, demo: Seconds, standard: Seconds }, {
-        additionalProperties: false,
-        description: 'Seconds after acceptance by which the first call, email or meeting is due, per tier; default 300, 1800, 3600',
-      }),
+      Type.Object(
+        { high: Seconds, demo: Seconds, standard: Seconds },
+        {
+          additionalProperties: false,
+          description: 'Seconds after acceptance by which the first call, email or meeting is due, per tier; default 300, 1800, 3600',
+        },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -12,9 +12,7 @@ export interface InboundRequest {
   rawBody: Buffer
 }
 
-export type Verification =
-  | { ok: true }
-  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp'; detail: string }
+export type Verification = { ok: true } | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp'; detail: string }
 
 /** One form submission, before Baton's field map turns it into a lead. */
 export interface Submission {

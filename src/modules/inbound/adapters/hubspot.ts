@@ -9,8 +9,18 @@ import { bad, checkFreshness, hmacSha256, isRecord, missing, parseMillis, safeEq
 // and its Node SDK signs the URL as given, so both the decoded and the received form are accepted
 // (either needs the secret, so accepting both opens nothing).
 const DECODED: Record<string, string> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$',
-  '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 }
 
 export function hubspotSignedUri(url: string): string {
@@ -74,7 +84,8 @@ export const hubspotAdapter: SourceAdapter = {
     if (!fresh.ok) return fresh
     const decoded = hubspotSignedUri(request.url)
     const uris = decoded === request.url ? [decoded] : [decoded, request.url]
-    const matches = uris.map((uri) => hmacSha256(secret, `${request.method}${uri}`, request.rawBody, timestamp).toString('base64'))
+    const matches = uris
+      .map((uri) => hmacSha256(secret, `${request.method}${uri}`, request.rawBody, timestamp).toString('base64'))
       .some((expected) => safeEqual(signature, expected))
     return matches ? { ok: true } : bad("X-HubSpot-Signature-v3 does not match this source's client secret")
   },

@@ -24,7 +24,8 @@ function extract(payload: unknown): Extraction {
   const response = payload.form_response
   if (!isRecord(response)) return { ok: false, detail: 'expected a form_response object' }
   if (!Array.isArray(response.answers)) return { ok: false, detail: 'expected form_response.answers to be a list' }
-  if (response.hidden !== undefined && !isRecord(response.hidden)) return { ok: false, detail: 'expected form_response.hidden to be an object' }
+  if (response.hidden !== undefined && !isRecord(response.hidden))
+    return { ok: false, detail: 'expected form_response.hidden to be an object' }
 
   const entries: Array<[string, unknown]> = []
   for (const [index, answer] of (response.answers as unknown[]).entries()) {
@@ -53,7 +54,9 @@ export const typeformAdapter: SourceAdapter = {
     if (!header) return missing('Typeform-Signature is required: set a secret on the Typeform webhook')
     if (!header.startsWith('sha256=')) return bad('Typeform-Signature must be "sha256=<base64 digest>"')
     const expected = hmacSha256(secret, request.rawBody).toString('base64')
-    return safeEqual(header.slice('sha256='.length), expected) ? { ok: true } : bad("Typeform-Signature does not match this source's secret")
+    return safeEqual(header.slice('sha256='.length), expected)
+      ? { ok: true }
+      : bad("Typeform-Signature does not match this source's secret")
   },
   extract,
 }

@@ -10,7 +10,8 @@ function extract(payload: unknown): Extraction {
   if (!isRecord(payload)) return { ok: false, detail: 'expected a Webflow webhook object' }
   if (payload.triggerType !== 'form_submission') return { ok: false, detail: 'expected triggerType "form_submission"' }
   const submission = payload.payload
-  if (!isRecord(submission) || !isRecord(submission.data)) return { ok: false, detail: 'expected payload.data to be an object of field name to value' }
+  if (!isRecord(submission) || !isRecord(submission.data))
+    return { ok: false, detail: 'expected payload.data to be an object of field name to value' }
   const id = submission.id
   return {
     ok: true,
