@@ -205,19 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.AUTH_JWKS_URL && !e.AUTH_AUDIENCE) {
     throw new ConfigError(
-      'Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set (a token minted for another service of the same issuer must not pass)',
+      'Invalid environment: AUTH_AUDIENCE is required when AUTH_JWKS_URL is set (a token minted for another service of the same ' +
+        'issuer must not pass)',
     )
   }
   const production = e.NODE_ENV === 'production'
   const authSecrets = e.AUTH_SECRETS === undefined ? undefined : parseKeyList('AUTH_SECRETS', e.AUTH_SECRETS, parseAuthSecret)
   if (production && !e.AUTH_SECRET && !authSecrets && !e.AUTH_KEYS_FILE && !e.AUTH_JWKS_URL) {
     throw new ConfigError(
-      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)',
+      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key ' +
+        'would differ on every replica)',
     )
   }
   if (e.METRICS_ENABLED === 'true' && !e.METRICS_TOKEN && e.METRICS_PORT === undefined && !isLoopbackHost(e.HOST)) {
     throw new ConfigError(
-      `Refusing to start: HOST=${e.HOST} would publish GET /metrics to anyone; set METRICS_TOKEN, METRICS_PORT (a listener of its own) or METRICS_ENABLED=false`,
+      `Refusing to start: HOST=${e.HOST} would publish GET /metrics to anyone; set METRICS_TOKEN, METRICS_PORT (a listener of its own) ` +
+        `or METRICS_ENABLED=false`,
     )
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {

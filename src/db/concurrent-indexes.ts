@@ -21,12 +21,14 @@ export async function buildConcurrentIndexes(client: pg.Client, folder: string):
       const name = STATEMENT.exec(statement)?.[2]
       if (!name)
         throw new Error(
-          `${file}: only CREATE INDEX CONCURRENTLY IF NOT EXISTS statements belong in migrations/concurrent, not: ${statement.slice(0, 80)}`,
+          `${file}: only CREATE INDEX CONCURRENTLY IF NOT EXISTS statements belong in migrations/concurrent, not: ` +
+            `${statement.slice(0, 80)}`,
         )
       const {
         rows: [existing],
       } = await client.query<{ valid: boolean }>(
-        'select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = $1 and pg_table_is_visible(c.oid)',
+        'select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = $1 and ' +
+          'pg_table_is_visible(c.oid)',
         [name.toLowerCase()],
       )
       if (existing?.valid) continue

@@ -119,7 +119,8 @@ async function mustBeReachableByPostgresUser(root: string): Promise<void> {
     const { mode } = await stat(dir)
     if ((mode & 0o001) === 0) {
       throw new ConfigError(
-        `Cannot start the embedded PostgreSQL: running as root, it runs as the "postgres" user, who cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). ` +
+        `Cannot start the embedded PostgreSQL: running as root, it runs as the "postgres" user, who cannot enter ${dir} (mode ` +
+          `${(mode & 0o777).toString(8)}). ` +
           'Set DATA_DIR to a folder it can reach (e.g. DATA_DIR=/var/tmp/baton), set DATABASE_URL, or run as a normal user.',
       )
     }

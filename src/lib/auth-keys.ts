@@ -54,7 +54,8 @@ export async function resolveSigningSecret(config: Pick<Config, 'auth' | 'dataDi
   // loadConfig refuses this already; a caller with a hand-made config must not get a per-host key either.
   if (config.production)
     throw new ConfigError(
-      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key would differ on every replica)',
+      'Refusing to start: NODE_ENV=production needs AUTH_SECRET, AUTH_SECRETS, AUTH_KEYS_FILE or AUTH_JWKS_URL (a generated dev key ' +
+        'would differ on every replica)',
     )
   const dev = { secret: encode(await devSecret(config.dataDir)) }
   return { current: dev, all: [dev] }
@@ -161,7 +162,8 @@ async function readKeysFile(file: string): Promise<Array<{ kid: string; secret: 
     text = await readFile(file, 'utf8')
   } catch (error) {
     throw new ConfigError(
-      `Invalid environment: AUTH_KEYS_FILE ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      `Invalid environment: AUTH_KEYS_FILE ${JSON.stringify(file)} cannot be read ` +
+        `(${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     )
   }
   const lines = text.split('\n').filter((line) => !line.trimStart().startsWith('#'))

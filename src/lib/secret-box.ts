@@ -27,7 +27,8 @@ export class UnknownSecretKey extends Error {
   override name = 'UnknownSecretKey'
   constructor(kid: string, known: string[]) {
     super(
-      `A stored secret is sealed under key id "${kid}", which is not among the keys loaded (${known.join(', ') || 'none'}): add "${kid}:<its base64 key>" to SECRETS_KEY (after the newest)`,
+      `A stored secret is sealed under key id "${kid}", which is not among the keys loaded (${known.join(', ') || 'none'}): add ` +
+        `"${kid}:<its base64 key>" to SECRETS_KEY (after the newest)`,
     )
   }
 }
@@ -106,7 +107,8 @@ function openWith(stored: string, keyFor: (kid: string) => LoadedKey | undefined
     plaintext = Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8')
   } catch {
     throw new Error(
-      `A stored secret sealed under key id "${kid}" does not open: that id names another key than the one that sealed it, or the value was altered`,
+      `A stored secret sealed under key id "${kid}" does not open: that id names another key than the one that sealed it, or the value ` +
+        `was altered`,
     )
   }
   if (opened.size >= MAX_OPENED) opened.clear()

@@ -79,7 +79,8 @@ export const authPlugin = fp(async (app: FastifyInstance, { config, signingSecre
       const candidates = keysFor(signingSecret, kid)
       if (candidates.length === 0)
         throw new Unauthorized(
-          `The bearer token was refused: it names signing key ${JSON.stringify(kid)}, which this Baton does not have (retired, or never configured).`,
+          `The bearer token was refused: it names signing key ${JSON.stringify(kid)}, which this Baton does not have (retired, or never ` +
+            `configured).`,
         )
       return refusedAsUnauthorized(verifyWithKeys(token, candidates, { ...common, issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE }))
     }

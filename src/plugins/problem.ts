@@ -77,7 +77,8 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
         status: 503,
         code: 'database_unavailable',
         detail:
-          'The database cannot be reached for a moment (restarting or failing over). Retry shortly, with the same Idempotency-Key for a write.',
+          'The database cannot be reached for a moment (restarting or failing over). Retry shortly, with the same Idempotency-Key ' +
+          'for a write.',
       })
     }
     if (status === 500) {
@@ -113,14 +114,16 @@ function databaseOverload(error: unknown): { code: string; detail: string } | un
     return {
       code: 'database_busy',
       detail:
-        'Every database connection stayed busy for longer than this API waits for one (DATABASE_POOL_TIMEOUT_MS). Retry shortly, with the same Idempotency-Key for a write.',
+        'Every database connection stayed busy for longer than this API waits for one (DATABASE_POOL_TIMEOUT_MS). Retry shortly, ' +
+        'with the same Idempotency-Key for a write.',
     }
   }
   if (isStatementCancelled(error)) {
     return {
       code: 'statement_timeout',
       detail:
-        'A database statement ran longer than this API allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled, its transaction rolled back. Retry shortly, with the same Idempotency-Key for a write.',
+        'A database statement ran longer than this API allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled, its transaction ' +
+        'rolled back. Retry shortly, with the same Idempotency-Key for a write.',
     }
   }
   return undefined
@@ -171,7 +174,9 @@ export function clientErrorProblem(error: Error & { code?: string }, socket: Dup
   const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && !answering?.headersSent) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ` +
+        `${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\nConnection: ` +
+        `close\r\n\r\n${body}`,
     )
   }
   socket.destroy(error)

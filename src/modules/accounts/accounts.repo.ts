@@ -22,7 +22,8 @@ export async function listAccounts(
   if (ownerId) filters.push(eq(accounts.ownerId, ownerId))
   if (domain)
     filters.push(
-      sql`exists (select 1 from ${accountDomains} where ${accountDomains.accountId} = ${accounts.id} and ${accountDomains.domain} = ${domain})`,
+      sql`exists (select 1 from ${accountDomains}
+        where ${accountDomains.accountId} = ${accounts.id} and ${accountDomains.domain} = ${domain})`,
     )
   return db
     .select()

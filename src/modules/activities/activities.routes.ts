@@ -17,7 +17,8 @@ export const activitiesRoutes: FastifyPluginAsyncTypebox<{ activities: Activitie
         tags,
         summary: 'Log a call, email, meeting or note',
         description:
-          'The first call, email or meeting on an accepted lead is its first contact: the lead becomes contacted (lead.contacted) and its first-contact task completes. A contact on a lead nobody has accepted yet is 409.',
+          'The first call, email or meeting on an accepted lead is its first contact: the lead becomes contacted (lead.contacted) ' +
+          'and its first-contact task completes. A contact on a lead nobody has accepted yet is 409.',
         params: IdParams,
         body: ActivityBody,
         response: withProblems({ 201: ActivityAnswer }, [400, 404, 409, 422]),

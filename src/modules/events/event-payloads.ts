@@ -45,7 +45,8 @@ const ScoreSummary = Type.Object(
   {
     ...strict,
     description:
-      'What scoring decided, without the reasons (for a new lead, the lead.qualified, lead.disqualified or lead.nurtured that follows has them)',
+      'What scoring decided, without the reasons (for a new lead, the lead.qualified, lead.disqualified or lead.nurtured that ' +
+      'follows has them)',
   },
 )
 
@@ -119,7 +120,8 @@ export const EVENT_DATA = {
           Type.String({
             format: 'uri',
             description:
-              'The one-click accept link (valid until the deadline; null when Baton issues no links). It accepts as the rep with no other ' +
+              'The one-click accept link (valid until the deadline; null when Baton issues no links). It accepts as the rep with no ' +
+              'other ' +
               'credential, so it is present only for admin tokens (GET /v1/events, the timeline) and for webhook endpoints created with ' +
               '`includeAcceptLinks: true`; every other reader gets the event without it',
           }),
@@ -306,8 +308,10 @@ const SIGNATURE_HEADERS = [
   ),
   header(
     'webhook-signature',
-    'Space-separated `v1,<signature>` entries: each the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>` keyed with the ' +
-      "base64-decoded endpoint secret (without `whsec_`). Two during a secret rotation's grace period; accept the message if any one matches. " +
+    'Space-separated `v1,<signature>` entries: each the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>` keyed ' +
+      'with the ' +
+      "base64-decoded endpoint secret (without `whsec_`). Two during a secret rotation's grace period; accept the message if any one " +
+      'matches. ' +
       'Verify with a Standard Webhooks library (e.g. the `standardwebhooks` npm package).',
   ),
 ]

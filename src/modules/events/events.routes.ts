@@ -12,7 +12,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<{ events: EventsService }> 
         tags: ['events'],
         summary: 'The ordered, durable event feed',
         description:
-          'Every event in commit order, without gaps: an event never appears before one already served. Poll with `after` set to the last `nextCursor`. ' +
+          'Every event in commit order, without gaps: an event never appears before one already served. Poll with `after` set to the ' +
+          'last `nextCursor`. ' +
           "lead.assigned's `acceptUrl` (a one-click link that accepts as the rep) is shown to admin tokens only.",
         querystring: EventFeedQuery,
         response: withProblems({ 200: EventFeed }, [400]),

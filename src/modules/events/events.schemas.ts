@@ -36,7 +36,8 @@ export const Event = Type.Object(
     timestamp: Timestamp,
     sequence: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
       description:
-        "The event's place among its lead's events (1, 2, 3…): deliveries may arrive out of order or twice, so receivers order and dedupe by it. Null for events about no lead.",
+        "The event's place among its lead's events (1, 2, 3…): deliveries may arrive out of order or twice, so receivers order and " +
+        'dedupe by it. Null for events about no lead.',
     }),
     data: Type.Object(
       {},

@@ -77,7 +77,8 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
         security: [],
         summary: 'Accept through a one-click link',
         description:
-          'Accepts the handoff as the rep the link names. A changed link is 400, an expired one 410, a used one (or a handoff no longer pending) 409.',
+          'Accepts the handoff as the rep the link names. A changed link is 400, an expired one 410, a used one (or a handoff no ' +
+          'longer pending) 409.',
         querystring: TokenQuery,
         response: withProblems({ 200: Handoff }, [400, 409, 410]),
       },
@@ -109,8 +110,10 @@ function failure(reply: FastifyReply, error: unknown) {
 
 function page(reply: FastifyReply, status: number, title: string, text: string, action?: string) {
   const form = action ? `<form method="post" action="${escape(action)}"><button type="submit">Accept</button></form>` : ''
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)} · Baton</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1.5rem}</style></head>
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width"><title>${escape(title)} · Baton</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
+button{font:inherit;padding:.5rem 1.5rem}</style></head>
 <body><h1>${escape(title)}</h1><p>${escape(text)}</p>${form}</body></html>`
   return reply.status(status).headers(PAGE_HEADERS).send(html)
 }

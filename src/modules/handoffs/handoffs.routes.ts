@@ -31,7 +31,9 @@ export const handoffsRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsServi
         tags,
         summary: 'A handoff, with the routing trace that explains it',
         description:
-          "A rep token reads only its own handoffs (another rep's is 404, as if it did not exist) and only its own part of the trace: every rule tried with its outcome, and its own eligibility and load, but no other rep's id, name, load or reason. Admins and integrations see the whole trace.",
+          "A rep token reads only its own handoffs (another rep's is 404, as if it did not exist) and only its own part of the " +
+          "trace: every rule tried with its outcome, and its own eligibility and load, but no other rep's id, name, load or reason. " +
+          'Admins and integrations see the whole trace.',
         params: IdParams,
         response: withProblems({ 200: HandoffWithTrace }, [400, 404]),
       },
@@ -47,7 +49,8 @@ export const handoffsRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsServi
         tags,
         summary: "Accept a handoff: the rep becomes the lead's owner",
         description:
-          "Only the handoff's rep (or an admin) may accept: another rep's handoff is 404, an integration token 403; after the deadline or a decline it is 409. Accepting again is answered the same, with no second event.",
+          "Only the handoff's rep (or an admin) may accept: another rep's handoff is 404, an integration token 403; after the " +
+          'deadline or a decline it is 409. Accepting again is answered the same, with no second event.',
         params: IdParams,
         response: withProblems({ 200: Handoff }, [400, 404, 409]),
       },
@@ -63,7 +66,8 @@ export const handoffsRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsServi
         tags,
         summary: 'Decline a handoff: the lead moves on at once',
         description:
-          "The lead goes to the next eligible rep who has not had it, or is escalated after the last attempt. Another rep's handoff is 404.",
+          "The lead goes to the next eligible rep who has not had it, or is escalated after the last attempt. Another rep's handoff " +
+          'is 404.',
         params: IdParams,
         body: DeclineBody,
         response: withProblems({ 200: Handoff }, [400, 404, 409, 422]),

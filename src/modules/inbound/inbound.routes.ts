@@ -72,7 +72,8 @@ export const inboundRoutes: FastifyPluginAsyncTypebox<{ inbound: InboundService 
         tags: ['sources'],
         summary: 'Receive a form submission',
         description:
-          "Verified with the source kind's own signature scheme (401 and nothing stored otherwise). A repeated provider submission id answers 200 and makes no second lead. A body over 256 KiB is refused (413).",
+          "Verified with the source kind's own signature scheme (401 and nothing stored otherwise). A repeated provider submission " +
+          'id answers 200 and makes no second lead. A body over 256 KiB is refused (413).',
         security: [],
         params: IdParams,
         response: withProblems({ 201: InboundAnswer, 200: InboundAnswer }, [400, 404, 413, 422]),

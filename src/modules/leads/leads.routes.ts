@@ -33,7 +33,8 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
         tags,
         summary: 'Submit a lead',
         description:
-          'Scores and qualifies the lead in the same request. The same email within the dedupe window is not a new lead: it is merged into the existing one and re-scored (200, `duplicate: true`).',
+          'Scores and qualifies the lead in the same request. The same email within the dedupe window is not a new lead: it is ' +
+          'merged into the existing one and re-scored (200, `duplicate: true`).',
         body: LeadInput,
         headers: IdempotencyHeaders,
         response: withProblems({ 201: IngestResult, 200: IngestResult }, [400, 409, 422]),

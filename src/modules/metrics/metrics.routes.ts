@@ -14,7 +14,9 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ metrics: MetricsService 
         tags,
         summary: 'Handoff funnel, speed and SLA figures',
         description:
-          'Over the leads that arrived in [from, to): how many reached each stage, time to accept and to first contact (p50/p90/p99 seconds), the acceptance-SLA breach rate, first-contact overdue, re-route and escalation rates, and time spent unrouted. `groupBy` splits them by rep, team, rule, source or tier.',
+          'Over the leads that arrived in [from, to): how many reached each stage, time to accept and to first contact (p50/p90/p99 ' +
+          'seconds), the acceptance-SLA breach rate, first-contact overdue, re-route and escalation rates, and time spent unrouted. ' +
+          '`groupBy` splits them by rep, team, rule, source or tier.',
         querystring: HandoffMetricsQuery,
         response: withProblems({ 200: HandoffMetrics }, [400, 422]),
       },

@@ -13,7 +13,8 @@ export const outcomesRoutes: FastifyPluginAsyncTypebox<{ outcomes: OutcomesServi
         tags: ['leads'],
         summary: "Report a deal's result",
         description:
-          'How external CRMs report won and lost deals (events lead.won / lead.lost); the conversion model learns from these. The same result again is a no-op; a different one replaces it.',
+          'How external CRMs report won and lost deals (events lead.won / lead.lost); the conversion model learns from these. The ' +
+          'same result again is a no-op; a different one replaces it.',
         params: IdParams,
         body: OutcomeBody,
         response: withProblems({ 200: Lead }, [400, 404, 422]),

@@ -34,7 +34,8 @@ export async function* trainingSamples(tx: Tx, pageSize = 5_000): AsyncGenerator
 
 export async function outcomeCounts(db: Queryable): Promise<{ won: number; lost: number }> {
   const { rows } = await db.execute<{ won: number; lost: number }>(sql`
-    select count(*) filter (where outcome = 'won')::int as won, count(*) filter (where outcome = 'lost')::int as lost from leads where outcome is not null`)
+    select count(*) filter (where outcome = 'won')::int as won, count(*) filter (where outcome = 'lost')::int as lost
+    from leads where outcome is not null`)
   return rows[0] ?? { won: 0, lost: 0 }
 }
 

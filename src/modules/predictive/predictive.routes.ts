@@ -24,7 +24,8 @@ export const predictiveRoutes: FastifyPluginAsyncTypebox<{ predictive: Predictiv
         tags,
         summary: 'Train the conversion model now',
         description:
-          'Learns from every lead with a reported outcome, measures AUC on a held-out fifth, and publishes the next version (leads scored from then on carry its prediction). Fewer outcomes than PREDICTIVE_MIN_SAMPLES: 422, and no model.',
+          'Learns from every lead with a reported outcome, measures AUC on a held-out fifth, and publishes the next version (leads ' +
+          'scored from then on carry its prediction). Fewer outcomes than PREDICTIVE_MIN_SAMPLES: 422, and no model.',
         body: TrainBody,
         response: withProblems({ 200: PredictiveModel }, [400, 422]),
       },

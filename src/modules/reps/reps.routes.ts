@@ -64,7 +64,8 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
         tags,
         summary: 'Delete a rep',
         description:
-          'Refused with 409 while the rep owns accounts or manages reps or teams. Otherwise the rep leaves its teams and is no longer listed; past leads keep naming it.',
+          'Refused with 409 while the rep owns accounts or manages reps or teams. Otherwise the rep leaves its teams and is no ' +
+          'longer listed; past leads keep naming it.',
         params: IdParams,
         response: withProblems({ 204: Type.Null() }, [400, 404, 409]),
       },

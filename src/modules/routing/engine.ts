@@ -141,7 +141,8 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     // An owner who already had this lead has had their turn: the rules go on.
     const excluded = candidates.excluded?.has(account.ownerId) ?? false
     step.result = excluded ? 'nobody_eligible' : 'owner_unavailable'
-    step.detail = `account "${account.name}" is owned by ${owner ? `${owner.trace.name} (${owner.trace.reason})` : 'a rep who no longer exists'}`
+    const ownedBy = owner ? `${owner.trace.name} (${owner.trace.reason})` : 'a rep who no longer exists'
+    step.detail = `account "${account.name}" is owned by ${ownedBy}`
     return { kind: excluded ? 'next' : 'stop', waits: owner ? [owner.opensAt] : [] }
   }
   if (assign.type === 'rep') {

@@ -22,7 +22,9 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
         tags,
         summary: 'Publish a new routing ruleset version',
         description:
-          'Every condition, rule name, team and rep is validated first (422 naming the JSON pointer of each problem); the ruleset is then published atomically as the next version, routes every lead from then on, and unrouted leads are tried again under it.',
+          'Every condition, rule name, team and rep is validated first (422 naming the JSON pointer of each problem); the ruleset is ' +
+          'then published atomically as the next version, routes every lead from then on, and unrouted leads are tried again under ' +
+          'it.',
         body: RulesetBody,
         response: withProblems({ 200: RulesetVersion }, [422]),
       },
@@ -63,7 +65,9 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
         tags,
         summary: 'Try a lead or a draft ruleset without writing anything',
         description:
-          "`{lead, ruleset?}`: the decision for this lead (scored by the live model) under the live ruleset or a draft, with every rule tried and every rep's eligibility and reason. Deduplication is not simulated. `{ruleset, replay: {last: N}}`: the draft against the last N qualified leads, compared with the rep each was first offered to.",
+          '`{lead, ruleset?}`: the decision for this lead (scored by the live model) under the live ruleset or a draft, with every ' +
+          "rule tried and every rep's eligibility and reason. Deduplication is not simulated. `{ruleset, replay: {last: N}}`: the " +
+          'draft against the last N qualified leads, compared with the rep each was first offered to.',
         body: SimulateBody,
         response: withProblems({ 200: SimulateAnswer }, [422]),
       },

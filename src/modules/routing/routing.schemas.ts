@@ -39,7 +39,8 @@ export const SimulateBody = Type.Object(
   {
     additionalProperties: false,
     description:
-      '`{lead, ruleset?}`: one lead against the live ruleset or a draft. `{ruleset, replay: {last: N}}`: a draft against the last N qualified leads.',
+      '`{lead, ruleset?}`: one lead against the live ruleset or a draft. `{ruleset, replay: {last: N}}`: a draft against the last N ' +
+      'qualified leads.',
   },
 )
 export type SimulateBody = Static<typeof SimulateBody>

@@ -22,7 +22,8 @@ export const scoringRoutes: FastifyPluginAsyncTypebox<{ scoring: ScoringService 
         tags,
         summary: 'Publish a new scoring model version',
         description:
-          'Every condition is validated first (422 naming the JSON pointer of each bad node); the model is then published atomically as the next version and scores every lead from then on.',
+          'Every condition is validated first (422 naming the JSON pointer of each bad node); the model is then published atomically ' +
+          'as the next version and scores every lead from then on.',
         body: ScoringModelBody,
         response: withProblems({ 200: ScoringModelVersion }, [422]),
       },

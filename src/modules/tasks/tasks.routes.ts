@@ -28,7 +28,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
         tags,
         summary: 'Complete a task',
         description:
-          'Completing it again is answered the same; a task cancelled with its lead is 409. A first call, email or meeting logged on the lead completes its first-contact task by itself.',
+          'Completing it again is answered the same; a task cancelled with its lead is 409. A first call, email or meeting logged on ' +
+          'the lead completes its first-contact task by itself.',
         params: IdParams,
         response: withProblems({ 200: Task }, [400, 404, 409]),
       },

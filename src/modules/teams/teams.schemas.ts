@@ -5,7 +5,8 @@ const Strategy = Type.Union(
   [Type.Literal('round_robin'), Type.Literal('weighted'), Type.Literal('least_loaded'), Type.Literal('best_fit')],
   {
     description:
-      "round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads; best_fit: the rep most likely to win the lead's industry (won/lost outcomes, Thompson sampling so newer reps still get leads)",
+      'round_robin: strict rotation; weighted: in proportion to weight; least_loaded: fewest open leads; best_fit: the rep most ' +
+      "likely to win the lead's industry (won/lost outcomes, Thompson sampling so newer reps still get leads)",
   },
 )
 const MemberInput = Type.Object(

@@ -41,7 +41,8 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<{ deliveries: Deliverie
         tags,
         summary: 'Retry a delivery now',
         description:
-          "Queues one attempt at once, outside the automatic schedule (a pending delivery's waiting attempt is replaced by it). 409 when the endpoint is disabled.",
+          "Queues one attempt at once, outside the automatic schedule (a pending delivery's waiting attempt is replaced by it). 409 " +
+          'when the endpoint is disabled.',
         params: IdParams,
         response: withProblems({ 202: Delivery }, [400, 404, 409]),
       },
@@ -56,7 +57,8 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<{ deliveries: Deliverie
         tags,
         summary: 'Replay deliveries of a time window',
         description:
-          "Re-sends the endpoint's finished deliveries made in [since, until) as new deliveries of the same events, with the same webhook-id, so receivers can dedupe. At most 10,000 at once.",
+          "Re-sends the endpoint's finished deliveries made in [since, until) as new deliveries of the same events, with the same " +
+          'webhook-id, so receivers can dedupe. At most 10,000 at once.',
         params: IdParams,
         body: ReplayBody,
         response: withProblems({ 202: ReplayAnswer }, [400, 404, 409, 422]),

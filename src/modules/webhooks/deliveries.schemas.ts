@@ -14,7 +14,8 @@ export const Attempt = Type.Object({
       ['dns', 'connect', 'tls', 'timeout', 'http'].map((c) => Type.Literal(c)),
       {
         description:
-          'dns: the host did not resolve or resolved to a refused address; connect: refused or reset; tls: the certificate or handshake failed; timeout: no complete answer in time; http: an answer other than 2xx (3xx is not followed)',
+          'dns: the host did not resolve or resolved to a refused address; connect: refused or reset; tls: the certificate or ' +
+          'handshake failed; timeout: no complete answer in time; http: an answer other than 2xx (3xx is not followed)',
       },
     ),
   ),

@@ -21,7 +21,8 @@ export const endpointsRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointsSe
         tags,
         summary: 'Create a webhook endpoint',
         description:
-          "The answer carries the endpoint's `whsec_` secret; it is never shown again. URLs that resolve to loopback, private, link-local, CGNAT, multicast or documentation addresses are refused (422) unless WEBHOOK_ALLOW_PRIVATE=true.",
+          "The answer carries the endpoint's `whsec_` secret; it is never shown again. URLs that resolve to loopback, private, " +
+          'link-local, CGNAT, multicast or documentation addresses are refused (422) unless WEBHOOK_ALLOW_PRIVATE=true.',
         body: CreateEndpointBody,
         response: withProblems({ 201: EndpointWithSecret }, [422]),
       },
@@ -84,7 +85,8 @@ export const endpointsRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointsSe
         tags,
         summary: 'Rotate the signing secret',
         description:
-          'Answers the new secret (shown only now). For `graceSeconds` (default 24 h) deliveries carry a signature with each secret, so receivers can switch without missing one.',
+          'Answers the new secret (shown only now). For `graceSeconds` (default 24 h) deliveries carry a signature with each secret, ' +
+          'so receivers can switch without missing one.',
         params: IdParams,
         body: RotateBody,
         response: withProblems({ 200: EndpointWithSecret }, [400, 404, 422]),

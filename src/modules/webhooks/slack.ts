@@ -78,7 +78,10 @@ function shortLine(type: string, data: EventData): string {
     case 'handoff.expired':
       return `${who(data.lead)} was not accepted in time by ${rep ?? 'the rep'}`
     case 'webhook_endpoint.disabled':
-      return `${escape(data.endpoint?.description ?? data.endpoint?.origin ?? 'an endpoint')} is disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
+      return (
+        `${escape(data.endpoint?.description ?? data.endpoint?.origin ?? 'an endpoint')} is ` +
+        `disabled${data.reason ? `: ${escape(data.reason)}` : ''}`
+      )
     case 'rep.auto_away':
       return `${rep ?? 'a rep'} is set away${data.reason ? ` (${escape(data.reason)})` : ''}`
     default:
