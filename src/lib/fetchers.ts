@@ -30,9 +30,8 @@ export interface FetcherOptions {
  * Several pg-boss fetchers of one queue, woken and polling as a group:
  * - NOTIFY wakes one of them, not all. pg-boss's own listener wakes every worker of a
  *   queue: with four delivery fetchers, each committed lead cost one useful fetch and three
- *   empty ones, which halved ingestion with webhooks on (npm run bench, 62 → 89 leads/s at
- *   concurrency 8). pg-boss is therefore started without its listener (lib/boss.ts); this
- *   one listens on the same channel.
+ *   empty ones, which cost ingestion a third of its rate with webhooks on. pg-boss is
+ *   therefore started without its listener (lib/boss.ts); this one listens on the same channel.
  * - Staggered polling: fetchers started together poll together, so a job that falls due
  *   waits up to a whole interval (pg-boss's shortest is 0.5 s). Nudged in turn, four
  *   fetchers polling every 0.5 s look every 125 ms between them, at the same number of fetches.

@@ -73,7 +73,7 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_event_idx').on(t.eventId),
     // Replays pick an endpoint's deliveries by time.
     index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt),
-    // The sweep for deliveries left pending by a job that ended (webhooks/stuck-deliveries.ts).
+    // The sweep for deliveries left pending by a job that ended (failStuckDeliveries in webhooks/deliveries.repo.ts).
     index('webhook_deliveries_pending_idx')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),

@@ -87,7 +87,7 @@ export function createPredictiveService({
   async function tryTraining(seed: number): Promise<TrainingResult> {
     // The leads are read a page at a time through a cursor, which lives in a transaction,
     // and each page becomes features before the next; each distinct feature is one string:
-    // 100,000 leads share a few hundred (npm run bench, peak RSS).
+    // a hundred thousand leads share a few hundred, which keeps training's peak memory low.
     const vocabulary = new Map<string, string>()
     const intern = (feature: string) => vocabulary.get(feature) ?? (vocabulary.set(feature, feature), feature)
     // One run at a time across every instance (API requests and the scheduled job alike):

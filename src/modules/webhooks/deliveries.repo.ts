@@ -69,7 +69,7 @@ export interface DeliveryChange {
 }
 
 // The ids also as an array for `= any()`: joined to the JSON alone (estimated at 100 rows)
-// the planner scanned every delivery, 1.9 ms a batch and growing with the table.
+// the planner scanned every delivery, a cost that grows with the table.
 const applyQuery = prepared.sql(
   () => sql`
   update webhook_deliveries d set
