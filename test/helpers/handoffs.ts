@@ -25,8 +25,11 @@ export interface HandoffRecord {
  * test's back: the test runs the deadline job's work itself with `expire`.
  * `realTime`: the system clock and the real workers (ROLE=all).
  */
-export async function handoffHarness(t: Test, { env = {}, realTime = false }: { env?: Record<string, string>; realTime?: boolean } = {}) {
-  const baton = await buildTestApp(t, { env: { ...(realTime ? {} : { ROLE: 'api' }), ...env }, realTime })
+export async function handoffHarness(
+  t: Test,
+  { env = {}, realTime = false, start }: { env?: Record<string, string>; realTime?: boolean; start?: string } = {},
+) {
+  const baton = await buildTestApp(t, { env: { ...(realTime ? {} : { ROLE: 'api' }), ...env }, realTime, ...(start ? { start } : {}) })
   const { call, ok, sql } = apiClient(baton)
   const service = baton.services.handoffs
   let reps = 0

@@ -3,7 +3,8 @@ import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uu
 import { leads } from './leads.ts'
 import { reps } from './reps.ts'
 import { teams } from './teams.ts'
-import { type Assign } from './json/ruleset.ts'
+import { DEADLINE_CLOCKS } from './json/deadline-clock.ts'
+import type { Assign } from './json/ruleset.ts'
 import type { Trace } from './json/trace.ts'
 
 export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'cancelled'] as const
@@ -27,6 +28,10 @@ export const handoffs = pgTable(
     status: text('status', { enum: HANDOFF_STATUSES }).notNull(),
     attempt: integer('attempt').notNull(),
     deadlineAt: timestamp('deadline_at', { withTimezone: true, precision: 3 }).notNull(),
+    // How deadlineAt was counted from createdAt: acceptWithinSeconds of wall or of the rep's working time.
+    // Null seconds: a handoff made before both were recorded (its window is deadlineAt − createdAt).
+    clock: text('clock', { enum: DEADLINE_CLOCKS }).notNull().default('wall'),
+    acceptWithinSeconds: integer('accept_within_seconds'),
     // What placed it: the ruleset version, the rule (index −1: the fallback), the target.
     rulesetVersion: integer('ruleset_version'),
     ruleIndex: integer('rule_index'),
@@ -50,6 +55,7 @@ export const handoffs = pgTable(
     index('handoffs_pending_deadline_idx')
       .on(t.deadlineAt)
       .where(sql`${t.status} = 'pending'`),
+    check('handoffs_clock_check', sql.raw(`clock in (${DEADLINE_CLOCKS.map((c) => `'${c}'`).join(', ')})`)),
     check('handoffs_status_check', sql.raw(`status in (${HANDOFF_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
 )

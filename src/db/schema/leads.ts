@@ -1,3 +1,4 @@
+import type { DeadlineClock } from './json/deadline-clock.ts'
 import { sql } from 'drizzle-orm'
 import {
   bigint,
@@ -38,6 +39,8 @@ export interface StoredDecision {
   outcome: 'qualified' | 'disqualified' | 'nurture'
   tier: 'high' | 'demo' | 'standard' | null
   acceptWithinSeconds: number | null
+  /** How that deadline counts; absent on decisions made before clocks existed (then: the tier's default). */
+  clock?: DeadlineClock | null
   reasons: Array<{ kind: string; rule: string; points?: number; detail: string }>
   scoringVersion: number
   /** The conversion model's prediction when the lead was scored; absent while there is no model. */

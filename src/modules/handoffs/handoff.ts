@@ -10,6 +10,8 @@ export function toHandoff(row: HandoffState): Handoff {
     status: row.status,
     attempt: row.attempt,
     deadlineAt: row.deadlineAt.toISOString(),
+    clock: row.clock,
+    acceptWithinSeconds: row.acceptWithinSeconds,
     createdAt: row.createdAt.toISOString(),
     respondedAt: row.respondedAt?.toISOString() ?? null,
     reason: row.reason,

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { HANDOFF_STATUSES } from '../../db/schema/handoffs.ts'
+import { DeadlineClockSchema } from '../../db/schema/json/deadline-clock.ts'
 import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { TraceSchema } from '../routing/decision.schemas.ts'
 
@@ -11,7 +12,14 @@ export const Handoff = Type.Object(
     repId: Uuid,
     status: Type.Union(HANDOFF_STATUSES.map((s) => Type.Literal(s))),
     attempt: Type.Integer({ description: '1 for the first rep offered the lead, 2 after a decline or expiry, …' }),
-    deadlineAt: Timestamp,
+    deadlineAt: Type.String({ format: 'date-time', description: 'The instant the rep must have accepted by' }),
+    clock: Type.Union([DeadlineClockSchema], {
+      description:
+        "How the deadline was counted from createdAt: wall seconds, or the rep's working seconds (their zone, windows, holidays)",
+    }),
+    acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'The window on that clock; null for a handoff made before windows were recorded',
+    }),
     createdAt: Timestamp,
     respondedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was accepted, declined or expired' }),
     reason: Type.Union([Type.String(), Type.Null()], { description: 'The decline reason, or what expired it' }),
@@ -29,7 +37,15 @@ export const Handoff = Type.Object(
 )
 export type Handoff = Static<typeof Handoff>
 
-export const HandoffWithTrace = Type.Composite([Handoff, Type.Object({ trace: TraceSchema })])
+export const HandoffWithTrace = Type.Composite([
+  Handoff,
+  Type.Object({
+    workingSecondsLeft: Type.Union([Type.Integer(), Type.Null()], {
+      description: "Of the rep's working time before the deadline; null once the handoff is no longer pending",
+    }),
+    trace: TraceSchema,
+  }),
+])
 
 export const ListHandoffsQuery = Type.Object(
   {

@@ -9,7 +9,8 @@ import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
-import { setAutoAway } from '../reps/reps.repo.ts'
+import { scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
+import { workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
@@ -94,7 +95,9 @@ export function createHandoffsService(
       const row = await repo.findHandoffWithTrace(db, id)
       if (!row) throw new NotFound(`No handoff with id ${id}.`)
       assertMayAct(principal, row)
-      return { ...toHandoff(row), trace: principal.role === 'rep' ? traceForRep(row.trace, row.repId) : row.trace }
+      const schedule = row.status === 'pending' ? await scheduleOf(db, row.repId) : undefined
+      const workingSecondsLeft = schedule ? workingSecondsBetween(clock.now(), row.deadlineAt, schedule) : null
+      return { ...toHandoff(row), workingSecondsLeft, trace: principal.role === 'rep' ? traceForRep(row.trace, row.repId) : row.trace }
     },
 
     /** A rep's inbox, newest first; a rep token sees only its own. */
@@ -136,6 +139,7 @@ export function createHandoffsService(
           lead: owned,
           handoff: updated,
           dueInSeconds: await firstContactWithin(tx, owned),
+          schedule: (await scheduleOf(tx, handoff.repId))!,
           now,
         })
         await appendEvents(tx, { boss, logger }, [event, task])

@@ -15,7 +15,7 @@ import * as repo from './handoffs.repo.ts'
 import type { PriorHandoffs } from './handoffs.repo.ts'
 import { toHandoff } from './handoff.ts'
 
-/** Seconds the previous rep had: the next one gets as long. */
+/** Seconds the previous rep had, on its clock: the next one gets as long (a handoff from before both were kept: its wall window). */
 const windowOf = (handoff: HandoffState) => Math.max(1, Math.round((handoff.deadlineAt.getTime() - handoff.createdAt.getTime()) / 1000))
 
 /**
@@ -43,7 +43,8 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
           index: previous.ruleIndex ?? -1,
           name: previous.ruleName ?? 'previous target',
           assign: previous.assign,
-          acceptWithinSeconds: windowOf(previous),
+          acceptWithinSeconds: previous.acceptWithinSeconds ?? windowOf(previous),
+          clock: previous.clock,
         }
       : undefined
     const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, {

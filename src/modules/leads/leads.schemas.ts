@@ -1,3 +1,4 @@
+import { DeadlineClockSchema } from '../../db/schema/json/deadline-clock.ts'
 import { Type, type Static } from '@sinclair/typebox'
 import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { LEAD_STATUSES } from '../../db/schema/leads.ts'
@@ -61,6 +62,7 @@ export const Decision = Type.Object(
     outcome: Type.Union([Type.Literal('qualified'), Type.Literal('disqualified'), Type.Literal('nurture')]),
     tier: Type.Union([Type.String(), Type.Null()]),
     acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    clock: Type.Optional(Type.Union([DeadlineClockSchema, Type.Null()])),
     scoringVersion: Type.Integer(),
     reasons: Type.Array(
       Type.Object({ kind: Type.String(), rule: Type.String(), points: Type.Optional(Type.Integer()), detail: Type.String() }),

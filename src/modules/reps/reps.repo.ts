@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
+import type { Schedule } from './working-time.ts'
 import { accounts, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
 
 const live = isNull(reps.deletedAt)
@@ -101,4 +102,13 @@ export async function managerOf(db: Queryable, repId: string): Promise<string | 
 export async function setAutoAway(tx: Tx, repId: string, at: Date): Promise<void> {
   await tx.update(reps).set({ status: 'away', updatedAt: at }).where(eq(reps.id, repId))
   await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${repId}`)
+}
+
+/** What the rep's working time is made of (their zone, windows and holidays), deleted or not. */
+export async function scheduleOf(db: Queryable, repId: string): Promise<Schedule | undefined> {
+  const [row] = await db
+    .select({ timezone: reps.timezone, workingHours: reps.workingHours, holidays: reps.holidays })
+    .from(reps)
+    .where(eq(reps.id, repId))
+  return row
 }

@@ -16,6 +16,9 @@ import type { RoutingDecision } from './decision.schemas.ts'
 import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
 import type { RulesetCache } from './ruleset-cache.ts'
 import type { Trace } from '../../db/schema/json/trace.ts'
+import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
+import { DEFAULT_CLOCKS } from '../../db/schema/json/scoring-model.ts'
+import { dueAt } from '../reps/working-time.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {
@@ -32,6 +35,9 @@ export type Plan =
       rule: { index: number; name: string; assign: HandoffState['assign'] }
       teamId: string | null
       acceptWithinSeconds: number
+      /** How acceptWithinSeconds counts, and the instant it runs out for this rep. */
+      clock: DeadlineClock
+      deadlineAt: Date
       trace: Trace
       reason: string
     }
@@ -46,6 +52,10 @@ const RACE_RETRY_MS = 5_000
 /** Seconds the rep gets to accept: the rule's own deadline, else the intent tier's. */
 export const acceptWithin = (rule: { acceptWithinSeconds: number | null }, decision: StoredDecision): number =>
   rule.acceptWithinSeconds ?? decision.acceptWithinSeconds ?? DEFAULT_ACCEPT_SECONDS
+
+/** How the deadline counts: the rule's own clock, else the intent tier's (a decision from before clocks: the tier's default). */
+export const clockOf = (rule: { clock: DeadlineClock | null }, decision: StoredDecision): DeadlineClock =>
+  rule.clock ?? decision.clock ?? DEFAULT_CLOCKS[decision.tier ?? 'standard']
 
 /** The record routing conditions read: the lead's fields plus its score and tier. */
 export const routingRecord = (lead: RoutableLead) => ({
@@ -113,13 +123,17 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
         const rep = candidates.reps.get(repId)!
         if (await repo.claimCapacity(tx, repId, localTime(now, rep.timezone).date, now)) {
           const { rule } = result
+          const seconds = acceptWithin(rule, lead.decision)
+          const clock = clockOf(rule, lead.decision)
           return {
             kind: 'assigned',
             version: ruleset.version,
             rep: candidates.refs.get(repId)!,
             rule: { index: rule.index, name: rule.name, assign: rule.assign },
             teamId: result.teamId,
-            acceptWithinSeconds: acceptWithin(rule, lead.decision),
+            acceptWithinSeconds: seconds,
+            clock,
+            deadlineAt: dueAt(now, seconds, clock, rep),
             trace: result.trace,
             reason: result.reason,
           }
@@ -166,7 +180,9 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
       repId: decided.rep.id,
       status: 'pending',
       attempt,
-      deadlineAt: new Date(now.getTime() + decided.acceptWithinSeconds * 1000),
+      deadlineAt: decided.deadlineAt,
+      clock: decided.clock,
+      acceptWithinSeconds: decided.acceptWithinSeconds,
       rulesetVersion: decided.version,
       ruleIndex: decided.rule.index,
       ruleName: decided.rule.name,
@@ -215,6 +231,8 @@ export function toDecision(decided: Plan): RoutingDecision {
       teamId: decided.teamId,
       reason: decided.reason,
       acceptWithinSeconds: decided.acceptWithinSeconds,
+      clock: decided.clock,
+      deadlineAt: decided.deadlineAt.toISOString(),
       retryAt: null,
     }
   }
@@ -226,6 +244,8 @@ export function toDecision(decided: Plan): RoutingDecision {
     teamId: null,
     reason: decided.reason,
     acceptWithinSeconds: null,
+    clock: null,
+    deadlineAt: null,
     retryAt: decided.retryAt?.toISOString() ?? null,
   }
 }

@@ -1,3 +1,4 @@
+import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
 import { LEAD_FIELDS, type FieldCatalog } from '../conditions/fields.ts'
 import { type Assign, type Ruleset } from '../../db/schema/json/ruleset.ts'
@@ -19,6 +20,8 @@ export interface CompiledRule {
   when?: CompiledCondition
   assign: Assign
   acceptWithinSeconds: number | null
+  /** The rule's own clock; null: the intent tier's. */
+  clock: DeadlineClock | null
 }
 
 export interface CompiledRuleset {
@@ -60,6 +63,7 @@ export function compileRuleset(
       ...(when ? { when } : {}),
       assign: rule.assign,
       acceptWithinSeconds: rule.acceptWithinSeconds ?? null,
+      clock: rule.clock ?? null,
     })
   })
   if (errors.length > 0) return { ok: false, errors }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp, Uuid } from '../../lib/schemas.ts'
+import { DeadlineClockSchema } from '../../db/schema/json/deadline-clock.ts'
 import type { Trace } from '../../db/schema/json/trace.ts'
 
 // Apart from routing.schemas.ts, which needs the lead schemas: these are part of them.
@@ -19,6 +20,8 @@ export const RoutingDecision = Type.Object({
   teamId: Type.Union([Uuid, Type.Null()]),
   reason: Type.String({ description: 'Why, in one sentence' }),
   acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  clock: Type.Union([DeadlineClockSchema, Type.Null()], { description: 'How acceptWithinSeconds counts' }),
+  deadlineAt: Type.Union([Timestamp, Type.Null()], { description: 'When the rep it went to must have accepted by, on their own calendar' }),
   retryAt: Type.Union([Timestamp, Type.Null()], {
     description: 'When an unroutable lead will be tried again by the calendar; null: when a rep turns available or the rules change',
   }),

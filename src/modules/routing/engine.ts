@@ -36,7 +36,7 @@ export interface Candidates {
 export type RouteResult =
   | {
       outcome: 'assigned'
-      rule: CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null }
+      rule: CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null; clock: null }
       teamId: string | null
       /** The strategy needing a turn number, when the pick rotates through a team. */
       rotation: { teamId: string; strategy: TeamStrategy; eligible: EligibleMember[] } | null
@@ -64,7 +64,9 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
   const judged = judge(candidates, now, options.explain === true)
   const waits: Array<() => Date | null> = []
 
-  const fallback = ruleset.fallback ? [{ index: -1, name: 'fallback', assign: ruleset.fallback, acceptWithinSeconds: null } as const] : []
+  const fallback = ruleset.fallback
+    ? [{ index: -1, name: 'fallback', assign: ruleset.fallback, acceptWithinSeconds: null, clock: null } as const]
+    : []
   for (const rule of [...ruleset.rules, ...fallback]) {
     let matched = true
     let conditions: LeafTrace[] | undefined

@@ -7,10 +7,11 @@ import { recentQualified } from '../leads/leads.repo.ts'
 import { normalizeLead } from '../leads/normalize.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
-import { acceptWithin, candidatesFor, routingRecord, type RoutableLead } from './assign.ts'
+import { acceptWithin, candidatesFor, clockOf, routingRecord, type RoutableLead } from './assign.ts'
 import { segmentOf, type FitStats } from './fit.ts'
 import { route, type Candidates, type RouteResult } from './engine.ts'
 import { turnOrder } from './rotation.ts'
+import { dueAt } from '../reps/working-time.ts'
 import * as repo from './routing.repo.ts'
 import type { RoutingDecision } from './decision.schemas.ts'
 import type { SimulateBody } from './routing.schemas.ts'
@@ -69,7 +70,7 @@ export function createSimulator({
     for (const team of candidates.teams.values()) team.turn = turns.get(team.id) ?? 1
     const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true })
     return {
-      decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null),
+      decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null, { candidates, now }),
       qualified: true,
       trace: result.trace,
     }
@@ -112,7 +113,7 @@ export function createSimulator({
         leadId: row.id,
         createdAt: row.createdAt.toISOString(),
         before: { repId: first?.repId ?? null, rule: first?.rule ?? null, version: first?.version ?? null },
-        after: toDecision(ruleset, result, row.decision, repId),
+        after: toDecision(ruleset, result, row.decision, repId, { candidates, now: row.createdAt }),
       }
     })
     const moves = new Map<string, { from: string | null; to: string | null; count: number }>()
@@ -151,9 +152,16 @@ export function createSimulator({
   }
 }
 
-const NOBODY = { rule: null, repId: null, teamId: null, acceptWithinSeconds: null, retryAt: null }
+const NOBODY = { rule: null, repId: null, teamId: null, acceptWithinSeconds: null, clock: null, deadlineAt: null, retryAt: null }
 
-function toDecision(ruleset: CompiledRuleset, result: RouteResult, decision: StoredDecision, repId: string | null): RoutingDecision {
+/** The decision as routing answers it, with the deadline the chosen rep would get (on their own calendar). */
+function toDecision(
+  ruleset: CompiledRuleset,
+  result: RouteResult,
+  decision: StoredDecision,
+  repId: string | null,
+  { candidates, now }: { candidates: Candidates; now: Date },
+): RoutingDecision {
   if (result.outcome === 'unroutable') {
     return {
       ...NOBODY,
@@ -163,6 +171,9 @@ function toDecision(ruleset: CompiledRuleset, result: RouteResult, decision: Sto
       retryAt: result.retryAt?.toISOString() ?? null,
     }
   }
+  const seconds = acceptWithin(result.rule, decision)
+  const clock = clockOf(result.rule, decision)
+  const rep = repId ? candidates.reps.get(repId) : undefined
   return {
     outcome: 'assigned',
     version: ruleset.version,
@@ -170,7 +181,9 @@ function toDecision(ruleset: CompiledRuleset, result: RouteResult, decision: Sto
     repId,
     teamId: result.teamId,
     reason: result.reason,
-    acceptWithinSeconds: acceptWithin(result.rule, decision),
+    acceptWithinSeconds: seconds,
+    clock,
+    deadlineAt: rep ? dueAt(now, seconds, clock, rep).toISOString() : null,
     retryAt: null,
   }
 }

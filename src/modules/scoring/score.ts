@@ -1,3 +1,5 @@
+import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
+import { DEFAULT_CLOCKS } from '../../db/schema/json/scoring-model.ts'
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
 import type { ScoringModel } from '../../db/schema/json/scoring-model.ts'
 
@@ -21,6 +23,8 @@ export interface Decision {
   tier: Tier | null
   /** Seconds a rep gets to accept, from the tier; null when not qualified. */
   acceptWithinSeconds: number | null
+  /** How that deadline counts, from the tier; null when not qualified. */
+  clock: DeadlineClock | null
   reasons: Reason[]
 }
 
@@ -37,6 +41,7 @@ export interface CompiledModel {
   tiers: Array<{ tier: Tier; when: CompiledCondition }>
   qualifyAt: number
   deadlines: ScoringModel['deadlines']
+  clocks: Record<Tier, DeadlineClock>
 }
 
 /** Compiles every condition of the model; errors point into the model body (e.g. /rules/2/when/field). */
@@ -55,6 +60,7 @@ export function compileModel(model: ScoringModel): { ok: true; model: CompiledMo
     tiers: model.tiers.map((t, i) => ({ tier: t.tier, when: compile(t.when, `/tiers/${i}/when`) })),
     qualifyAt: model.qualifyAt,
     deadlines: model.deadlines,
+    clocks: { ...DEFAULT_CLOCKS, ...model.clocks },
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, model: compiled }
 }
@@ -76,7 +82,7 @@ export function score(model: CompiledModel, lead: unknown): Decision {
   const disqualified = model.disqualify.filter((d) => d.when.test(lead))
   if (disqualified.length > 0) {
     for (const d of disqualified) reasons.push({ kind: 'disqualify', rule: d.reason, detail: `disqualified: ${d.reason}` })
-    return { score: total, qualified: false, outcome: 'disqualified', tier: null, acceptWithinSeconds: null, reasons }
+    return { score: total, qualified: false, outcome: 'disqualified', tier: null, acceptWithinSeconds: null, clock: null, reasons }
   }
 
   const fastLane = model.fastLane.find((f) => f.when.test(lead))
@@ -86,11 +92,19 @@ export function score(model: CompiledModel, lead: unknown): Decision {
     reasons.push({ kind: 'threshold', rule: 'qualifyAt', detail: `score ${total} reached the threshold ${model.qualifyAt}` })
   } else {
     reasons.push({ kind: 'threshold', rule: 'qualifyAt', detail: `score ${total} is below the threshold ${model.qualifyAt}: nurture` })
-    return { score: total, qualified: false, outcome: 'nurture', tier: null, acceptWithinSeconds: null, reasons }
+    return { score: total, qualified: false, outcome: 'nurture', tier: null, acceptWithinSeconds: null, clock: null, reasons }
   }
 
   const tierRule = model.tiers.findIndex((t) => t.when.test(lead))
   const tier: Tier = tierRule === -1 ? 'standard' : model.tiers[tierRule]!.tier
   reasons.push({ kind: 'tier', rule: tierRule === -1 ? 'default' : `tiers[${tierRule}]`, detail: `intent tier ${tier}` })
-  return { score: total, qualified: true, outcome: 'qualified', tier, acceptWithinSeconds: model.deadlines[tier], reasons }
+  return {
+    score: total,
+    qualified: true,
+    outcome: 'qualified',
+    tier,
+    acceptWithinSeconds: model.deadlines[tier],
+    clock: model.clocks[tier],
+    reasons,
+  }
 }

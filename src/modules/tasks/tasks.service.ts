@@ -10,14 +10,24 @@ import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
+import { dueAt, type Schedule } from '../reps/working-time.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
-/** The first-contact task an acceptance creates, with its overdue job; returns the task.created event. */
+/**
+ * The first-contact task an acceptance creates, with its overdue job; returns the task.created
+ * event. It falls due after `dueInSeconds` of the owner's working time (`schedule`).
+ */
 export async function createFirstContactTask(
   tx: Tx,
   boss: ServiceDeps['boss'],
-  { lead, handoff, dueInSeconds, now }: { lead: LeadRow; handoff: HandoffState; dueInSeconds: number; now: Date },
+  {
+    lead,
+    handoff,
+    dueInSeconds,
+    schedule,
+    now,
+  }: { lead: LeadRow; handoff: HandoffState; dueInSeconds: number; schedule: Schedule; now: Date },
 ): Promise<NewEvent> {
   const row = await repo.insertTask(tx, {
     id: newId(),
@@ -27,7 +37,7 @@ export async function createFirstContactTask(
     kind: 'first_contact',
     title: `First contact with ${lead.company ?? lead.email}`,
     status: 'open',
-    dueAt: new Date(now.getTime() + dueInSeconds * 1000),
+    dueAt: dueAt(now, dueInSeconds, 'working', schedule),
     createdAt: now,
     updatedAt: now,
   })

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Uuid } from '../../../lib/schemas.ts'
 import { ConditionSchema } from './condition.ts'
+import { DeadlineClockSchema } from './deadline-clock.ts'
 
 // A routing ruleset as PUT /v1/routing accepts it and routing_rulesets stores it; handoffs
 // store the `assign` that placed them.
@@ -23,6 +24,7 @@ export const RoutingRule = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique within the ruleset; recorded on every assignment' }),
     when: Type.Optional(Type.Union([ConditionSchema], { description: 'Absent: every lead matches' })),
     assign: Assign,
+    clock: Type.Optional(Type.Union([DeadlineClockSchema], { description: "How the deadline counts; default: the intent tier's clock" })),
     acceptWithinSeconds: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: "Overrides the intent tier's deadline (seconds)" }),
     ),

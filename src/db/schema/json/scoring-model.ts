@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ConditionSchema } from './condition.ts'
+import { DeadlineClockSchema, type DeadlineClock } from './deadline-clock.ts'
 
 // A scoring model as PUT /v1/scoring accepts it and scoring_models stores it.
 
@@ -35,6 +36,17 @@ export const ScoringModelBody = Type.Object(
       { high: Seconds, demo: Seconds, standard: Seconds },
       { additionalProperties: false, description: 'Seconds a rep has to accept, per tier' },
     ),
+    clocks: Type.Optional(
+      Type.Object(
+        { high: DeadlineClockSchema, demo: DeadlineClockSchema, standard: DeadlineClockSchema },
+        {
+          additionalProperties: false,
+          description:
+            "How each tier's deadline counts: wall or the rep's working time; default high: wall (a 5-minute promise is real " +
+            'minutes), demo and standard: working',
+        },
+      ),
+    ),
     firstContact: Type.Optional(
       Type.Object(
         { high: Seconds, demo: Seconds, standard: Seconds },
@@ -48,3 +60,6 @@ export const ScoringModelBody = Type.Object(
   { additionalProperties: false },
 )
 export type ScoringModel = Static<typeof ScoringModelBody>
+
+/** The clocks of a model that names none. */
+export const DEFAULT_CLOCKS: Record<(typeof TIERS)[number], DeadlineClock> = { high: 'wall', demo: 'working', standard: 'working' }
