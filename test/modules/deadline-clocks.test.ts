@@ -42,22 +42,65 @@ t.test('a demo lead at 16:55 with an hour to accept: 5 minutes tonight, 55 tomor
   t.match(event!.data.handoff, { clock: 'working', acceptWithinSeconds: HOUR }, 'events carry the clock too')
 })
 
-t.test('a rule on the wall clock, and a model whose tiers choose their clocks', async (t) => {
-  const { h, teamId } = await berlinFloor(t)
-  await h.ok(
-    'PUT',
-    '/v1/routing',
-    { rules: [{ name: 'now', assign: { type: 'team', teamId }, acceptWithinSeconds: HOUR, clock: 'wall' }], fallback: null },
-    200,
+const late = { start: '09:00', end: '20:00' }
+const lateWeekdays = { mon: [late], tue: [late], wed: [late], thu: [late], fri: [late] }
+
+t.test('the end-of-shift guard on the wall clock: a rep who goes home first is not offered the lead', async (t) => {
+  const { h, repIds, teamId } = await berlinFloor(t)
+  const wallRule = { rules: [{ name: 'now', assign: { type: 'team', teamId }, acceptWithinSeconds: HOUR, clock: 'wall' }], fallback: null }
+  await h.ok('PUT', '/v1/routing', wallRule, 200)
+  const alone = await h.postLead()
+  t.equal(alone.handoff, null, 'nobody else: the lead waits')
+  t.match(
+    alone.routing,
+    { outcome: 'unroutable', retryAt: '2026-06-17T07:00:00.000Z' },
+    'tried again when the shift opens, 09:00 Wednesday',
   )
-  t.match((await h.postLead()).handoff, { clock: 'wall', deadlineAt: '2026-06-16T15:55:00.000Z' }, 'wall: 17:55, the rep gone home')
+  t.match(alone.routing.reason, /nobody in team .* is eligible \(1 shift ends\)/, 'the reason, grouped as ever')
+
+  const lateRep = await h.newRep({ timezone: 'Europe/Berlin', workingHours: lateWeekdays })
+  const team2 = await h.newTeam([repIds[0]!, lateRep])
+  await h.ok('PUT', '/v1/routing', { ...wallRule, rules: [{ ...wallRule.rules[0]!, assign: { type: 'team', teamId: team2 } }] }, 200)
+  const placed = await h.postLead()
+  t.match(placed.handoff, { repId: lateRep, clock: 'wall', deadlineAt: '2026-06-16T15:55:00.000Z' }, 'the rep on until 20:00 gets it')
+  const { trace } = await h.ok('GET', `/v1/handoffs/${placed.handoff.id}`, undefined, 200)
+  const early = trace.steps.at(-1).candidates.find((c: { repId: string }) => c.repId === repIds[0])
+  t.match(early, { eligible: false, reason: 'shift ends 17:00 Europe/Berlin, before the deadline 17:55' }, 'the trace says why not')
+})
+
+t.test('the guard on the working clock: reps who can answer today first, a carried-over deadline only when nobody can', async (t) => {
+  const { h, repIds, teamId } = await berlinFloor(t)
+  const lateRep = await h.newRep({ timezone: 'Europe/Berlin', workingHours: lateWeekdays })
+  const both = await h.newTeam([repIds[0]!, lateRep])
+  await h.routeTo(both, HOUR)
+  for (let i = 0; i < 2; i++) {
+    const { handoff } = await h.postLead()
+    t.match(
+      handoff,
+      { repId: lateRep, clock: 'working', deadlineAt: '2026-06-16T15:55:00.000Z' },
+      `lead ${i + 1}: the rep on until 20:00, whatever the turn`,
+    )
+    const { trace } = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)
+    const early = trace.steps.at(-1).candidates.find((c: { repId: string }) => c.repId === repIds[0])
+    t.match(early, { eligible: false, reason: /carries over to the next shift \(this one ends 17:00\); others can answer today/ })
+  }
 
   await h.routeTo(teamId, HOUR)
+  const { handoff } = await h.postLead()
+  t.match(handoff, { repId: repIds[0], deadlineAt: '2026-06-17T07:55:00.000Z' }, 'nobody can answer today: the deadline carries over')
+  const { trace } = await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200)
+  t.match(trace.steps.at(-1).detail, /carries over to the rep's next shift/)
+})
+
+t.test('a model whose tiers choose their clocks', async (t) => {
+  const { h, repIds } = await berlinFloor(t)
+  const lateRep = await h.newRep({ timezone: 'Europe/Berlin', workingHours: lateWeekdays })
+  await h.routeTo(await h.newTeam([repIds[0]!, lateRep]), HOUR)
   const { version: _v, createdAt: _c, ...model } = await h.ok('GET', '/v1/scoring', undefined, 200)
   await h.ok('PUT', '/v1/scoring', { ...model, clocks: { high: 'wall', demo: 'wall', standard: 'working' } }, 200)
   const answer = await h.postLead()
   t.match(answer.lead.decision, { tier: 'demo', clock: 'wall' }, "the decision records the tier's clock")
-  t.match(answer.handoff, { clock: 'wall', deadlineAt: '2026-06-16T15:55:00.000Z' })
+  t.match(answer.handoff, { repId: lateRep, clock: 'wall', deadlineAt: '2026-06-16T15:55:00.000Z' })
 })
 
 t.test('the next rep after an expiry gets as long on the same clock', async (t) => {

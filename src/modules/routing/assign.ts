@@ -19,6 +19,7 @@ import type { Trace } from '../../db/schema/json/trace.ts'
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { DEFAULT_CLOCKS } from '../../db/schema/json/scoring-model.ts'
 import { dueAt } from '../reps/working-time.ts'
+import type { DeadlinePromise } from './shift-guard.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {
@@ -56,6 +57,14 @@ export const acceptWithin = (rule: { acceptWithinSeconds: number | null }, decis
 /** How the deadline counts: the rule's own clock, else the intent tier's (a decision from before clocks: the tier's default). */
 export const clockOf = (rule: { clock: DeadlineClock | null }, decision: StoredDecision): DeadlineClock =>
   rule.clock ?? decision.clock ?? DEFAULT_CLOCKS[decision.tier ?? 'standard']
+
+/** What a rule promises the rep for this lead: the end-of-shift guard judges reps by it. */
+export const promiseOf =
+  (decision: StoredDecision) =>
+  (rule: { acceptWithinSeconds: number | null; clock: DeadlineClock | null }): DeadlinePromise => ({
+    seconds: acceptWithin(rule, decision),
+    clock: clockOf(rule, decision),
+  })
 
 /** The record routing conditions read: the lead's fields plus its score and tier. */
 export const routingRecord = (lead: RoutableLead) => ({
@@ -109,7 +118,7 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const candidates: Candidates & { refs: Map<string, repo.RepRef> } = await candidatesFor(tx, ruleset, lead)
       if (excluded) candidates.excluded = excluded
-      const result = route(ruleset, record, candidates, now)
+      const result = route(ruleset, record, candidates, now, { deadlineOf: promiseOf(lead.decision) })
       if (result.outcome === 'unroutable')
         return { kind: 'unroutable', version: ruleset.version, reason: result.reason, retryAt: result.retryAt, trace: result.trace }
       let order = result.order

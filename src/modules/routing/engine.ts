@@ -7,6 +7,8 @@ import { localTime, type LocalTime } from './local-time.ts'
 import { fitOrder, type FitStats } from './fit.ts'
 import { turnOrder, type EligibleMember } from './rotation.ts'
 import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
+import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
+import { guardShift, preferAnsweringToday, type DeadlinePromise } from './shift-guard.ts'
 
 /** A team as routing sees it: members in their stable order (who joined first). */
 export interface TeamState {
@@ -50,6 +52,8 @@ export type RouteResult =
 /** explain: keep every rule tried with its condition leaves (simulate); otherwise a compact trace (stored). */
 export interface RouteOptions {
   explain?: boolean
+  /** What each rule promises the rep (seconds on a clock): the end-of-shift guard judges reps by it. None: no guard. */
+  deadlineOf?: (rule: { acceptWithinSeconds: number | null; clock: DeadlineClock | null }) => DeadlinePromise
 }
 
 /**
@@ -97,7 +101,7 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
       assign: rule.assign,
     }
     trace.steps.push(step)
-    const tried = tryTarget(rule.assign, candidates, judged, step)
+    const tried = tryTarget(rule.assign, candidates, guarded(judged, candidates, options.deadlineOf?.(rule), now), step)
     if (tried.kind === 'assigned') {
       step.result = 'assigned'
       return {
@@ -171,6 +175,7 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     const judgedRep = judged(m.repId)
     return judgedRep ? [{ ...m, judged: judgedRep }] : []
   })
+  const { carriedOver } = preferAnsweringToday(members)
   step.candidates = members.map((m) => m.judged.trace)
   const eligible = members.filter((m) => m.judged.trace.eligible).map((m) => ({ repId: m.repId, weight: m.weight, load: m.judged.load }))
   if (eligible.length === 0) {
@@ -190,6 +195,7 @@ function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: 
     step.turn = { number: team.turn, order }
   }
   step.detail = `team "${team.name}" (${team.strategy.replace('_', ' ')}): ${eligible.length} of ${members.length} eligible`
+  if (carriedOver) step.detail += "; nobody can answer before their shift ends, so the deadline carries over to the rep's next shift"
   // best_fit takes no turn: its order is the draw, not a rotation.
   const rotation = team.strategy === 'best_fit' ? null : { teamId: team.id, strategy: team.strategy, eligible }
   return { kind: 'assigned', teamId: team.id, rotation, order }
@@ -211,8 +217,24 @@ const earliest = (waits: Array<() => Date | null>): Date | null =>
     return at && (!best || at < best) ? at : best
   }, null)
 
-type Judged = { trace: CandidateTrace; load: number; opensAt: () => Date | null }
+type Judged = { trace: CandidateTrace; load: number; opensAt: () => Date | null; carriesOver?: boolean }
 type Judge = (repId: string) => Judged | undefined
+
+/**
+ * The judge for one rule: each rep's standing, then the end-of-shift guard for the rule's
+ * promise (shift-guard.ts). Judged traces are shared by every rule, so a changed one is a copy.
+ */
+function guarded(judged: Judge, candidates: Candidates, promise: DeadlinePromise | undefined, now: Date): Judge {
+  if (!promise) return judged
+  return (repId) => {
+    const standing = judged(repId)
+    const rep = candidates.reps.get(repId)
+    if (!standing || !rep) return standing
+    const verdict = guardShift(rep, standing.trace, promise, now)
+    if (verdict.trace === standing.trace) return standing
+    return { ...standing, trace: verdict.trace, carriesOver: verdict.carriesOver, opensAt: verdict.opensAt ?? standing.opensAt }
+  }
+}
 
 /**
  * Each rep judged once per decision, however many rules name them; each zone's local

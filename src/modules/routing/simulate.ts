@@ -7,7 +7,7 @@ import { recentQualified } from '../leads/leads.repo.ts'
 import { normalizeLead } from '../leads/normalize.ts'
 import type { ScoringService } from '../scoring/scoring.service.ts'
 import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
-import { acceptWithin, candidatesFor, clockOf, routingRecord, type RoutableLead } from './assign.ts'
+import { acceptWithin, candidatesFor, clockOf, promiseOf, routingRecord, type RoutableLead } from './assign.ts'
 import { segmentOf, type FitStats } from './fit.ts'
 import { route, type Candidates, type RouteResult } from './engine.ts'
 import { turnOrder } from './rotation.ts'
@@ -68,7 +68,7 @@ export function createSimulator({
     const candidates = { ...(await candidatesFor(db, ruleset, lead)), expected: true }
     const turns = await repo.peekTurns(db, [...candidates.teams.keys()])
     for (const team of candidates.teams.values()) team.turn = turns.get(team.id) ?? 1
-    const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true })
+    const result = route(ruleset, routingRecord(lead), candidates, now, { explain: true, deadlineOf: promiseOf(decision) })
     return {
       decision: toDecision(ruleset, result, decision, result.outcome === 'assigned' ? result.order[0]! : null, { candidates, now }),
       qualified: true,
@@ -101,7 +101,9 @@ export function createSimulator({
         account: (row.domain && accounts.get(row.domain)) || null,
         ...(fit ? { fit, expected: true } : {}),
       }
-      const result = route(ruleset, routingRecord({ fields: row, decision: row.decision }), candidates, row.createdAt)
+      const result = route(ruleset, routingRecord({ fields: row, decision: row.decision }), candidates, row.createdAt, {
+        deadlineOf: promiseOf(row.decision),
+      })
       let repId: string | null = null
       if (result.outcome === 'assigned') {
         const turn = result.rotation ? (turns.get(result.rotation.teamId) ?? 1) : 0
