@@ -155,3 +155,29 @@ t.test('bad clocks are 422 with their pointer', async (t) => {
     "points at the tier's clock",
   )
 })
+
+t.test("an expiry outside the rep's working time does not count toward auto-away", async (t) => {
+  // Tuesday 16:00 Berlin; AUTO_AWAY_AFTER=1, so any counted expiry sets the rep away.
+  const h = await handoffHarness(t, { start: '2026-06-16T14:00:00Z', env: { AUTO_AWAY_AFTER: '1' } })
+  const first = await h.newRep({ timezone: 'Europe/Berlin', workingHours: weekdays })
+  const second = await h.newRep({ timezone: 'Europe/Berlin', workingHours: weekdays })
+  const teamId = await h.newTeam([first, second])
+  await h.ok(
+    'PUT',
+    '/v1/routing',
+    { rules: [{ name: 'wall', assign: { type: 'team', teamId }, acceptWithinSeconds: 1200, clock: 'wall' }], fallback: null },
+    200,
+  )
+  const offered = (await h.postLead()).handoff
+  const other = offered.repId === first ? second : first
+  // The rep's hours are cut to 16:15 while the offer (due 16:20) waits: it expires after their day ended.
+  await h.ok('PATCH', `/v1/reps/${offered.repId}`, { workingHours: { ...weekdays, tue: [{ start: '09:00', end: '16:15' }] } }, 200)
+  t.equal(await h.expire(offered), 'expired')
+  t.equal(await h.repStatus(offered.repId), 'available', 'not counted: still available')
+  t.equal((await h.load(offered.repId)).expired_in_row, 0, 'the run of expiries did not grow')
+
+  const next = await h.pendingOf(offered.leadId)
+  t.match(next, { repId: other, deadlineAt: '2026-06-16T14:40:01.000Z' })
+  t.equal(await h.expire(next), 'expired')
+  t.equal(await h.repStatus(other), 'away', 'an expiry in working time still counts')
+})

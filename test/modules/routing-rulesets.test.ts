@@ -144,6 +144,8 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
         status: 'pending',
         attempt: 1,
         deadlineAt: new Date(now.getTime() + 1800_000).toISOString(),
+        clock: 'working',
+        acceptWithinSeconds: 1800,
         createdAt: now.toISOString(),
         respondedAt: null,
         reason: null,
@@ -194,8 +196,9 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
 
     const fetched = await call('GET', `/v1/handoffs/${handoff.id}`)
     t.equal(fetched.statusCode, 200)
-    const { trace, ...rest } = fetched.json()
+    const { trace, workingSecondsLeft, ...rest } = fetched.json()
     t.same(rest, handoff)
+    t.equal(workingSecondsLeft, 1800, 'a rep without working hours: all of it is working time')
     t.same(trace, row.trace, 'GET answers the stored trace')
     t.match(trace.steps[0].candidates, [{ eligible: true }, { eligible: true }])
     t.equal((await call('GET', `/v1/handoffs/${GHOST}`)).statusCode, 404)

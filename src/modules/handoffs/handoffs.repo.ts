@@ -2,6 +2,7 @@ import { and, asc, desc, eq, getTableColumns, lt, lte, sql, type SQL } from 'dri
 import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { handoffs, type HandoffRow, type HandoffState, type HandoffStatus } from '../../db/schema/index.ts'
+import type { Schedule } from '../reps/working-time.ts'
 
 // A handoff's state without its routing trace (kilobytes of JSON for a team of 20): what
 // every change, list and accept page reads. Only GET /v1/handoffs/:id shows the trace.
@@ -108,8 +109,14 @@ export async function priorHandoffs(tx: Tx, leadId: string): Promise<PriorHandof
   return toPrior(row!)
 }
 
-const expiredColumns = { ...stateColumns, ...priorColumns(sql`${handoffs.leadId}`) }
-type ExpiredRow = HandoffState & PriorRow
+const expiredColumns = {
+  ...stateColumns,
+  ...priorColumns(sql`${handoffs.leadId}`),
+  // The rep's calendar now: whether the deadline fell in their working time (auto-away counts only those).
+  schedule: sql<Schedule>`(select json_build_object('timezone', r.timezone, 'workingHours', r.working_hours, 'holidays', r.holidays)
+    from reps r where r.id = ${handoffs.repId})`,
+}
+type ExpiredRow = HandoffState & PriorRow & { schedule: Schedule }
 const expireQuery = prepared.query<ExpiredRow>(expiredColumns, (db, returns) =>
   db
     .update(handoffs)
@@ -133,11 +140,11 @@ export async function expireIfDue(
   id: string,
   now: Date,
   due: Date,
-): Promise<{ expired: HandoffState; prior: PriorHandoffs } | undefined> {
+): Promise<{ expired: HandoffState; prior: PriorHandoffs; schedule: Schedule } | undefined> {
   const [row] = await expireQuery(tx, { id, now, due })
   if (!row) return undefined
-  const { priorReps, lastAttempt, liveVersion, ...expired } = row
-  return { expired, prior: toPrior({ priorReps, lastAttempt, liveVersion }) }
+  const { priorReps, lastAttempt, liveVersion, schedule, ...expired } = row
+  return { expired, prior: toPrior({ priorReps, lastAttempt, liveVersion }), schedule }
 }
 
 const releaseQuery = prepared.sql<{ id: string; name: string; email: string; maxPending: number | null; expiredInRow: number }>(() => {
@@ -147,7 +154,8 @@ const releaseQuery = prepared.sql<{ id: string; name: string; email: string; max
       update rep_answers set
         released = released + 1,
         unworked = unworked + case when ${outcome}::text = 'accepted' then 1 else 0 end,
-        expired_in_row = case ${outcome}::text when 'expired' then expired_in_row + 1 when 'cancelled' then expired_in_row else 0 end
+        expired_in_row = case ${outcome}::text when 'expired' then expired_in_row + 1 when 'cancelled' then expired_in_row
+          when 'expired_off_hours' then expired_in_row else 0 end
       where rep_id = ${repId}
       returning expired_in_row
     )
@@ -158,12 +166,18 @@ const releaseQuery = prepared.sql<{ id: string; name: string; email: string; max
 /**
  * A pending handoff was answered or ran out: it is released (the rep's pending count
  * goes down), an acceptance becomes unworked (accepted, not yet contacted) work, an
- * expiry adds to the rep's run of expiries (any answer ends the run). Written to
+ * expiry adds to the rep's run of expiries (any answer ends the run) unless it fell outside
+ * their working time (`countsTowardAway` false: it neither adds to nor ends it). Written to
  * rep_answers only, never rep_loads: see src/db/schema/routing.ts. Returns the run, and
  * the rep as events name them (one round trip for both).
  */
-export async function releaseLoad(tx: Tx, repId: string, outcome: Exclude<HandoffStatus, 'pending'>) {
-  const rows = await releaseQuery(tx, { repId, outcome })
+export async function releaseLoad(
+  tx: Tx,
+  repId: string,
+  outcome: Exclude<HandoffStatus, 'pending'>,
+  { countsTowardAway = true }: { countsTowardAway?: boolean } = {},
+) {
+  const rows = await releaseQuery(tx, { repId, outcome: outcome === 'expired' && !countsTowardAway ? 'expired_off_hours' : outcome })
   const { expiredInRow, maxPending, ...rep } = rows[0]!
   return { expiredInRow, maxPending, rep }
 }

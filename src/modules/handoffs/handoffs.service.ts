@@ -10,7 +10,7 @@ import { newEvent } from '../events/events.service.ts'
 import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
 import { scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
-import { workingSecondsBetween } from '../reps/working-time.ts'
+import { workedAt, workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
@@ -48,8 +48,8 @@ export function createHandoffsService(
   }
 
   /** After the handoff row changed: the rep's load released, the lead and the rep read for the events. */
-  async function settle(tx: Tx, updated: HandoffState, status: Exclude<HandoffStatus, 'pending'>, now: Date) {
-    const { expiredInRow, maxPending, rep } = await repo.releaseLoad(tx, updated.repId, status)
+  async function settle(tx: Tx, updated: HandoffState, status: Exclude<HandoffStatus, 'pending'>, now: Date, countsTowardAway = true) {
+    const { expiredInRow, maxPending, rep } = await repo.releaseLoad(tx, updated.repId, status, { countsTowardAway })
     const lead = (await findLead(tx, updated.leadId))!
     // A slot was freed: a lead waiting for this rep to have room may be placed now. Only a
     // rep with a pending limit can have kept one waiting, so only then is a sweep worth it.
@@ -178,7 +178,10 @@ export function createHandoffsService(
           if (await rebookIfEarly(tx, boss, 'handoff-deadline', { handoffId: id }, handoff.deadlineAt, now)) return 'early'
           expiry = (await repo.expireIfDue(tx, id, now, latestOnTime(now)))!
         }
-        const { updated, lead, rep, expiredInRow } = await settle(tx, expiry.expired, 'expired', now)
+        // An expiry outside the rep's working time (a wall deadline for a rep gone home, or hours
+        // edited while the offer waited) says nothing about how they answer: auto-away skips it.
+        const duringWork = workedAt(new Date(expiry.expired.deadlineAt.getTime() - 1000), expiry.schedule)
+        const { updated, lead, rep, expiredInRow } = await settle(tx, expiry.expired, 'expired', now, duringWork)
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))

@@ -88,3 +88,10 @@ export function shiftEnd(at: Date, schedule: Schedule): Date | undefined {
   }
   return end === undefined ? undefined : new Date(end)
 }
+
+/** Whether `at` is inside the rep's working time (always, for a rep without working hours). */
+export function workedAt(at: Date, schedule: Schedule): boolean {
+  if (!schedule.workingHours) return true
+  const [next] = windowsFrom(at.getTime(), { ...schedule, workingHours: schedule.workingHours })
+  return next !== undefined && next.from === at.getTime()
+}
