@@ -6,6 +6,7 @@ import { route, type Candidates, type TeamState } from '../src/modules/routing/e
 import type { RepState } from '../src/modules/routing/eligibility.ts'
 import { compileRuleset } from '../src/modules/routing/compile-ruleset.ts'
 import type { Ruleset } from '../src/db/schema/json/ruleset.ts'
+import { dueAt } from '../src/modules/reps/working-time.ts'
 
 const RULES = 1000
 const REPS = 200
@@ -73,6 +74,11 @@ const compiled = compileRuleset(ruleset, 1)
 if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors))
 const candidates: Candidates = { reps: new Map(reps.map((r) => [r.id, r])), teams: new Map(teams.map((t) => [t.id, t])), account: null }
 
+// As routing decides for a lead: each rule's promise judged against each rep's shift (the end-of-shift guard).
+const deadlineOf = (rule: { acceptWithinSeconds: number | null; clock: 'wall' | 'working' | null }) => ({
+  seconds: rule.acceptWithinSeconds ?? 1800,
+  clock: rule.clock ?? ('working' as const),
+})
 const times: number[] = []
 for (let i = 0; i < DECISIONS; i++) {
   const lead = {
@@ -86,10 +92,35 @@ for (let i = 0; i < DECISIONS; i++) {
   // Mondays and Fridays through the day, so eligibility takes every branch.
   const now = new Date(Date.UTC(2026, 0, 5 + (i % 2) * 4, i % 24, (i * 7) % 60))
   const started = performance.now()
-  route(compiled.ruleset, lead, candidates, now)
+  route(compiled.ruleset, lead, candidates, now, { deadlineOf })
   times.push(performance.now() - started)
 }
 // The first decisions warm up the JIT and the time zone formatters: count the steady state.
 const steady = times.slice(500).sort((a, b) => a - b)
 const at = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]!
-console.log(JSON.stringify({ decisions: steady.length, rules: RULES, reps: REPS, p50Ms: at(0.5), p99Ms: at(0.99) }))
+
+// dueAt on the working clock for a rep with a year of holidays (every Friday, and the 24th to
+// the 31st of December), from starts spread over the year and the day.
+const holidays = Array.from({ length: 365 }, (_, d) => new Date(Date.UTC(2026, 0, 1 + d)))
+  .filter((day) => day.getUTCDay() === 5 || (day.getUTCMonth() === 11 && day.getUTCDate() >= 24))
+  .map((day) => day.toISOString().slice(0, 10))
+const busy = { timezone: 'Europe/Berlin', workingHours: reps[1]!.workingHours, holidays }
+const dueTimes: number[] = []
+for (let i = 0; i < 20_000; i++) {
+  const start = new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 364) * 86_400_000 + ((i * 37) % 1440) * 60_000)
+  const began = performance.now()
+  dueAt(start, 1800 + (i % 8) * 3600, 'working', busy)
+  dueTimes.push(performance.now() - began)
+}
+const dueSteady = dueTimes.slice(2000).sort((a, b) => a - b)
+const dueQ = (q: number) => dueSteady[Math.min(dueSteady.length - 1, Math.floor(q * dueSteady.length))]!
+console.log(
+  JSON.stringify({
+    decisions: steady.length,
+    rules: RULES,
+    reps: REPS,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    dueAt: { holidays: holidays.length, calls: dueSteady.length, p50Ms: dueQ(0.5), p99Ms: dueQ(0.99) },
+  }),
+)

@@ -64,12 +64,24 @@ try {
   const only = process.env.BENCH_ONLY?.split(',')
   const runs = (part: string) => !only || only.includes(part)
   if (runs('engine')) {
-    const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number }>('bench/engine.ts', [])
+    type DueAt = { holidays: number; calls: number; p50Ms: number; p99Ms: number }
+    const engine = await child<{ decisions: number; rules: number; reps: number; p50Ms: number; p99Ms: number; dueAt: DueAt }>(
+      'bench/engine.ts',
+      [],
+    )
     rows.push({
       measure: `routing decision, ${engine.rules} rules × ${engine.reps} reps`,
       'per s': Math.round(1000 / engine.p50Ms),
       p50_ms: engine.p50Ms.toFixed(3),
       p99_ms: engine.p99Ms.toFixed(3),
+      errors: 0,
+      round_trips: 0,
+    })
+    rows.push({
+      measure: `dueAt on the working clock, a rep with ${engine.dueAt.holidays} holidays in the year`,
+      'per s': Math.round(1000 / engine.dueAt.p50Ms),
+      p50_ms: engine.dueAt.p50Ms.toFixed(4),
+      p99_ms: engine.dueAt.p99Ms.toFixed(4),
       errors: 0,
       round_trips: 0,
     })

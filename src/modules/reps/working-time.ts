@@ -1,6 +1,6 @@
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import type { WorkingHours } from '../../db/schema/reps.ts'
-import { addDays, localTime, toMinutes, weekdayOf, zonedInstant } from '../routing/local-time.ts'
+import { dayOf, holidaysOf, instantOn, weekdayIndex, weekOf } from './local-days.ts'
 
 /** What working time is made of: the rep's windows in their own zone, less their holidays. */
 export interface Schedule {
@@ -26,16 +26,16 @@ interface Stretch {
  * forward is an hour shorter and one on a day that falls back an hour longer, as worked.
  */
 function* windowsFrom(start: number, schedule: Schedule & { workingHours: WorkingHours }): Generator<Stretch> {
-  const holidays = new Set(schedule.holidays)
-  const first = localTime(start, schedule.timezone).date
-  for (let offset = 0; offset <= HORIZON_DAYS; offset++) {
-    const date = addDays(first, offset)
-    if (holidays.has(date)) continue
-    const windows = [...(schedule.workingHours[weekdayOf(date)] ?? [])].sort((a, b) => toMinutes(a.start) - toMinutes(b.start))
-    for (const window of windows) {
-      const to = zonedInstant(date, toMinutes(window.end), schedule.timezone).getTime()
+  const zone = schedule.timezone
+  const week = weekOf(schedule.workingHours)
+  const holidays = holidaysOf(schedule.holidays)
+  const first = dayOf(zone, start)
+  for (let day = first; day <= first + HORIZON_DAYS; day++) {
+    if (holidays.has(day)) continue
+    for (const [opens, closes] of week[weekdayIndex(day)]!) {
+      const to = instantOn(zone, day, closes)
       if (to <= start) continue
-      const from = Math.max(start, zonedInstant(date, toMinutes(window.start), schedule.timezone).getTime())
+      const from = Math.max(start, instantOn(zone, day, opens))
       if (to > from) yield { from, to }
     }
   }
