@@ -22,7 +22,7 @@ const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10
 
 function localDay(zone: string, day: number): LocalDay {
   let days = zones.get(zone)
-  if (!days) zones.set(zone, (days = new Map()))
+  if (!days) zones.set(zone, (days = new Map<number, LocalDay>()))
   let found = days.get(day)
   if (!found) {
     const date = dateOf(day)
