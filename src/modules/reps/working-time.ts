@@ -25,9 +25,9 @@ interface Stretch {
  * window's ends are read on the rep's own clock each day, so a window on a day that springs
  * forward is an hour shorter and one on a day that falls back an hour longer, as worked.
  */
-function* windowsFrom(start: number, schedule: Schedule & { workingHours: WorkingHours }): Generator<Stretch> {
+function* windowsFrom(start: number, schedule: Schedule, hours: WorkingHours): Generator<Stretch> {
   const zone = schedule.timezone
-  const week = weekOf(schedule.workingHours)
+  const week = weekOf(hours)
   const holidays = holidaysOf(schedule.holidays)
   const first = dayOf(zone, start)
   for (let day = first; day <= first + HORIZON_DAYS; day++) {
@@ -50,7 +50,7 @@ export function dueAt(start: Date, seconds: number, clock: DeadlineClock, schedu
   const wall = new Date(start.getTime() + seconds * 1000)
   if (clock === 'wall' || !schedule.workingHours) return wall
   let remaining = seconds * 1000
-  for (const { from, to } of windowsFrom(start.getTime(), { ...schedule, workingHours: schedule.workingHours })) {
+  for (const { from, to } of windowsFrom(start.getTime(), schedule, schedule.workingHours)) {
     if (remaining <= to - from) return new Date(from + remaining)
     remaining -= to - from
   }
@@ -62,7 +62,7 @@ export function workingSecondsBetween(from: Date, to: Date, schedule: Schedule):
   if (to <= from) return 0
   if (!schedule.workingHours) return Math.round((to.getTime() - from.getTime()) / 1000)
   let total = 0
-  for (const stretch of windowsFrom(from.getTime(), { ...schedule, workingHours: schedule.workingHours })) {
+  for (const stretch of windowsFrom(from.getTime(), schedule, schedule.workingHours)) {
     if (stretch.from >= to.getTime()) break
     total += Math.min(stretch.to, to.getTime()) - stretch.from
   }
@@ -81,7 +81,7 @@ export function shiftEnd(at: Date, schedule: Schedule): Date | undefined {
   if (!schedule.workingHours) return undefined
   const limit = at.getTime() + LONGEST_DEADLINE_MS
   let end: number | undefined
-  for (const { from, to } of windowsFrom(at.getTime(), { ...schedule, workingHours: schedule.workingHours })) {
+  for (const { from, to } of windowsFrom(at.getTime(), schedule, schedule.workingHours)) {
     if (end === undefined ? from !== at.getTime() : from > end) break
     end = Math.max(end ?? to, to)
     if (end >= limit) break
@@ -90,8 +90,4 @@ export function shiftEnd(at: Date, schedule: Schedule): Date | undefined {
 }
 
 /** Whether `at` is inside the rep's working time (always, for a rep without working hours). */
-export function workedAt(at: Date, schedule: Schedule): boolean {
-  if (!schedule.workingHours) return true
-  const [next] = windowsFrom(at.getTime(), { ...schedule, workingHours: schedule.workingHours })
-  return next !== undefined && next.from === at.getTime()
-}
+export const workedAt = (at: Date, schedule: Schedule): boolean => !schedule.workingHours || shiftEnd(at, schedule) !== undefined

@@ -1,8 +1,7 @@
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import type { CandidateTrace } from '../../db/schema/json/trace.ts'
 import { dueAt, shiftEnd } from '../reps/working-time.ts'
-import type { RepState } from './eligibility.ts'
-import { opensAt } from './eligibility.ts'
+import { opensAt, type RepState } from './eligibility.ts'
 import { localTime } from './local-time.ts'
 
 /** The deadline a rule promises: this many seconds, on this clock. */
@@ -22,13 +21,11 @@ export interface Guarded {
   opensAt?: () => Date | null
 }
 
-const hhmm = (at: Date, zone: string) => {
-  const { minutes } = localTime(at, zone)
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
-}
+const clockFace = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
+const hhmm = (at: Date, zone: string) => clockFace(localTime(at, zone).minutes)
 const dayAndTime = (at: Date, zone: string) => {
-  const { weekday } = localTime(at, zone)
-  return `${weekday[0]!.toUpperCase()}${weekday.slice(1)} ${hhmm(at, zone)}`
+  const { weekday, minutes } = localTime(at, zone)
+  return `${weekday[0]!.toUpperCase()}${weekday.slice(1)} ${clockFace(minutes)}`
 }
 
 /**
