@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss'
 import { contactOverdue } from './contact-overdue.ts'
 import { handoffDeadline } from './handoff-deadline.ts'
+import { handoffReminder } from './handoff-reminder.ts'
 import { idempotencySweep } from './idempotency-sweep.ts'
 import type { Job } from './job.ts'
 import { predictiveTrain } from './predictive-train.ts'
@@ -17,6 +18,7 @@ export const JOBS = [
   routeLead,
   routingSweep,
   handoffDeadline,
+  handoffReminder,
   timerBackstop,
   webhookAttempts,
   legacyWebhookDelivery,

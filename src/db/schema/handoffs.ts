@@ -32,6 +32,8 @@ export const handoffs = pgTable(
     // Null seconds: a handoff made before both were recorded (its window is deadlineAt − createdAt).
     clock: text('clock', { enum: DEADLINE_CLOCKS }).notNull().default('wall'),
     acceptWithinSeconds: integer('accept_within_seconds'),
+    // Reminders before the deadline (handoff.reminder): when each falls due, and when it went out.
+    reminders: jsonb('reminders').$type<HandoffReminder[]>().notNull().default([]),
     // What placed it: the ruleset version, the rule (index −1: the fallback), the target.
     rulesetVersion: integer('ruleset_version'),
     ruleIndex: integer('rule_index'),
@@ -59,6 +61,13 @@ export const handoffs = pgTable(
     check('handoffs_status_check', sql.raw(`status in (${HANDOFF_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
   ],
 )
+
+/** One reminder of a handoff: `beforeSeconds` of its clock before the deadline, due at `at` (ISO), sent at `sentAt`. */
+export interface HandoffReminder {
+  beforeSeconds: number
+  at: string
+  sentAt: string | null
+}
 
 export type HandoffRow = typeof handoffs.$inferSelect
 /** A handoff without its routing trace: what changes read and return (the trace is for GET /v1/handoffs/:id). */

@@ -41,6 +41,8 @@ export interface StoredDecision {
   acceptWithinSeconds: number | null
   /** How that deadline counts; absent on decisions made before clocks existed (then: the tier's default). */
   clock?: DeadlineClock | null
+  /** The tier's reminders (seconds before the deadline), when the model named them. */
+  reminders?: number[]
   reasons: Array<{ kind: string; rule: string; points?: number; detail: string }>
   scoringVersion: number
   /** The conversion model's prediction when the lead was scored; absent while there is no model. */

@@ -152,6 +152,16 @@ export const EVENT_DATA = {
     handoff: Handoff,
     rep: RepRef,
   }),
+  'handoff.reminder': data(
+    "A reminder before a pending handoff's deadline (the rule's remindBeforeSeconds, else the tier's, else half the window)",
+    {
+      lead: LeadIn(...PENDING),
+      handoff: Handoff,
+      rep: RepRef,
+      beforeSeconds: Type.Integer({ description: "This reminder's place: seconds of the deadline's clock before the deadline" }),
+      secondsLeft: Type.Integer({ description: 'Wall seconds until the deadline when the reminder went out' }),
+    },
+  ),
   'lead.rerouted': data(
     'After a decline or an expiry, the lead was routed again to a rep who has not had it (lead.assigned or lead.unroutable follows)',
     {

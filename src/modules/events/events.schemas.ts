@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'handoff.accepted',
   'handoff.declined',
   'handoff.expired',
+  'handoff.reminder',
   'lead.rerouted',
   'lead.escalated',
   'task.created',

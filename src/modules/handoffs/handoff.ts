@@ -12,6 +12,7 @@ export function toHandoff(row: HandoffState): Handoff {
     deadlineAt: row.deadlineAt.toISOString(),
     clock: row.clock,
     acceptWithinSeconds: row.acceptWithinSeconds,
+    reminders: row.reminders,
     createdAt: row.createdAt.toISOString(),
     respondedAt: row.respondedAt?.toISOString() ?? null,
     reason: row.reason,

@@ -201,3 +201,20 @@ export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffStat
 export async function releaseUnworked(tx: Tx, repId: string): Promise<void> {
   await tx.execute(sql`update rep_answers set unworked = greatest(unworked - 1, 0) where rep_id = ${repId}`)
 }
+
+/**
+ * Reminders of pending handoffs due before `before` and not sent, earliest first: what a lost
+ * reminder job left behind. Reads only pending handoffs (handoffs_pending_deadline_idx).
+ */
+export async function remindersPastDue(
+  db: Queryable,
+  before: Date,
+  limit: number,
+): Promise<Array<{ handoffId: string; beforeSeconds: number }>> {
+  const { rows } = await db.execute<{ handoffId: string; beforeSeconds: number }>(sql`
+    select h.id as "handoffId", (r->>'beforeSeconds')::int as "beforeSeconds"
+    from handoffs h, jsonb_array_elements(h.reminders) r
+    where h.status = 'pending' and h.deadline_at > ${before} and r->>'sentAt' is null and (r->>'at')::timestamptz < ${before}
+    order by (r->>'at')::timestamptz limit ${limit}`)
+  return rows
+}

@@ -20,6 +20,17 @@ export const Handoff = Type.Object(
     acceptWithinSeconds: Type.Union([Type.Integer(), Type.Null()], {
       description: 'The window on that clock; null for a handoff made before windows were recorded',
     }),
+    reminders: Type.Array(
+      Type.Object({
+        beforeSeconds: Type.Integer({ description: "Seconds of the deadline's clock before the deadline" }),
+        at: Type.String({ format: 'date-time', description: 'When it falls due' }),
+        sentAt: Type.Union([Timestamp, Type.Null()], { description: 'When handoff.reminder went out; null until then' }),
+      }),
+      {
+        description:
+          "Reminders before the deadline, earliest first (the rule's remindBeforeSeconds, else the tier's, else half the window)",
+      },
+    ),
     createdAt: Timestamp,
     respondedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was accepted, declined or expired' }),
     reason: Type.Union([Type.String(), Type.Null()], { description: 'The decline reason, or what expired it' }),

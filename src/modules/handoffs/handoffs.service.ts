@@ -9,7 +9,7 @@ import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
-import { scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
+import { findLiveRep, scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
 import { workedAt, workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
@@ -76,6 +76,36 @@ export function createHandoffsService(
   }
 
   return {
+    /**
+     * The `handoff-reminder` job: the reminder `beforeSeconds` before the deadline goes out once
+     * (handoff.reminder), while the handoff is pending and its deadline still ahead, judged
+     * under the handoff's row lock. A job run early books itself again for the rest of the wait.
+     */
+    async remind(id: string, beforeSeconds: number): Promise<'reminded' | 'not_pending' | 'sent_before' | 'early'> {
+      return db.transaction(async (tx) => {
+        const handoff = await repo.lockHandoff(tx, id)
+        const now = clock.now()
+        if (!handoff || handoff.status !== 'pending' || now >= handoff.deadlineAt) return 'not_pending'
+        const reminder = handoff.reminders.find((r) => r.beforeSeconds === beforeSeconds)
+        if (!reminder || reminder.sentAt) return 'sent_before'
+        if (await rebookIfEarly(tx, boss, 'handoff-reminder', { handoffId: id, beforeSeconds }, new Date(reminder.at), now)) return 'early'
+        const reminders = handoff.reminders.map((r) => (r === reminder ? { ...r, sentAt: now.toISOString() } : r))
+        const updated = await repo.updateHandoff(tx, id, { reminders })
+        const lead = (await findLead(tx, handoff.leadId))!
+        const rep = await findLiveRep(tx, handoff.repId)
+        const secondsLeft = Math.round((handoff.deadlineAt.getTime() - now.getTime()) / 1000)
+        const data = {
+          lead: snapshot(lead),
+          handoff: toHandoff(updated),
+          rep: rep && { id: rep.id, name: rep.name, email: rep.email },
+          beforeSeconds,
+          secondsLeft,
+        }
+        await appendEvents(tx, { boss, logger }, [newEvent('handoff.reminder', data, now, lead.id)])
+        return 'reminded'
+      })
+    },
+
     /**
      * What a one-click accept link names: its rep, its handoff (undefined once withdrawn) and
      * the handoff's lead. 410 once the deadline passed (the token's own expiry is rounded up

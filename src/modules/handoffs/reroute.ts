@@ -45,6 +45,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
           assign: previous.assign,
           acceptWithinSeconds: previous.acceptWithinSeconds ?? windowOf(previous),
           clock: previous.clock,
+          remindBeforeSeconds: previous.reminders.map((r) => r.beforeSeconds),
         }
       : undefined
     const routed = await assigner.plan(tx, { fields: lead, decision: lead.decision }, now, {

@@ -3,7 +3,7 @@ import { unroutedPastRetry } from '../leads/leads.repo.ts'
 import type { UnroutedRouter } from '../routing/unrouted.ts'
 import { overdueUnannounced } from '../tasks/tasks.repo.ts'
 import type { TasksService } from '../tasks/tasks.service.ts'
-import { pendingPastDeadline } from './handoffs.repo.ts'
+import { pendingPastDeadline, remindersPastDue } from './handoffs.repo.ts'
 import type { HandoffsService } from './handoffs.service.ts'
 
 /**
@@ -17,7 +17,7 @@ const BATCH = 500
 
 /** What one run found and did, per kind of timer. */
 export type BackstopRun = Record<TimerKind, { found: number; done: number; failed: number }>
-export type TimerKind = 'handoff_deadline' | 'contact_overdue' | 'unrouted_retry'
+export type TimerKind = 'handoff_deadline' | 'handoff_reminder' | 'contact_overdue' | 'unrouted_retry'
 
 /**
  * The backstop for every timed job (the `timer-backstop` job, once a minute): a deadline,
@@ -33,10 +33,22 @@ export function createTimerBackstop(
     handoffs,
     tasks,
     unrouted,
-  }: { handoffs: Pick<HandoffsService, 'expire'>; tasks: Pick<TasksService, 'overdue'>; unrouted: Pick<UnroutedRouter, 'retryLead'> },
+  }: {
+    handoffs: Pick<HandoffsService, 'expire' | 'remind'>
+    tasks: Pick<TasksService, 'overdue'>
+    unrouted: Pick<UnroutedRouter, 'retryLead'>
+  },
 ) {
   const kinds: Record<TimerKind, { find: (before: Date) => Promise<string[]>; fire: (id: string) => Promise<unknown> }> = {
     handoff_deadline: { find: (before) => pendingPastDeadline(db, before, BATCH), fire: (id) => handoffs.expire(id) },
+    // A reminder is named by its handoff and its place: "<handoffId> <beforeSeconds>".
+    handoff_reminder: {
+      find: async (before) => (await remindersPastDue(db, before, BATCH)).map((r) => `${r.handoffId} ${r.beforeSeconds}`),
+      fire: (item) => {
+        const [handoffId, beforeSeconds] = item.split(' ')
+        return handoffs.remind(handoffId!, Number(beforeSeconds))
+      },
+    },
     contact_overdue: { find: (before) => overdueUnannounced(db, before, BATCH), fire: (id) => tasks.overdue(id) },
     unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
   }

@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/client.ts'
+import type { HandoffReminder } from '../../db/schema/handoffs.ts'
 import type { HandoffState, LeadRow, StoredDecision } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { sendInTx } from '../../lib/jobs.ts'
@@ -19,6 +20,7 @@ import type { Trace } from '../../db/schema/json/trace.ts'
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { DEFAULT_CLOCKS } from '../../db/schema/json/scoring-model.ts'
 import { dueAt } from '../reps/working-time.ts'
+import { planReminders, remindersFor } from '../handoffs/reminders.ts'
 import type { DeadlinePromise } from './shift-guard.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
@@ -39,6 +41,8 @@ export type Plan =
       /** How acceptWithinSeconds counts, and the instant it runs out for this rep. */
       clock: DeadlineClock
       deadlineAt: Date
+      /** Reminders before the deadline, each with the instant it falls due. */
+      reminders: HandoffReminder[]
       trace: Trace
       reason: string
     }
@@ -143,6 +147,7 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
             acceptWithinSeconds: seconds,
             clock,
             deadlineAt: dueAt(now, seconds, clock, rep),
+            reminders: planReminders(now, seconds, clock, rep, remindersFor(seconds, rule.remindBeforeSeconds, lead.decision.reminders)),
             trace: result.trace,
             reason: result.reason,
           }
@@ -192,6 +197,7 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
       deadlineAt: decided.deadlineAt,
       clock: decided.clock,
       acceptWithinSeconds: decided.acceptWithinSeconds,
+      reminders: decided.reminders,
       rulesetVersion: decided.version,
       ruleIndex: decided.rule.index,
       ruleName: decided.rule.name,
@@ -218,6 +224,10 @@ export function createAssigner({ boss, rulesets, acceptLinks }: Pick<ServiceDeps
   /** The handoff's deadline job, with the handoff's id as the job id; workers poll it every half second. */
   async function scheduleDeadline(tx: Tx, handoff: HandoffState, now: Date): Promise<void> {
     await sendInTx(tx, boss, 'handoff-deadline', { handoffId: handoff.id }, { at: handoff.deadlineAt, now, id: handoff.id })
+    for (const reminder of handoff.reminders) {
+      const at = new Date(reminder.at)
+      await sendInTx(tx, boss, 'handoff-reminder', { handoffId: handoff.id, beforeSeconds: reminder.beforeSeconds }, { at, now })
+    }
   }
 
   const acceptUrl = (handoff: HandoffState) => acceptLinks.urlFor(handoff)

@@ -1,3 +1,4 @@
+import { reminderProblems } from '../handoffs/reminders.ts'
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
 import { LEAD_FIELDS, type FieldCatalog } from '../conditions/fields.ts'
@@ -22,6 +23,8 @@ export interface CompiledRule {
   acceptWithinSeconds: number | null
   /** The rule's own clock; null: the intent tier's. */
   clock: DeadlineClock | null
+  /** The rule's own reminders (seconds before the deadline); null: the intent tier's. */
+  remindBeforeSeconds: number[] | null
 }
 
 export interface CompiledRuleset {
@@ -57,6 +60,13 @@ export function compileRuleset(
       if (compiled.ok) when = compiled.condition
       else errors.push(...compiled.errors.map((e) => ({ pointer: `/rules/${index}/when${e.pointer}`, detail: e.detail })))
     }
+    const before = rule.remindBeforeSeconds
+    if (before) {
+      const window = rule.acceptWithinSeconds
+      errors.push(
+        ...reminderProblems(before, window).map((e) => ({ pointer: `/rules/${index}/remindBeforeSeconds${e.pointer}`, detail: e.detail })),
+      )
+    }
     rules.push({
       index,
       name: rule.name.trim(),
@@ -64,6 +74,7 @@ export function compileRuleset(
       assign: rule.assign,
       acceptWithinSeconds: rule.acceptWithinSeconds ?? null,
       clock: rule.clock ?? null,
+      remindBeforeSeconds: before ?? null,
     })
   })
   if (errors.length > 0) return { ok: false, errors }

@@ -38,7 +38,8 @@ export interface Candidates {
 export type RouteResult =
   | {
       outcome: 'assigned'
-      rule: CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null; clock: null }
+      rule:
+        CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null; clock: null; remindBeforeSeconds: null }
       teamId: string | null
       /** The strategy needing a turn number, when the pick rotates through a team. */
       rotation: { teamId: string; strategy: TeamStrategy; eligible: EligibleMember[] } | null
@@ -69,7 +70,16 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
   const waits: Array<() => Date | null> = []
 
   const fallback = ruleset.fallback
-    ? [{ index: -1, name: 'fallback', assign: ruleset.fallback, acceptWithinSeconds: null, clock: null } as const]
+    ? [
+        {
+          index: -1,
+          name: 'fallback',
+          assign: ruleset.fallback,
+          acceptWithinSeconds: null,
+          clock: null,
+          remindBeforeSeconds: null,
+        } as const,
+      ]
     : []
   for (const rule of [...ruleset.rules, ...fallback]) {
     let matched = true

@@ -1,3 +1,4 @@
+import { reminderProblems } from '../handoffs/reminders.ts'
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { DEFAULT_CLOCKS } from '../../db/schema/json/scoring-model.ts'
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
@@ -25,6 +26,8 @@ export interface Decision {
   acceptWithinSeconds: number | null
   /** How that deadline counts, from the tier; null when not qualified. */
   clock: DeadlineClock | null
+  /** The tier's reminders (seconds before the deadline), when the model names them. */
+  reminders?: number[]
   reasons: Reason[]
 }
 
@@ -42,6 +45,7 @@ export interface CompiledModel {
   qualifyAt: number
   deadlines: ScoringModel['deadlines']
   clocks: Record<Tier, DeadlineClock>
+  reminders: ScoringModel['reminders']
 }
 
 /** Compiles every condition of the model; errors point into the model body (e.g. /rules/2/when/field). */
@@ -61,6 +65,14 @@ export function compileModel(model: ScoringModel): { ok: true; model: CompiledMo
     qualifyAt: model.qualifyAt,
     deadlines: model.deadlines,
     clocks: { ...DEFAULT_CLOCKS, ...model.clocks },
+    reminders: model.reminders,
+  }
+  for (const tier of ['high', 'demo', 'standard'] as const) {
+    const before = model.reminders?.[tier]
+    if (!before) continue
+    errors.push(
+      ...reminderProblems(before, model.deadlines[tier]).map((e) => ({ pointer: `/reminders/${tier}${e.pointer}`, detail: e.detail })),
+    )
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, model: compiled }
 }
@@ -105,6 +117,7 @@ export function score(model: CompiledModel, lead: unknown): Decision {
     tier,
     acceptWithinSeconds: model.deadlines[tier],
     clock: model.clocks[tier],
+    ...(model.reminders?.[tier] ? { reminders: model.reminders[tier] } : {}),
     reasons,
   }
 }

@@ -25,6 +25,14 @@ export const RoutingRule = Type.Object(
     when: Type.Optional(Type.Union([ConditionSchema], { description: 'Absent: every lead matches' })),
     assign: Assign,
     clock: Type.Optional(Type.Union([DeadlineClockSchema], { description: "How the deadline counts; default: the intent tier's clock" })),
+    remindBeforeSeconds: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }), {
+        maxItems: 5,
+        description:
+          "Reminders (handoff.reminder), each this many seconds of the deadline's clock before it; [] for none. " +
+          "Default: the intent tier's, else one at half the window for windows of 10 minutes or more",
+      }),
+    ),
     acceptWithinSeconds: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: "Overrides the intent tier's deadline (seconds)" }),
     ),

@@ -9,6 +9,7 @@ export const TIERS = ['high', 'demo', 'standard'] as const
 const Tier = Type.Union(TIERS.map((tier) => Type.Literal(tier)))
 const RuleName = Type.String({ minLength: 1, maxLength: 100 })
 const Seconds = Type.Integer({ minimum: 30, maximum: 7 * 24 * 3600 })
+const Reminders = Type.Array(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }), { maxItems: 5 })
 
 export const ScoringModelBody = Type.Object(
   {
@@ -44,6 +45,16 @@ export const ScoringModelBody = Type.Object(
           description:
             "How each tier's deadline counts: wall or the rep's working time; default high: wall (a 5-minute promise is real " +
             'minutes), demo and standard: working',
+        },
+      ),
+    ),
+    reminders: Type.Optional(
+      Type.Object(
+        { high: Type.Optional(Reminders), demo: Type.Optional(Reminders), standard: Type.Optional(Reminders) },
+        {
+          additionalProperties: false,
+          description:
+            'Per tier, seconds before the deadline at which handoff.reminder goes out; default one at half the window (10 minutes or more)',
         },
       ),
     ),

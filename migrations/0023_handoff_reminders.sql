@@ -1,0 +1,1 @@
+ALTER TABLE "handoffs" ADD COLUMN "reminders" jsonb DEFAULT '[]'::jsonb NOT NULL;
