@@ -146,12 +146,13 @@ t.test('publishing rulesets, and the handoff a routed lead gets', async (t) => {
         deadlineAt: new Date(now.getTime() + 1800_000).toISOString(),
         clock: 'working',
         acceptWithinSeconds: 1800,
+        reminders: [{ beforeSeconds: 900, at: new Date(now.getTime() + 900_000).toISOString(), sentAt: null }],
         createdAt: now.toISOString(),
         respondedAt: null,
         reason: null,
         routing: { version: v.version, rule: 'demo desk', ruleIndex: 0, teamId: desk },
       },
-      'the demo tier gives 1800 s',
+      'the demo tier gives 1800 s, with a reminder half-way',
     )
     t.match(routing, {
       outcome: 'assigned',
