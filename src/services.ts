@@ -49,7 +49,7 @@ export function createServices(deps: CompositionDeps) {
   const assigner = createAssigner({ ...deps, rulesets })
   const leads = createLeadsService({ ...deps, scoring, assigner, predictor })
   const handoffs = createHandoffsService({ ...deps, assigner })
-  const tasks = createTasksService(deps)
+  const tasks = createTasksService({ ...deps, assigner })
   const unrouted = createUnroutedRouter({ ...deps, assigner })
   const sources = createSourcesService(deps)
   const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }

@@ -124,6 +124,20 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   await ok('POST', `/v1/tasks/${task.id}/complete`, undefined, 200, 'rep', slow.handoff.repId)
   await ok('POST', `/v1/leads/${slow.lead.id}/close`, { reason: 'No budget' }, 200)
 
+  // Reminded half-way through the window, accepted, and never contacted: with onOverdue
+  // reassign, the lead moves on to a rep who has not had it.
+  const { version: _version, createdAt: _createdAt, ...model } = await ok('GET', '/v1/scoring', undefined, 200)
+  const firstContact = { high: 300, demo: 1800, standard: 3600, onOverdue: 'reassign' }
+  await ok('PUT', '/v1/scoring', { ...model, firstContact }, 200)
+  const uncontacted = await demoLead()
+  const [reminder] = uncontacted.handoff.reminders
+  baton.clock.advance(Date.parse(reminder.at) - baton.clock.now().getTime())
+  t.equal(await handoffs.remind(uncontacted.handoff.id, reminder.beforeSeconds), 'reminded')
+  await accept(uncontacted.handoff)
+  const dropped = await taskOf(uncontacted.lead.id)
+  baton.clock.advance(dropped.due_at.getTime() - baton.clock.now().getTime() + MINUTE)
+  t.equal(await tasks.overdue(dropped.id), 'reassigned')
+
   // Closed while its handoff waits: the handoff is withdrawn with it.
   const withdrawn = await demoLead()
   await ok('POST', `/v1/leads/${withdrawn.lead.id}/close`, { reason: 'Spam' }, 200)

@@ -7,7 +7,7 @@ import { DEADLINE_CLOCKS } from './json/deadline-clock.ts'
 import type { Assign } from './json/ruleset.ts'
 import type { Trace } from './json/trace.ts'
 
-export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'cancelled'] as const
+export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', 'cancelled', 'reassigned'] as const
 export type HandoffStatus = (typeof HANDOFF_STATUSES)[number]
 
 /**

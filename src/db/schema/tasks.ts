@@ -26,6 +26,8 @@ export const tasks = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     // Set once, when lead.contact_overdue went out: the event is sent once per task.
     overdueAt: timestamp('overdue_at', { withTimezone: true, precision: 3 }),
+    // The model's onOverdue "reassign": when the lead goes back into routing if still uncontacted; null: notify only.
+    reassignAt: timestamp('reassign_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
   },
@@ -35,9 +37,14 @@ export const tasks = pgTable(
     index('tasks_overdue_unannounced_idx')
       .on(t.dueAt)
       .where(sql`${t.status} = 'open' and ${t.overdueAt} is null`),
-    // One first-contact task per lead, whatever retries or races do.
-    uniqueIndex('tasks_one_first_contact')
-      .on(t.leadId)
+    // Built CONCURRENTLY by migrations/concurrent/0024_first_contact_follow_through.sql.
+    index('tasks_reassign_due_idx')
+      .on(t.reassignAt)
+      .where(sql`${t.status} = 'open' and ${t.reassignAt} is not null`),
+    // One first-contact task per acceptance, whatever retries or races do (a reassigned lead's next owner gets their own).
+    // Built CONCURRENTLY by migrations/concurrent/0024_first_contact_follow_through.sql.
+    uniqueIndex('tasks_one_first_contact_per_handoff')
+      .on(t.handoffId)
       .where(sql`${t.kind} = 'first_contact'`),
     check('tasks_status_check', sql`${t.status} in ('open', 'completed', 'cancelled')`),
   ],

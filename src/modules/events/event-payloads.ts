@@ -190,6 +190,21 @@ export const EVENT_DATA = {
     ],
     { description: "maxAttempts reps did not take the lead: escalated to the team's (else the rep's) manager, or left for a person" },
   ),
+  'lead.reassigned': data(
+    'The lead was moved on from the rep who had it: its first contact was overdue (firstContact.onOverdue reassign). ' +
+      'lead.assigned, lead.unroutable or lead.escalated follows in the same transaction',
+    {
+      lead: LeadIn('pending_acceptance', 'unrouted', 'escalated'),
+      reason: Type.String({ description: 'Why: contact_overdue' }),
+      actor: Type.Object(
+        { type: oneOf(['system'] as const), id: Nullable(Uuid) },
+        { ...strict, description: 'Who moved it: system (a follow-through rule)' },
+      ),
+      from: Nullable(RepRef),
+      to: Type.Union([RepRef, Type.Null()], { description: 'The rep now offered the lead; null while it waits unrouted or escalated' }),
+      handoff: Type.Union([Handoff, Type.Null()], { description: 'The new offer, when there is one' }),
+    },
+  ),
   'task.created': data('Accepting created the first-contact task', { lead: LeadIn('accepted'), task: Task }),
   'task.completed': data('A task was completed: by hand, by the first contact, or by conversion', {
     lead: LeadIn('accepted', 'contacted', 'converted'),
@@ -200,6 +215,10 @@ export const EVENT_DATA = {
     lead: LeadIn('accepted'),
     task: Task,
     overdueBySeconds: Type.Integer({ minimum: 0 }),
+    manager: Type.Union([RepRef, Type.Null()], { description: "The owner's manager (the team's, else the rep's), to follow up" }),
+    reassignAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'firstContact.onOverdue reassign: when the lead moves on if still uncontacted; null: notify only',
+    }),
   }),
   'lead.converted': data('An owned lead became an opportunity (POST /v1/leads/:id/convert)', {
     lead: LeadIn('converted'),

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'handoff.reminder',
   'lead.rerouted',
   'lead.escalated',
+  'lead.reassigned',
   'task.created',
   'task.completed',
   'lead.contacted',

@@ -33,7 +33,9 @@ export const Handoff = Type.Object(
     ),
     createdAt: Timestamp,
     respondedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was accepted, declined or expired' }),
-    reason: Type.Union([Type.String(), Type.Null()], { description: 'The decline reason, or what expired it' }),
+    reason: Type.Union([Type.String(), Type.Null()], {
+      description: 'The decline reason, what expired or withdrew it, or why it was reassigned',
+    }),
     routing: Type.Object(
       {
         version: Type.Union([Type.Integer(), Type.Null()], { description: 'The routing ruleset version that placed it' }),

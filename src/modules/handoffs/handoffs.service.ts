@@ -9,14 +9,14 @@ import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { findLead, updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
-import { findLiveRep, scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
+import { findRepRef, scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
 import { workedAt, workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
 import { modelVersion } from '../scoring/scoring.repo.ts'
 import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
-import { createFirstContactTask } from '../tasks/tasks.service.ts'
+import { createFirstContactTask, type FirstContactPolicy } from '../tasks/tasks.service.ts'
 import * as repo from './handoffs.repo.ts'
 import { LinkExpired } from './accept-link.ts'
 import { toHandoff } from './handoff.ts'
@@ -92,12 +92,12 @@ export function createHandoffsService(
         const reminders = handoff.reminders.map((r) => (r === reminder ? { ...r, sentAt: now.toISOString() } : r))
         const updated = await repo.updateHandoff(tx, id, { reminders })
         const lead = (await findLead(tx, handoff.leadId))!
-        const rep = await findLiveRep(tx, handoff.repId)
+        const rep = (await findRepRef(tx, handoff.repId)) ?? null
         const secondsLeft = Math.round((handoff.deadlineAt.getTime() - now.getTime()) / 1000)
         const data = {
           lead: snapshot(lead),
           handoff: toHandoff(updated),
-          rep: rep && { id: rep.id, name: rep.name, email: rep.email },
+          rep,
           beforeSeconds,
           secondsLeft,
         }
@@ -168,7 +168,7 @@ export function createHandoffsService(
         const task = await createFirstContactTask(tx, boss, {
           lead: owned,
           handoff: updated,
-          dueInSeconds: await firstContactWithin(tx, owned),
+          policy: await firstContactPolicy(tx, owned),
           schedule: (await scheduleOf(tx, handoff.repId))!,
           now,
         })
@@ -225,11 +225,15 @@ export function createHandoffsService(
 
 export type HandoffsService = ReturnType<typeof createHandoffsService>
 
-/** Seconds to the first contact, by the lead's tier in the scoring model that scored it. */
-async function firstContactWithin(tx: Tx, lead: LeadRow): Promise<number> {
+/** When the first contact is due and what follows if it is not made: by the lead's tier in the model that scored it. */
+async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstContactPolicy> {
   const tier = lead.tier ?? 'standard'
-  const model = await modelVersion(tx, lead.decision.scoringVersion)
-  return model?.model.firstContact?.[tier] ?? FIRST_CONTACT_DEFAULTS[tier]
+  const firstContact = (await modelVersion(tx, lead.decision.scoringVersion))?.model.firstContact
+  return {
+    dueInSeconds: firstContact?.[tier] ?? FIRST_CONTACT_DEFAULTS[tier],
+    onOverdue: firstContact?.onOverdue ?? 'notify',
+    graceSeconds: firstContact?.graceSeconds ?? 0,
+  }
 }
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */

@@ -7,13 +7,14 @@ import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
-import { findLiveRep, managerOf } from '../reps/reps.repo.ts'
+import { findRepRef, managerOf } from '../reps/reps.repo.ts'
 import { statusAfter, type Assigner } from '../routing/assign.ts'
 import type { CompiledRule } from '../routing/compile-ruleset.ts'
 import { findTeam } from '../teams/teams.repo.ts'
 import * as repo from './handoffs.repo.ts'
 import type { PriorHandoffs } from './handoffs.repo.ts'
 import { toHandoff } from './handoff.ts'
+import type { Handoff } from './handoffs.schemas.ts'
 
 /** Seconds the previous rep had, on its clock: the next one gets as long (a handoff from before both were kept: its wall window). */
 const windowOf = (handoff: HandoffState) => Math.max(1, Math.round((handoff.deadlineAt.getTime() - handoff.createdAt.getTime()) / 1000))
@@ -32,12 +33,16 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     lead: LeadRow,
     previous: HandoffState,
     now: Date,
-    why: 'declined' | 'expired',
+    why: 'declined' | 'expired' | 'contact_overdue',
     prior?: PriorHandoffs,
   ): Promise<NewEvent[]> {
     await useGenericPlans(tx)
     prior ??= await repo.priorHandoffs(tx, lead.id)
-    if (prior.nextAttempt > config.handoffs.maxAttempts) return escalate(tx, lead, previous, prior, now)
+    if (prior.nextAttempt > config.handoffs.maxAttempts) {
+      const escalated = await escalate(tx, lead, previous, prior, now)
+      if (why !== 'contact_overdue') return escalated.events
+      return [await reassigned(tx, escalated.lead, previous, escalated.handoff, now), ...escalated.events]
+    }
     const prefer: CompiledRule | undefined = previous.assign
       ? {
           index: previous.ruleIndex ?? -1,
@@ -59,6 +64,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
       updatedAt: now,
     })
     const outcome = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
+    if (why === 'contact_overdue') return [await reassigned(tx, updated, previous, outcome.handoff, now), ...outcome.events]
     const rerouted = newEvent(
       'lead.rerouted',
       { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt },
@@ -68,22 +74,26 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     return [rerouted, ...outcome.events]
   }
 
-  async function escalate(tx: Tx, lead: LeadRow, previous: HandoffState, prior: PriorHandoffs, now: Date): Promise<NewEvent[]> {
+  async function escalate(
+    tx: Tx,
+    lead: LeadRow,
+    previous: HandoffState,
+    prior: PriorHandoffs,
+    now: Date,
+  ): Promise<{ lead: LeadRow; handoff: Handoff | null; events: NewEvent[] }> {
     const managerId = await managerFor(tx, previous)
     const attempts = prior.nextAttempt - 1
-    const manager = managerId && !prior.reps.has(managerId) ? await liveRep(tx, managerId) : undefined
+    const manager = managerId && !prior.reps.has(managerId) ? await findRepRef(tx, managerId) : undefined
     const updated = await updateLead(tx, lead.id, { status: 'escalated', nextRouteAt: null, updatedAt: now })
     const leadSnapshot = snapshot(updated)
     if (!manager) {
       const reason = managerId ? 'the manager already had this lead' : 'neither the team nor the rep has a manager'
-      return [
-        newEvent(
-          'lead.escalated',
-          { lead: leadSnapshot, handoff: null, attempts, reason: `${attempts} reps did not take it and ${reason}: it waits for a person` },
-          now,
-          lead.id,
-        ),
-      ]
+      const detail = `${attempts} reps did not take it and ${reason}: it waits for a person`
+      return {
+        lead: updated,
+        handoff: null,
+        events: [newEvent('lead.escalated', { lead: leadSnapshot, handoff: null, attempts, reason: detail }, now, lead.id)],
+      }
     }
     const detail = `${attempts} reps did not take it: escalated to ${manager.name}`
     const row = await repo.insertHandoff(tx, {
@@ -106,7 +116,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     await repo.addPending(tx, manager.id, now)
     await assigner.scheduleDeadline(tx, row, now)
     const handoff = toHandoff(row)
-    return [
+    const events = [
       newEvent('lead.escalated', { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail }, now, lead.id),
       newEvent(
         'lead.assigned',
@@ -121,21 +131,30 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
         lead.id,
       ),
     ]
+    return { lead: updated, handoff, events }
+  }
+
+  /** lead.reassigned for a lead its owner did not contact in time: from them, to whoever routing found (or nobody yet). */
+  async function reassigned(tx: Tx, lead: LeadRow, previous: HandoffState, to: Handoff | null, now: Date): Promise<NewEvent> {
+    const data = {
+      lead: snapshot(lead),
+      reason: 'contact_overdue',
+      actor: { type: 'system' as const, id: null },
+      from: (await findRepRef(tx, previous.repId)) ?? null,
+      to: (to && (await findRepRef(tx, to.repId))) ?? null,
+      handoff: to,
+    }
+    return newEvent('lead.reassigned', data, now, lead.id)
   }
 }
 
 export type Rerouter = ReturnType<typeof createRerouter>
 
 /** The team's manager, else the manager of the rep who last had the lead. */
-async function managerFor(tx: Tx, previous: HandoffState): Promise<string | null> {
+export async function managerFor(tx: Tx, previous: HandoffState): Promise<string | null> {
   if (previous.teamId) {
     const team = await findTeam(tx, previous.teamId)
     if (team?.managerId) return team.managerId
   }
   return managerOf(tx, previous.repId)
-}
-
-async function liveRep(tx: Tx, id: string) {
-  const rep = await findLiveRep(tx, id)
-  return rep ? { id: rep.id, name: rep.name, email: rep.email } : undefined
 }

@@ -1,7 +1,7 @@
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { unroutedPastRetry } from '../leads/leads.repo.ts'
 import type { UnroutedRouter } from '../routing/unrouted.ts'
-import { overdueUnannounced } from '../tasks/tasks.repo.ts'
+import { tasksPastTimer } from '../tasks/tasks.repo.ts'
 import type { TasksService } from '../tasks/tasks.service.ts'
 import { pendingPastDeadline, remindersPastDue } from './handoffs.repo.ts'
 import type { HandoffsService } from './handoffs.service.ts'
@@ -49,7 +49,7 @@ export function createTimerBackstop(
         return handoffs.remind(handoffId!, Number(beforeSeconds))
       },
     },
-    contact_overdue: { find: (before) => overdueUnannounced(db, before, BATCH), fire: (id) => tasks.overdue(id) },
+    contact_overdue: { find: (before) => tasksPastTimer(db, before, BATCH), fire: (id) => tasks.overdue(id) },
     unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
   }
 

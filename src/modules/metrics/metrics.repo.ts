@@ -172,7 +172,7 @@ export async function handoffFigures(
     with c as (select id, source, tier from leads where created_at >= ${window.from} and created_at < ${window.to})
     select ${select.key},
       count(*)::int as offered,
-      count(*) filter (where h.status = 'accepted')::int as accepted,
+      count(*) filter (where h.status in ('accepted', 'reassigned'))::int as accepted,
       count(*) filter (where h.status = 'declined')::int as declined,
       count(*) filter (where h.status = 'expired')::int as expired
     from handoffs h join c on c.id = h.lead_id

@@ -24,6 +24,15 @@ export async function findLiveRep(db: Queryable, id: string, lock?: 'share' | 'u
   return row
 }
 
+/** A live rep as events name one: id, name and email. */
+export async function findRepRef(db: Queryable, id: string): Promise<{ id: string; name: string; email: string } | undefined> {
+  const [row] = await db
+    .select({ id: reps.id, name: reps.name, email: reps.email })
+    .from(reps)
+    .where(and(eq(reps.id, id), live))
+  return row
+}
+
 /** Which of `ids` are live reps, locked against deletion for the rest of the transaction. */
 export async function lockLiveReps(db: Queryable, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set()

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { tasks, type TaskRow, type TaskStatus } from '../../db/schema/index.ts'
 
@@ -10,6 +10,12 @@ export async function insertTask(db: Queryable, row: typeof tasks.$inferInsert):
 export async function lockTask(tx: Tx, id: string): Promise<TaskRow | undefined> {
   const [row] = await tx.select().from(tasks).where(eq(tasks.id, id)).for('update')
   return row
+}
+
+/** The task's lead, read before locking: a change to a lead and its tasks locks the lead first. */
+export async function leadOfTask(db: Queryable, id: string): Promise<string | undefined> {
+  const [row] = await db.select({ leadId: tasks.leadId }).from(tasks).where(eq(tasks.id, id))
+  return row?.leadId
 }
 
 export async function updateTask(tx: Tx, id: string, changes: Partial<typeof tasks.$inferInsert>): Promise<TaskRow> {
@@ -27,15 +33,17 @@ export async function lockOpenTasks(tx: Tx, leadId: string): Promise<TaskRow[]> 
 }
 
 /**
- * Open tasks due before `before` whose overdue event has not gone out, most overdue first:
- * what a lost contact-overdue job left unannounced (partial index tasks_overdue_unannounced_idx).
+ * Open tasks whose timer is more than due: the overdue event not yet out (partial index
+ * tasks_overdue_unannounced_idx), or the reassign time passed (tasks_reassign_due_idx);
+ * what a lost contact-overdue job left behind, most overdue first.
  */
-export async function overdueUnannounced(db: Queryable, before: Date, limit: number): Promise<string[]> {
+export async function tasksPastTimer(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const unannounced = and(isNull(tasks.overdueAt), lt(tasks.dueAt, before))
   const rows = await db
     .select({ id: tasks.id })
     .from(tasks)
-    .where(and(eq(tasks.status, 'open'), isNull(tasks.overdueAt), lt(tasks.dueAt, before)))
-    .orderBy(asc(tasks.dueAt))
+    .where(and(eq(tasks.status, 'open'), or(unannounced, lt(tasks.reassignAt, before))))
+    .orderBy(sql`case when ${tasks.overdueAt} is null then ${tasks.dueAt} else ${tasks.reassignAt} end`)
     .limit(limit)
   return rows.map((row) => row.id)
 }

@@ -14,6 +14,9 @@ export const Task = Type.Object(
     dueAt: Timestamp,
     completedAt: Type.Union([Timestamp, Type.Null()]),
     overdueAt: Type.Union([Timestamp, Type.Null()], { description: 'When lead.contact_overdue went out for it' }),
+    reassignAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'firstContact.onOverdue reassign: when the lead goes back into routing if still uncontacted; null: notify only',
+    }),
     createdAt: Timestamp,
   },
   { $id: 'Task' },

@@ -1,22 +1,34 @@
 import type { Tx } from '../../db/client.ts'
 import type { HandoffState, LeadRow, TaskRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { rebookIfEarly, sendInTx } from '../../lib/jobs.ts'
+import { latestOnTime, rebookIfEarly, sendInTx } from '../../lib/jobs.ts'
 import { Conflict, Forbidden, NotFound } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
-import { findLead } from '../leads/leads.repo.ts'
+import { findHandoff, releaseUnworked, updateHandoff } from '../handoffs/handoffs.repo.ts'
+import { createRerouter, managerFor } from '../handoffs/reroute.ts'
+import { findLead, lockLead, updateLead } from '../leads/leads.repo.ts'
+import { findRepRef, managerOf } from '../reps/reps.repo.ts'
+import type { Assigner } from '../routing/assign.ts'
 import { snapshot } from '../leads/lead.ts'
 import { dueAt, type Schedule } from '../reps/working-time.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
+/** When a first contact is due, and what follows when it is not made (the model's firstContact, per tier). */
+export interface FirstContactPolicy {
+  dueInSeconds: number
+  onOverdue: 'notify' | 'reassign'
+  graceSeconds: number
+}
+
 /**
  * The first-contact task an acceptance creates, with its overdue job; returns the task.created
- * event. It falls due after `dueInSeconds` of the owner's working time (`schedule`).
+ * event. It falls due after `dueInSeconds` of the owner's working time (`schedule`); with
+ * `reassign`, the lead moves on `graceSeconds` of their working time after that.
  */
 export async function createFirstContactTask(
   tx: Tx,
@@ -24,11 +36,12 @@ export async function createFirstContactTask(
   {
     lead,
     handoff,
-    dueInSeconds,
+    policy,
     schedule,
     now,
-  }: { lead: LeadRow; handoff: HandoffState; dueInSeconds: number; schedule: Schedule; now: Date },
+  }: { lead: LeadRow; handoff: HandoffState; policy: FirstContactPolicy; schedule: Schedule; now: Date },
 ): Promise<NewEvent> {
+  const due = dueAt(now, policy.dueInSeconds, 'working', schedule)
   const row = await repo.insertTask(tx, {
     id: newId(),
     leadId: lead.id,
@@ -37,7 +50,9 @@ export async function createFirstContactTask(
     kind: 'first_contact',
     title: `First contact with ${lead.company ?? lead.email}`,
     status: 'open',
-    dueAt: dueAt(now, dueInSeconds, 'working', schedule),
+    dueAt: due,
+    reassignAt:
+      policy.onOverdue !== 'reassign' ? null : policy.graceSeconds > 0 ? dueAt(due, policy.graceSeconds, 'working', schedule) : due,
     createdAt: now,
     updatedAt: now,
   })
@@ -56,7 +71,9 @@ export async function settleOpenTasks(tx: Tx, lead: LeadRow, status: 'completed'
 }
 
 /** Tasks: the follow-up work reps owe, and the overdue first contacts. */
-export function createTasksService({ db, clock, boss, logger }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'>) {
+export function createTasksService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'boss' | 'logger'> & { assigner: Assigner }) {
+  const { db, clock, boss, logger } = deps
+  const reroute = createRerouter(deps)
   return {
     async list(query: ListTasksQuery, principal: Principal) {
       if (principal.role === 'rep' && query.repId && query.repId !== principal.repId)
@@ -92,24 +109,64 @@ export function createTasksService({ db, clock, boss, logger }: Pick<ServiceDeps
     },
 
     /**
-     * The `contact-overdue` job: once the first contact is due and still not made, emits
-     * lead.contact_overdue, once per task (overdueAt records that it went out).
+     * The `contact-overdue` job. Once the first contact is due and still not made, emits
+     * lead.contact_overdue, once per task (overdueAt records that it went out), naming the
+     * owner's manager. A task with a reassign time is run again then: if still uncontacted,
+     * the lead goes back into routing (lead.reassigned) and the task is cancelled.
      */
-    async overdue(id: string): Promise<'overdue' | 'settled' | 'early'> {
+    async overdue(id: string): Promise<'overdue' | 'reassigned' | 'settled' | 'early'> {
       return db.transaction(async (tx) => {
+        // The lead first, as every change to a lead and its tasks locks them (a contact logged meanwhile).
+        const leadId = await repo.leadOfTask(tx, id)
+        const lead = leadId && (await lockLead(tx, leadId))
         const task = await repo.lockTask(tx, id)
-        if (!task || task.status !== 'open' || task.overdueAt) return 'settled'
+        if (!lead || !task || task.status !== 'open' || (task.overdueAt && !task.reassignAt)) return 'settled'
         const now = clock.now()
-        if (await rebookIfEarly(tx, boss, 'contact-overdue', { taskId: id }, task.dueAt, now)) return 'early'
-        const marked = await repo.updateTask(tx, id, { overdueAt: now, updatedAt: now })
-        const lead = (await findLead(tx, task.leadId))!
-        const overdueBySeconds = Math.round((now.getTime() - task.dueAt.getTime()) / 1000)
-        await appendEvents(tx, { boss, logger }, [
-          newEvent('lead.contact_overdue', { lead: snapshot(lead), task: toTask(marked), overdueBySeconds }, now, lead.id),
-        ])
-        return 'overdue'
+        const events: NewEvent[] = []
+        let outcome: 'overdue' | 'reassigned' | 'early' = 'early'
+        if (!task.overdueAt) {
+          if (await rebookIfEarly(tx, boss, 'contact-overdue', { taskId: id }, task.dueAt, now)) return 'early'
+          events.push(await announceOverdue(tx, lead, task, now))
+          outcome = 'overdue'
+        }
+        if (task.reassignAt && task.reassignAt <= latestOnTime(now)) {
+          events.push(...(await reassignUncontacted(tx, lead, task, now)))
+          outcome = 'reassigned'
+        } else if (task.reassignAt) {
+          await sendInTx(tx, boss, 'contact-overdue', { taskId: id }, { at: task.reassignAt, now })
+        }
+        await appendEvents(tx, { boss, logger }, events)
+        return outcome
       })
     },
+  }
+
+  async function announceOverdue(tx: Tx, lead: LeadRow, task: TaskRow, now: Date): Promise<NewEvent> {
+    const marked = await repo.updateTask(tx, task.id, { overdueAt: now, updatedAt: now })
+    const overdueBySeconds = Math.round((now.getTime() - task.dueAt.getTime()) / 1000)
+    const handoff = task.handoffId ? await findHandoff(tx, task.handoffId) : undefined
+    const managerId = handoff ? await managerFor(tx, handoff) : await managerOf(tx, task.repId)
+    const manager = (managerId && (await findRepRef(tx, managerId))) || null
+    const reassignAt = task.reassignAt?.toISOString() ?? null
+    return newEvent(
+      'lead.contact_overdue',
+      { lead: snapshot(lead), task: toTask(marked), overdueBySeconds, manager, reassignAt },
+      now,
+      lead.id,
+    )
+  }
+
+  /**
+   * The owner did not make the first contact in time: their task is cancelled, the lead is
+   * theirs no more, and it goes back into routing to a rep who has not had it.
+   */
+  async function reassignUncontacted(tx: Tx, lead: LeadRow, task: TaskRow, now: Date): Promise<NewEvent[]> {
+    if (lead.status !== 'accepted' || lead.ownerId !== task.repId || !task.handoffId) return []
+    await repo.updateTask(tx, task.id, { status: 'cancelled', updatedAt: now })
+    await releaseUnworked(tx, task.repId)
+    const released = await updateLead(tx, lead.id, { ownerId: null, updatedAt: now })
+    const accepted = await updateHandoff(tx, task.handoffId, { status: 'reassigned', reason: 'first contact overdue', updatedAt: now })
+    return reroute(tx, released, accepted, now, 'contact_overdue')
   }
 }
 
@@ -127,6 +184,7 @@ export function toTask(row: TaskRow): Task {
     dueAt: row.dueAt.toISOString(),
     completedAt: row.completedAt?.toISOString() ?? null,
     overdueAt: row.overdueAt?.toISOString() ?? null,
+    reassignAt: row.reassignAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   }
 }

@@ -60,10 +60,30 @@ export const ScoringModelBody = Type.Object(
     ),
     firstContact: Type.Optional(
       Type.Object(
-        { high: Seconds, demo: Seconds, standard: Seconds },
+        {
+          high: Seconds,
+          demo: Seconds,
+          standard: Seconds,
+          onOverdue: Type.Optional(
+            Type.Union([Type.Literal('notify'), Type.Literal('reassign')], {
+              description:
+                "notify (default): lead.contact_overdue, naming the owner's manager. reassign: that, and after graceSeconds " +
+                'the uncontacted lead goes back into routing to a rep who has not had it (lead.reassigned)',
+            }),
+          ),
+          graceSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 7 * 24 * 3600,
+              description: "With reassign: the owner's working seconds after the due time before the lead moves; default 0",
+            }),
+          ),
+        },
         {
           additionalProperties: false,
-          description: 'Seconds after acceptance by which the first call, email or meeting is due, per tier; default 300, 1800, 3600',
+          description:
+            "Seconds of the owner's working time after acceptance by which the first call, email or meeting is due, per tier " +
+            '(default 300, 1800, 3600), and what happens when it is not made',
         },
       ),
     ),
