@@ -171,9 +171,21 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       // p50 at 1.5 → 600 + 0.5·1400 = 1300; p90 at 2.7 → 2000 + 0.7·1700 = 3190;
       // p99 at 2.97 → 2000 + 0.97·1700 = 3649.
       timeToFirstContactSeconds: secs(4, 1300, 3190, 3649),
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: secs(6, 195, 2146, 3510.4),
+      timeToFirstContactWorkingSeconds: secs(4, 1300, 3190, 3649),
       // Offers: L1 1, L2 1, L3 2, L4 3, L5 1, L6 1, L9 1 (pending) = 10.
       // slaBreachRate = expired ÷ (accepted + declined + expired) = 2 ÷ 9.
-      handoffs: { offered: 10, accepted: 6, declined: 1, expired: 2, slaBreachRate: 0.2222 },
+      // By clock: the high tier's L3 offers count wall seconds (0 of 2 expired); the rest count working
+      // time (L1, L2, L4 ×3 with Max's escalation keeping the clock, L5, L6: 2 of 7 expired).
+      handoffs: {
+        offered: 10,
+        accepted: 6,
+        declined: 1,
+        expired: 2,
+        slaBreachRate: 0.2222,
+        slaBreachRateByClock: { wall: 0, working: 0.2857 },
+      },
       // Tasks: L1–L6, overdue L3, L5, L6 → 3/6. Re-routed L3, L4 → 2/7. Escalated L4 → 1/7.
       rates: { firstContactOverdue: 0.5, reroute: 0.2857, escalation: 0.1429 },
       unroutedSeconds: secs(1, 600),
@@ -188,7 +200,18 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 1 },
       timeToAcceptSeconds: secs(1, 30),
       timeToFirstContactSeconds: secs(1, 120),
-      handoffs: { offered: 4, accepted: 1, declined: 1, expired: 1, slaBreachRate: 0.3333 },
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: secs(1, 30),
+      timeToFirstContactWorkingSeconds: secs(1, 120),
+      // Wall: L3 (declined). Working: L1 (accepted), L4 (expired).
+      handoffs: {
+        offered: 4,
+        accepted: 1,
+        declined: 1,
+        expired: 1,
+        slaBreachRate: 0.3333,
+        slaBreachRateByClock: { wall: 0, working: 0.5 },
+      },
       rates: { firstContactOverdue: 0, reroute: 0, escalation: 0 },
       unroutedSeconds: NO_TIMES,
     },
@@ -199,7 +222,18 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
       timeToAcceptSeconds: secs(2, 195, 279, 297.9),
       timeToFirstContactSeconds: secs(1, 600),
-      handoffs: { offered: 3, accepted: 2, declined: 0, expired: 1, slaBreachRate: 0.3333 },
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: secs(2, 195, 279, 297.9),
+      timeToFirstContactWorkingSeconds: secs(1, 600),
+      // Wall: L3 (accepted). Working: L2 (accepted), L4 (expired).
+      handoffs: {
+        offered: 3,
+        accepted: 2,
+        declined: 0,
+        expired: 1,
+        slaBreachRate: 0.3333,
+        slaBreachRateByClock: { wall: 0, working: 0.5 },
+      },
       rates: { firstContactOverdue: 0.5, reroute: 0.5, escalation: 0 },
       unroutedSeconds: NO_TIMES,
     },
@@ -209,7 +243,10 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       funnel: { received: 2, qualified: 2, disqualified: 0, assigned: 2, accepted: 2, contacted: 1, converted: 0 },
       timeToAcceptSeconds: secs(2, 337.5, 571.5, 624.15),
       timeToFirstContactSeconds: secs(1, 2000),
-      handoffs: { offered: 2, accepted: 2, declined: 0, expired: 0, slaBreachRate: 0 },
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: secs(2, 337.5, 571.5, 624.15),
+      timeToFirstContactWorkingSeconds: secs(1, 2000),
+      handoffs: { offered: 2, accepted: 2, declined: 0, expired: 0, slaBreachRate: 0, slaBreachRateByClock: { wall: null, working: 0 } },
       rates: { firstContactOverdue: 1, reroute: 0, escalation: 0 },
       unroutedSeconds: secs(1, 600),
     },
@@ -219,7 +256,10 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       funnel: { received: 1, qualified: 1, disqualified: 0, assigned: 1, accepted: 1, contacted: 1, converted: 0 },
       timeToAcceptSeconds: secs(1, 3662),
       timeToFirstContactSeconds: secs(1, 3700),
-      handoffs: { offered: 1, accepted: 1, declined: 0, expired: 0, slaBreachRate: 0 },
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: secs(1, 3662),
+      timeToFirstContactWorkingSeconds: secs(1, 3700),
+      handoffs: { offered: 1, accepted: 1, declined: 0, expired: 0, slaBreachRate: 0, slaBreachRateByClock: { wall: null, working: 0 } },
       rates: { firstContactOverdue: 0, reroute: 1, escalation: 1 },
       unroutedSeconds: NO_TIMES,
     },
@@ -245,7 +285,17 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       funnel: { received: 3, qualified: 1, disqualified: 1, assigned: 1, accepted: 0, contacted: 0, converted: 0 },
       timeToAcceptSeconds: NO_TIMES,
       timeToFirstContactSeconds: NO_TIMES,
-      handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
+      // Everyone here is always working: working seconds are wall seconds.
+      timeToAcceptWorkingSeconds: NO_TIMES,
+      timeToFirstContactWorkingSeconds: NO_TIMES,
+      handoffs: {
+        offered: 0,
+        accepted: 0,
+        declined: 0,
+        expired: 0,
+        slaBreachRate: null,
+        slaBreachRateByClock: { wall: null, working: null },
+      },
       rates: { firstContactOverdue: null, reroute: 0, escalation: 0 },
       unroutedSeconds: NO_TIMES,
     })
@@ -333,7 +383,17 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
         funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
         timeToAcceptSeconds: NO_TIMES,
         timeToFirstContactSeconds: NO_TIMES,
-        handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
+        // Everyone here is always working: working seconds are wall seconds.
+        timeToAcceptWorkingSeconds: NO_TIMES,
+        timeToFirstContactWorkingSeconds: NO_TIMES,
+        handoffs: {
+          offered: 0,
+          accepted: 0,
+          declined: 0,
+          expired: 0,
+          slaBreachRate: null,
+          slaBreachRateByClock: { wall: null, working: null },
+        },
         rates: { firstContactOverdue: null, reroute: null, escalation: null },
         unroutedSeconds: NO_TIMES,
       },
@@ -398,7 +458,17 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
         funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
         timeToAcceptSeconds: NO_TIMES,
         timeToFirstContactSeconds: NO_TIMES,
-        handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null },
+        // Everyone here is always working: working seconds are wall seconds.
+        timeToAcceptWorkingSeconds: NO_TIMES,
+        timeToFirstContactWorkingSeconds: NO_TIMES,
+        handoffs: {
+          offered: 0,
+          accepted: 0,
+          declined: 0,
+          expired: 0,
+          slaBreachRate: null,
+          slaBreachRateByClock: { wall: null, working: null },
+        },
         rates: { firstContactOverdue: null, reroute: null, escalation: null },
         unroutedSeconds: NO_TIMES,
       },

@@ -94,6 +94,9 @@ export const leads = pgTable(
     // The lifecycle's milestones, for response-time metrics and answers.
     acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
     contactedAt: timestamp('contacted_at', { withTimezone: true, precision: 3 }),
+    // The same two waits from arrival, counted in the owner's working time (metrics in both clocks).
+    acceptWorkingSeconds: integer('accept_working_seconds'),
+    contactWorkingSeconds: integer('contact_working_seconds'),
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
     /** Set by convert: the opportunity created in the CRM. */
     opportunity: jsonb('opportunity').$type<Record<string, unknown>>(),

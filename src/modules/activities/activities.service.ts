@@ -6,6 +6,8 @@ import { newId } from '../../lib/ids.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
+import { scheduleOf } from '../reps/reps.repo.ts'
+import { workingSecondsBetween } from '../reps/working-time.ts'
 import { lockPendingOf, releaseLoad, releaseUnworked, updateHandoff } from '../handoffs/handoffs.repo.ts'
 import { toHandoff } from '../handoffs/handoff.ts'
 import { lockLead, updateLead } from '../leads/leads.repo.ts'
@@ -63,7 +65,13 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         let current = lead
         const events: NewEvent[] = []
         if (firstContact) {
-          current = await updateLead(tx, leadId, { status: 'contacted', contactedAt: occurredAt, updatedAt: now })
+          const schedule = (await scheduleOf(tx, lead.ownerId!))!
+          current = await updateLead(tx, leadId, {
+            status: 'contacted',
+            contactedAt: occurredAt,
+            contactWorkingSeconds: workingSecondsBetween(lead.createdAt, occurredAt, schedule),
+            updatedAt: now,
+          })
           await releaseUnworked(tx, lead.ownerId!)
           events.push(
             newEvent('lead.contacted', { lead: snapshot(current), activity: toActivity(row) }, now, leadId),

@@ -163,15 +163,17 @@ export function createHandoffsService(
         if (handoff.status === 'accepted') return toHandoff(handoff)
         mustBePending(handoff, now, 'accept')
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
-        const owned = await updateLead(tx, lead.id, { status: 'accepted', ownerId: handoff.repId, acceptedAt: now, updatedAt: now })
-        const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
-        const task = await createFirstContactTask(tx, boss, {
-          lead: owned,
-          handoff: updated,
-          policy: await firstContactPolicy(tx, owned),
-          schedule: (await scheduleOf(tx, handoff.repId))!,
-          now,
+        const schedule = (await scheduleOf(tx, handoff.repId))!
+        const owned = await updateLead(tx, lead.id, {
+          status: 'accepted',
+          ownerId: handoff.repId,
+          acceptedAt: now,
+          acceptWorkingSeconds: workingSecondsBetween(lead.createdAt, now, schedule),
+          updatedAt: now,
         })
+        const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
+        const policy = await firstContactPolicy(tx, owned)
+        const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, policy, schedule, now })
         await appendEvents(tx, { boss, logger }, [event, task])
         return toHandoff(updated)
       })

@@ -7,7 +7,9 @@ import type { NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { updateLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
-import { findRepRef, managerOf } from '../reps/reps.repo.ts'
+import { findRepRef, managerOf, scheduleOf } from '../reps/reps.repo.ts'
+import { dueAt } from '../reps/working-time.ts'
+import { planReminders, remindersFor } from './reminders.ts'
 import { statusAfter, type Assigner } from '../routing/assign.ts'
 import type { CompiledRule } from '../routing/compile-ruleset.ts'
 import { findTeam } from '../teams/teams.repo.ts'
@@ -96,13 +98,29 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
       }
     }
     const detail = `${attempts} reps did not take it: escalated to ${manager.name}`
+    // The manager gets the window the reps had, on the same clock, counted in the manager's own hours.
+    const seconds = previous.acceptWithinSeconds ?? windowOf(previous)
+    const schedule = (await scheduleOf(tx, manager.id))!
     const row = await repo.insertHandoff(tx, {
       id: newId(),
       leadId: lead.id,
       repId: manager.id,
       status: 'pending',
       attempt: prior.nextAttempt,
-      deadlineAt: new Date(now.getTime() + windowOf(previous) * 1000),
+      deadlineAt: dueAt(now, seconds, previous.clock, schedule),
+      clock: previous.clock,
+      acceptWithinSeconds: seconds,
+      reminders: planReminders(
+        now,
+        seconds,
+        previous.clock,
+        schedule,
+        remindersFor(
+          seconds,
+          previous.reminders.map((r) => r.beforeSeconds),
+          undefined,
+        ),
+      ),
       rulesetVersion: null,
       ruleIndex: null,
       ruleName: 'escalation',

@@ -28,6 +28,14 @@ export type LeadFigures = {
   contact_p50: number | null
   contact_p90: number | null
   contact_p99: number | null
+  accepted_working: number
+  accept_working_p50: number | null
+  accept_working_p90: number | null
+  accept_working_p99: number | null
+  contacted_working: number
+  contact_working_p50: number | null
+  contact_working_p90: number | null
+  contact_working_p99: number | null
   first_contact_tasks: number
   first_contact_overdue: number
   rerouted: number
@@ -45,6 +53,10 @@ export type HandoffFigures = {
   accepted: number
   declined: number
   expired: number
+  settled_wall: number
+  expired_wall: number
+  settled_working: number
+  expired_working: number
 }
 
 // The lead's group: its owner (who accepted it) for rep; the first handoff's team and rule.
@@ -74,8 +86,9 @@ function cohort({ from, to, now }: Window): SQL {
     select l.id, l.owner_id, l.source, l.tier, l.created_at,
       extract(epoch from l.accepted_at - l.created_at) as accept_s,
       extract(epoch from l.contacted_at - l.created_at) as contact_s,
+      l.accept_working_seconds as accept_working_s, l.contact_working_seconds as contact_working_s,
       f.team_id as first_team_id, f.rule_name as first_rule, f.created_at as first_handoff_at,
-      t.overdue_at is not null as overdue, t.id is not null as has_task,
+      t.overdue, t.tasks,
       exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.qualified') as qualified,
       exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.disqualified') as disqualified,
       exists (select 1 from events e where e.lead_id = l.id and e.type = 'lead.converted') as converted,
@@ -92,7 +105,8 @@ function cohort({ from, to, now }: Window): SQL {
       select team_id, rule_name, created_at from handoffs where lead_id = l.id order by attempt limit 1
     ) f on true
     left join lateral (
-      select id, overdue_at from tasks where lead_id = l.id and kind = 'first_contact'
+      -- One per acceptance: a lead reassigned after an overdue first contact has one per owner.
+      select count(*) as tasks, count(overdue_at) as overdue from tasks where lead_id = l.id and kind = 'first_contact'
     ) t on true
     left join lateral (
       select min(created_at) as first_unroutable_at from events e where e.lead_id = l.id and e.type = 'lead.unroutable'
@@ -145,8 +159,16 @@ export async function leadFigures(
       percentile_cont(0.5) within group (order by c.contact_s) as contact_p50,
       percentile_cont(0.9) within group (order by c.contact_s) as contact_p90,
       percentile_cont(0.99) within group (order by c.contact_s) as contact_p99,
-      count(*) filter (where c.has_task)::int as first_contact_tasks,
-      count(*) filter (where c.overdue)::int as first_contact_overdue,
+      count(c.accept_working_s)::int as accepted_working,
+      percentile_cont(0.5) within group (order by c.accept_working_s) as accept_working_p50,
+      percentile_cont(0.9) within group (order by c.accept_working_s) as accept_working_p90,
+      percentile_cont(0.99) within group (order by c.accept_working_s) as accept_working_p99,
+      count(c.contact_working_s)::int as contacted_working,
+      percentile_cont(0.5) within group (order by c.contact_working_s) as contact_working_p50,
+      percentile_cont(0.9) within group (order by c.contact_working_s) as contact_working_p90,
+      percentile_cont(0.99) within group (order by c.contact_working_s) as contact_working_p99,
+      coalesce(sum(c.tasks), 0)::int as first_contact_tasks,
+      coalesce(sum(c.overdue), 0)::int as first_contact_overdue,
       count(*) filter (where c.rerouted)::int as rerouted,
       count(*) filter (where c.escalated)::int as escalated,
       count(c.unrouted_s)::int as unrouted,
@@ -174,7 +196,11 @@ export async function handoffFigures(
       count(*)::int as offered,
       count(*) filter (where h.status in ('accepted', 'reassigned'))::int as accepted,
       count(*) filter (where h.status = 'declined')::int as declined,
-      count(*) filter (where h.status = 'expired')::int as expired
+      count(*) filter (where h.status = 'expired')::int as expired,
+      count(*) filter (where h.clock = 'wall' and h.status in ('accepted', 'reassigned', 'declined', 'expired'))::int as settled_wall,
+      count(*) filter (where h.clock = 'wall' and h.status = 'expired')::int as expired_wall,
+      count(*) filter (where h.clock = 'working' and h.status in ('accepted', 'reassigned', 'declined', 'expired'))::int as settled_working,
+      count(*) filter (where h.clock = 'working' and h.status = 'expired')::int as expired_working
     from handoffs h join c on c.id = h.lead_id
     ${key && only !== undefined ? sql`where ${key} = ${only}` : sql``}
     ${select.groupBy}`)

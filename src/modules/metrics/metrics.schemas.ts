@@ -46,6 +46,12 @@ export const Figures = Type.Object({
     description: "From the lead's arrival to a rep's acceptance, declines and expiries on the way included",
   },
   timeToFirstContactSeconds: { ...Seconds, description: "From the lead's arrival to its first contact" },
+  timeToAcceptWorkingSeconds: {
+    ...Seconds,
+    description:
+      "The same wait counted in the accepting rep's working time (their zone, windows, holidays); nights and weekends do not count",
+  },
+  timeToFirstContactWorkingSeconds: { ...Seconds, description: "From arrival to first contact, in the owner's working time" },
   handoffs: Type.Object(
     {
       offered: Type.Integer(),
@@ -53,6 +59,12 @@ export const Figures = Type.Object({
       declined: Type.Integer(),
       expired: Type.Integer(),
       slaBreachRate: { ...Rate, description: 'Expired ÷ answered-or-expired handoffs: how often the acceptance deadline was missed' },
+      slaBreachRateByClock: Type.Object(
+        { wall: Rate, working: Rate },
+        {
+          description: "The same, for the handoffs whose deadline counted wall seconds, and for those that counted the rep's working time",
+        },
+      ),
     },
     { description: "Every offer of these leads to a rep; grouped by the handoff's own rep, team and rule" },
   ),

@@ -95,7 +95,21 @@ function figures(l: repo.LeadFigures | undefined, h: repo.HandoffFigures | undef
     },
     timeToAcceptSeconds: seconds(n(l?.accepted), l?.accept_p50, l?.accept_p90, l?.accept_p99),
     timeToFirstContactSeconds: seconds(n(l?.contacted), l?.contact_p50, l?.contact_p90, l?.contact_p99),
-    handoffs: { ...handoffs, slaBreachRate: share(handoffs.expired, handoffs.accepted + handoffs.declined + handoffs.expired) },
+    timeToAcceptWorkingSeconds: seconds(n(l?.accepted_working), l?.accept_working_p50, l?.accept_working_p90, l?.accept_working_p99),
+    timeToFirstContactWorkingSeconds: seconds(
+      n(l?.contacted_working),
+      l?.contact_working_p50,
+      l?.contact_working_p90,
+      l?.contact_working_p99,
+    ),
+    handoffs: {
+      ...handoffs,
+      slaBreachRate: share(handoffs.expired, handoffs.accepted + handoffs.declined + handoffs.expired),
+      slaBreachRateByClock: {
+        wall: share(n(h?.expired_wall), n(h?.settled_wall)),
+        working: share(n(h?.expired_working), n(h?.settled_working)),
+      },
+    },
     rates: {
       firstContactOverdue: share(n(l?.first_contact_overdue), n(l?.first_contact_tasks)),
       reroute: share(n(l?.rerouted), n(l?.assigned)),
