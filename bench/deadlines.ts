@@ -6,7 +6,8 @@
 // wait (0.3 to 1.3 s) before a chunk. The spread is 4.05 s plus the last chunk's posting time,
 // and the table prints it. Nobody accepts; the deadline jobs expire them. Lateness = the handoff's
 // expiry (responded_at) − its deadline_at, read from the database. Prints {count, expired,
-// spreadS, p50Ms, p99Ms}.
+// spreadS, p50Ms, p99Ms}, and what the shifts did: leads offered to reps on the ending shift,
+// and deadlines falling due after it ended.
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { apiAs } from './api.ts'
@@ -26,14 +27,29 @@ const DEADLINE_SECONDS = 40
 
 const call = (token: string, method: string, path: string, body?: object) => apiAs(values.url!, token)(method, path, body)
 
+// Half the desk works a shift that ends inside the run, at the first whole minute 20 s or more
+// from now (deadlines begin DEADLINE_SECONDS from now), and starts again a minute later: routing
+// applies the end-of-shift guard to every lead, and deadlines fall due on both sides of the end.
+const shiftEnds = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000)
+const hhmm = (at: Date) => at.toISOString().slice(11, 16)
+const shift = [
+  { start: '00:00', end: hhmm(shiftEnds) === '00:00' ? '24:00' : hhmm(shiftEnds) },
+  ...(hhmm(shiftEnds) < '23:59' ? [{ start: hhmm(new Date(shiftEnds.getTime() + 60_000)), end: '24:00' }] : []),
+]
+const everyDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, shift]))
 const members: Array<{ repId: string }> = []
-for (let r = 0; r < 20; r++)
-  members.push({
-    repId: String(
-      (await call(values.admin!, 'POST', '/v1/reps', { name: `Deadline rep ${r}`, email: `deadline-${r}@baton.example`, timezone: 'UTC' }))
-        .id,
-    ),
+const onShift = new Set<string>()
+for (let r = 0; r < 20; r++) {
+  const hours = r % 2 === 0 ? { workingHours: everyDay } : {}
+  const rep = await call(values.admin!, 'POST', '/v1/reps', {
+    name: `Deadline rep ${r}`,
+    email: `deadline-${r}@baton.example`,
+    timezone: 'UTC',
+    ...hours,
   })
+  members.push({ repId: String(rep.id) })
+  if (r % 2 === 0) onShift.add(String(rep.id))
+}
 const desk = String((await call(values.admin!, 'POST', '/v1/teams', { name: 'Deadline desk', strategy: 'round_robin', members })).id)
 const live = (await call(values.admin!, 'GET', '/v1/routing')) as { rules: object[]; fallback: object | null }
 
@@ -53,6 +69,7 @@ async function deadlineRule(source: string, seconds: number, others: object[]): 
 }
 
 const ids: string[] = []
+let toShiftReps = 0
 /** Posts leads `from`..`to` (exclusive) of `source` at CONCURRENCY. */
 async function post(source: string, from: number, to: number): Promise<void> {
   let issued = from
@@ -65,7 +82,9 @@ async function post(source: string, from: number, to: number): Promise<void> {
           source,
           signals: { demoRequested: true },
         })
-        ids.push(String((answer.handoff as { id: string }).id))
+        const handoff = answer.handoff as { id: string; repId: string }
+        ids.push(handoff.id)
+        if (onShift.has(handoff.repId)) toShiftReps++
       }
     }),
   )
@@ -102,6 +121,12 @@ const { rows } = await pool.query<{ ms: number }>(
   `select extract(epoch from (responded_at - deadline_at)) * 1000 as ms from handoffs where id = any($1::uuid[]) and status = 'expired' order by 1`,
   [ids],
 )
+const {
+  rows: [dueAfter],
+} = await pool.query<{ n: number }>('select count(*)::int as n from handoffs where id = any($1::uuid[]) and deadline_at > $2', [
+  ids,
+  shiftEnds,
+])
 await pool.end()
 const lateness = rows.map((r) => Number(r.ms))
 const at = (q: number) => lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? NaN
@@ -112,5 +137,8 @@ console.log(
     spreadS: (window!.last.getTime() - window!.first.getTime()) / 1000,
     p50Ms: at(0.5),
     p99Ms: at(0.99),
+    toShiftReps,
+    shiftEndsInRun: shiftEnds > window!.first && shiftEnds < new Date(waitUntil),
+    dueAfterShiftEnd: dueAfter!.n,
   }),
 )

@@ -1,10 +1,14 @@
 // The bench's routing setup, made through the API as an admin would: 3 teams of 10
 // reps (one per strategy) and a ruleset of 50 rules over country, size and industry,
 // ending in a catch-all, so every bench lead is routed by a realistic rule list.
+// BENCH_REMINDERS=off gives every rule `remindBeforeSeconds: []`: the same run without the
+// reminder a demo lead's 30-minute window gets by default (what reminders cost per lead).
 import { apiAs } from './api.ts'
 
 const COUNTRIES = ['DE', 'FR', 'GB', 'US', 'NL', 'ES', 'IT', 'SE', 'PL', 'AT']
 const STRATEGIES = ['round_robin', 'weighted', 'least_loaded'] as const
+
+const noReminders = process.env.BENCH_REMINDERS === 'off' ? { remindBeforeSeconds: [] } : {}
 
 export async function setUpRouting(base: string, adminToken: string): Promise<void> {
   const admin = apiAs(base, adminToken)
@@ -33,11 +37,13 @@ export async function setUpRouting(base: string, adminToken: string): Promise<vo
       ],
     },
     assign: { type: 'team', teamId: teamIds[i % teamIds.length] },
+    ...noReminders,
   }))
   rules.push({
     name: 'everyone else',
     when: { field: 'tier', op: 'in', value: ['high', 'demo', 'standard'] },
     assign: { type: 'team', teamId: teamIds[0] },
+    ...noReminders,
   })
   await call('PUT', '/v1/routing', { rules, fallback: { type: 'team', teamId: teamIds[1] } })
 }

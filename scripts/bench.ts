@@ -166,7 +166,9 @@ try {
   }
   if (runs('deadlines')) {
     await settle(url)
-    const deadlines = await child<{ count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }>('bench/deadlines.ts', [
+    type Lateness = { count: number; expired: number; spreadS: number; p50Ms: number; p99Ms: number }
+    type Shifts = { toShiftReps: number; shiftEndsInRun: boolean; dueAfterShiftEnd: number }
+    const deadlines = await child<Lateness & Shifts>('bench/deadlines.ts', [
       '--url',
       base,
       '--admin',
@@ -176,8 +178,11 @@ try {
       '--db',
       url,
     ])
+    const shifts = deadlines.shiftEndsInRun
+      ? `half the reps' shift ending inside (${deadlines.toShiftReps} offered to them, ${deadlines.dueAfterShiftEnd} due after the end)`
+      : "the reps' shift end fell outside the run"
     rows.push({
-      measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s`,
+      measure: `deadline lateness, ${deadlines.count} deadlines within ${deadlines.spreadS.toFixed(1)} s, ${shifts}`,
       'per s': '',
       p50_ms: deadlines.p50Ms.toFixed(0),
       p99_ms: deadlines.p99Ms.toFixed(0),

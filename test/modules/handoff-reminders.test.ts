@@ -69,6 +69,37 @@ t.test('a reminder and an accept racing: one outcome, at most one reminder', asy
   }
 })
 
+t.test('a reminder, an answer and the deadline racing: one outcome, the reminder only before it', async (t) => {
+  const h = await handoffHarness(t)
+  await h.setup(6, { acceptWithinSeconds: HOUR })
+  for (let round = 0; round < 6; round++) {
+    const { handoff } = await h.postLead()
+    // Half a second before the deadline: the reminder is overdue, an answer is still in time, and
+    // the deadline job counts as on time (it may run up to a second early).
+    at(h, handoff.deadlineAt, -500)
+    const answer = round % 2 === 0 ? 'accept' : 'decline'
+    const [reminded, response, expired] = await Promise.all([
+      h.service.remind(handoff.id, 1800),
+      h.call('POST', `/v1/handoffs/${handoff.id}/${answer}`, answer === 'decline' ? { reason: 'busy' } : undefined, 'rep', handoff.repId),
+      h.service.expire(handoff.id),
+    ])
+    const [row] = await h.sql<{ status: string }>('select status from handoffs where id = $1', [handoff.id])
+    const winners = [response.statusCode === 200 ? answer : null, expired === 'expired' ? 'expire' : null].filter(Boolean)
+    t.equal(winners.length, 1, `round ${round}: exactly one of ${answer} and the deadline (${response.statusCode}, ${expired})`)
+    t.equal(row!.status, winners[0] === 'expire' ? 'expired' : answer === 'accept' ? 'accepted' : 'declined')
+    const events = await h.events(handoff.leadId)
+    const sent = events.filter((e) => e.type === 'handoff.reminder').length
+    t.equal(sent, reminded === 'reminded' ? 1 : 0, 'a reminder event only when the reminder said so')
+    if (sent === 1) {
+      const types = events.map((e) => e.type)
+      t.ok(
+        types.indexOf('handoff.reminder') < types.findIndex((type) => /^handoff\.(accepted|declined|expired)$/.test(type)),
+        'and before the outcome',
+      )
+    }
+  }
+})
+
 t.test('a rule names its reminders; short windows and [] get none', async (t) => {
   const h = await handoffHarness(t)
   const { teamId } = await h.setup(1)
