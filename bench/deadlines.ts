@@ -22,15 +22,16 @@ const CHUNKS = 10
 const STEP_MS = 450
 // Time left for the rule's PUT before a chunk is due to start.
 const PUT_MS = 300
-// The first chunk's window: longer than posting every chunk takes, waits included.
+// The first chunk's shortest window: longer than posting every chunk takes, waits included.
 const DEADLINE_SECONDS = 40
 
 const call = (token: string, method: string, path: string, body?: object) => apiAs(values.url!, token)(method, path, body)
 
-// Half the desk works a shift that ends inside the run, at the first whole minute 20 s or more
-// from now (deadlines begin DEADLINE_SECONDS from now), and starts again a minute later: routing
-// applies the end-of-shift guard to every lead, and deadlines fall due on both sides of the end.
-const shiftEnds = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000)
+// Half the desk works a shift that ends inside the run, at a whole minute, and starts again a
+// minute later. The deadlines begin 2 s before that minute, so they fall due on both sides of
+// the end, and routing applies the end-of-shift guard to every lead (the first chunk's window
+// is DEADLINE_SECONDS to 100 s, as the minute falls).
+const shiftEnds = new Date(Math.ceil((Date.now() + (DEADLINE_SECONDS + 10) * 1000) / 60_000) * 60_000)
 const hhmm = (at: Date) => at.toISOString().slice(11, 16)
 const shift = [
   { start: '00:00', end: hhmm(shiftEnds) === '00:00' ? '24:00' : hhmm(shiftEnds) },
@@ -90,7 +91,7 @@ async function post(source: string, from: number, to: number): Promise<void> {
   )
 }
 
-const firstDue = Date.now() + DEADLINE_SECONDS * 1000
+const firstDue = shiftEnds.getTime() - 2000
 let rules = live.rules
 for (let k = 0; k < CHUNKS; k++) {
   const due = firstDue + k * STEP_MS
