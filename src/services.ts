@@ -3,6 +3,7 @@ import type { ServiceDeps } from './lib/deps.ts'
 import { createAccountsService } from './modules/accounts/accounts.service.ts'
 import { createActivitiesService } from './modules/activities/activities.service.ts'
 import { createEventsService } from './modules/events/events.service.ts'
+import { createHandBack } from './modules/handoffs/hand-back.ts'
 import { createHandoffsService } from './modules/handoffs/handoffs.service.ts'
 import { createTimerBackstop } from './modules/handoffs/timer-backstop.ts'
 import { createHealthService } from './modules/health/health.service.ts'
@@ -51,13 +52,14 @@ export function createServices(deps: CompositionDeps) {
   const handoffs = createHandoffsService({ ...deps, assigner })
   const tasks = createTasksService({ ...deps, assigner })
   const unrouted = createUnroutedRouter({ ...deps, assigner })
+  const reps = createRepsService({ ...deps, handBacks: createHandBack({ ...deps, assigner }) })
   const sources = createSourcesService(deps)
   const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
 
   return {
     health: createHealthService({ pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) }),
-    reps: createRepsService(deps),
+    reps,
     teams: createTeamsService(deps),
     accounts: createAccountsService(deps),
     scoring,
@@ -70,7 +72,7 @@ export function createServices(deps: CompositionDeps) {
     leads,
     handoffs,
     tasks,
-    timerBackstop: createTimerBackstop(deps, { handoffs, tasks, unrouted }),
+    timerBackstop: createTimerBackstop(deps, { handoffs, tasks, unrouted, reps }),
     activities: createActivitiesService(deps),
     sources,
     inbound: createInboundService({ ...deps, sources, leads, adapters }),

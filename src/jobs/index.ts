@@ -5,6 +5,7 @@ import { handoffReminder } from './handoff-reminder.ts'
 import { idempotencySweep } from './idempotency-sweep.ts'
 import type { Job } from './job.ts'
 import { predictiveTrain } from './predictive-train.ts'
+import { repAwayUntil } from './rep-away-until.ts'
 import { routeLead } from './route-lead.ts'
 import { routingSweep } from './routing-sweep.ts'
 import { timerBackstop } from './timer-backstop.ts'
@@ -19,6 +20,7 @@ export const JOBS = [
   routingSweep,
   handoffDeadline,
   handoffReminder,
+  repAwayUntil,
   timerBackstop,
   webhookAttempts,
   legacyWebhookDelivery,

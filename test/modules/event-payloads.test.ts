@@ -142,6 +142,13 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   const withdrawn = await demoLead()
   await ok('POST', `/v1/leads/${withdrawn.lead.id}/close`, { reason: 'Spam' }, 200)
 
+  // A rep goes away for an hour, handing its pending offer back; an hour later it is back.
+  const handedBack = await demoLead()
+  const until = new Date(baton.clock.now().getTime() + 60 * MINUTE).toISOString()
+  await ok('PATCH', '/v1/reps/me', { awayUntil: until, handBack: 'pending' }, 200, 'rep', handedBack.handoff.repId)
+  baton.clock.advance(60 * MINUTE)
+  t.equal(await baton.services.reps.returnFromAway(handedBack.handoff.repId), 'available')
+
   // A deadline passes: expired, the rep set away (AUTO_AWAY_AFTER=1), re-routed.
   const late = await demoLead()
   baton.clock.advance(Date.parse(late.handoff.deadlineAt) - baton.clock.now().getTime() + 1000)

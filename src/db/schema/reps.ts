@@ -28,6 +28,8 @@ export const reps = pgTable(
     status: text('status', { enum: ['available', 'away'] })
       .notNull()
       .default('available'),
+    // Away until this instant: a job sets the rep available then (null: away until someone says otherwise).
+    awayUntil: timestamp('away_until', { withTimezone: true, precision: 3 }),
     maxPending: integer('max_pending'),
     maxPerDay: integer('max_per_day'),
     attributes: jsonb('attributes').$type<RepAttributes>().notNull().default({}),

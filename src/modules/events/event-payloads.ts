@@ -40,6 +40,15 @@ const LeadIn = (...statuses: LeadStatus[]) =>
 /** A rep as events name them (RepRef in routing.repo.ts). */
 export const RepRef = Type.Object({ id: Uuid, name: Type.String(), email: Type.String() }, strict)
 
+const RepWithStatus = (status: 'away' | 'available') => Type.Object({ ...RepRef.properties, status: Type.Literal(status) }, strict)
+const RepActor = Type.Object(
+  {
+    type: oneOf(['rep', 'admin', 'auto_away', 'away_until'] as const),
+    id: Nullable(Type.String({ description: "The rep's id, or the admin token's subject" })),
+  },
+  { ...strict, description: 'Who did it: the rep itself, an admin, auto-away, or awayUntil running out' },
+)
+
 const ScoreSummary = Type.Object(
   { score: Type.Integer(), outcome: Decision.properties.outcome, tier: Nullable(oneOf(TIERS)), scoringVersion: Type.Integer() },
   {
@@ -162,13 +171,22 @@ export const EVENT_DATA = {
       secondsLeft: Type.Integer({ description: 'Wall seconds until the deadline when the reminder went out' }),
     },
   ),
+  'handoff.withdrawn': data(
+    'A pending handoff was taken back before its rep answered (the rep handed their pending offers back); lead.rerouted follows',
+    {
+      lead: LeadIn(...PENDING),
+      handoff: Handoff,
+      rep: RepRef,
+      reason: Type.String({ description: 'Why it was withdrawn' }),
+    },
+  ),
   'lead.rerouted': data(
     'After a decline or an expiry, the lead was routed again to a rep who has not had it (lead.assigned or lead.unroutable follows)',
     {
       lead: LeadIn('pending_acceptance', 'unrouted'),
       from: Handoff,
       to: Nullable(Handoff),
-      reason: oneOf(['declined', 'expired'] as const),
+      reason: oneOf(['declined', 'expired', 'handed_back'] as const),
       attempt: Type.Integer({ minimum: 2, description: 'The number of the new attempt' }),
     },
   ),
@@ -237,6 +255,12 @@ export const EVENT_DATA = {
     expiredInRow: Type.Integer({ minimum: 1 }),
     reason: Type.String(),
   }),
+  'rep.away': data('A rep became away, or an away rep changed when they are back', {
+    rep: RepWithStatus('away'),
+    actor: RepActor,
+    awayUntil: Nullable(Timestamp),
+  }),
+  'rep.available': data('An away rep is available again', { rep: RepWithStatus('available'), actor: RepActor }),
   'webhook_endpoint.disabled': data('A webhook endpoint was disabled: it answered 410 Gone, or every delivery failed for 5 days', {
     endpoint: Type.Object(
       {
@@ -258,7 +282,7 @@ export const EVENT_DATA = {
 } satisfies Record<EventType, TSchema>
 
 /** Types whose events are about no lead: their `sequence` is null. */
-const LEADLESS: ReadonlySet<EventType> = new Set(['webhook_endpoint.disabled'])
+const LEADLESS: ReadonlySet<EventType> = new Set(['webhook_endpoint.disabled', 'rep.away', 'rep.available'])
 
 const SEQUENCE = "The event's place among its lead's events (1, 2, 3…): receivers order and dedupe by it"
 

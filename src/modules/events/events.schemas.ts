@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'handoff.declined',
   'handoff.expired',
   'handoff.reminder',
+  'handoff.withdrawn',
   'lead.rerouted',
   'lead.escalated',
   'lead.reassigned',
@@ -27,6 +28,8 @@ export const EVENT_TYPES = [
   'lead.lost',
   'lead.closed',
   'rep.auto_away',
+  'rep.away',
+  'rep.available',
   'webhook_endpoint.disabled',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -218,3 +218,24 @@ export async function remindersPastDue(
     order by (r->>'at')::timestamptz limit ${limit}`)
   return rows
 }
+
+/** A rep's pending handoffs, oldest first: what a hand-back withdraws. */
+export async function pendingIdsOf(db: Queryable, repId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: handoffs.id })
+    .from(handoffs)
+    .where(and(eq(handoffs.repId, repId), eq(handoffs.status, 'pending')))
+    .orderBy(asc(handoffs.createdAt))
+    .limit(limit)
+  return rows.map((row) => row.id)
+}
+
+/** True when the lead was ever offered to the rep: what a rep token may read of it. */
+export async function wasOfferedTo(db: Queryable, leadId: string, repId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: handoffs.id })
+    .from(handoffs)
+    .where(and(eq(handoffs.leadId, leadId), eq(handoffs.repId, repId)))
+    .limit(1)
+  return row !== undefined
+}

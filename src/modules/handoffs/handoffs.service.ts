@@ -216,7 +216,7 @@ export function createHandoffsService(
         const { updated, lead, rep, expiredInRow } = await settle(tx, expiry.expired, 'expired', now, duringWork)
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
-        if (autoAway > 0 && expiredInRow >= autoAway) events.push(await setAway(tx, rep, expiredInRow, now, lead))
+        if (autoAway > 0 && expiredInRow >= autoAway) events.push(...(await setAway(tx, rep, expiredInRow, now, lead)))
         events.push(...(await reroute(tx, lead, updated, now, 'expired', expiry.prior)))
         await appendEvents(tx, { boss, logger }, events)
         return 'expired'
@@ -246,14 +246,17 @@ async function setAway(
   expiredInRow: number,
   now: Date,
   lead: LeadRow,
-): Promise<NewEvent> {
+): Promise<NewEvent[]> {
   await setAutoAway(tx, rep.id, now)
-  return newEvent(
-    'rep.auto_away',
-    { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` },
-    now,
-    lead.id,
-  )
+  return [
+    newEvent(
+      'rep.auto_away',
+      { rep: { ...rep, status: 'away' }, lead: snapshot(lead), expiredInRow, reason: `${expiredInRow} handoffs in a row expired` },
+      now,
+      lead.id,
+    ),
+    newEvent('rep.away', { rep: { ...rep, status: 'away' }, actor: { type: 'auto_away', id: null }, awayUntil: null }, now),
+  ]
 }
 
 /**

@@ -35,7 +35,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     lead: LeadRow,
     previous: HandoffState,
     now: Date,
-    why: 'declined' | 'expired' | 'contact_overdue',
+    why: 'declined' | 'expired' | 'handed_back' | 'contact_overdue',
     prior?: PriorHandoffs,
   ): Promise<NewEvent[]> {
     await useGenericPlans(tx)

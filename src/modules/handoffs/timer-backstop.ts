@@ -1,5 +1,7 @@
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { unroutedPastRetry } from '../leads/leads.repo.ts'
+import { awayPastReturn } from '../reps/reps.repo.ts'
+import type { RepsService } from '../reps/reps.service.ts'
 import type { UnroutedRouter } from '../routing/unrouted.ts'
 import { tasksPastTimer } from '../tasks/tasks.repo.ts'
 import type { TasksService } from '../tasks/tasks.service.ts'
@@ -17,7 +19,7 @@ const BATCH = 500
 
 /** What one run found and did, per kind of timer. */
 export type BackstopRun = Record<TimerKind, { found: number; done: number; failed: number }>
-export type TimerKind = 'handoff_deadline' | 'handoff_reminder' | 'contact_overdue' | 'unrouted_retry'
+export type TimerKind = 'handoff_deadline' | 'handoff_reminder' | 'contact_overdue' | 'unrouted_retry' | 'rep_away_until'
 
 /**
  * The backstop for every timed job (the `timer-backstop` job, once a minute): a deadline,
@@ -33,10 +35,12 @@ export function createTimerBackstop(
     handoffs,
     tasks,
     unrouted,
+    reps,
   }: {
     handoffs: Pick<HandoffsService, 'expire' | 'remind'>
     tasks: Pick<TasksService, 'overdue'>
     unrouted: Pick<UnroutedRouter, 'retryLead'>
+    reps: Pick<RepsService, 'returnFromAway'>
   },
 ) {
   const kinds: Record<TimerKind, { find: (before: Date) => Promise<string[]>; fire: (id: string) => Promise<unknown> }> = {
@@ -51,6 +55,7 @@ export function createTimerBackstop(
     },
     contact_overdue: { find: (before) => tasksPastTimer(db, before, BATCH), fire: (id) => tasks.overdue(id) },
     unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
+    rep_away_until: { find: (before) => awayPastReturn(db, before, BATCH), fire: (id) => reps.returnFromAway(id) },
   }
 
   return {

@@ -23,6 +23,8 @@ const IdempotencyHeaders = Type.Object({
 // The draft defines the key as a structured-field string ("…"); bare tokens are accepted too.
 const idempotencyKey = (header: string | undefined) => header?.replace(/^"(.*)"$/, '$1')
 const readers = { auth: ['admin', 'integration'] } as const
+// A rep token reads a lead it was ever offered (else 404: it never learns that a lead exists).
+const leadReaders = { auth: ['admin', 'integration', 'rep'] } as const
 
 export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = async (app, { leads }) => {
   app.post(
@@ -71,29 +73,29 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
   app.get(
     '/v1/leads/:id',
     {
-      config: readers,
+      config: leadReaders,
       schema: {
         tags,
-        summary: 'Get a lead, with the decision that placed it',
+        summary: 'Get a lead, with the decision that placed it (a rep token: a lead it was offered)',
         params: IdParams,
         response: withProblems({ 200: Lead }, [400, 404]),
       },
     },
-    async (request) => leads.get(request.params.id),
+    async (request) => leads.get(request.params.id, request.principal!),
   )
 
   app.get(
     '/v1/leads/:id/timeline',
     {
-      config: readers,
+      config: leadReaders,
       schema: {
         tags,
-        summary: 'Everything that happened to a lead, oldest first',
+        summary: 'Everything that happened to a lead, oldest first (a rep token: a lead it was offered)',
         description: "lead.assigned's `acceptUrl` (a one-click link that accepts as the rep) is shown to admin tokens only.",
         params: IdParams,
         response: withProblems({ 200: Timeline }, [400, 404]),
       },
     },
-    async (request) => leads.timeline(request.params.id, readerFor(request.principal!)),
+    async (request) => leads.timeline(request.params.id, readerFor(request.principal!), request.principal!),
   )
 }

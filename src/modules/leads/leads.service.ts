@@ -6,6 +6,8 @@ import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { appendEvents, leadEvents } from '../events/events.repo.ts'
+import { wasOfferedTo } from '../handoffs/handoffs.repo.ts'
+import type { Principal } from '../../plugins/auth.ts'
 import { newEvent, toEvent, type EventReader } from '../events/events.service.ts'
 import { runOncePerKey, type IdempotencyRequest, type StoredAnswer } from '../idempotency/idempotency.ts'
 import type { Assigner, Plan } from '../routing/assign.ts'
@@ -76,8 +78,9 @@ export function createLeadsService({
       })
     },
 
-    async get(id: string): Promise<Lead> {
-      return toLead(await mustFind(id))
+    /** A rep token reads only a lead it was ever offered; any other is 404, as if there were none. */
+    async get(id: string, principal: Principal): Promise<Lead> {
+      return toLead(await mustFind(id, principal))
     },
 
     async list(query: ListLeadsQuery) {
@@ -97,8 +100,8 @@ export function createLeadsService({
     },
 
     /** Every event of the lead, oldest first: what happened to it and why. */
-    async timeline(id: string, reader: EventReader) {
-      await mustFind(id)
+    async timeline(id: string, reader: EventReader, principal: Principal) {
+      await mustFind(id, principal)
       return { data: (await leadEvents(db, id)).map((row) => toEvent(row, reader)) }
     },
   }
@@ -184,9 +187,10 @@ export function createLeadsService({
     return { created: true, result }
   }
 
-  async function mustFind(id: string): Promise<LeadRow> {
+  async function mustFind(id: string, principal: Principal): Promise<LeadRow> {
     const row = await repo.findLead(db, id)
-    if (!row) throw new NotFound(`No lead with id ${id}.`)
+    const hidden = row && principal.role === 'rep' && !(await wasOfferedTo(db, id, principal.repId!))
+    if (!row || hidden) throw new NotFound(`No lead with id ${id}.`)
     return row
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import type { Schedule } from './working-time.ts'
 import { accounts, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
@@ -109,7 +109,7 @@ export async function managerOf(db: Queryable, repId: string): Promise<string | 
 
 /** Auto-away: the rep is set away, and their run of expiries starts again. */
 export async function setAutoAway(tx: Tx, repId: string, at: Date): Promise<void> {
-  await tx.update(reps).set({ status: 'away', updatedAt: at }).where(eq(reps.id, repId))
+  await tx.update(reps).set({ status: 'away', awayUntil: null, updatedAt: at }).where(eq(reps.id, repId))
   await tx.execute(sql`update rep_answers set expired_in_row = 0 where rep_id = ${repId}`)
 }
 
@@ -120,4 +120,15 @@ export async function scheduleOf(db: Queryable, repId: string): Promise<Schedule
     .from(reps)
     .where(eq(reps.id, repId))
   return row
+}
+
+/** Away reps whose awayUntil passed before `before`: what a lost rep-away-until job left away. */
+export async function awayPastReturn(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: reps.id })
+    .from(reps)
+    .where(and(live, eq(reps.status, 'away'), lt(reps.awayUntil, before)))
+    .orderBy(asc(reps.awayUntil))
+    .limit(limit)
+  return rows.map((row) => row.id)
 }

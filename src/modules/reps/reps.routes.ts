@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Forbidden } from '../../lib/errors.ts'
+import { Forbidden, withProblemMembers } from '../../lib/errors.ts'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
-import { CreateRepBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
+import { CreateRepBody, ListRepsQuery, Rep, SELF_SERVICE_FIELDS, UpdateRepBody, UpdatedRep } from './reps.schemas.ts'
 import type { RepsService } from './reps.service.ts'
 
 const tags = ['reps']
@@ -43,18 +43,50 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
     },
   )
 
+  app.get(
+    '/v1/reps/me',
+    {
+      config: { auth: ['rep'] },
+      schema: { tags, summary: "The rep token's own rep", response: withProblems({ 200: Rep }, [404]) },
+    },
+    async (request) => reps.get(request.principal!.repId!),
+  )
+
+  const patchSchema = {
+    tags,
+    body: UpdateRepBody,
+    response: withProblems({ 200: UpdatedRep }, [400, 403, 404, 409, 422]),
+  }
+  app.patch(
+    '/v1/reps/me',
+    {
+      config: { auth: ['rep'] },
+      schema: {
+        ...patchSchema,
+        summary: 'Change your own availability',
+        description: `A rep token changes only ${SELF_SERVICE_FIELDS.join(', ')}; any other field is 403.`,
+      },
+    },
+    async (request) => reps.update(request.principal!.repId!, selfService(request.body), request.principal!),
+  )
+
   app.patch(
     '/v1/reps/:id',
     {
+      config: { auth: ['admin', 'rep'] },
       schema: {
-        tags,
+        ...patchSchema,
         summary: 'Update a rep',
+        description: `An admin changes any field; a rep token only its own rep's ${SELF_SERVICE_FIELDS.join(', ')} (as PATCH /v1/reps/me).`,
         params: IdParams,
-        body: UpdateRepBody,
-        response: withProblems({ 200: Rep }, [400, 404, 409, 422]),
       },
     },
-    async (request) => reps.update(request.params.id, request.body),
+    async (request) => {
+      const { principal } = request
+      if (principal?.role !== 'rep') return reps.update(request.params.id, request.body, principal!)
+      if (principal.repId !== request.params.id) throw new Forbidden('A rep token may change only its own rep.')
+      return reps.update(request.params.id, selfService(request.body), principal)
+    },
   )
 
   app.delete(
@@ -75,4 +107,16 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
       return reply.status(204).send(null)
     },
   )
+}
+
+/** A rep's own patch: only the self-service fields; the others are named in the 403. */
+function selfService(body: UpdateRepBody): UpdateRepBody {
+  const others = Object.keys(body).filter((field) => !(SELF_SERVICE_FIELDS as readonly string[]).includes(field))
+  if (others.length > 0) {
+    throw withProblemMembers(
+      new Forbidden(`A rep may change only ${SELF_SERVICE_FIELDS.join(', ')} of itself; an admin changes ${others.join(', ')}.`),
+      { fields: others },
+    )
+  }
+  return body
 }

@@ -53,7 +53,23 @@ const fields = {
 export const CreateRepBody = Type.Object(fields, { additionalProperties: false })
 export type CreateRepBody = Static<typeof CreateRepBody>
 
-export const UpdateRepBody = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 })
+/** What a rep may change about itself (PATCH /v1/reps/me); every other field is an admin's. */
+export const SELF_SERVICE_FIELDS = ['status', 'awayUntil', 'notificationTargets', 'handBack'] as const
+
+export const UpdateRepBody = Type.Partial(
+  Type.Object({
+    ...fields,
+    awayUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description:
+        'Away until this instant, then available again (seconds-precise); implies status away. null: away with no end. ' +
+        'Setting status available clears it',
+    }),
+    handBack: Type.Literal('pending', {
+      description: 'With status away: re-route every pending offer at once (handoff.withdrawn, then lead.rerouted)',
+    }),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+)
 export type UpdateRepBody = Static<typeof UpdateRepBody>
 
 export const Rep = Type.Object(
@@ -65,6 +81,9 @@ export const Rep = Type.Object(
     workingHours: Type.Union([WorkingHours, Type.Null()]),
     holidays: Type.Array(Type.String()),
     status: Status,
+    awayUntil: Type.Union([Timestamp, Type.Null()], {
+      description: 'When an away rep becomes available again by itself; null: no end set',
+    }),
     capacity: Type.Object({ maxPending: Type.Union([Type.Integer(), Type.Null()]), maxPerDay: Type.Union([Type.Integer(), Type.Null()]) }),
     attributes: RepAttributes,
     managerId: Type.Union([Uuid, Type.Null()]),
@@ -75,6 +94,18 @@ export const Rep = Type.Object(
   { $id: 'Rep' },
 )
 export type Rep = Static<typeof Rep>
+
+export const UpdatedRep = Type.Composite([
+  Rep,
+  Type.Object({
+    handedBack: Type.Optional(
+      Type.Object(
+        { pending: Type.Integer({ minimum: 0, description: 'Pending offers withdrawn and re-routed' }) },
+        { description: 'With handBack: what moved' },
+      ),
+    ),
+  }),
+])
 
 export const ListRepsQuery = Type.Object(
   { ...PageQuery, status: Type.Optional(Status), email: Type.Optional(Email) },

@@ -4,7 +4,12 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { Conflict, NotFound, invalidFields, withFieldErrors, withProblemMembers } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
-import type { Queryable } from '../../db/client.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
+import { rebookIfEarly, sendInTx } from '../../lib/jobs.ts'
+import type { Principal } from '../../plugins/auth.ts'
+import { appendEvents } from '../events/events.repo.ts'
+import type { HandBack } from '../handoffs/hand-back.ts'
+import { availabilityAfter, availabilityEvents } from './availability.ts'
 import * as repo from './reps.repo.ts'
 import { insertRepLoad, namedByLiveRuleset } from '../routing/routing.repo.ts'
 import { requestSweep } from '../routing/unrouted.ts'
@@ -15,7 +20,17 @@ import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type 
  * Reps: who can receive leads, when, and how many. Any change to a rep (back from
  * away, new hours, more capacity) asks for unrouted leads to be tried again.
  */
-export function createRepsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 'clock' | 'boss'>) {
+export function createRepsService({
+  db,
+  clock,
+  boss,
+  logger,
+  handBacks,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & { handBacks: HandBack }) {
+  async function bookReturn(tx: Tx, rep: RepRow, now: Date): Promise<void> {
+    await sendInTx(tx, boss, 'rep-away-until', { repId: rep.id, awayUntil: rep.awayUntil!.toISOString() }, { at: rep.awayUntil!, now })
+  }
+
   return {
     async create(input: CreateRepBody): Promise<Rep> {
       const now = clock.now()
@@ -47,14 +62,51 @@ export function createRepsService({ db, clock, boss }: Pick<ServiceDeps, 'db' | 
       return { data: page.data.map(toRep), nextCursor: page.nextCursor }
     },
 
-    async update(id: string, changes: UpdateRepBody): Promise<Rep> {
-      return db.transaction(async (tx) => {
-        await mustFind(tx, id, 'update')
-        await assertValid(tx, id, changes)
+    /**
+     * An admin's change, or a rep's own (status, awayUntil, notificationTargets: the route
+     * checks). A change of availability emits rep.away or rep.available naming who did it, and
+     * books the job that ends an awayUntil. With handBack, the rep's pending offers are
+     * withdrawn and re-routed once the change is committed.
+     */
+    async update(id: string, changes: UpdateRepBody, principal: Principal): Promise<Rep & { handedBack?: { pending: number } }> {
+      const { handBack, awayUntil: _awayUntil, ...fields } = changes
+      const actor = principal.role === 'rep' ? { type: 'rep' as const, id } : { type: 'admin' as const, id: principal.subject ?? null }
+      const row = await db.transaction(async (tx) => {
+        const before = await mustFind(tx, id, 'update')
+        const now = clock.now()
+        await assertValid(tx, id, fields)
+        const availability = availabilityAfter(before, changes, now)
         // Only the columns named in the patch are written: `capacity: {maxPerDay}` leaves maxPending alone.
-        const row = await saveUniqueEmail(changes.email, () => repo.updateRep(tx, id, { ...toColumns(changes), updatedAt: clock.now() }))
+        const row = await saveUniqueEmail(changes.email, () =>
+          repo.updateRep(tx, id, { ...toColumns(fields), ...availability, updatedAt: now }),
+        )
+        const events = availabilityEvents(before, row, actor, now)
+        if (row.awayUntil && row.awayUntil.getTime() !== before.awayUntil?.getTime()) await bookReturn(tx, row, now)
         await requestSweep(tx, boss)
-        return toRep(row)
+        await appendEvents(tx, { boss, logger }, events)
+        return row
+      })
+      if (!handBack) return toRep(row)
+      const by = actor.type === 'rep' ? 'the rep' : 'an admin'
+      return { ...toRep(row), handedBack: { pending: await handBacks.pending(id, `handed back by ${by}`) } }
+    },
+
+    /**
+     * The `rep-away-until` job (and the timer backstop): an away rep whose awayUntil came is
+     * available again (rep.available). A job for an awayUntil since changed does nothing.
+     */
+    async returnFromAway(id: string, expected?: string): Promise<'available' | 'settled' | 'early'> {
+      return db.transaction(async (tx) => {
+        const rep = await repo.findLiveRep(tx, id, 'update')
+        if (!rep || rep.status !== 'away' || !rep.awayUntil) return 'settled'
+        if (expected !== undefined && rep.awayUntil.toISOString() !== expected) return 'settled'
+        const now = clock.now()
+        const data = { repId: id, awayUntil: rep.awayUntil.toISOString() }
+        if (await rebookIfEarly(tx, boss, 'rep-away-until', data, rep.awayUntil, now)) return 'early'
+        const row = await repo.updateRep(tx, id, { status: 'available', awayUntil: null, updatedAt: now })
+        await requestSweep(tx, boss)
+        await appendEvents(tx, { boss, logger }, availabilityEvents(rep, row, { type: 'away_until', id: null }, now))
+        return 'available'
       })
     },
 
@@ -145,6 +197,7 @@ export function toRep(row: RepRow): Rep {
     workingHours: row.workingHours ?? null,
     holidays: row.holidays,
     status: row.status,
+    awayUntil: row.awayUntil?.toISOString() ?? null,
     capacity: { maxPending: row.maxPending, maxPerDay: row.maxPerDay },
     attributes: row.attributes,
     managerId: row.managerId,

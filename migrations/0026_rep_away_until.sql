@@ -1,0 +1,1 @@
+ALTER TABLE "reps" ADD COLUMN "away_until" timestamp (3) with time zone;
