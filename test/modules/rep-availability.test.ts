@@ -184,3 +184,23 @@ t.test('auto-away and a lost return job', async (t) => {
   t.match((await h.baton.services.timerBackstop.run()).rep_away_until, { found: 1, done: 1 })
   t.equal(await h.repStatus(rep), 'available')
 })
+
+t.test('a rep holding offers or open leads cannot be deleted', async (t) => {
+  const h = await handoffHarness(t)
+  const { repIds, teamId } = await h.setup(2)
+  const kept = await h.postLead()
+  const leaving = kept.handoff.repId as string
+  await h.ok('POST', `/v1/handoffs/${kept.handoff.id}/accept`, undefined, 200, 'rep', leaving)
+  await h.postLead() // the other rep's turn
+  const waiting = await h.postLead()
+  t.equal(waiting.handoff.repId, leaving)
+  await h.ok('PATCH', `/v1/teams/${teamId}`, { members: repIds.filter((id) => id !== leaving).map((repId) => ({ repId })) }, 200)
+
+  const refused = await h.call('DELETE', `/v1/reps/${leaving}`)
+  t.equal(refused.statusCode, 409)
+  t.match(refused.json(), { conflicts: { pendingOffers: 1, openLeads: 1 }, detail: /1 pending offers, 1 open leads/ })
+  await asRep(h, leaving, { status: 'away', handBack: 'pending' })
+  t.match((await h.call('DELETE', `/v1/reps/${leaving}`)).json(), { conflicts: { pendingOffers: 0, openLeads: 1 } })
+  await h.ok('POST', `/v1/leads/${kept.lead.id}/close`, { reason: 'No budget' }, 200)
+  t.equal((await h.call('DELETE', `/v1/reps/${leaving}`)).statusCode, 204, 'nothing held: deleted')
+})

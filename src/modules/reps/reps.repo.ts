@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import type { Schedule } from './working-time.ts'
-import { accounts, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
+import { accounts, handoffs, leads, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
 
 const live = isNull(reps.deletedAt)
 
@@ -86,7 +86,22 @@ export async function repDependents(db: Queryable, repId: string) {
     .from(reps)
     .where(and(eq(reps.managerId, repId), live))
   const [managed] = await db.select({ n: count() }).from(teams).where(eq(teams.managerId, repId))
-  return { ownedAccounts: owned?.n ?? 0, directReports: reports?.n ?? 0, managedTeams: managed?.n ?? 0 }
+  const [pending] = await db
+    .select({ n: count() })
+    .from(handoffs)
+    .where(and(eq(handoffs.repId, repId), eq(handoffs.status, 'pending')))
+  // Owned and still being worked: accepted (contacted or not), not yet converted or closed.
+  const [open] = await db
+    .select({ n: count() })
+    .from(leads)
+    .where(and(eq(leads.ownerId, repId), inArray(leads.status, ['accepted', 'contacted'])))
+  return {
+    ownedAccounts: owned?.n ?? 0,
+    directReports: reports?.n ?? 0,
+    managedTeams: managed?.n ?? 0,
+    pendingOffers: pending?.n ?? 0,
+    openLeads: open?.n ?? 0,
+  }
 }
 
 /** Takes the rep out of every team and marks it deleted; the row stays for history. */

@@ -96,7 +96,8 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
         tags,
         summary: 'Delete a rep',
         description:
-          'Refused with 409 while the rep owns accounts or manages reps or teams. Otherwise the rep leaves its teams and is no ' +
+          'Refused with 409 while the rep owns accounts, manages reps or teams, has offers pending or owns open leads (hand them ' +
+          'back or reassign them first). Otherwise the rep leaves its teams and is no ' +
           'longer listed; past leads keep naming it.',
         params: IdParams,
         response: withProblems({ 204: Type.Null() }, [400, 404, 409]),
