@@ -80,11 +80,13 @@ export async function checkInvariants({
       `${(await q<{ n: number }>('select count(*)::int as n from leads'))[0]!.n} leads in the database`,
     )
 
-    // 2. Owners: one live handoff per lead, accepted at most once, the owner is the acceptor.
-    const live = await q<{ lead_id: string; n: number }>(
-      `select lead_id, count(*)::int as n from handoffs where status in ('pending', 'accepted') group by lead_id having count(*) > 1`,
+    // 2. Owners: at most one offer waiting and one accepted handoff per lead (both at once only
+    // while a reassign offers an owned lead), and the owner is the acceptor.
+    const live = await q<{ lead_id: string; status: string; n: number }>(
+      `select lead_id, status, count(*)::int as n from handoffs where status in ('pending', 'accepted') group by lead_id, status
+       having count(*) > 1`,
     )
-    check('no lead has two pending/accepted handoffs', live, `${live.length} leads with two`)
+    check('no lead has two pending or two accepted handoffs', live, `${live.length} leads with two`)
     const owners = await q<{ id: string; status: string; owner_id: string | null; acceptor: string | null }>(`
       select l.id, l.status, l.owner_id, h.rep_id as acceptor from leads l
       left join handoffs h on h.lead_id = l.id and h.status = 'accepted'

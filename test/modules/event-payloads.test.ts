@@ -142,6 +142,14 @@ t.test('a lead lifecycle: every event body is as documented', async (t) => {
   const withdrawn = await demoLead()
   await ok('POST', `/v1/leads/${withdrawn.lead.id}/close`, { reason: 'Spam' }, 200)
 
+  // Reassigned by an admin: an owned lead offered to another rep, who accepts; then transferred.
+  const moved = await demoLead()
+  await accept(moved.handoff)
+  const next = moved.handoff.repId === repA ? repB : repA
+  const offered = await ok('POST', `/v1/leads/${moved.lead.id}/reassign`, { repId: next, reason: 'territory' }, 200)
+  await accept(offered.handoff)
+  await ok('POST', `/v1/leads/${moved.lead.id}/reassign`, { repId: manager, mode: 'transfer', reason: 'key account' }, 200)
+
   // A rep goes away for an hour, handing its pending offer back; an hour later it is back.
   const handedBack = await demoLead()
   const until = new Date(baton.clock.now().getTime() + 60 * MINUTE).toISOString()

@@ -11,9 +11,9 @@ export const HANDOFF_STATUSES = ['pending', 'accepted', 'declined', 'expired', '
 export type HandoffStatus = (typeof HANDOFF_STATUSES)[number]
 
 /**
- * One offer of a lead to one rep, with the deadline to accept it. A lead has at most
- * one live (pending or accepted) handoff: the partial unique index makes "never two
- * owners" a database fact rather than a hope.
+ * One offer of a lead to one rep, with the deadline to accept it. A lead has at most one
+ * pending and one accepted handoff: the partial unique indexes make "never two owners" a
+ * database fact rather than a hope.
  */
 export const handoffs = pgTable(
   'handoffs',
@@ -48,9 +48,15 @@ export const handoffs = pgTable(
     reason: text('reason'),
   },
   (t) => [
-    uniqueIndex('handoffs_one_live_per_lead')
+    // At most one offer waiting and one owner per lead. Both at once: a reassign offers an owned lead
+    // to another rep, and the owner keeps it until that rep accepts. Built CONCURRENTLY by
+    // migrations/concurrent/0027_one_pending_one_accepted.sql.
+    uniqueIndex('handoffs_one_pending_per_lead')
       .on(t.leadId)
-      .where(sql`${t.status} in ('pending', 'accepted')`),
+      .where(sql`${t.status} = 'pending'`),
+    uniqueIndex('handoffs_one_accepted_per_lead')
+      .on(t.leadId)
+      .where(sql`${t.status} = 'accepted'`),
     index('handoffs_rep_idx').on(t.repId, t.status, t.createdAt),
     index('handoffs_lead_idx').on(t.leadId, t.attempt),
     // Built CONCURRENTLY by migrations/concurrent/0020_timer_backstop_indexes.sql (declared here so drizzle-kit knows it).

@@ -79,7 +79,8 @@ const Outcome = (outcome: 'won' | 'lost') =>
 const data = <P extends Parameters<typeof Type.Object>[0]>(description: string, properties: P) =>
   Type.Object(properties, { ...strict, description })
 
-const PENDING = ['pending_acceptance', 'escalated'] as const satisfies LeadStatus[]
+// A lead waiting for an answer, or (offered to another rep by a reassign) still with its owner.
+const PENDING = ['pending_acceptance', 'escalated', 'accepted', 'contacted'] as const satisfies LeadStatus[]
 
 /** Each event type's `data`, exactly as the code writes it; the description says when it is sent. */
 export const EVENT_DATA = {
@@ -209,21 +210,27 @@ export const EVENT_DATA = {
     { description: "maxAttempts reps did not take the lead: escalated to the team's (else the rep's) manager, or left for a person" },
   ),
   'lead.reassigned': data(
-    'The lead was moved on from the rep who had it: its first contact was overdue (firstContact.onOverdue reassign). ' +
-      'lead.assigned, lead.unroutable or lead.escalated follows in the same transaction',
+    'The lead was moved on from the rep who had it: by a person (POST /v1/leads/:id/reassign), or because its first ' +
+      'contact was overdue (firstContact.onOverdue reassign). lead.assigned, lead.unroutable, lead.escalated or task.created ' +
+      'follows in the same transaction',
     {
-      lead: LeadIn('pending_acceptance', 'unrouted', 'escalated'),
-      reason: Type.String({ description: 'Why: contact_overdue' }),
+      lead: LeadIn('pending_acceptance', 'unrouted', 'escalated', 'accepted', 'contacted'),
+      reason: Type.String({ description: "Why: the person's reason, or contact_overdue" }),
+      mode: oneOf(['offer', 'transfer', 'routing'] as const),
       actor: Type.Object(
-        { type: oneOf(['system'] as const), id: Nullable(Uuid) },
-        { ...strict, description: 'Who moved it: system (a follow-through rule)' },
+        { type: oneOf(['system', 'admin', 'manager', 'integration'] as const), id: Nullable(Type.String()) },
+        { ...strict, description: "Who moved it: the token's subject (a manager: their rep id), or system (a follow-through rule)" },
       ),
-      from: Nullable(RepRef),
-      to: Type.Union([RepRef, Type.Null()], { description: 'The rep now offered the lead; null while it waits unrouted or escalated' }),
-      handoff: Type.Union([Handoff, Type.Null()], { description: 'The new offer, when there is one' }),
+      from: Type.Union([RepRef, Type.Null()], { description: 'The rep who had it (owner, or the rep it waited for); null: nobody' }),
+      to: Type.Union([RepRef, Type.Null()], {
+        description: 'The rep now offered or given the lead; null while it waits unrouted or escalated',
+      }),
+      handoff: Type.Union([Handoff, Type.Null()], {
+        description: 'The new offer (mode offer or routing) or ownership (transfer), when there is one',
+      }),
     },
   ),
-  'task.created': data('Accepting created the first-contact task', { lead: LeadIn('accepted'), task: Task }),
+  'task.created': data('Accepting (or a transfer) created the first-contact task', { lead: LeadIn('accepted'), task: Task }),
   'task.completed': data('A task was completed: by hand, by the first contact, or by conversion', {
     lead: LeadIn('accepted', 'contacted', 'converted'),
     task: Task,

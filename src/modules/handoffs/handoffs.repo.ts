@@ -189,11 +189,22 @@ export async function addPending(tx: Tx, repId: string, at: Date): Promise<void>
 
 /** The lead's handoff waiting for an answer, if any, locked. */
 export async function lockPendingOf(tx: Tx, leadId: string): Promise<HandoffState | undefined> {
+  return lockLiveOf(tx, leadId, 'pending')
+}
+
+/** The lead's pending or accepted handoff (at most one of each), locked. */
+export async function lockLiveOf(tx: Tx, leadId: string, status: 'pending' | 'accepted'): Promise<HandoffState | undefined> {
   const [row] = await tx
     .select(stateColumns)
     .from(handoffs)
-    .where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending')))
+    .where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, status)))
     .for('update')
+  return row
+}
+
+/** The lead's latest handoff, whatever became of it: whom a reassign moves the lead from. */
+export async function latestOf(db: Queryable, leadId: string): Promise<HandoffState | undefined> {
+  const [row] = await db.select(stateColumns).from(handoffs).where(eq(handoffs.leadId, leadId)).orderBy(desc(handoffs.attempt)).limit(1)
   return row
 }
 

@@ -14,9 +14,7 @@ import { workedAt, workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
-import { modelVersion } from '../scoring/scoring.repo.ts'
-import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
-import { createFirstContactTask, type FirstContactPolicy } from '../tasks/tasks.service.ts'
+import { createFirstContactTask, firstContactPolicy, settleOpenTasks } from '../tasks/tasks.service.ts'
 import * as repo from './handoffs.repo.ts'
 import { LinkExpired } from './accept-link.ts'
 import { toHandoff } from './handoff.ts'
@@ -162,6 +160,10 @@ export function createHandoffsService(
         }
         if (handoff.status === 'accepted') return toHandoff(handoff)
         mustBePending(handoff, now, 'accept')
+        // A reassign offered an owned lead: the owner lets go only now that this rep takes it
+        // (first, so that the lead never has two accepted handoffs).
+        const before = (await findLead(tx, handoff.leadId))!
+        if (before.ownerId) await releaseOwner(tx, before, now)
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
         const schedule = (await scheduleOf(tx, handoff.repId))!
         const owned = await updateLead(tx, lead.id, {
@@ -187,7 +189,9 @@ export function createHandoffsService(
         mustBePending(handoff, now, 'decline')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
         const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
-        await appendEvents(tx, { boss, logger }, [declined, ...(await reroute(tx, lead, updated, now, 'declined'))])
+        // An owned lead offered by a reassign stays with its owner when the new rep declines.
+        const onward = lead.ownerId ? [] : await reroute(tx, lead, updated, now, 'declined')
+        await appendEvents(tx, { boss, logger }, [declined, ...onward])
         return toHandoff(updated)
       })
     },
@@ -217,7 +221,7 @@ export function createHandoffsService(
         const events: NewEvent[] = [newEvent('handoff.expired', { lead: snapshot(lead), handoff: toHandoff(updated), rep }, now, lead.id)]
         const autoAway = config.handoffs.autoAwayAfter
         if (autoAway > 0 && expiredInRow >= autoAway) events.push(...(await setAway(tx, rep, expiredInRow, now, lead)))
-        events.push(...(await reroute(tx, lead, updated, now, 'expired', expiry.prior)))
+        if (!lead.ownerId) events.push(...(await reroute(tx, lead, updated, now, 'expired', expiry.prior)))
         await appendEvents(tx, { boss, logger }, events)
         return 'expired'
       })
@@ -227,15 +231,12 @@ export function createHandoffsService(
 
 export type HandoffsService = ReturnType<typeof createHandoffsService>
 
-/** When the first contact is due and what follows if it is not made: by the lead's tier in the model that scored it. */
-async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstContactPolicy> {
-  const tier = lead.tier ?? 'standard'
-  const firstContact = (await modelVersion(tx, lead.decision.scoringVersion))?.model.firstContact
-  return {
-    dueInSeconds: firstContact?.[tier] ?? FIRST_CONTACT_DEFAULTS[tier],
-    onOverdue: firstContact?.onOverdue ?? 'notify',
-    graceSeconds: firstContact?.graceSeconds ?? 0,
-  }
+/** The owner of a lead another rep accepted (offered by a reassign): their handoff ends reassigned, their tasks are cancelled. */
+async function releaseOwner(tx: Tx, lead: LeadRow, now: Date): Promise<void> {
+  const owned = await repo.lockLiveOf(tx, lead.id, 'accepted')
+  if (owned) await repo.updateHandoff(tx, owned.id, { status: 'reassigned', reason: 'reassigned: another rep accepted', updatedAt: now })
+  if (lead.status === 'accepted') await repo.releaseUnworked(tx, lead.ownerId!)
+  await settleOpenTasks(tx, lead, 'cancelled', now)
 }
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */

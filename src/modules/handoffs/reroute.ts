@@ -35,15 +35,15 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     lead: LeadRow,
     previous: HandoffState,
     now: Date,
-    why: 'declined' | 'expired' | 'handed_back' | 'contact_overdue',
+    why: 'declined' | 'expired' | 'handed_back' | Reassignment,
     prior?: PriorHandoffs,
   ): Promise<NewEvent[]> {
     await useGenericPlans(tx)
     prior ??= await repo.priorHandoffs(tx, lead.id)
     if (prior.nextAttempt > config.handoffs.maxAttempts) {
       const escalated = await escalate(tx, lead, previous, prior, now)
-      if (why !== 'contact_overdue') return escalated.events
-      return [await reassigned(tx, escalated.lead, previous, escalated.handoff, now), ...escalated.events]
+      if (typeof why === 'string') return escalated.events
+      return [await reassignedEvent(tx, why, escalated.lead, previous.repId, escalated.handoff, now), ...escalated.events]
     }
     const prefer: CompiledRule | undefined = previous.assign
       ? {
@@ -66,7 +66,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
       updatedAt: now,
     })
     const outcome = await assigner.record(tx, updated, routed, now, { attempt: prior.nextAttempt, snapshot: snapshot(updated) })
-    if (why === 'contact_overdue') return [await reassigned(tx, updated, previous, outcome.handoff, now), ...outcome.events]
+    if (typeof why !== 'string') return [await reassignedEvent(tx, why, updated, previous.repId, outcome.handoff, now), ...outcome.events]
     const rerouted = newEvent(
       'lead.rerouted',
       { lead: snapshot(updated), from: toHandoff(previous), to: outcome.handoff, reason: why, attempt: prior.nextAttempt },
@@ -151,22 +151,37 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     ]
     return { lead: updated, handoff, events }
   }
-
-  /** lead.reassigned for a lead its owner did not contact in time: from them, to whoever routing found (or nobody yet). */
-  async function reassigned(tx: Tx, lead: LeadRow, previous: HandoffState, to: Handoff | null, now: Date): Promise<NewEvent> {
-    const data = {
-      lead: snapshot(lead),
-      reason: 'contact_overdue',
-      actor: { type: 'system' as const, id: null },
-      from: (await findRepRef(tx, previous.repId)) ?? null,
-      to: (to && (await findRepRef(tx, to.repId))) ?? null,
-      handoff: to,
-    }
-    return newEvent('lead.reassigned', data, now, lead.id)
-  }
 }
 
 export type Rerouter = ReturnType<typeof createRerouter>
+
+/** Who moved a lead on purpose, and why: a person (POST /v1/leads/:id/reassign) or a follow-through rule. */
+export interface Reassignment {
+  actor: { type: 'system' | 'admin' | 'manager' | 'integration'; id: string | null }
+  reason: string
+  mode: 'offer' | 'transfer' | 'routing'
+}
+
+/** lead.reassigned: from the rep who had the lead, to the one it is offered or given to now (or nobody yet). */
+export async function reassignedEvent(
+  tx: Tx,
+  { actor, reason, mode }: Reassignment,
+  lead: LeadRow,
+  fromRepId: string | null,
+  to: Handoff | null,
+  now: Date,
+): Promise<NewEvent> {
+  const data = {
+    lead: snapshot(lead),
+    reason,
+    mode,
+    actor,
+    from: (fromRepId && (await findRepRef(tx, fromRepId))) || null,
+    to: (to && (await findRepRef(tx, to.repId))) || null,
+    handoff: to,
+  }
+  return newEvent('lead.reassigned', data, now, lead.id)
+}
 
 /** The team's manager, else the manager of the rep who last had the lead. */
 export async function managerFor(tx: Tx, previous: HandoffState): Promise<string | null> {

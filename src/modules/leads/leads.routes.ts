@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
 import { fingerprintOf, idempotencyScope } from '../idempotency/idempotency.ts'
-import { IngestResult, Lead, LeadInput, ListLeadsQuery, Timeline } from './leads.schemas.ts'
+import { IngestResult, Lead, LeadInput, ListLeadsQuery, ReassignAnswer, ReassignBody, Timeline } from './leads.schemas.ts'
 import type { LeadsService } from './leads.service.ts'
 import { readerFor } from '../events/events.service.ts'
 
@@ -97,5 +97,24 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
       },
     },
     async (request) => leads.timeline(request.params.id, readerFor(request.principal!), request.principal!),
+  )
+
+  app.post(
+    '/v1/leads/:id/reassign',
+    {
+      config: { auth: ['admin', 'integration', 'rep'] },
+      schema: {
+        tags,
+        summary: 'Move a lead on purpose: offer it to a rep, transfer it to one, or send it back into routing',
+        description:
+          "For admins, integrations naming a reason, and the manager of the lead's team (a rep token). A pending, accepted, " +
+          'contacted, unrouted or escalated lead; a closed or converted one is 409. A waiting handoff is withdrawn ' +
+          '(handoff.withdrawn); lead.reassigned names the actor, the reason, from whom and to whom.',
+        params: IdParams,
+        body: ReassignBody,
+        response: withProblems({ 200: ReassignAnswer }, [400, 403, 404, 409, 422]),
+      },
+    },
+    async (request) => leads.reassign(request.params.id, request.body, request.principal!),
   )
 }

@@ -169,3 +169,28 @@ export const ListLeadsQuery = Type.Object(
 export type ListLeadsQuery = Static<typeof ListLeadsQuery>
 
 export const Timeline = Type.Object({ data: Type.Array(Event) })
+
+export const ReassignBody = Type.Object(
+  {
+    repId: Type.Optional(Type.String({ format: 'uuid', description: 'The rep who gets the lead; absent: back into routing' })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('offer'), Type.Literal('transfer')], {
+        description:
+          'offer (default): a fresh pending handoff for repId, the owner keeping the lead until they accept; ' +
+          'transfer: repId owns it at once, with a first-contact task',
+      }),
+    ),
+    reason: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'Why, for the timeline and lead.reassigned; required of integrations' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ReassignBody = Static<typeof ReassignBody>
+
+export const ReassignAnswer = Type.Object({
+  lead: Lead,
+  handoff: Type.Union([Handoff, Type.Null()], {
+    description: 'The new offer or ownership; null while the lead waits unrouted or escalated',
+  }),
+})

@@ -19,6 +19,7 @@ import * as repo from './leads.repo.ts'
 import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
 import { snapshot, toLead } from './lead.ts'
 import { mergeSubmission } from './merge.ts'
+import { createReassigner } from './reassign.ts'
 import { normalizeLead, type LeadFields } from './normalize.ts'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -42,6 +43,9 @@ export function createLeadsService({
   predictor: Predictor
 }) {
   return {
+    /** POST /v1/leads/:id/reassign: see reassign.ts. */
+    reassign: createReassigner({ db, clock, config, boss, logger, assigner }),
+
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {
       const prepared = await prepare(input)

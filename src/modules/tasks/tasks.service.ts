@@ -15,6 +15,8 @@ import { findRepRef, managerOf } from '../reps/reps.repo.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { snapshot } from '../leads/lead.ts'
 import { dueAt, type Schedule } from '../reps/working-time.ts'
+import { modelVersion } from '../scoring/scoring.repo.ts'
+import { FIRST_CONTACT_DEFAULTS } from '../scoring/scoring.schemas.ts'
 import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
@@ -23,6 +25,17 @@ export interface FirstContactPolicy {
   dueInSeconds: number
   onOverdue: 'notify' | 'reassign'
   graceSeconds: number
+}
+
+/** When the first contact is due and what follows if it is not made: by the lead's tier in the model that scored it. */
+export async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstContactPolicy> {
+  const tier = lead.tier ?? 'standard'
+  const firstContact = (await modelVersion(tx, lead.decision.scoringVersion))?.model.firstContact
+  return {
+    dueInSeconds: firstContact?.[tier] ?? FIRST_CONTACT_DEFAULTS[tier],
+    onOverdue: firstContact?.onOverdue ?? 'notify',
+    graceSeconds: firstContact?.graceSeconds ?? 0,
+  }
 }
 
 /**
@@ -166,7 +179,7 @@ export function createTasksService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'con
     await releaseUnworked(tx, task.repId)
     const released = await updateLead(tx, lead.id, { ownerId: null, updatedAt: now })
     const accepted = await updateHandoff(tx, task.handoffId, { status: 'reassigned', reason: 'first contact overdue', updatedAt: now })
-    return reroute(tx, released, accepted, now, 'contact_overdue')
+    return reroute(tx, released, accepted, now, { actor: { type: 'system', id: null }, reason: 'contact_overdue', mode: 'routing' })
   }
 }
 
