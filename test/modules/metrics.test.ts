@@ -9,6 +9,14 @@ const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString()
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString()
 const secs = (count: number, p50: number | null = null, p90 = p50, p99 = p50) => ({ count, p50, p90, p99 })
 const NO_TIMES = secs(0)
+/** A group with no accepted, contacted or offered lead: no timings in either clock, no handoffs. */
+const NOTHING_TIMED = {
+  timeToAcceptSeconds: NO_TIMES,
+  timeToFirstContactSeconds: NO_TIMES,
+  timeToAcceptWorkingSeconds: NO_TIMES,
+  timeToFirstContactWorkingSeconds: NO_TIMES,
+  handoffs: { offered: 0, accepted: 0, declined: 0, expired: 0, slaBreachRate: null, slaBreachRateByClock: { wall: null, working: null } },
+}
 
 /**
  * Nine leads, two hours apart (L1 at T0 … L9 at T0 + 16 h), through every path the metrics see.
@@ -283,19 +291,7 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       key: null,
       label: null,
       funnel: { received: 3, qualified: 1, disqualified: 1, assigned: 1, accepted: 0, contacted: 0, converted: 0 },
-      timeToAcceptSeconds: NO_TIMES,
-      timeToFirstContactSeconds: NO_TIMES,
-      // Everyone here is always working: working seconds are wall seconds.
-      timeToAcceptWorkingSeconds: NO_TIMES,
-      timeToFirstContactWorkingSeconds: NO_TIMES,
-      handoffs: {
-        offered: 0,
-        accepted: 0,
-        declined: 0,
-        expired: 0,
-        slaBreachRate: null,
-        slaBreachRateByClock: { wall: null, working: null },
-      },
+      ...NOTHING_TIMED,
       rates: { firstContactOverdue: null, reroute: 0, escalation: 0 },
       unroutedSeconds: NO_TIMES,
     })
@@ -381,19 +377,7 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
       groups: [],
       total: {
         funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
-        timeToAcceptSeconds: NO_TIMES,
-        timeToFirstContactSeconds: NO_TIMES,
-        // Everyone here is always working: working seconds are wall seconds.
-        timeToAcceptWorkingSeconds: NO_TIMES,
-        timeToFirstContactWorkingSeconds: NO_TIMES,
-        handoffs: {
-          offered: 0,
-          accepted: 0,
-          declined: 0,
-          expired: 0,
-          slaBreachRate: null,
-          slaBreachRateByClock: { wall: null, working: null },
-        },
+        ...NOTHING_TIMED,
         rates: { firstContactOverdue: null, reroute: null, escalation: null },
         unroutedSeconds: NO_TIMES,
       },
@@ -456,19 +440,7 @@ t.test('GET /v1/metrics/handoffs over a known history', async (t) => {
         repId: reps.dora,
         ...day,
         funnel: { received: 0, qualified: 0, disqualified: 0, assigned: 0, accepted: 0, contacted: 0, converted: 0 },
-        timeToAcceptSeconds: NO_TIMES,
-        timeToFirstContactSeconds: NO_TIMES,
-        // Everyone here is always working: working seconds are wall seconds.
-        timeToAcceptWorkingSeconds: NO_TIMES,
-        timeToFirstContactWorkingSeconds: NO_TIMES,
-        handoffs: {
-          offered: 0,
-          accepted: 0,
-          declined: 0,
-          expired: 0,
-          slaBreachRate: null,
-          slaBreachRateByClock: { wall: null, working: null },
-        },
+        ...NOTHING_TIMED,
         rates: { firstContactOverdue: null, reroute: null, escalation: null },
         unroutedSeconds: NO_TIMES,
       },
