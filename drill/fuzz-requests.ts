@@ -299,10 +299,9 @@ export function generate(
   }
   const table = routes.map((route, i) => {
     const siblings = routes.filter((r) => r.path === route.path)
-    const unused =
-      siblings[0] === routes[i]
-        ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !siblings.some((r) => r.method === m))
-        : []
+    // A method the path has under another template that matches it (/v1/reps/me is also /v1/reps/{id}) is not unused.
+    const served = (method: string) => routes.some((r) => r.method === method && templateMatches(r.path, route.path))
+    const unused = siblings[0] === routes[i] ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !served(m)) : []
     return { route, makers: makersFor(route, roles.get(routeKey(route)), fixtures, rndUuid, unused) }
   })
   const skipped = table.filter((t) => t.makers.length === 0).map((t) => routeKey(t.route))
@@ -331,4 +330,10 @@ function shuffle<T>(rnd: Rnd, items: T[]): T[] {
     ;[out[i], out[j]] = [out[j]!, out[i]!]
   }
   return out
+}
+
+/** Whether the OpenAPI path `template` also matches the path `path` (each {param} matches any one segment). */
+function templateMatches(template: string, path: string): boolean {
+  const [a, b] = [template.split('/'), path.split('/')]
+  return a.length === b.length && a.every((segment, i) => segment === b[i] || /^\{[^}]+\}$/.test(segment))
 }

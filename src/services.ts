@@ -52,7 +52,11 @@ export function createServices(deps: CompositionDeps) {
   const handoffs = createHandoffsService({ ...deps, assigner })
   const tasks = createTasksService({ ...deps, assigner })
   const unrouted = createUnroutedRouter({ ...deps, assigner })
-  const reps = createRepsService({ ...deps, handBacks: createHandBack({ ...deps, assigner }) })
+  const reps = createRepsService({
+    ...deps,
+    handBacks: createHandBack({ ...deps, assigner }),
+    handBackOwned: (repId, include, actor) => leads.handBackOwned(repId, include, actor),
+  })
   const sources = createSourcesService(deps)
   const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })

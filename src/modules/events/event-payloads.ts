@@ -199,12 +199,16 @@ export const EVENT_DATA = {
         rep: RepRef,
         attempts: Type.Integer({ minimum: 1 }),
         reason: Type.String(),
+        needsAssignment: Type.Literal(false),
       }),
       data('Escalated with no manager left to offer it to: it waits for a person', {
         lead: LeadIn('escalated'),
         handoff: Type.Null(),
         attempts: Type.Integer({ minimum: 1 }),
         reason: Type.String(),
+        needsAssignment: Type.Literal(true, {
+          description: 'Nobody is left to offer it to: a person picks it up (GET /v1/leads?status=escalated, then reassign)',
+        }),
       }),
     ],
     { description: "maxAttempts reps did not take the lead: escalated to the team's (else the rep's) manager, or left for a person" },

@@ -94,7 +94,9 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
       return {
         lead: updated,
         handoff: null,
-        events: [newEvent('lead.escalated', { lead: leadSnapshot, handoff: null, attempts, reason: detail }, now, lead.id)],
+        events: [
+          newEvent('lead.escalated', { lead: leadSnapshot, handoff: null, attempts, reason: detail, needsAssignment: true }, now, lead.id),
+        ],
       }
     }
     const detail = `${attempts} reps did not take it: escalated to ${manager.name}`
@@ -135,7 +137,12 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
     await assigner.scheduleDeadline(tx, row, now)
     const handoff = toHandoff(row)
     const events = [
-      newEvent('lead.escalated', { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail }, now, lead.id),
+      newEvent(
+        'lead.escalated',
+        { lead: leadSnapshot, handoff, rep: manager, attempts, reason: detail, needsAssignment: false },
+        now,
+        lead.id,
+      ),
       newEvent(
         'lead.assigned',
         {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
@@ -139,4 +139,14 @@ export async function unroutedIds(db: Queryable, { after, limit }: { after?: str
 export async function recentQualified(db: Queryable, last: number): Promise<LeadRow[]> {
   const rows = await db.select().from(leads).where(eq(leads.qualified, true)).orderBy(desc(leads.createdAt), desc(leads.id)).limit(last)
   return rows.reverse()
+}
+
+/** The leads a rep owns in these statuses, oldest first: what a hand-back moves. */
+export async function ownedLeadIds(db: Queryable, repId: string, statuses: LeadStatus[]): Promise<string[]> {
+  const rows = await db
+    .select({ id: leads.id })
+    .from(leads)
+    .where(and(eq(leads.ownerId, repId), inArray(leads.status, statuses)))
+    .orderBy(asc(leads.id))
+  return rows.map((row) => row.id)
 }

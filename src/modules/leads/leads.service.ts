@@ -43,8 +43,8 @@ export function createLeadsService({
   predictor: Predictor
 }) {
   return {
-    /** POST /v1/leads/:id/reassign: see reassign.ts. */
-    reassign: createReassigner({ db, clock, config, boss, logger, assigner }),
+    /** POST /v1/leads/:id/reassign, and the hand-back of owned leads: see reassign.ts. */
+    ...createReassigner({ db, clock, config, boss, logger, assigner }),
 
     /** Submits a lead: see ingestIn for what happens to it. */
     async ingest(input: LeadInput): Promise<{ created: boolean; result: IngestResult }> {

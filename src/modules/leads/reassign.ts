@@ -18,7 +18,7 @@ import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { createFirstContactTask, firstContactPolicy, settleOpenTasks } from '../tasks/tasks.service.ts'
 import { findTeam } from '../teams/teams.repo.ts'
-import { lockLead, updateLead } from './leads.repo.ts'
+import { lockLead, ownedLeadIds, updateLead } from './leads.repo.ts'
 import { snapshot, toLead } from './lead.ts'
 import type { Lead, ReassignBody } from './leads.schemas.ts'
 
@@ -40,7 +40,11 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
   const { db, clock, boss, logger, assigner } = deps
   const reroute = createRerouter(deps)
 
-  return async function reassign(id: string, body: ReassignBody, principal: Principal): Promise<{ lead: Lead; handoff: Handoff | null }> {
+  type Moved = { lead: Lead; handoff: Handoff | null }
+  /** `decide`: who moves it (or why not); `undefined` from it leaves the lead as it is. */
+  type Decide = (tx: Tx, lead: LeadRow) => Promise<Reassignment['actor'] | undefined>
+
+  async function move(id: string, body: ReassignBody, decide: Decide): Promise<Moved | undefined> {
     const mode = body.repId ? (body.mode ?? 'offer') : 'routing'
     if (!body.repId && body.mode === 'transfer') {
       throw invalidFields('Nobody to transfer to.', [{ pointer: '/repId', detail: 'a transfer names the rep who takes the lead' }])
@@ -49,7 +53,8 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
       const pending = await handoffsRepo.lockPendingOf(tx, id)
       const lead = await lockLead(tx, id)
       if (!lead) throw new NotFound(`No lead with id ${id}.`)
-      const actor = await actorOf(tx, principal, lead, body.reason)
+      const actor = await decide(tx, lead)
+      if (!actor) return undefined
       if (!MOVABLE.has(lead.status)) {
         throw withProblemMembers(new Conflict(`The lead is ${lead.status}: only a lead in the handoff can be reassigned.`), {
           leadStatus: lead.status,
@@ -85,6 +90,27 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
       await appendEvents(tx, { boss, logger }, events)
       return { lead: toLead((await lockLead(tx, id))!), handoff }
     })
+  }
+
+  return {
+    /** POST /v1/leads/:id/reassign. */
+    async reassign(id: string, body: ReassignBody, principal: Principal): Promise<Moved> {
+      return (await move(id, body, (tx, lead) => actorOf(tx, principal, lead, body.reason)))!
+    },
+
+    /**
+     * A hand-back of the leads a rep owns (`unworked`: accepted, no contact yet; `open`: also the
+     * contacted ones): each goes back into routing in its own transaction, skipped if its owner
+     * changed meanwhile. Returns how many moved.
+     */
+    async handBackOwned(repId: string, include: 'unworked' | 'open', actor: Reassignment['actor']): Promise<number> {
+      let moved = 0
+      for (const id of await ownedLeadIds(db, repId, include === 'open' ? ['accepted', 'contacted'] : ['accepted'])) {
+        const decide: Decide = async (_tx, lead) => (lead.ownerId === repId && MOVABLE.has(lead.status) ? actor : undefined)
+        if (await move(id, { reason: 'handed back' }, decide)) moved++
+      }
+      return moved
+    },
   }
 
   /** Who may move the lead: an admin; an integration naming a reason; the manager of the lead's team. */

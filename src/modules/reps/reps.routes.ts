@@ -2,7 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Forbidden, withProblemMembers } from '../../lib/errors.ts'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
-import { CreateRepBody, ListRepsQuery, Rep, SELF_SERVICE_FIELDS, UpdateRepBody, UpdatedRep } from './reps.schemas.ts'
+import {
+  CreateRepBody,
+  HandBackAnswer,
+  HandBackBody,
+  ListRepsQuery,
+  Rep,
+  SELF_SERVICE_FIELDS,
+  UpdateRepBody,
+  UpdatedRep,
+} from './reps.schemas.ts'
 import type { RepsService } from './reps.service.ts'
 
 const tags = ['reps']
@@ -87,6 +96,22 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
       if (principal.repId !== request.params.id) throw new Forbidden('A rep token may change only its own rep.')
       return reps.update(request.params.id, selfService(request.body), principal)
     },
+  )
+
+  app.post(
+    '/v1/reps/:id/hand-back',
+    {
+      config: { auth: ['admin', 'rep'] },
+      schema: {
+        tags,
+        summary: "Hand a rep's work back: pending offers, and with unworked or open their owned leads",
+        description: "For an admin or the rep's manager (a rep token). Idempotent: a second call moves nothing more.",
+        params: IdParams,
+        body: HandBackBody,
+        response: withProblems({ 200: HandBackAnswer }, [400, 403, 404, 422]),
+      },
+    },
+    async (request) => reps.handBack(request.params.id, request.body.include, request.principal!),
   )
 
   app.delete(

@@ -112,3 +112,20 @@ export const ListRepsQuery = Type.Object(
   { additionalProperties: false },
 )
 export type ListRepsQuery = Static<typeof ListRepsQuery>
+
+export const HandBackBody = Type.Object(
+  {
+    include: Type.Union([Type.Literal('pending'), Type.Literal('unworked'), Type.Literal('open')], {
+      description:
+        'pending: the offers waiting for the rep; unworked: those and the accepted leads not yet contacted; ' +
+        'open: those and every lead the rep owns that is not converted or closed',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type HandBackBody = Static<typeof HandBackBody>
+
+export const HandBackAnswer = Type.Object({
+  pending: Type.Integer({ minimum: 0, description: 'Pending offers withdrawn and re-routed (handoff.withdrawn, lead.rerouted)' }),
+  leads: Type.Integer({ minimum: 0, description: 'Owned leads sent back into routing (lead.reassigned)' }),
+})

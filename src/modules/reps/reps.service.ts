@@ -1,7 +1,7 @@
 import type { RepRow } from '../../db/schema/index.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { Conflict, NotFound, invalidFields, withFieldErrors, withProblemMembers } from '../../lib/errors.ts'
+import { Conflict, Forbidden, NotFound, invalidFields, withFieldErrors, withProblemMembers } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
@@ -13,7 +13,7 @@ import { availabilityAfter, availabilityEvents } from './availability.ts'
 import * as repo from './reps.repo.ts'
 import { insertRepLoad, namedByLiveRuleset } from '../routing/routing.repo.ts'
 import { requestSweep } from '../routing/unrouted.ts'
-import type { CreateRepBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
+import type { CreateRepBody, HandBackBody, ListRepsQuery, Rep, UpdateRepBody } from './reps.schemas.ts'
 import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type ScheduleError } from './working-hours.ts'
 
 /**
@@ -26,7 +26,12 @@ export function createRepsService({
   boss,
   logger,
   handBacks,
-}: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & { handBacks: HandBack }) {
+  handBackOwned,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & {
+  handBacks: HandBack
+  /** The leads a rep owns, back into routing (leads' reassign.ts). */
+  handBackOwned: (repId: string, include: 'unworked' | 'open', actor: { type: 'admin' | 'manager'; id: string | null }) => Promise<number>
+}) {
   async function bookReturn(tx: Tx, rep: RepRow, now: Date): Promise<void> {
     await sendInTx(tx, boss, 'rep-away-until', { repId: rep.id, awayUntil: rep.awayUntil!.toISOString() }, { at: rep.awayUntil!, now })
   }
@@ -89,6 +94,24 @@ export function createRepsService({
       if (!handBack) return toRep(row)
       const by = actor.type === 'rep' ? 'the rep' : 'an admin'
       return { ...toRep(row), handedBack: { pending: await handBacks.pending(id, `handed back by ${by}`) } }
+    },
+
+    /**
+     * POST /v1/reps/:id/hand-back, for a rep who leaves or goes on leave (an admin, or the rep's
+     * manager): their pending offers move on now; `unworked` also returns the accepted leads not
+     * yet contacted, `open` every lead they own that is not converted or closed. In batches, one
+     * transaction per handoff or lead; a second call moves nothing more.
+     */
+    async handBack(id: string, include: HandBackBody['include'], principal: Principal): Promise<{ pending: number; leads: number }> {
+      const rep = await mustFind(db, id)
+      const managing = principal.role === 'rep' && rep.managerId !== null && rep.managerId === principal.repId
+      if (principal.role === 'rep' && !managing) throw new Forbidden("Only an admin or the rep's manager hands a rep's work back.")
+      const actor = managing
+        ? { type: 'manager' as const, id: principal.repId! }
+        : { type: 'admin' as const, id: principal.subject ?? null }
+      const pending = await handBacks.pending(id, `handed back by ${actor.type === 'manager' ? 'their manager' : 'an admin'}`)
+      const leads = include === 'pending' ? 0 : await handBackOwned(id, include, actor)
+      return { pending, leads }
     },
 
     /**
