@@ -1,12 +1,9 @@
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { appendEvents } from '../events/events.repo.ts'
-import { newEvent } from '../events/events.service.ts'
 import { findLead } from '../leads/leads.repo.ts'
-import { snapshot } from '../leads/lead.ts'
 import type { Assigner } from '../routing/assign.ts'
-import { requestSweep } from '../routing/unrouted.ts'
 import * as repo from './handoffs.repo.ts'
-import { toHandoff } from './handoff.ts'
+import { withdrawPending } from './ownership.ts'
 import { createRerouter } from './reroute.ts'
 
 /** Handoffs withdrawn per transaction: each is its own, so one lead's trouble holds up no other. */
@@ -28,12 +25,9 @@ export function createHandBack(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'
       const handoff = await repo.lockHandoff(tx, id)
       if (!handoff || handoff.status !== 'pending' || handoff.repId !== repId) return false
       const now = clock.now()
-      const updated = await repo.updateHandoff(tx, id, { status: 'cancelled', reason, respondedAt: now, updatedAt: now })
-      const { rep, maxPending } = await repo.releaseLoad(tx, repId, 'cancelled')
-      if (maxPending !== null) await requestSweep(tx, boss)
       const lead = (await findLead(tx, handoff.leadId))!
-      const withdrawn = newEvent('handoff.withdrawn', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
-      await appendEvents(tx, { boss, logger }, [withdrawn, ...(await reroute(tx, lead, updated, now, 'handed_back'))])
+      const { withdrawn, event } = await withdrawPending(tx, boss, lead, handoff, reason, now)
+      await appendEvents(tx, { boss, logger }, [event, ...(await reroute(tx, lead, withdrawn, now, 'handed_back'))])
       return true
     })
   }

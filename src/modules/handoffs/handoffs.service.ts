@@ -7,17 +7,17 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
-import { findLead, updateLead } from '../leads/leads.repo.ts'
+import { findLead } from '../leads/leads.repo.ts'
 import { snapshot } from '../leads/lead.ts'
 import { findRepRef, scheduleOf, setAutoAway } from '../reps/reps.repo.ts'
 import { workedAt, workingSecondsBetween } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { traceForRep } from '../routing/trace-view.ts'
-import { createFirstContactTask, firstContactPolicy, settleOpenTasks } from '../tasks/tasks.service.ts'
 import * as repo from './handoffs.repo.ts'
 import { LinkExpired } from './accept-link.ts'
 import { toHandoff } from './handoff.ts'
+import { releaseOwner, takeOwnership } from './ownership.ts'
 import type { Handoff, ListHandoffsQuery } from './handoffs.schemas.ts'
 import { createRerouter } from './reroute.ts'
 
@@ -163,19 +163,10 @@ export function createHandoffsService(
         // A reassign offered an owned lead: the owner lets go only now that this rep takes it
         // (first, so that the lead never has two accepted handoffs).
         const before = (await findLead(tx, handoff.leadId))!
-        if (before.ownerId) await releaseOwner(tx, before, now)
+        if (before.ownerId) await releaseOwner(tx, before, 'reassigned: another rep accepted', now)
         const { updated, lead, rep } = await close(tx, handoff, 'accepted', now, null)
-        const schedule = (await scheduleOf(tx, handoff.repId))!
-        const owned = await updateLead(tx, lead.id, {
-          status: 'accepted',
-          ownerId: handoff.repId,
-          acceptedAt: now,
-          acceptWorkingSeconds: workingSecondsBetween(lead.createdAt, now, schedule),
-          updatedAt: now,
-        })
+        const { owned, task } = await takeOwnership(tx, boss, lead, updated, now)
         const event = newEvent('handoff.accepted', { lead: snapshot(owned), handoff: toHandoff(updated), rep }, now, lead.id)
-        const policy = await firstContactPolicy(tx, owned)
-        const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: updated, policy, schedule, now })
         await appendEvents(tx, { boss, logger }, [event, task])
         return toHandoff(updated)
       })
@@ -230,14 +221,6 @@ export function createHandoffsService(
 }
 
 export type HandoffsService = ReturnType<typeof createHandoffsService>
-
-/** The owner of a lead another rep accepted (offered by a reassign): their handoff ends reassigned, their tasks are cancelled. */
-async function releaseOwner(tx: Tx, lead: LeadRow, now: Date): Promise<void> {
-  const owned = await repo.lockLiveOf(tx, lead.id, 'accepted')
-  if (owned) await repo.updateHandoff(tx, owned.id, { status: 'reassigned', reason: 'reassigned: another rep accepted', updatedAt: now })
-  if (lead.status === 'accepted') await repo.releaseUnworked(tx, lead.ownerId!)
-  await settleOpenTasks(tx, lead, 'cancelled', now)
-}
 
 /** A rep who let `autoAwayAfter` handoffs in a row expire is set away, and the run starts again. */
 /** The event names the lead whose expiry tipped it: it sits in that lead's timeline and sequence. */

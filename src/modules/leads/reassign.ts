@@ -11,12 +11,11 @@ import * as handoffsRepo from '../handoffs/handoffs.repo.ts'
 import { toHandoff } from '../handoffs/handoff.ts'
 import type { Handoff } from '../handoffs/handoffs.schemas.ts'
 import { planReminders, remindersFor } from '../handoffs/reminders.ts'
+import { releaseOwner, takeOwnership, withdrawPending } from '../handoffs/ownership.ts'
 import { createRerouter, reassignedEvent, type Reassignment } from '../handoffs/reroute.ts'
 import { findLiveRep, scheduleOf } from '../reps/reps.repo.ts'
-import { dueAt, workingSecondsBetween } from '../reps/working-time.ts'
+import { dueAt } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
-import { requestSweep } from '../routing/unrouted.ts'
-import { createFirstContactTask, firstContactPolicy, settleOpenTasks } from '../tasks/tasks.service.ts'
 import { findTeam } from '../teams/teams.repo.ts'
 import { lockLead, ownedLeadIds, updateLead } from './leads.repo.ts'
 import { snapshot, toLead } from './lead.ts'
@@ -65,7 +64,7 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
       const why: Reassignment = { actor, reason: body.reason ?? 'reassigned', mode }
       const events: NewEvent[] = []
       const from = pending?.repId ?? lead.ownerId
-      if (pending) events.push(await withdraw(tx, lead, pending, why, now))
+      if (pending) events.push((await withdrawPending(tx, boss, lead, pending, `reassigned: ${why.reason}`, now)).event)
       let current = lead
       if (mode !== 'offer' && lead.ownerId) current = await release(tx, lead, why, now)
 
@@ -139,22 +138,9 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
     return rep
   }
 
-  async function withdraw(tx: Tx, lead: LeadRow, pending: HandoffState, why: Reassignment, now: Date): Promise<NewEvent> {
-    const reason = `reassigned: ${why.reason}`
-    const row = await handoffsRepo.updateHandoff(tx, pending.id, { status: 'cancelled', reason, respondedAt: now, updatedAt: now })
-    const { rep, maxPending } = await handoffsRepo.releaseLoad(tx, pending.repId, 'cancelled')
-    if (maxPending !== null) await requestSweep(tx, boss)
-    return newEvent('handoff.withdrawn', { lead: snapshot(lead), handoff: toHandoff(row), rep, reason }, now, lead.id)
-  }
-
-  /** The owner lets go: their handoff ends reassigned, their open tasks are cancelled. */
+  /** The owner lets go (their handoff ends reassigned, their tasks are cancelled); the lead waits for what comes next. */
   async function release(tx: Tx, lead: LeadRow, why: Reassignment, now: Date): Promise<LeadRow> {
-    const accepted = await handoffsRepo.lockLiveOf(tx, lead.id, 'accepted')
-    if (accepted) {
-      await handoffsRepo.updateHandoff(tx, accepted.id, { status: 'reassigned', reason: `reassigned: ${why.reason}`, updatedAt: now })
-    }
-    if (lead.status === 'accepted') await handoffsRepo.releaseUnworked(tx, lead.ownerId!)
-    await settleOpenTasks(tx, lead, 'cancelled', now)
+    await releaseOwner(tx, lead, `reassigned: ${why.reason}`, now)
     return updateLead(tx, lead.id, { ownerId: null, status: 'unrouted', updatedAt: now })
   }
 
@@ -185,11 +171,11 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
     })
     // The new rep's load counts it like any offer (and, for a transfer, as accepted at once).
     await handoffsRepo.addPending(tx, repId, now)
-    return { row, schedule }
+    return row
   }
 
   async function offer(tx: Tx, lead: LeadRow, rep: { id: string; name: string; email: string }, now: Date) {
-    const { row } = await newHandoff(tx, lead, rep.id, now, false)
+    const row = await newHandoff(tx, lead, rep.id, now, false)
     await assigner.scheduleDeadline(tx, row, now)
     const waiting = lead.ownerId ? lead : await updateLead(tx, lead.id, { status: 'pending_acceptance', nextRouteAt: null, updatedAt: now })
     const rule = { version: null, index: null, name: 'reassign' }
@@ -199,18 +185,9 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
   }
 
   async function transfer(tx: Tx, lead: LeadRow, rep: { id: string }, now: Date) {
-    const { row, schedule } = await newHandoff(tx, lead, rep.id, now, true)
+    const row = await newHandoff(tx, lead, rep.id, now, true)
     await handoffsRepo.releaseLoad(tx, rep.id, 'accepted')
-    const owned = await updateLead(tx, lead.id, {
-      status: 'accepted',
-      ownerId: rep.id,
-      acceptedAt: now,
-      acceptWorkingSeconds: workingSecondsBetween(lead.createdAt, now, schedule),
-      nextRouteAt: null,
-      updatedAt: now,
-    })
-    const policy = await firstContactPolicy(tx, owned)
-    const task = await createFirstContactTask(tx, boss, { lead: owned, handoff: row, policy, schedule, now })
+    const { owned, task } = await takeOwnership(tx, boss, lead, row, now)
     return { row, lead: owned, task }
   }
 }

@@ -8,7 +8,8 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { appendEvents, type NewEvent } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
-import { findHandoff, releaseUnworked, updateHandoff } from '../handoffs/handoffs.repo.ts'
+import { findHandoff } from '../handoffs/handoffs.repo.ts'
+import { releaseOwner } from '../handoffs/ownership.ts'
 import { createRerouter, managerFor } from '../handoffs/reroute.ts'
 import { findLead, lockLead, updateLead } from '../leads/leads.repo.ts'
 import { findRepRef, managerOf } from '../reps/reps.repo.ts'
@@ -21,14 +22,14 @@ import * as repo from './tasks.repo.ts'
 import type { ListTasksQuery, Task } from './tasks.schemas.ts'
 
 /** When a first contact is due, and what follows when it is not made (the model's firstContact, per tier). */
-export interface FirstContactPolicy {
+interface FirstContactPolicy {
   dueInSeconds: number
   onOverdue: 'notify' | 'reassign'
   graceSeconds: number
 }
 
 /** When the first contact is due and what follows if it is not made: by the lead's tier in the model that scored it. */
-export async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstContactPolicy> {
+async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstContactPolicy> {
   const tier = lead.tier ?? 'standard'
   const firstContact = (await modelVersion(tx, lead.decision.scoringVersion))?.model.firstContact
   return {
@@ -40,20 +41,16 @@ export async function firstContactPolicy(tx: Tx, lead: LeadRow): Promise<FirstCo
 
 /**
  * The first-contact task an acceptance creates, with its overdue job; returns the task.created
- * event. It falls due after `dueInSeconds` of the owner's working time (`schedule`); with
- * `reassign`, the lead moves on `graceSeconds` of their working time after that.
+ * event. By the lead's firstContact policy, it falls due after `dueInSeconds` of the owner's
+ * working time (`schedule`); with `reassign`, the lead moves on `graceSeconds` of their working
+ * time after that.
  */
 export async function createFirstContactTask(
   tx: Tx,
   boss: ServiceDeps['boss'],
-  {
-    lead,
-    handoff,
-    policy,
-    schedule,
-    now,
-  }: { lead: LeadRow; handoff: HandoffState; policy: FirstContactPolicy; schedule: Schedule; now: Date },
+  { lead, handoff, schedule, now }: { lead: LeadRow; handoff: HandoffState; schedule: Schedule; now: Date },
 ): Promise<NewEvent> {
+  const policy = await firstContactPolicy(tx, lead)
   const due = dueAt(now, policy.dueInSeconds, 'working', schedule)
   const row = await repo.insertTask(tx, {
     id: newId(),
@@ -175,10 +172,8 @@ export function createTasksService(deps: Pick<ServiceDeps, 'db' | 'clock' | 'con
    */
   async function reassignUncontacted(tx: Tx, lead: LeadRow, task: TaskRow, now: Date): Promise<NewEvent[]> {
     if (lead.status !== 'accepted' || lead.ownerId !== task.repId || !task.handoffId) return []
-    await repo.updateTask(tx, task.id, { status: 'cancelled', updatedAt: now })
-    await releaseUnworked(tx, task.repId)
+    const accepted = (await releaseOwner(tx, lead, 'first contact overdue', now))!
     const released = await updateLead(tx, lead.id, { ownerId: null, updatedAt: now })
-    const accepted = await updateHandoff(tx, task.handoffId, { status: 'reassigned', reason: 'first contact overdue', updatedAt: now })
     return reroute(tx, released, accepted, now, { actor: { type: 'system', id: null }, reason: 'contact_overdue', mode: 'routing' })
   }
 }
