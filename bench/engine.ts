@@ -4,7 +4,7 @@
 // Prints {decisions, p50Ms, p99Ms}.
 import { route, type Candidates, type TeamState } from '../src/modules/routing/engine.ts'
 import type { RepState } from '../src/modules/routing/eligibility.ts'
-import { compileRuleset } from '../src/modules/routing/compile-ruleset.ts'
+import { compileRuleset, type CompiledRuleset } from '../src/modules/routing/compile-ruleset.ts'
 import type { Ruleset } from '../src/db/schema/json/ruleset.ts'
 import { dueAt } from '../src/modules/reps/working-time.ts'
 
@@ -14,6 +14,8 @@ const TEAMS = 10
 const DECISIONS = 5000
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC']
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP', 'BR', 'IN', 'ES', 'IT', 'NL']
+const LANGUAGES = ['de', 'fr', 'ja', 'pt', 'es']
+const SEGMENTS = ['smb', 'mid-market', 'enterprise']
 const uuid = (n: number, kind: number) => `01900000-0000-7000-8${kind}00-${String(n).padStart(12, '0')}`
 
 const reps: RepState[] = Array.from({ length: REPS }, (_, i) => ({
@@ -42,6 +44,12 @@ const reps: RepState[] = Array.from({ length: REPS }, (_, i) => ({
   day: '2026-01-05',
   dayCount: i % 41,
   deleted: false,
+  // Half of each team covers a language, a segment and two territories a lead may ask for.
+  attributes: {
+    territories: [COUNTRIES[i % COUNTRIES.length]!, COUNTRIES[(i + 3) % COUNTRIES.length]!],
+    languages: [LANGUAGES[i % LANGUAGES.length]!, 'en'],
+    segments: [SEGMENTS[i % SEGMENTS.length]!],
+  },
 }))
 const teams: TeamState[] = Array.from({ length: TEAMS }, (_, t) => ({
   id: uuid(t, 2),
@@ -70,8 +78,21 @@ const ruleset: Ruleset = {
   })),
   fallback: { type: 'team', teamId: teams[0]!.id },
 }
-const compiled = compileRuleset(ruleset, 1)
-if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors))
+// The same rules, each team target requiring three of the rep's attributes to match the lead.
+const REQUIRE = [
+  { attribute: 'territories', matches: 'country' },
+  { attribute: 'languages', matches: 'custom.language' },
+  { attribute: 'segments', matches: 'custom.segment' },
+] as const
+const requiring: Ruleset = {
+  ...ruleset,
+  rules: ruleset.rules.map((rule) => (rule.assign.type === 'team' ? { ...rule, assign: { ...rule.assign, require: [...REQUIRE] } } : rule)),
+}
+const compile = (body: Ruleset) => {
+  const compiled = compileRuleset(body, 1)
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors))
+  return compiled.ruleset
+}
 const candidates: Candidates = { reps: new Map(reps.map((r) => [r.id, r])), teams: new Map(teams.map((t) => [t.id, t])), account: null }
 
 // As routing decides for a lead: each rule's promise judged against each rep's shift (the end-of-shift guard).
@@ -79,25 +100,31 @@ const deadlineOf = (rule: { acceptWithinSeconds: number | null; clock: 'wall' | 
   seconds: rule.acceptWithinSeconds ?? 1800,
   clock: rule.clock ?? ('working' as const),
 })
-const times: number[] = []
-for (let i = 0; i < DECISIONS; i++) {
-  const lead = {
-    email: `l${i}@x.example`,
-    country: COUNTRIES[i % COUNTRIES.length],
-    employees: i % (RULES + 10),
-    tier: 'demo',
-    score: 40,
-    signals: { demoRequested: true },
+/** Decision times (ms) in the steady state: the first decisions warm up the JIT and the time zone formatters. */
+function decide(compiled: CompiledRuleset): { p50Ms: number; p99Ms: number } {
+  const times: number[] = []
+  for (let i = 0; i < DECISIONS; i++) {
+    const lead = {
+      email: `l${i}@x.example`,
+      country: COUNTRIES[i % COUNTRIES.length],
+      employees: i % (RULES + 10),
+      tier: 'demo',
+      score: 40,
+      signals: { demoRequested: true },
+      custom: { language: LANGUAGES[i % LANGUAGES.length], segment: SEGMENTS[i % SEGMENTS.length] },
+    }
+    // Mondays and Fridays through the day, so eligibility takes every branch.
+    const now = new Date(Date.UTC(2026, 0, 5 + (i % 2) * 4, i % 24, (i * 7) % 60))
+    const started = performance.now()
+    route(compiled, lead, candidates, now, { deadlineOf })
+    times.push(performance.now() - started)
   }
-  // Mondays and Fridays through the day, so eligibility takes every branch.
-  const now = new Date(Date.UTC(2026, 0, 5 + (i % 2) * 4, i % 24, (i * 7) % 60))
-  const started = performance.now()
-  route(compiled.ruleset, lead, candidates, now, { deadlineOf })
-  times.push(performance.now() - started)
+  const steady = times.slice(500).sort((a, b) => a - b)
+  const at = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]!
+  return { p50Ms: at(0.5), p99Ms: at(0.99) }
 }
-// The first decisions warm up the JIT and the time zone formatters: count the steady state.
-const steady = times.slice(500).sort((a, b) => a - b)
-const at = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]!
+const plain = decide(compile(ruleset))
+const required = decide(compile(requiring))
 
 // dueAt on the working clock for a rep with a year of holidays (every Friday, and the 24th to
 // the 31st of December), from starts spread over the year and the day.
@@ -116,11 +143,11 @@ const dueSteady = dueTimes.slice(2000).sort((a, b) => a - b)
 const dueQ = (q: number) => dueSteady[Math.min(dueSteady.length - 1, Math.floor(q * dueSteady.length))]!
 console.log(
   JSON.stringify({
-    decisions: steady.length,
+    decisions: DECISIONS - 500,
     rules: RULES,
     reps: REPS,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
+    ...plain,
+    requirements: { perRule: REQUIRE.length, ...required },
     dueAt: { holidays: holidays.length, calls: dueSteady.length, p50Ms: dueQ(0.5), p99Ms: dueQ(0.99) },
   }),
 )

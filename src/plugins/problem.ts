@@ -242,7 +242,11 @@ function collapseUnions(errors: AjvError[]): AjvError[] {
   const prefix = `${union.schemaPath}/`
   const inside = errors.filter((e) => e.schemaPath.startsWith(prefix))
   const branches = Map.groupBy(inside, (e) => e.schemaPath.slice(prefix.length).split('/')[0])
-  const wrongType = (e: AjvError) => e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const')
+  // A branch is the wrong one when the value is not its type, or names another `type` (the
+  // discriminator of Baton's tagged unions: a team target is not a rep target).
+  const wrongType = (e: AjvError) =>
+    (e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const')) ||
+    (e.instancePath === `${union.instancePath}/type` && e.keyword === 'const')
   const fitting = [...branches.values()].filter((branch) => !branch.some(wrongType))
   const expected = inside
     .filter(wrongType)

@@ -56,7 +56,7 @@ t.test('route: rules, fall-through and fallback', async (t) => {
   const hal = rep('hal', { workingHours: weekdays('12:00', '17:00') }) // opens 11:00Z
   const ivy = rep('ivy', { deleted: true })
   const olga = rep('olga')
-  const acme = { id: 'acme', name: 'Acme', ownerId: 'olga' }
+  const acme = { id: 'acme', name: 'Acme', ownerId: 'olga', domain: 'acme.com', matchedBy: 'domain' as const }
   const everyone = { name: 'everyone', assign: toRep('bob') }
   const germany = { name: 'germany', when: country('DE'), assign: toRep('ann') }
   const byCountry: Ruleset = { rules: [germany, everyone], fallback: null }
@@ -499,7 +499,10 @@ t.test('route is pure: same inputs, same answer, nothing mutated', async (t) => 
   }
   const ruleset = compiled(body)
   for (const explain of [false, true]) {
-    const cands = candidates(reps, teams, { account: { id: 'acme', name: 'Acme', ownerId: 'olga' }, excluded: new Set(['bob']) })
+    const cands = candidates(reps, teams, {
+      account: { id: 'acme', name: 'Acme', ownerId: 'olga', domain: 'acme.com', matchedBy: 'domain' },
+      excluded: new Set(['bob']),
+    })
     const before = structuredClone(cands)
     const first = route(ruleset, { tier: 'standard' }, cands, MONDAY, { explain })
     const second = route(ruleset, { tier: 'standard' }, cands, MONDAY, { explain })

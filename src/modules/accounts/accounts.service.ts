@@ -2,7 +2,7 @@ import type { Queryable, Tx } from '../../db/client.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { AccountRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
-import { normalizeDomain } from '../../lib/domains.ts'
+import { isPublicSuffix, normalizeDomain } from '../../lib/domains.ts'
 import { Conflict, NotFound, invalidFields, withFieldErrors } from '../../lib/errors.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
@@ -108,6 +108,9 @@ async function assertValid(db: Queryable, accountId: string, input: UpdateAccoun
   const normalised = input.domains?.map((raw, i) => {
     const domain = normalizeDomain(raw)
     if (!domain) errors.push({ pointer: `/domains/${i}`, detail: `"${raw}" is not a domain name (e.g. acme.com)` })
+    else if (isPublicSuffix(domain))
+      // It would make every company under it (and their subdomains) this account's.
+      errors.push({ pointer: `/domains/${i}`, detail: `${domain} is a public suffix, under which many companies register names` })
     return domain ?? ''
   })
   if (errors.length > 0) throw invalidFields('The account is invalid.', errors)

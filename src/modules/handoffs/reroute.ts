@@ -1,3 +1,4 @@
+import { requirementsOf } from '../routing/requirements.ts'
 import type { Tx } from '../../db/client.ts'
 import { useGenericPlans } from '../../db/prepared.ts'
 import type { HandoffState, LeadRow } from '../../db/schema/index.ts'
@@ -50,6 +51,7 @@ export function createRerouter({ config, assigner }: Pick<ServiceDeps, 'config'>
           index: previous.ruleIndex ?? -1,
           name: previous.ruleName ?? 'previous target',
           assign: previous.assign,
+          requirements: requirementsOf(previous.assign),
           acceptWithinSeconds: previous.acceptWithinSeconds ?? windowOf(previous),
           clock: previous.clock,
           remindBeforeSeconds: previous.reminders.map((r) => r.beforeSeconds),

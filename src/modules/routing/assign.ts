@@ -25,7 +25,7 @@ import type { DeadlinePromise } from './shift-guard.ts'
 
 /** What routing reads of a lead: the fields conditions see, plus what scoring decided. */
 export interface RoutableLead {
-  fields: object & { domain: string | null; industry?: string | null }
+  fields: object & { domain: string | null; industry?: string | null; company?: string | null; createdAt?: Date }
   decision: StoredDecision
 }
 
@@ -86,13 +86,21 @@ export function reachableTargets(ruleset: CompiledRuleset, record: unknown) {
     teamIds: [...new Set(targets.flatMap((a) => (a.type === 'team' ? [a.teamId] : [])))],
     repIds: [...new Set(targets.flatMap((a) => (a.type === 'rep' ? [a.repId] : [])))],
     needsAccount: targets.some((a) => a.type === 'account_owner'),
+    byCompanyName: targets.some((a) => a.type === 'account_owner' && a.matchCompanyName === true),
   }
 }
 
 /** Loads what the engine needs to decide for this lead under this ruleset. */
 export async function candidatesFor(db: Tx | ServiceDeps['db'], ruleset: CompiledRuleset, lead: RoutableLead) {
-  const { teamIds, repIds, needsAccount } = reachableTargets(ruleset, routingRecord(lead))
-  const candidates = await repo.loadCandidates(db, { teamIds, repIds, domain: needsAccount ? lead.fields.domain : null })
+  const { teamIds, repIds, needsAccount, byCompanyName } = reachableTargets(ruleset, routingRecord(lead))
+  const candidates = await repo.loadCandidates(db, {
+    teamIds,
+    repIds,
+    domain: needsAccount ? lead.fields.domain : null,
+    company: byCompanyName ? (lead.fields.company ?? null) : null,
+  })
+  // A lead already saved has waited since it arrived; a new one starts waiting now (the engine's default).
+  if (lead.fields.createdAt) candidates.waitingSince = lead.fields.createdAt
   // Only a best_fit team needs the deals won and lost in the lead's segment: one more query then.
   const fits = [...candidates.teams.values()].some((team) => team.strategy === 'best_fit')
   return fits ? { ...candidates, fit: await repo.loadFitStats(db, segmentOf(lead.fields.industry)) } : candidates

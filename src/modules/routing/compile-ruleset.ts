@@ -3,6 +3,7 @@ import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { compileCondition, type CompiledCondition, type ConditionError } from '../conditions/condition.ts'
 import { LEAD_FIELDS, type FieldCatalog } from '../conditions/fields.ts'
 import { type Assign, type Ruleset } from '../../db/schema/json/ruleset.ts'
+import { requirementsOf, requirementProblems, type CompiledRequirement } from './requirements.ts'
 
 /**
  * What routing conditions may name: every lead field, plus what scoring decided
@@ -20,6 +21,8 @@ export interface CompiledRule {
   /** Absent: every lead matches. */
   when?: CompiledCondition
   assign: Assign
+  /** A team target's attribute requirements; [] for none. */
+  requirements: CompiledRequirement[]
   acceptWithinSeconds: number | null
   /** The rule's own clock; null: the intent tier's. */
   clock: DeadlineClock | null
@@ -32,6 +35,7 @@ export interface CompiledRuleset {
   version: number | null
   rules: CompiledRule[]
   fallback: Assign | null
+  fallbackRequirements: CompiledRequirement[]
   /** Every team and rep the ruleset names, to load their state in one go. */
   teamIds: string[]
   repIds: string[]
@@ -60,6 +64,7 @@ export function compileRuleset(
       if (compiled.ok) when = compiled.condition
       else errors.push(...compiled.errors.map((e) => ({ pointer: `/rules/${index}/when${e.pointer}`, detail: e.detail })))
     }
+    errors.push(...targetProblems(rule.assign, `/rules/${index}/assign`))
     const before = rule.remindBeforeSeconds
     if (before) {
       const window = rule.acceptWithinSeconds
@@ -72,11 +77,13 @@ export function compileRuleset(
       name: rule.name.trim(),
       ...(when ? { when } : {}),
       assign: rule.assign,
+      requirements: requirementsOf(rule.assign),
       acceptWithinSeconds: rule.acceptWithinSeconds ?? null,
       clock: rule.clock ?? null,
       remindBeforeSeconds: before ?? null,
     })
   })
+  if (ruleset.fallback) errors.push(...targetProblems(ruleset.fallback, '/fallback'))
   if (errors.length > 0) return { ok: false, errors }
   const targets = [...ruleset.rules.map((r) => r.assign), ...(ruleset.fallback ? [ruleset.fallback] : [])]
   return {
@@ -85,10 +92,17 @@ export function compileRuleset(
       version,
       rules,
       fallback: ruleset.fallback,
+      fallbackRequirements: ruleset.fallback ? requirementsOf(ruleset.fallback) : [],
       teamIds: [...new Set(targets.flatMap((a) => (a.type === 'team' ? [a.teamId] : [])))],
       repIds: [...new Set(targets.flatMap((a) => (a.type === 'rep' ? [a.repId] : [])))],
     },
   }
+}
+
+/** A team target's requirements must name lead fields that hold text. */
+function targetProblems(assign: Assign, pointer: string): ConditionError[] {
+  if (assign.type !== 'team' || !assign.require) return []
+  return requirementProblems(assign.require, ROUTING_FIELDS).map((e) => ({ pointer: `${pointer}/require${e.pointer}`, detail: e.detail }))
 }
 
 /** The JSON pointer of every team and rep a ruleset names, for "no such team" errors. */

@@ -1,4 +1,4 @@
-import type { WorkingHours } from '../../db/schema/reps.ts'
+import type { RepAttributes, WorkingHours } from '../../db/schema/reps.ts'
 import { addDays, localTime, toMinutes, weekdayOf, zonedInstant, type LocalTime } from './local-time.ts'
 
 /** What routing knows about a rep at the moment of a decision. */
@@ -20,6 +20,8 @@ export interface RepState {
   day: string | null
   dayCount: number
   deleted: boolean
+  /** What team targets' requirements match (territories, languages, …); absent: none. */
+  attributes?: RepAttributes
 }
 
 /** Why a rep can or cannot take a lead now, and when that may change. */

@@ -9,6 +9,8 @@ import { turnOrder, type EligibleMember } from './rotation.ts'
 import type { CompiledRule, CompiledRuleset } from './compile-ruleset.ts'
 import type { DeadlineClock } from '../../db/schema/json/deadline-clock.ts'
 import { guardShift, preferAnsweringToday, type DeadlinePromise } from './shift-guard.ts'
+import { requirementCheck, type CompiledRequirement } from './requirements.ts'
+import { tryOwner, type MatchedAccount } from './account-owner.ts'
 
 /** A team as routing sees it: members in their stable order (who joined first). */
 export interface TeamState {
@@ -24,8 +26,12 @@ export interface TeamState {
 export interface Candidates {
   reps: Map<string, RepState>
   teams: Map<string, TeamState>
-  /** The account the lead's domain belongs to, if any. */
-  account: { id: string; name: string; ownerId: string | null } | null
+  /** The account the lead's domain (or the nearest registered parent of it) belongs to, if any. */
+  account: MatchedAccount | null
+  /** Accounts named like the lead's company (at most two: more than one is ambiguous), for matchCompanyName. */
+  accountsByName?: Array<{ id: string; name: string; ownerId: string | null }>
+  /** When the lead began to wait for a rep (it arrived): an owner's ifUnavailable wait counts from it. Default: now. */
+  waitingSince?: Date
   /** Reps who already had this lead (a declined or expired handoff): never offered it again. */
   excluded?: Set<string>
   /** Won and lost deals in the lead's segment, when a best_fit team may place it. */
@@ -39,7 +45,16 @@ export type RouteResult =
   | {
       outcome: 'assigned'
       rule:
-        CompiledRule | { index: -1; name: 'fallback'; assign: Assign; acceptWithinSeconds: null; clock: null; remindBeforeSeconds: null }
+        | CompiledRule
+        | {
+            index: -1
+            name: 'fallback'
+            assign: Assign
+            requirements: CompiledRequirement[]
+            acceptWithinSeconds: null
+            clock: null
+            remindBeforeSeconds: null
+          }
       teamId: string | null
       /** The strategy needing a turn number, when the pick rotates through a team. */
       rotation: { teamId: string; strategy: TeamStrategy; eligible: EligibleMember[] } | null
@@ -75,6 +90,7 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
           index: -1,
           name: 'fallback',
           assign: ruleset.fallback,
+          requirements: ruleset.fallbackRequirements,
           acceptWithinSeconds: null,
           clock: null,
           remindBeforeSeconds: null,
@@ -111,7 +127,8 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
       assign: rule.assign,
     }
     trace.steps.push(step)
-    const tried = tryTarget(rule.assign, candidates, guarded(judged, candidates, options.deadlineOf?.(rule), now), step)
+    const judgedForRule = guarded(requiring(judged, rule.requirements, lead, candidates), candidates, options.deadlineOf?.(rule), now)
+    const tried = tryTarget(rule.assign, candidates, judgedForRule, step, now)
     if (tried.kind === 'assigned') {
       step.result = 'assigned'
       return {
@@ -136,31 +153,12 @@ export function route(ruleset: CompiledRuleset, lead: unknown, candidates: Candi
 
 const label = (rule: { index: number; name: string }) => (rule.index === -1 ? 'fallback' : `rule "${rule.name}"`)
 
-type Tried =
+export type Tried =
   | { kind: 'assigned'; teamId: string | null; rotation: Extract<RouteResult, { outcome: 'assigned' }>['rotation']; order: string[] }
   | { kind: 'next' | 'stop'; waits: Array<() => Date | null> }
 
-function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: TraceStep): Tried {
-  if (assign.type === 'account_owner') {
-    const account = candidates.account
-    if (!account || !account.ownerId) {
-      step.result = 'no_account'
-      step.detail = account ? `account "${account.name}" has no owner` : "the lead's domain belongs to no account"
-      return { kind: 'next', waits: [] }
-    }
-    const owner = judged(account.ownerId)
-    step.candidates = owner ? [owner.trace] : []
-    if (owner?.trace.eligible) {
-      step.detail = `account "${account.name}" is owned by ${owner.trace.name}`
-      return { kind: 'assigned', teamId: null, rotation: null, order: [owner.trace.repId] }
-    }
-    // An owner who already had this lead has had their turn: the rules go on.
-    const excluded = candidates.excluded?.has(account.ownerId) ?? false
-    step.result = excluded ? 'nobody_eligible' : 'owner_unavailable'
-    const ownedBy = owner ? `${owner.trace.name} (${owner.trace.reason})` : 'a rep who no longer exists'
-    step.detail = `account "${account.name}" is owned by ${ownedBy}`
-    return { kind: excluded ? 'next' : 'stop', waits: owner ? [owner.opensAt] : [] }
-  }
+function tryTarget(assign: Assign, candidates: Candidates, judged: Judge, step: TraceStep, now: Date): Tried {
+  if (assign.type === 'account_owner') return tryOwner(assign, candidates, judged, step, now)
   if (assign.type === 'rep') {
     const rep = judged(assign.repId)
     step.candidates = rep ? [rep.trace] : []
@@ -227,8 +225,25 @@ const earliest = (waits: Array<() => Date | null>): Date | null =>
     return at && (!best || at < best) ? at : best
   }, null)
 
-type Judged = { trace: CandidateTrace; load: number; opensAt: () => Date | null; carriesOver?: boolean }
-type Judge = (repId: string) => Judged | undefined
+export type Judged = { trace: CandidateTrace; load: number; opensAt: () => Date | null; carriesOver?: boolean }
+export type Judge = (repId: string) => Judged | undefined
+
+/**
+ * The judge for a team target with attribute requirements: a rep who lacks one is not
+ * eligible for this lead whatever their standing, and no calendar changes that.
+ */
+function requiring(judged: Judge, requirements: CompiledRequirement[], lead: unknown, candidates: Candidates): Judge {
+  if (requirements.length === 0) return judged
+  const check = requirementCheck(requirements, lead)
+  return (repId) => {
+    const standing = judged(repId)
+    const rep = candidates.reps.get(repId)
+    if (!standing || !rep || rep.deleted) return standing
+    const missing = check(rep.attributes ?? {})
+    if (missing === null) return standing
+    return { ...standing, trace: { ...standing.trace, eligible: false, reason: missing, opensAt: null }, opensAt: () => null }
+  }
+}
 
 /**
  * The judge for one rule: each rep's standing, then the end-of-shift guard for the rule's

@@ -4,8 +4,10 @@ import type { Queryable, Tx } from '../../db/client.ts'
 import { repAnswers, repLoads, routingRulesets, type RulesetRow } from '../../db/schema/index.ts'
 import type { RepState } from './eligibility.ts'
 import type { Candidates, TeamState } from './engine.ts'
+import type { MatchedAccount } from './account-owner.ts'
 import type { FitStats } from './fit.ts'
 import type { Ruleset } from '../../db/schema/json/ruleset.ts'
+import { domainAndParents } from '../../lib/domains.ts'
 
 // Publishing takes this transaction-scoped lock so concurrent PUTs get consecutive versions.
 const PUBLISH_LOCK_KEY = 7_314_026_004
@@ -62,15 +64,19 @@ export async function namedByLiveRuleset(db: Queryable, target: { teamId: string
   return rows[0]?.named === true
 }
 
-/** The accounts these domains belong to, by domain. */
-export async function accountsByDomain(
-  db: Queryable,
-  domains: string[],
-): Promise<Map<string, { id: string; name: string; ownerId: string | null }>> {
+/** The account each of these domains belongs to (its own, else its nearest registered parent's), by domain. */
+export async function accountsByDomain(db: Queryable, domains: string[]): Promise<Map<string, MatchedAccount>> {
+  const lookups = new Map(domains.map((domain) => [domain, domainAndParents(domain)]))
   const { rows } = await db.execute<{ domain: string; id: string; name: string; ownerId: string | null }>(sql`
     select d.domain, a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
-    where d.domain = any(${sql.param(domains)}::text[])`)
-  return new Map(rows.map(({ domain, ...account }) => [domain, account]))
+    where d.domain = any(${sql.param([...new Set([...lookups.values()].flat())])}::text[])`)
+  const registered = new Map(rows.map((row) => [row.domain, row]))
+  const found = new Map<string, MatchedAccount>()
+  for (const [domain, candidates] of lookups) {
+    const match = candidates.map((c) => registered.get(c)).find((row) => row !== undefined)
+    if (match) found.set(domain, { ...match, matchedBy: match.domain === domain ? 'domain' : 'parent_domain' })
+  }
+  return found
 }
 
 /** The first rep each lead was offered to (attempt 1), with the rule and version that chose them. */
@@ -81,8 +87,10 @@ export async function firstHandoffs(db: Queryable, leadIds: string[]) {
   return new Map(rows.map((r) => [r.leadId, r]))
 }
 
+type AccountRef = { id: string; name: string; ownerId: string | null }
 type CandidateRows = {
-  account: { id: string; name: string; ownerId: string | null } | null
+  account: (AccountRef & { domain: string }) | null
+  named: AccountRef[] | null
   teams: Array<{ id: string; name: string; strategy: TeamState['strategy']; members: TeamState['members'] }> | null
   reps: Array<Omit<RepState, 'deleted'> & { email: string; deletedAt: string | null }> | null
 }
@@ -97,8 +105,11 @@ export interface RepRef {
 const candidatesQuery = prepared.sql<CandidateRows>(
   () => sql`
     with account as (
-      select a.id, a.name, a.owner_id as "ownerId" from account_domains d join accounts a on a.id = d.account_id
-      where d.domain = ${sql.placeholder('domain')}
+      select a.id, a.name, a.owner_id as "ownerId", d.domain from account_domains d join accounts a on a.id = d.account_id
+      where d.domain = any(${sql.placeholder('domains')}::text[]) order by length(d.domain) desc limit 1
+    ), named as (
+      select a.id, a.name, a.owner_id as "ownerId" from accounts a
+      where baton_company_key(a.name) = baton_company_key(${sql.placeholder('company')}::text) order by a.id limit 2
     ), team as (
       select t.id, t.name, t.strategy,
         coalesce(json_agg(json_build_object('repId', m.rep_id, 'weight', m.weight) order by m.joined_at, m.rep_id)
@@ -109,26 +120,32 @@ const candidatesQuery = prepared.sql<CandidateRows>(
       select unnest(${sql.placeholder('repIds')}::uuid[]) as id
       union select m.rep_id from team_members m where m.team_id = any(${sql.placeholder('teamIds')}::uuid[])
       union select "ownerId" from account where "ownerId" is not null
+      union select "ownerId" from named where "ownerId" is not null
     )
     select
       (select row_to_json(account) from account) as account,
+      (select json_agg(named) from named) as named,
       (select json_agg(team) from team) as teams,
       (select json_agg(json_build_object(
           'id', r.id, 'name', r.name, 'email', r.email, 'timezone', r.timezone, 'workingHours', r.working_hours,
           'holidays', r.holidays, 'status', r.status, 'maxPending', r.max_pending, 'maxPerDay', r.max_per_day,
-          'pending', w.pending, 'unworked', w.unworked, 'day', w.day, 'dayCount', w.day_count, 'deletedAt', r.deleted_at))
+          'pending', w.pending, 'unworked', w.unworked, 'day', w.day, 'dayCount', w.day_count, 'deletedAt', r.deleted_at,
+          'attributes', r.attributes))
         from reps r join rep_workload w on w.rep_id = r.id where r.id in (select id from wanted)) as reps`,
 )
 
 /**
  * The state of every rep the named teams, reps and (when asked) the lead's account owner
- * could put forward, read in one round trip. Members come in the order they joined.
+ * could put forward, read in one round trip. Members come in the order they joined. The
+ * account is the one registered for the domain or, failing that, its nearest parent;
+ * `company` also looks accounts up by name (matchCompanyName).
  */
 export async function loadCandidates(
   db: Queryable,
-  { teamIds, repIds, domain }: { teamIds: string[]; repIds: string[]; domain: string | null },
+  { teamIds, repIds, domain, company = null }: { teamIds: string[]; repIds: string[]; domain: string | null; company?: string | null },
 ): Promise<Candidates & { refs: Map<string, RepRef> }> {
-  const [row] = await candidatesQuery(db, { teamIds, repIds, domain })
+  const domains = domain ? domainAndParents(domain) : []
+  const [row] = await candidatesQuery(db, { teamIds, repIds, domains, company })
   const reps = new Map<string, RepState>()
   const refs = new Map<string, RepRef>()
   for (const { email, deletedAt, ...rep } of row?.reps ?? []) {
@@ -136,7 +153,9 @@ export async function loadCandidates(
     refs.set(rep.id, { id: rep.id, name: rep.name, email })
   }
   const teams = new Map((row?.teams ?? []).map((t) => [t.id, { ...t, turn: null }]))
-  return { reps, teams, account: row?.account ?? null, refs }
+  const found = row?.account
+  const account = found ? { ...found, matchedBy: found.domain === domain ? ('domain' as const) : ('parent_domain' as const) } : null
+  return { reps, teams, account, ...(company ? { accountsByName: row?.named ?? [] } : {}), refs }
 }
 
 /** The name of the sequence a team's rotation turns come from. */

@@ -6,11 +6,72 @@ import { DeadlineClockSchema } from './deadline-clock.ts'
 // A routing ruleset as PUT /v1/routing accepts it and routing_rulesets stores it; handoffs
 // store the `assign` that placed them.
 
+/** The rep attributes a team target can require to match a lead field (reps' `attributes`). */
+export const REP_ATTRIBUTES = ['territories', 'industries', 'segments', 'products', 'languages'] as const
+export type RepAttribute = (typeof REP_ATTRIBUTES)[number]
+
+export const AttributeRequirement = Type.Object(
+  {
+    attribute: Type.Unsafe<RepAttribute>({ type: 'string', enum: [...REP_ATTRIBUTES], description: "Which of the rep's attributes" }),
+    matches: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The lead field it must match: `country`, `industry`, `productInterest`, `custom.language`, …',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "A rep is eligible only if one of their attribute's values equals the lead field's value (or one of them, for a list), " +
+      'ignoring case. A lead without the field matches nobody under this requirement.',
+  },
+)
+export type AttributeRequirement = Static<typeof AttributeRequirement>
+
+/** The longest an account owner may be waited for: a week. */
+export const MAX_OWNER_WAIT_SECONDS = 7 * 24 * 3600
+
 export const Assign = Type.Union(
   [
-    Type.Object({ type: Type.Literal('team'), teamId: Uuid }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal('team'),
+        teamId: Uuid,
+        require: Type.Optional(Type.Array(AttributeRequirement, { minItems: 1, maxItems: 5, description: 'Every one must hold' })),
+      },
+      { additionalProperties: false },
+    ),
     Type.Object({ type: Type.Literal('rep'), repId: Uuid }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('account_owner') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal('account_owner'),
+        ifUnavailable: Type.Optional(
+          Type.Object(
+            {
+              waitSeconds: Type.Integer({
+                minimum: 0,
+                maximum: MAX_OWNER_WAIT_SECONDS,
+                description: 'How long after the lead arrived it waits for its owner; 0: it goes on to the next rule at once',
+              }),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'When the owner cannot take the lead (away, off shift, full), wait at most this long, then fall through to the ' +
+                'next rule. Absent: the lead waits for its owner however long that takes',
+            },
+          ),
+        ),
+        matchCompanyName: Type.Optional(
+          Type.Boolean({
+            description:
+              "When the lead's domain (and its parent domains) belong to no account, find the account by the lead's company " +
+              'name, ignoring case, punctuation and legal suffixes (Inc, Ltd, GmbH, SA, …). Default false',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
   ],
   { description: "Who gets the lead: a team (by its strategy), one rep, or the owner of the account the lead's domain belongs to" },
 )

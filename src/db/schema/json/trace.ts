@@ -37,6 +37,10 @@ export interface TraceStep {
   team?: { id: string; name: string; strategy: TeamStrategy }
   candidates?: CandidateTrace[]
   turn?: { number: number | null; order: string[] }
+  /** account_owner: the account found, and how (the lead's domain, a parent of it, or the company name). */
+  account?: { id: string; name: string; matchedBy: 'domain' | 'parent_domain' | 'company_name'; matched: string }
+  /** account_owner with ifUnavailable: until when the lead waits for the owner, and whether that has passed. */
+  ownerWait?: { until: string; over: boolean }
   /** best_fit: each eligible rep's record in the lead's segment and the draw that ranked them. */
   fit?: { segment: string; estimates: FitEstimate[] }
 }
