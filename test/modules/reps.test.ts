@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.ts'
+import { handoffHarness } from '../helpers/handoffs.ts'
 
 const ada = {
   name: 'Ada Lovelace',
@@ -188,4 +189,64 @@ t.test('reps', async (t) => {
     t.equal(bad.statusCode, 400)
     t.match(bad.json().errors, [{ in: 'path', pointer: '/id' }])
   })
+})
+
+t.test('DELETE ?handBack=open: what the rep holds moves on, then the rep goes', async (t) => {
+  const h = await handoffHarness(t)
+  const { repIds } = await h.setup(2)
+  const leaving = repIds[0]!
+  const theirs: Array<{ lead: { id: string }; handoff: { id: string } }> = []
+  while (theirs.length < 3) {
+    const posted = await h.postLead()
+    if (posted.handoff.repId === leaving) theirs.push(posted)
+  }
+  const [unworked, contacted, pending] = theirs
+  for (const { handoff } of [unworked!, contacted!]) await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', leaving)
+  await h.ok('POST', `/v1/leads/${contacted!.lead.id}/activities`, { type: 'call' }, 201, 'rep', leaving)
+
+  const res = await h.call('DELETE', `/v1/reps/${leaving}?handBack=open`)
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { id: leaving, deleted: true, handedBack: { pending: 1, leads: 2 } }, 'the offer and both owned leads')
+  for (const { lead } of theirs) t.not((await h.lead(lead.id)).ownerId, leaving, 'the deleted rep owns none of them')
+  t.not((await h.pendingOf(pending!.lead.id))?.repId, leaving, 'its offer waits for someone else')
+  const [moved] = (await h.events(contacted!.lead.id)).filter((e) => e.type === 'lead.reassigned')
+  t.match(moved!.data, { actor: { type: 'admin' }, reason: 'handed back', from: { id: leaving } })
+  t.equal((await h.call('GET', `/v1/reps/${leaving}`)).statusCode, 404)
+  t.equal((await h.call('DELETE', `/v1/reps/${leaving}?handBack=open`)).statusCode, 404, 'gone: a second DELETE is 404')
+  t.equal((await h.call('DELETE', `/v1/reps/${repIds[1]}?handBack=open`)).statusCode, 200, 'a rep holding offers only')
+})
+
+t.test('DELETE ?handBack: other values are 400; what a hand-back cannot move is 409, and nothing moves', async (t) => {
+  const h = await handoffHarness(t)
+  const { repIds } = await h.setup(1)
+  const leaving = repIds[0]!
+  const { handoff } = await h.postLead()
+  for (const value of ['pending', 'unworked', 'OPEN', '']) {
+    const res = await h.call('DELETE', `/v1/reps/${leaving}?handBack=${value}`)
+    t.match([res.statusCode, res.json().errors?.[0]], [400, { in: 'query', pointer: '/handBack' }], `handBack=${value}`)
+  }
+  const plain = await h.call('DELETE', `/v1/reps/${leaving}`)
+  t.match([plain.statusCode, plain.json()], [409, { conflicts: { pendingOffers: 1 } }], 'without it: still the 409')
+  await h.newRep({ managerId: leaving })
+  const managing = await h.call('DELETE', `/v1/reps/${leaving}?handBack=open`)
+  t.match([managing.statusCode, managing.json()], [409, { conflicts: { directReports: 1, pendingOffers: 1 } }], 'a manager: 409')
+  t.match(await h.pendingOf(handoff.leadId), { id: handoff.id, repId: leaving }, 'and the offer still waits for the rep')
+})
+
+t.test('DELETE ?handBack=open racing new leads: the deleted rep is left with no offer', async (t) => {
+  const h = await handoffHarness(t)
+  for (let round = 0; round < 5; round++) {
+    const { repIds } = await h.setup(2)
+    const leaving = repIds[round % 2]!
+    const [deleted, ...posted] = await Promise.all([
+      h.call('DELETE', `/v1/reps/${leaving}?handBack=open`),
+      ...Array.from({ length: 8 }, () => h.postLead()),
+    ])
+    t.equal(deleted.statusCode, 200, `round ${round}: deleted (${JSON.stringify(deleted.json().handedBack)} moved)`)
+    t.equal(posted.length, 8)
+    const held = await h.sql("select id from handoffs where rep_id = $1 and status = 'pending'", [leaving])
+    const owned = await h.sql("select id from leads where owner_id = $1 and status in ('accepted', 'contacted')", [leaving])
+    t.same([held.length, owned.length], [0, 0], 'no pending offer, no open lead')
+    t.same(await h.load(leaving), { pending: 0, unworked: 0, expired_in_row: 0 }, 'its load adds up')
+  }
 })

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Queryable, Tx } from '../../db/client.ts'
 import type { Schedule } from './working-time.ts'
-import { accounts, handoffs, leads, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
+import { accounts, handoffs, leads, repLoads, reps, teamMembers, teams, type RepRow } from '../../db/schema/index.ts'
 
 const live = isNull(reps.deletedAt)
 
@@ -77,6 +77,18 @@ export async function isInManagementChain(db: Queryable, managerId: string, repI
   return result.rows[0]?.found === true
 }
 
+/** True when `managerId` manages the rep: as its managerId, or as the manager of a team the rep is a member of. */
+export async function isManagedBy(db: Queryable, repId: string, managerId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: reps.id })
+    .from(reps)
+    .leftJoin(teamMembers, eq(teamMembers.repId, reps.id))
+    .leftJoin(teams, eq(teams.id, teamMembers.teamId))
+    .where(and(eq(reps.id, repId), sql`(${reps.managerId} = ${managerId} or ${teams.managerId} = ${managerId})`))
+    .limit(1)
+  return row !== undefined
+}
+
 /** What still depends on a rep and would be orphaned by deleting it. */
 export async function repDependents(db: Queryable, repId: string) {
   // One after another: inside a transaction they share one connection, which runs one query at a time.
@@ -104,9 +116,42 @@ export async function repDependents(db: Queryable, repId: string) {
   }
 }
 
+/**
+ * The deletion's lock on the rep: it keeps the rep from changing or being locked to receive
+ * work (a reassign locks it FOR SHARE) until the deletion ends, yet lets rows that only point
+ * at the rep (a handoff, a task: FOR KEY SHARE) be written meanwhile, so that a transaction
+ * already giving the rep a lead can finish while the deletion waits for it (closeToNewLeads).
+ */
+export async function lockForDeletion(tx: Tx, id: string): Promise<RepRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(reps)
+    .where(and(eq(reps.id, id), live))
+    .for('no key update')
+  return row
+}
+
+/**
+ * Routing's capacity claim (routing.repo.ts claimCapacity) updates the rep's load row and
+ * refuses a deleted rep, but reads the rep as of the claim's start: a claim begun before
+ * the deletion commits and queued behind it would still see the rep live. Deleting the load
+ * row and writing it again unchanged turns every such claim away (PostgreSQL skips a row
+ * deleted under a waiting UPDATE); a claim begun later sees the deletion. It also waits for
+ * a claim already made, so the caller's next count sees that claim's handoff.
+ */
+export async function closeToNewLeads(tx: Tx, repId: string): Promise<void> {
+  const [load] = await tx.delete(repLoads).where(eq(repLoads.repId, repId)).returning()
+  if (load) await tx.insert(repLoads).values(load)
+}
+
+/** Takes the rep out of every team: no team routes to it any more. */
+export async function leaveTeams(db: Queryable, repId: string): Promise<void> {
+  await db.delete(teamMembers).where(eq(teamMembers.repId, repId))
+}
+
 /** Takes the rep out of every team and marks it deleted; the row stays for history. */
 export async function softDeleteRep(db: Queryable, repId: string, at: Date): Promise<void> {
-  await db.delete(teamMembers).where(eq(teamMembers.repId, repId))
+  await leaveTeams(db, repId)
   await db.update(reps).set({ deletedAt: at, updatedAt: at }).where(eq(reps.id, repId))
 }
 

@@ -4,6 +4,8 @@ import { Forbidden, withProblemMembers } from '../../lib/errors.ts'
 import { IdParams, Page, withProblems } from '../../lib/schemas.ts'
 import {
   CreateRepBody,
+  DeleteRepQuery,
+  DeletedRep,
   HandBackAnswer,
   HandBackBody,
   ListRepsQuery,
@@ -105,7 +107,9 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
       schema: {
         tags,
         summary: "Hand a rep's work back: pending offers, and with unworked or open their owned leads",
-        description: "For an admin or the rep's manager (a rep token). Idempotent: a second call moves nothing more.",
+        description:
+          "For an admin, or the rep's manager (a rep token): its managerId, or the manager of a team it is a member of. " +
+          'Idempotent: a second call moves nothing more.',
         params: IdParams,
         body: HandBackBody,
         response: withProblems({ 200: HandBackAnswer }, [400, 403, 404, 422]),
@@ -121,16 +125,20 @@ export const repsRoutes: FastifyPluginAsyncTypebox<{ reps: RepsService }> = asyn
         tags,
         summary: 'Delete a rep',
         description:
-          'Refused with 409 while the rep owns accounts, manages reps or teams, has offers pending or owns open leads (hand them ' +
-          'back or reassign them first). Otherwise the rep leaves its teams and is no ' +
-          'longer listed; past leads keep naming it.',
+          'Refused with 409 (`conflicts` names the counts) while the rep owns accounts, manages reps or teams, is named by the ' +
+          'routing rules, has offers pending or owns open leads. With `?handBack=open` the rep leaves its teams, its offers and ' +
+          'open leads are handed back, exactly as POST /v1/reps/{id}/hand-back {include: open} does, and the answer is 200 ' +
+          'with what moved; no lead routed meanwhile is left with the deleted rep. Otherwise 204. The rep leaves its teams ' +
+          'and is no longer listed; past leads keep naming it.',
         params: IdParams,
-        response: withProblems({ 204: Type.Null() }, [400, 404, 409]),
+        querystring: DeleteRepQuery,
+        response: withProblems({ 200: DeletedRep, 204: Type.Null() }, [400, 404, 409]),
       },
     },
     async (request, reply) => {
-      await reps.remove(request.params.id)
-      return reply.status(204).send(null)
+      const { id } = request.params
+      const handedBack = await reps.remove(id, { ...request.query, principal: request.principal! })
+      return handedBack ? { id, deleted: true as const, handedBack } : reply.status(204).send(null)
     },
   )
 }

@@ -129,3 +129,29 @@ export const HandBackAnswer = Type.Object({
   pending: Type.Integer({ minimum: 0, description: 'Pending offers withdrawn and re-routed (handoff.withdrawn, lead.rerouted)' }),
   leads: Type.Integer({ minimum: 0, description: 'Owned leads sent back into routing (lead.reassigned)' }),
 })
+
+export const DeleteRepQuery = Type.Object(
+  {
+    handBack: Type.Optional(
+      Type.Literal('open', {
+        description:
+          'Hand back everything the rep holds first (as POST /v1/reps/{id}/hand-back {include: open}), then delete it. ' +
+          'Without it, a rep holding work is refused with 409',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type DeleteRepQuery = Static<typeof DeleteRepQuery>
+
+export const DeletedRep = Type.Object({
+  id: Uuid,
+  deleted: Type.Literal(true),
+  handedBack: Type.Object(
+    {
+      pending: Type.Integer({ minimum: 0, description: 'Pending offers withdrawn and re-routed (handoff.withdrawn, lead.rerouted)' }),
+      leads: Type.Integer({ minimum: 0, description: 'Owned leads sent back into routing (lead.reassigned)' }),
+    },
+    { description: 'What moved before the rep was deleted' },
+  ),
+})

@@ -30,7 +30,7 @@ export function createRepsService({
 }: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & {
   handBacks: HandBack
   /** The leads a rep owns, back into routing (leads' reassign.ts). */
-  handBackOwned: (repId: string, include: 'unworked' | 'open', actor: { type: 'admin' | 'manager'; id: string | null }) => Promise<number>
+  handBackOwned: (repId: string, include: 'unworked' | 'open', actor: HandBackActor) => Promise<number>
 }) {
   async function bookReturn(tx: Tx, rep: RepRow, now: Date): Promise<void> {
     await sendInTx(tx, boss, 'rep-away-until', { repId: rep.id, awayUntil: rep.awayUntil!.toISOString() }, { at: rep.awayUntil!, now })
@@ -98,20 +98,19 @@ export function createRepsService({
 
     /**
      * POST /v1/reps/:id/hand-back, for a rep who leaves or goes on leave (an admin, or the rep's
-     * manager): their pending offers move on now; `unworked` also returns the accepted leads not
-     * yet contacted, `open` every lead they own that is not converted or closed. In batches, one
-     * transaction per handoff or lead; a second call moves nothing more.
+     * manager: its managerId or the manager of one of its teams, as a team's manager reassigns
+     * the team's leads): their pending offers move on now; `unworked` also returns the accepted
+     * leads not yet contacted, `open` every lead they own that is not converted or closed. In
+     * batches, one transaction per handoff or lead; a second call moves nothing more.
      */
-    async handBack(id: string, include: HandBackBody['include'], principal: Principal): Promise<{ pending: number; leads: number }> {
-      const rep = await mustFind(db, id)
-      const managing = principal.role === 'rep' && rep.managerId !== null && rep.managerId === principal.repId
+    async handBack(id: string, include: HandBackBody['include'], principal: Principal): Promise<HandedBack> {
+      await mustFind(db, id)
+      const managing = principal.role === 'rep' && principal.repId !== id && (await repo.isManagedBy(db, id, principal.repId!))
       if (principal.role === 'rep' && !managing) throw new Forbidden("Only an admin or the rep's manager hands a rep's work back.")
       const actor = managing
         ? { type: 'manager' as const, id: principal.repId! }
         : { type: 'admin' as const, id: principal.subject ?? null }
-      const pending = await handBacks.pending(id, `handed back by ${actor.type === 'manager' ? 'their manager' : 'an admin'}`)
-      const leads = include === 'pending' ? 0 : await handBackOwned(id, include, actor)
-      return { pending, leads }
+      return moveWork(id, include, actor, `handed back by ${actor.type === 'manager' ? 'their manager' : 'an admin'}`)
     },
 
     /**
@@ -134,23 +133,87 @@ export function createRepsService({
     },
 
     /**
-     * Deletion is refused (409, with what is in the way) while the rep owns accounts,
-     * manages reps or teams; otherwise the rep leaves its teams and is soft-deleted so
-     * that leads, handoffs and events that name it stay readable.
+     * Deletion is refused (409, with what is in the way) while the rep owns accounts, manages
+     * reps or teams, is named by the live routing rules, or holds work: offers pending, leads
+     * owned and open. With `handBack: 'open'` the rep leaves its teams, its work is handed back
+     * (as POST /v1/reps/:id/hand-back {include: open}) and the rep is deleted once it holds
+     * nothing. The rep leaves its teams and is soft-deleted, so that leads, handoffs and events
+     * that name it stay readable.
      */
-    async remove(id: string): Promise<void> {
+    async remove(id: string, { handBack, principal }: { handBack?: 'open'; principal?: Principal } = {}): Promise<HandedBack | undefined> {
+      if (!handBack) {
+        const left = await db.transaction((tx) => deleteIfFree(tx, id))
+        if (left) throw conflict(left)
+        return undefined
+      }
       await db.transaction(async (tx) => {
-        await mustFind(tx, id, 'update')
-        const dependents = { ...(await repo.repDependents(tx, id)), routingRules: (await namedByLiveRuleset(tx, { repId: id })) ? 1 : 0 }
-        const blocking = Object.entries(dependents).filter(([, n]) => n > 0)
-        if (blocking.length > 0) {
-          const listed = blocking.map(([what, n]) => `${n} ${what.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`).join(', ')
-          throw withProblemMembers(new Conflict(`The rep still has ${listed}; reassign them first.`), { conflicts: dependents })
-        }
-        await repo.softDeleteRep(tx, id, clock.now())
+        if (!(await repo.lockForDeletion(tx, id))) throw new NotFound(`No rep with id ${id}.`)
+        // What a hand-back cannot move refuses the deletion before anything moves.
+        const before = await dependentsOf(tx, id)
+        if (blocksBesidesWork(before)) throw conflict(before)
+        // It leaves its teams now, as the deletion would: else routing keeps giving it leads while
+        // they are handed back (a least_loaded team picks an emptied rep first, every time).
+        await repo.leaveTeams(tx, id)
       })
+      const actor = { type: 'admin' as const, id: principal?.subject ?? null }
+      const moved = { pending: 0, leads: 0 }
+      // A lead routed to the rep between its hand-back and its deletion is handed back in the next round.
+      for (let round = 1; ; round++) {
+        const thisRound = await moveWork(id, 'open', actor, 'handed back by an admin: the rep is deleted')
+        moved.pending += thisRound.pending
+        moved.leads += thisRound.leads
+        const left = await db.transaction((tx) => deleteIfFree(tx, id))
+        if (!left) return moved
+        if (blocksBesidesWork(left) || round === DELETE_ROUNDS) throw conflict(left)
+      }
     },
   }
+
+  async function moveWork(id: string, include: HandBackBody['include'], actor: HandBackActor, reason: string): Promise<HandedBack> {
+    const pending = await handBacks.pending(id, reason)
+    const leads = include === 'pending' ? 0 : await handBackOwned(id, include, actor)
+    return { pending, leads }
+  }
+
+  /**
+   * Deletes the rep if nothing depends on it; else deletes nothing and answers what does (the
+   * transaction may still commit: the load row closeToNewLeads wrote again is as it was).
+   */
+  async function deleteIfFree(tx: Tx, id: string): Promise<Dependents | undefined> {
+    if (!(await repo.lockForDeletion(tx, id))) throw new NotFound(`No rep with id ${id}.`)
+    await repo.closeToNewLeads(tx, id)
+    const dependents = await dependentsOf(tx, id)
+    if (Object.values(dependents).some((n) => n > 0)) return dependents
+    await repo.softDeleteRep(tx, id, clock.now())
+    return undefined
+  }
+}
+
+/** Rounds of hand-back and deletion before DELETE ?handBack=open gives up on a rep that keeps receiving leads (409). */
+const DELETE_ROUNDS = 5
+
+/** What a hand-back moved: pending offers re-routed, owned leads sent back into routing. */
+export type HandedBack = { pending: number; leads: number }
+type HandBackActor = { type: 'admin' | 'manager'; id: string | null }
+type Dependents = Awaited<ReturnType<typeof dependentsOf>>
+
+/** Everything that keeps a rep from being deleted, counted. */
+async function dependentsOf(db: Queryable, id: string) {
+  return { ...(await repo.repDependents(db, id)), routingRules: (await namedByLiveRuleset(db, { repId: id })) ? 1 : 0 }
+}
+
+/** Accounts, reports, teams or rules: what only a person can move, unlike offers and leads. */
+function blocksBesidesWork({ pendingOffers: _p, openLeads: _o, ...others }: Dependents): boolean {
+  return Object.values(others).some((n) => n > 0)
+}
+
+/** The 409 that names what is in the way, with the counts in `conflicts`. */
+function conflict(dependents: Dependents) {
+  const listed = Object.entries(dependents)
+    .filter(([, n]) => n > 0)
+    .map(([what, n]) => `${n} ${what.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`)
+    .join(', ')
+  return withProblemMembers(new Conflict(`The rep still has ${listed}; reassign them first.`), { conflicts: dependents })
 }
 
 export type RepsService = ReturnType<typeof createRepsService>
