@@ -30,6 +30,7 @@ import { handoffsRoutes } from './modules/handoffs/handoffs.routes.ts'
 import { routingRoutes } from './modules/routing/routing.routes.ts'
 import { tasksRoutes } from './modules/tasks/tasks.routes.ts'
 import { activitiesRoutes } from './modules/activities/activities.routes.ts'
+import { notificationsRoutes } from './modules/notifications/notifications.routes.ts'
 import type { Services } from './services.ts'
 import packageJson from '../package.json' with { type: 'json' }
 
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (config.role !== 'worker') {
     await app.register(repsRoutes, { reps: services.reps })
+    await app.register(notificationsRoutes, { notifications: services.notifications })
     await app.register(teamsRoutes, { teams: services.teams })
     await app.register(accountsRoutes, { accounts: services.accounts })
     await app.register(scoringRoutes, { scoring: services.scoring })

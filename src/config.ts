@@ -32,6 +32,8 @@ export const EnvSchema = Type.Object({
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WEBHOOK_ALLOW_PRIVATE: Bool,
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'Where email notifications go: smtp(s)://user:pass@host:port' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Baton <baton@localhost>', description: 'The From of email notifications' }),
   DATA_DIR: Type.String({ minLength: 1, default: './.data' }),
   METRICS_ENABLED: { ...Bool, default: 'true' },
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -166,6 +168,8 @@ export interface Config {
   dedupeWindowDays: number
   handoffs: { maxAttempts: number; autoAwayAfter: number }
   webhooks: { allowPrivate: boolean; timeoutMs: number; retrySchedule: number[] }
+  /** Email notifications; no smtpUrl: none are sent (each is recorded as failed, saying why). */
+  mail: { smtpUrl?: string; from: string }
   predictive: { minSamples: number; trainCron: string }
 }
 
@@ -263,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => Number(step.trim())),
     },
     predictive: { minSamples: e.PREDICTIVE_MIN_SAMPLES, trainCron: e.PREDICTIVE_TRAIN_CRON },
+    mail: compact({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
   }
 }
 

@@ -29,6 +29,9 @@ import { createDeliveriesService } from './modules/webhooks/deliveries.service.t
 import { createDeliveryWorker } from './modules/webhooks/delivery-worker.ts'
 import { createEndpointsService } from './modules/webhooks/endpoints.service.ts'
 import { createSender } from './modules/webhooks/sender.ts'
+import { createMailer } from './modules/notifications/email.ts'
+import { createNotificationSender } from './modules/notifications/notification-sender.ts'
+import { createNotificationsService } from './modules/notifications/notifications.service.ts'
 
 /** What the services are built from: the services' own dependencies, and what readiness checks. */
 export interface CompositionDeps extends ServiceDeps {
@@ -60,6 +63,9 @@ export function createServices(deps: CompositionDeps) {
   const sources = createSourcesService(deps)
   const adapters = { typeform: typeformAdapter, tally: tallyAdapter, webflow: webflowAdapter, hubspot: hubspotAdapter }
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
+  const { smtpUrl, from } = deps.config.mail
+  const mailer = smtpUrl ? createMailer({ smtpUrl, from, publicUrl: deps.config.publicUrl }) : null
+  const notifier = createNotificationSender({ ...deps, mailer })
 
   return {
     health: createHealthService({ pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) }),
@@ -76,7 +82,7 @@ export function createServices(deps: CompositionDeps) {
     leads,
     handoffs,
     tasks,
-    timerBackstop: createTimerBackstop(deps, { handoffs, tasks, unrouted, reps }),
+    timerBackstop: createTimerBackstop(deps, { handoffs, tasks, unrouted, reps, notifier }),
     activities: createActivitiesService(deps),
     sources,
     inbound: createInboundService({ ...deps, sources, leads, adapters }),
@@ -85,8 +91,13 @@ export function createServices(deps: CompositionDeps) {
     deliveries: createDeliveriesService(deps),
     deliveryWorker: createDeliveryWorker(deps, sender),
     metrics: createMetricsService(deps),
-    /** Closes what the services hold open: the keep-alive connections to webhook receivers. */
-    close: () => sender.close(),
+    notifier,
+    notifications: createNotificationsService(deps),
+    /** Closes what the services hold open: keep-alive connections to webhook receivers and the SMTP server. */
+    close: () => {
+      notifier.close()
+      return sender.close()
+    },
   }
 }
 

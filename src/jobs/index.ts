@@ -3,6 +3,7 @@ import { contactOverdue } from './contact-overdue.ts'
 import { handoffDeadline } from './handoff-deadline.ts'
 import { handoffReminder } from './handoff-reminder.ts'
 import { idempotencySweep } from './idempotency-sweep.ts'
+import { notificationSend } from './notification-send.ts'
 import type { Job } from './job.ts'
 import { predictiveTrain } from './predictive-train.ts'
 import { repAwayUntil } from './rep-away-until.ts'
@@ -27,6 +28,7 @@ export const JOBS = [
   webhookStuckSweep,
   predictiveTrain,
   contactOverdue,
+  notificationSend,
 ] as const
 
 export type QueueName = (typeof JOBS)[number]['name']

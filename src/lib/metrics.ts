@@ -57,6 +57,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    notifications: new Counter({
+      name: 'baton_notifications_total',
+      help: "Notification attempts to reps' targets, by kind (email, …) and outcome: sent, retried, failed (gave up)",
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
   }
 }
 

@@ -25,8 +25,8 @@ export const rep = (repId: string) => ({ type: 'rep', repId })
  * A Baton of the test's own with helpers to set it up. ROLE=api: no pg-boss workers, so
  * no job routes a lead behind the test's back; the tests run the jobs' work by hand.
  */
-export async function harness(t: Test, start?: string) {
-  const baton = await buildTestApp(t, { env: { ROLE: 'api' }, ...(start ? { start } : {}) })
+export async function harness(t: Test, start?: string, env: Record<string, string> = {}) {
+  const baton = await buildTestApp(t, { env: { ROLE: 'api', ...env }, ...(start ? { start } : {}) })
   const { call, ok, sql } = apiClient(baton)
   let reps = 0
   let teams = 0

@@ -5,6 +5,7 @@ import { events, type EventRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { queueFirstAttempts } from '../webhooks/attempt-jobs.ts'
 import { fanOutDeliveries, type MadeDelivery } from '../webhooks/deliveries.repo.ts'
+import { fanOutNotifications } from '../notifications/fan-out.ts'
 
 export type NewEvent = Pick<typeof events.$inferInsert, 'id' | 'type' | 'leadId' | 'data' | 'createdAt'>
 
@@ -35,7 +36,7 @@ const appendQuery = prepared.sql<MadeDelivery>(
  * one statement numbers each event among its lead's events (taking the lead's row lock,
  * so concurrent writers to one lead get consecutive numbers), writes the events, and
  * ends with the webhooks' fan-out (deliveries.repo.ts); then the deliveries' first attempts
- * are queued. All of it exists if and only if the
+ * are queued, and the reps' notifications written (notifications/fan-out.ts). All of it exists if and only if the
  * transaction commits: a rolled-back change sends nothing.
  */
 export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: NewEvent[]): Promise<void> {
@@ -50,6 +51,7 @@ export async function appendEvents(tx: Tx, { boss, logger }: EventSink, rows: Ne
   const leadIds = [...perLead.keys()]
   const deliveries = await appendQuery(tx, { input, leadIds, counts: [...perLead.values()] })
   await queueFirstAttempts(tx, boss, deliveries)
+  await fanOutNotifications(tx, boss, rows)
   // One info line per event, once it has happened: ids only, never the lead's details.
   onCommit(tx, () => {
     for (const { id, type, leadId, data } of rows) {

@@ -7,6 +7,8 @@ import { tasksPastTimer } from '../tasks/tasks.repo.ts'
 import type { TasksService } from '../tasks/tasks.service.ts'
 import { pendingPastDeadline, remindersPastDue } from './handoffs.repo.ts'
 import type { HandoffsService } from './handoffs.service.ts'
+import type { NotificationSender } from '../notifications/notification-sender.ts'
+import { pendingNotificationsDue } from '../notifications/notifications.repo.ts'
 
 /**
  * A timer counts as lost once it is this far past due with its state unchanged. A live job
@@ -19,7 +21,7 @@ const BATCH = 500
 
 /** What one run found and did, per kind of timer. */
 export type BackstopRun = Record<TimerKind, { found: number; done: number; failed: number }>
-export type TimerKind = 'handoff_deadline' | 'handoff_reminder' | 'contact_overdue' | 'unrouted_retry' | 'rep_away_until'
+export type TimerKind = 'handoff_deadline' | 'handoff_reminder' | 'contact_overdue' | 'unrouted_retry' | 'rep_away_until' | 'notification'
 
 /**
  * The backstop for every timed job (the `timer-backstop` job, once a minute): a deadline,
@@ -36,11 +38,13 @@ export function createTimerBackstop(
     tasks,
     unrouted,
     reps,
+    notifier,
   }: {
     handoffs: Pick<HandoffsService, 'expire' | 'remind'>
     tasks: Pick<TasksService, 'overdue'>
     unrouted: Pick<UnroutedRouter, 'retryLead'>
     reps: Pick<RepsService, 'returnFromAway'>
+    notifier: Pick<NotificationSender, 'send'>
   },
 ) {
   const kinds: Record<TimerKind, { find: (before: Date) => Promise<string[]>; fire: (id: string) => Promise<unknown> }> = {
@@ -56,6 +60,7 @@ export function createTimerBackstop(
     contact_overdue: { find: (before) => tasksPastTimer(db, before, BATCH), fire: (id) => tasks.overdue(id) },
     unrouted_retry: { find: (before) => unroutedPastRetry(db, before, BATCH), fire: (id) => unrouted.retryLead(id) },
     rep_away_until: { find: (before) => awayPastReturn(db, before, BATCH), fire: (id) => reps.returnFromAway(id) },
+    notification: { find: (before) => pendingNotificationsDue(db, before, BATCH), fire: (id) => notifier.send([id]) },
   }
 
   return {

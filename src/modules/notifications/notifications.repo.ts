@@ -1,0 +1,126 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { prepared } from '../../db/prepared.ts'
+import type { Queryable, Tx } from '../../db/client.ts'
+import { notifications, type NotificationRow, type NotificationStatus } from '../../db/schema/index.ts'
+import type { NotificationIntent } from './intents.ts'
+
+// One row per (intent, target of the rep's this instance can send), in one statement. A
+// rep's targets are read here, in the event's transaction, so a lead assigned to a rep with
+// no targets costs this one statement and no job.
+const fanOutQuery = prepared.sql<{ id: string }>(
+  () => sql`
+  with intent as (
+    select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(event_id uuid, lead_id uuid, rep_id uuid, message text)
+  )
+  insert into notifications (id, event_id, lead_id, rep_id, message, kind, target, target_key, status, next_attempt_at, created_at,
+    updated_at)
+  select baton_uuidv7(), i.event_id, i.lead_id, i.rep_id, i.message, t.value->>'kind', t.value,
+    (t.value->>'kind') || ':' || coalesce(lower(t.value->>'address'), t.value->>'url'), 'pending', ${sql.placeholder('now')}::timestamptz,
+    ${sql.placeholder('now')}::timestamptz, ${sql.placeholder('now')}::timestamptz
+  from intent i join reps r on r.id = i.rep_id and r.deleted_at is null
+  cross join lateral jsonb_array_elements(r.notification_targets) t
+  where t.value->>'kind' = any(${sql.placeholder('kinds')}::text[])
+  on conflict (event_id, target_key) do nothing
+  returning id`,
+)
+
+/** Writes the notifications of these intents to the reps' targets of `kinds`; their ids. */
+export async function fanOut(tx: Tx, intents: NotificationIntent[], kinds: string[], now: Date): Promise<string[]> {
+  if (intents.length === 0 || kinds.length === 0) return []
+  const input = JSON.stringify(intents.map((i) => ({ event_id: i.eventId, lead_id: i.leadId, rep_id: i.repId, message: i.message })))
+  return (await fanOutQuery(tx, { input, kinds, now })).map((row) => row.id)
+}
+
+/** A notification with what its message is made of: the event, and the rep it is for. */
+export interface Claimed extends NotificationRow {
+  eventType: string
+  eventData: Record<string, unknown>
+  eventAt: Date
+  rep: { name: string; timezone: string }
+  /** The lead as it is now (events carry a snapshot without names or size). */
+  lead: Record<string, unknown> | null
+}
+
+/**
+ * The notification, locked, if it is still to be sent and no one else is sending it: a
+ * second instance (or a retried job) running at the same moment skips it rather than wait
+ * and send it again.
+ */
+export async function claim(tx: Tx, id: string): Promise<Claimed | undefined> {
+  const { rows } = await tx.execute<Omit<Claimed, keyof NotificationRow> & { row: Record<string, unknown> }>(sql`
+    select to_jsonb(n) as row, e.type as "eventType", e.data as "eventData", e.created_at as "eventAt",
+      json_build_object('name', r.name, 'timezone', r.timezone) as rep,
+      case when l.id is not null then json_build_object('email', l.email, 'firstName', l.first_name, 'lastName', l.last_name,
+        'company', l.company, 'employees', l.employees, 'country', l.country, 'source', l.source, 'tier', l.tier, 'score', l.score)
+      end as lead
+    from notifications n join events e on e.id = n.event_id join reps r on r.id = n.rep_id left join leads l on l.id = n.lead_id
+    where n.id = ${id} and n.status = 'pending'
+    for update of n skip locked`)
+  const found = rows[0]
+  if (!found) return undefined
+  const { row, ...rest } = found
+  return { ...fromJson(row), ...rest, eventAt: new Date(rest.eventAt) }
+}
+
+/** The row from to_jsonb: snake_case columns, timestamps as text. */
+function fromJson(row: Record<string, unknown>): NotificationRow {
+  const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string))
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    leadId: (row.lead_id as string | null) ?? null,
+    repId: row.rep_id as string,
+    message: row.message as NotificationRow['message'],
+    kind: row.kind as NotificationRow['kind'],
+    target: row.target as NotificationRow['target'],
+    targetKey: row.target_key as string,
+    status: row.status as NotificationStatus,
+    attempts: row.attempts as number,
+    lastError: (row.last_error as string | null) ?? null,
+    nextAttemptAt: at(row.next_attempt_at),
+    sentAt: at(row.sent_at),
+    createdAt: at(row.created_at)!,
+    updatedAt: at(row.updated_at)!,
+  }
+}
+
+/** What an attempt left: sent, failed for good, or pending again at `nextAttemptAt`. */
+export async function recordAttempt(
+  tx: Tx,
+  id: string,
+  outcome: { status: NotificationStatus; error: string | null; nextAttemptAt: Date | null },
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(notifications)
+    .set({
+      status: outcome.status,
+      attempts: sql`${notifications.attempts} + 1`,
+      lastError: outcome.error,
+      nextAttemptAt: outcome.nextAttemptAt,
+      ...(outcome.status === 'sent' ? { sentAt: now } : {}),
+      updatedAt: now,
+    })
+    .where(eq(notifications.id, id))
+}
+
+/** Pending notifications due before `before`: their job was lost (the timer backstop sends them). */
+export async function pendingNotificationsDue(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.status, 'pending'), lt(notifications.nextAttemptAt, before)))
+    .orderBy(notifications.nextAttemptAt)
+    .limit(limit)
+  return rows.map((r) => r.id)
+}
+
+/** One rep's notifications, newest first (ids are UUIDv7: creation order). */
+export async function listForRep(db: Queryable, { repId, before, limit }: { repId: string; before?: string; limit: number }) {
+  return db
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.repId, repId), before ? lt(notifications.id, before) : undefined))
+    .orderBy(desc(notifications.id))
+    .limit(limit + 1)
+}
