@@ -91,7 +91,32 @@ export async function checkInvariants({
       select l.id, l.status, l.owner_id, h.rep_id as acceptor from leads l
       left join handoffs h on h.lead_id = l.id and h.status = 'accepted'
       where (l.owner_id is distinct from h.rep_id) or (l.status in ('accepted', 'contacted', 'converted') and h.id is null)`)
-    check('owner = the rep whose handoff was accepted', owners, 'leads whose owner and accepted handoff disagree')
+    // A transfer records its target's handoff as accepted at once (rule 'reassign', answered as it was made), so this
+    // one query holds transfers too; a released owner's handoff ends 'reassigned'.
+    check('owner = the rep whose handoff was accepted, or the target of a transfer', owners, `${owners.length} leads disagree`)
+    const [ways] = await q<{ accepted: number; transfers: number; released: number }>(`
+      select count(*) filter (where status = 'accepted' and not (rule_name = 'reassign' and responded_at = created_at))::int as accepted,
+        count(*) filter (where status = 'accepted' and rule_name = 'reassign' and responded_at = created_at)::int as transfers,
+        count(*) filter (where status = 'reassigned')::int as released
+      from handoffs`)
+    rows.push({
+      phase: 'figure',
+      check: 'owners by how they got the lead',
+      detail: `accepted an offer ${ways!.accepted}, transferred ${ways!.transfers}; owners who let go (reassigned) ${ways!.released}`,
+    })
+    const deletedHolding = await q<{ id: string; pending: number; open: number }>(`
+      select r.id, (select count(*)::int from handoffs h where h.rep_id = r.id and h.status = 'pending') as pending,
+        (select count(*)::int from leads l where l.owner_id = r.id and l.status in ('accepted', 'contacted')) as open
+      from reps r where r.deleted_at is not null`)
+    check(
+      'no deleted rep holds a pending offer or owns an open lead',
+      deletedHolding.filter((r) => r.pending + r.open > 0),
+      `${deletedHolding.length} reps deleted`,
+    )
+    const loads = await q<{ rep_id: string; pending: number; handoffs: number }>(`
+      select w.rep_id, w.pending, (select count(*)::int from handoffs h where h.rep_id = w.rep_id and h.status = 'pending') as handoffs
+      from rep_workload w where w.pending <> (select count(*) from handoffs h where h.rep_id = w.rep_id and h.status = 'pending')`)
+    check("each rep's pending load is its pending handoffs (claims and releases add up)", loads, `${loads.length} reps off`)
 
     // 3. Where leads ended.
     // Qualified once (a lead.qualified event): a later re-score may lower `qualified`, but the status stays (README, Deduplication).

@@ -11,6 +11,10 @@ export interface World {
   accepting: string[]
   /** Every rep id, the manager included. */
   reps: string[]
+  /** Team 0's manager (teams.managerId): the escalations go to them. */
+  manager: string
+  /** Each team's members, in order. */
+  members: string[][]
 }
 
 const TEAM_SIZE = 6
@@ -44,6 +48,7 @@ export async function setUpWorld(base: string, adminToken: string, receiverUrl: 
   const accepting = [manager]
   const reps = [manager]
   const teams: string[] = []
+  const teamMembers: string[][] = []
   for (const [t, strategy] of (['round_robin', 'least_loaded'] as const).entries()) {
     const members: Array<{ repId: string }> = []
     for (let r = 0; r < TEAM_SIZE; r++) {
@@ -59,6 +64,7 @@ export async function setUpWorld(base: string, adminToken: string, receiverUrl: 
       ...(t === 0 ? { managerId: manager } : {}),
     })
     teams.push(team.id)
+    teamMembers.push(members.map((m) => m.repId))
   }
   await post('PUT', '/v1/routing', {
     rules: [
@@ -72,5 +78,13 @@ export async function setUpWorld(base: string, adminToken: string, receiverUrl: 
     ],
     fallback: null,
   })
-  return { endpointId: endpoint.id, endpointCreatedAt: endpoint.createdAt, secret: endpoint.secret, accepting, reps }
+  return {
+    endpointId: endpoint.id,
+    endpointCreatedAt: endpoint.createdAt,
+    secret: endpoint.secret,
+    accepting,
+    reps,
+    manager,
+    members: teamMembers,
+  }
 }

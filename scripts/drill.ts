@@ -1,8 +1,9 @@
 // npm run drill: the failure drill (issue 9). Two Baton instances on one database take
-// 3,000 leads while one of them is SIGKILLed and restarted, the webhook receiver fails
-// 30 % of deliveries and goes down for 10 s, and the database restarts; then, once
-// everything has settled, the invariants are checked. A fuzz phase follows on a fresh
-// database. Prints one table, writes it under drill/results/, exits 1 if any check failed.
+// 3,000 leads, with reassigns, hand-backs and two rep deletions among them (issue 20), while
+// one instance is SIGKILLed and restarted, the webhook receiver fails 30 % of deliveries
+// and goes down for 10 s, and the database restarts; then, once everything has settled,
+// the invariants are checked. A fuzz phase follows on a fresh database. Prints one table,
+// writes it under drill/results/, exits 1 if any check failed.
 // Embedded PostgreSQL in a scratch dir unless DATABASE_URL is set (then the database
 // restart is skipped). Bounded: the whole run stops itself after 4.5 minutes.
 import { copyFile, mkdir } from 'node:fs/promises'
@@ -19,6 +20,7 @@ import { planLeads } from '../drill/leads.ts'
 import { startLoad, type Submission } from '../drill/load.ts'
 import { startReceiver, type Receiver } from '../drill/receiver.ts'
 import { printTable, writeResults } from '../drill/report.ts'
+import { peopleRows, startPeopleWork } from '../drill/people.ts'
 import { startAccepting } from '../drill/reps.ts'
 import { createInstance, createServiceLog, type Crash, type Instance } from '../drill/services.ts'
 import { settle } from '../drill/settle.ts'
@@ -115,13 +117,29 @@ try {
   const planned = planLeads(LEADS, seeded(SEED), process.pid.toString(36))
   const reps = await startAccepting({ instances: [a, b], secret: key, repIds: world.accepting, journal, random: seeded(SEED + 1) })
   say(`posting ${LEADS} leads, ${CONCURRENCY} at a time, alternating A and B`)
+  const integrationToken = await signToken(key, { role: 'integration', ttl: '1h' })
   const load = startLoad({
     planned,
     instances: [a, b],
-    token: await signToken(key, { role: 'integration', ttl: '1h' }),
+    token: integrationToken,
     concurrency: CONCURRENCY,
     journal,
     giveUpAt: Date.now() + LOAD_MS,
+    signal: abort.signal,
+  })
+  const people = startPeopleWork({
+    instances: [a, b],
+    tokens: {
+      admin: await signToken(key, { role: 'admin', ttl: '1h' }),
+      integration: integrationToken,
+      manager: await signToken(key, { role: 'rep', sub: world.manager, ttl: '1h' }),
+    },
+    world,
+    databaseUrl: url,
+    journal,
+    random: seeded(SEED + 2),
+    progress: load.done,
+    lostJob,
     signal: abort.signal,
   })
   const silentReps = world.reps.filter((id) => !world.accepting.includes(id))
@@ -153,6 +171,7 @@ try {
     ),
   ])
   clearInterval(ticker)
+  const peopleStats = await people.stop()
   if (chaosError)
     rows.push({
       phase: 'chaos',
@@ -188,6 +207,7 @@ try {
     check: 'answering reps',
     detail: `accepted ${repStats.accepted}, too late ${repStats.tooLate}, contacted ${repStats.contacted}, converted ${repStats.converted}`,
   })
+  rows.push(...peopleRows(peopleStats))
   if (repStats.unexpected.length)
     rows.push({
       phase: 'invariant',
