@@ -96,15 +96,15 @@ t.test('one-click accept links', async (t) => {
     t.same(decodeProtectedHeader(token), { alg: 'HS256', typ: 'JWT' })
   })
 
-  t.test('GET shows a confirmation page and accepts nothing, however often it is fetched', async (t) => {
+  t.test('GET shows the handoff page and accepts nothing, however often it is fetched', async (t) => {
     const { lead, handoff, path } = await assignedLead(h, 'Acme <script>alert(1)</script>')
     for (let i = 1; i <= 3; i++) {
       const res = await get(path)
-      isPage(t, res, 200, /Accept this lead\?/, `GET #${i}`)
+      isPage(t, res, 200, /Accept the lead/, `GET #${i}`)
       t.match(res.body, 'Acme &#60;script&#62;alert(1)&#60;/script&#62;', 'names the company, escaped')
       t.notMatch(res.body, '<script>', 'no markup from the lead')
       t.match(res.body, lead.email, 'names the email')
-      t.match(res.body, `<form method="post" action="${path}">`, 'a form that posts back to the link')
+      t.match(res.body, `<form method="post" action="${path}"`, 'a form that posts back to the link')
     }
     t.match(await h.ok('GET', `/v1/handoffs/${handoff.id}`, undefined, 200), { status: 'pending' }, 'still pending')
     t.match(await h.lead(lead.id), { ownerId: null })
@@ -224,18 +224,18 @@ t.test('one-click accept links', async (t) => {
     const page = await get(first.path)
     isPage(t, page, 409, /already declined/, 'GET')
     t.notMatch(page.body, '<form')
-    isPage(t, await post(first.path), 409, /cannot be used/, 'POST')
+    isPage(t, await post(first.path), 409, /Nothing to do.*already declined/s, 'POST')
     t.match(await h.ok('GET', `/v1/handoffs/${next.id}`, undefined, 200), { status: 'pending' }, 'the new handoff still waits')
     t.match(await h.lead(first.lead.id), { ownerId: null })
     t.equal((await acceptedEvents(h, first.lead.id)).length, 0)
   })
 
-  t.test('a link to a handoff the deadline job expired (within its second of tolerance) is 409', async (t) => {
+  t.test('a link to a handoff the deadline job expired (within its second of tolerance) is 410, too late', async (t) => {
     const { lead, handoff, path } = await assignedLead(h)
     h.baton.clock.advance(Date.parse(handoff.deadlineAt) - 500 - h.baton.clock.now().getTime())
     t.equal(await h.service.expire(handoff.id), 'expired')
-    isPage(t, await get(path), 409, /already expired/, 'GET')
-    isPage(t, await post(path), 409, /cannot be used/, 'POST')
+    isPage(t, await get(path), 410, /Too late.*expired/s, 'GET')
+    isPage(t, await post(path), 410, /Too late.*expired/s, 'POST')
     t.match(await h.lead(lead.id), { ownerId: null })
   })
 

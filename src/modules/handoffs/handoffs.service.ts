@@ -59,9 +59,9 @@ export function createHandoffsService(
     return { updated, lead, rep, expiredInRow }
   }
 
-  function mustBePending(handoff: HandoffState, now: Date, action: 'accept' | 'decline'): void {
+  function mustBePending(handoff: HandoffState, now: Date, action: 'accepted' | 'declined'): void {
     if (handoff.status !== 'pending') {
-      throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}ed.`), {
+      throw withProblemMembers(new Conflict(`The handoff was already ${handoff.status}; it can no longer be ${action}.`), {
         handoffStatus: handoff.status,
       })
     }
@@ -112,10 +112,13 @@ export function createHandoffsService(
     async fromLink(token: string) {
       const link = await deps.acceptLinks.verify(token)
       const handoff = await repo.findHandoff(db, link.handoffId)
-      if (handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt)
+      // Expired by the deadline job a hair early (its second of tolerance) is as late as past the deadline.
+      if ((handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt) || handoff?.status === 'expired')
         throw new LinkExpired("This accept link expired at the handoff's deadline; the lead is moving on.")
       const lead = handoff ? await findLead(db, handoff.leadId) : undefined
-      return { ...link, handoff, lead }
+      const [rep, schedule] = await Promise.all([findRepRef(db, link.repId), scheduleOf(db, link.repId)])
+      const seen = { name: rep?.name ?? 'a rep', timezone: schedule?.timezone ?? 'UTC' }
+      return { ...link, handoff, lead, rep: seen, now: clock.now() }
     },
 
     /** The handoff with its routing trace; a rep token reads only its own part of the trace. */
@@ -159,7 +162,7 @@ export function createHandoffsService(
           throw withProblemMembers(new Conflict('This accept link was already used: the lead is accepted.'), { handoffStatus: 'accepted' })
         }
         if (handoff.status === 'accepted') return toHandoff(handoff)
-        mustBePending(handoff, now, 'accept')
+        mustBePending(handoff, now, 'accepted')
         // A reassign offered an owned lead: the owner lets go only now that this rep takes it
         // (first, so that the lead never has two accepted handoffs).
         const before = (await findLead(tx, handoff.leadId))!
@@ -177,7 +180,7 @@ export function createHandoffsService(
       const now = clock.now()
       return db.transaction(async (tx) => {
         const handoff = await mustLock(tx, id, principal)
-        mustBePending(handoff, now, 'decline')
+        mustBePending(handoff, now, 'declined')
         const { updated, lead, rep } = await close(tx, handoff, 'declined', now, reason)
         const declined = newEvent('handoff.declined', { lead: snapshot(lead), handoff: toHandoff(updated), rep, reason }, now, lead.id)
         // An owned lead offered by a reassign stays with its owner when the new rep declines.
