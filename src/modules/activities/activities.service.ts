@@ -10,7 +10,7 @@ import { scheduleOf } from '../reps/reps.repo.ts'
 import { workingSecondsBetween } from '../reps/working-time.ts'
 import { lockPendingOf, releaseLoad, releaseUnworked, updateHandoff } from '../handoffs/handoffs.repo.ts'
 import { toHandoff } from '../handoffs/handoff.ts'
-import { lockLead, updateLead } from '../leads/leads.repo.ts'
+import { lockLead, pendingOfferOf, updateLead } from '../leads/leads.repo.ts'
 import { snapshot, toLead } from '../leads/lead.ts'
 import { requestSweep } from '../routing/unrouted.ts'
 import { settleOpenTasks } from '../tasks/tasks.service.ts'
@@ -79,7 +79,7 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
           )
         }
         await appendEvents(tx, { boss, logger }, events)
-        return { activity: toActivity(row), lead: toLead(current), firstContact }
+        return { activity: toActivity(row), lead: toLead(current, await pendingOfferOf(tx, leadId)), firstContact }
       })
     },
 
@@ -101,7 +101,7 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
           newEvent('lead.converted', { lead: snapshot(converted), opportunity }, now, leadId),
           ...tasks,
         ])
-        return toLead(converted)
+        return toLead(converted, await pendingOfferOf(tx, leadId))
       })
     },
 
@@ -134,7 +134,7 @@ export function createActivitiesService({ db, clock, boss, logger }: Pick<Servic
         await appendEvents(tx, { boss, logger }, [
           newEvent('lead.closed', { lead: snapshot(closed), reason, ...(withdrawn ? { handoff: toHandoff(withdrawn) } : {}) }, now, leadId),
         ])
-        return toLead(closed)
+        return toLead(closed, null) // its offer, if any, was withdrawn above
       })
     },
   }

@@ -1,4 +1,6 @@
 import type { LeadRow } from '../../db/schema/index.ts'
+import type { Handoff } from '../handoffs/handoffs.schemas.ts'
+import type { LeadOffer, LeadView } from './leads.repo.ts'
 import type { Lead } from './leads.schemas.ts'
 import type { LeadFields } from './normalize.ts'
 
@@ -20,7 +22,8 @@ export function snapshot(row: LeadRow) {
   }
 }
 
-export function toLead(row: LeadRow): Lead {
+/** The lead as the API answers it, with the offer it waits on (a LeadView read them together). */
+export function toLead(row: LeadRow, offer: LeadOffer | null): Lead {
   const fields: LeadFields = {
     email: row.email,
     domain: row.domain,
@@ -45,6 +48,7 @@ export function toLead(row: LeadRow): Lead {
     id: row.id,
     status: row.status,
     ownerId: row.ownerId,
+    offer: offer && { handoffId: offer.handoffId, repId: offer.repId, deadlineAt: offer.deadlineAt.toISOString() },
     ...fields,
     score: row.score,
     qualified: row.qualified,
@@ -64,3 +68,9 @@ export function toLead(row: LeadRow): Lead {
       : null,
   }
 }
+
+export const viewToLead = (view: LeadView): Lead => toLead(view.row, view.offer)
+
+/** The offer a handoff routing or a reassign just made, while it waits; null for none, or one already accepted. */
+export const offerIn = (handoff: Handoff | null | undefined): LeadOffer | null =>
+  handoff?.status === 'pending' ? { handoffId: handoff.id, repId: handoff.repId, deadlineAt: new Date(handoff.deadlineAt) } : null

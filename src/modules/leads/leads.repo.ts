@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { QueryBuilder } from 'drizzle-orm/pg-core'
 import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
+import { handoffs, leads, type LeadRow, type LeadStatus } from '../../db/schema/index.ts'
 
 /** What a submission starts from: the lead its email already has, and the live versions. */
 export interface SubmissionStart {
@@ -65,6 +66,71 @@ export async function lockLead(db: Queryable, id: string): Promise<LeadRow | und
   return row
 }
 
+/** The pending handoff a lead waits on: at most one (handoffs_one_pending_per_lead). */
+export interface LeadOffer {
+  handoffId: string
+  repId: string
+  deadlineAt: Date
+}
+
+/** A lead and the offer it waits on, read in one statement: what the API answers about a lead. */
+export interface LeadView {
+  row: LeadRow
+  offer: LeadOffer | null
+}
+
+// Joined LATERAL to each lead a statement reads: one probe of handoffs_one_pending_per_lead per lead, no extra round trip.
+const pendingOffer = new QueryBuilder()
+  .select({ handoffId: handoffs.id, repId: handoffs.repId, deadlineAt: handoffs.deadlineAt })
+  .from(handoffs)
+  .where(and(eq(handoffs.leadId, leads.id), eq(handoffs.status, 'pending')))
+  .as('pending_offer')
+const viewColumns = {
+  ...leadColumns,
+  offerHandoffId: pendingOffer.handoffId,
+  offerRepId: pendingOffer.repId,
+  offerDeadlineAt: pendingOffer.deadlineAt,
+}
+type ViewRow = LeadRow & { offerHandoffId: string | null; offerRepId: string | null; offerDeadlineAt: Date | null }
+
+function toView({ offerHandoffId, offerRepId, offerDeadlineAt, ...row }: ViewRow): LeadView {
+  return { row, offer: offerHandoffId ? { handoffId: offerHandoffId, repId: offerRepId!, deadlineAt: offerDeadlineAt! } : null }
+}
+
+const findViewQuery = prepared.query<ViewRow>(viewColumns, (db, returns) =>
+  db
+    .select(returns)
+    .from(leads)
+    .leftJoinLateral(pendingOffer, sql`true`)
+    .where(eq(leads.id, sql.placeholder('id'))),
+)
+
+/** The lead with its pending offer, if there is such a lead. */
+export async function findLeadView(db: Queryable, id: string): Promise<LeadView | undefined> {
+  const [row] = await findViewQuery(db, { id })
+  return row && toView(row)
+}
+
+/** lockLead, with the lead's pending offer read in the same statement (the handoff itself is not locked). */
+export async function lockLeadView(db: Queryable, id: string): Promise<LeadView | undefined> {
+  const [row] = await db
+    .select(viewColumns)
+    .from(leads)
+    .leftJoinLateral(pendingOffer, sql`true`)
+    .where(eq(leads.id, id))
+    .for('update', { of: leads })
+  return row && toView(row)
+}
+
+/** The lead's pending offer alone: for an answer about a lead whose row a write just returned. */
+export async function pendingOfferOf(db: Queryable, leadId: string): Promise<LeadOffer | null> {
+  const [row] = await db
+    .select({ handoffId: handoffs.id, repId: handoffs.repId, deadlineAt: handoffs.deadlineAt })
+    .from(handoffs)
+    .where(and(eq(handoffs.leadId, leadId), eq(handoffs.status, 'pending')))
+  return row ?? null
+}
+
 const findQuery = prepared.query<LeadRow>(leadColumns, (db, returns) =>
   db
     .select(returns)
@@ -91,6 +157,12 @@ export async function unroutedPastRetry(db: Queryable, before: Date, limit: numb
 export interface LeadFilters {
   status?: LeadStatus
   ownerId?: string
+  /** Owned by this rep now, or offered to it (pending). */
+  repId?: string
+  /** As stored: trimmed and lower-cased. */
+  email?: string
+  /** As stored: normalizeDomain's form. */
+  domain?: string
   source?: string
   createdAfter?: Date
   createdBefore?: Date
@@ -98,20 +170,43 @@ export interface LeadFilters {
   limit: number
 }
 
-export async function listLeads(db: Queryable, f: LeadFilters): Promise<LeadRow[]> {
+/** The statement GET /v1/leads runs: exported so a test can EXPLAIN exactly it. */
+export function listLeadsQuery(db: Queryable, f: LeadFilters) {
   const filters: SQL[] = []
   if (f.status) filters.push(eq(leads.status, f.status))
   if (f.ownerId) filters.push(eq(leads.ownerId, f.ownerId))
+  if (f.repId) filters.push(inArray(leads.id, heldBy(db, f.repId)))
+  if (f.email) filters.push(eq(leads.email, f.email))
+  if (f.domain) filters.push(eq(leads.domain, f.domain))
   if (f.source) filters.push(eq(leads.source, f.source))
   if (f.createdAfter) filters.push(gte(leads.createdAt, f.createdAfter))
   if (f.createdBefore) filters.push(lt(leads.createdAt, f.createdBefore))
   if (f.after) filters.push(gt(leads.id, f.after))
   return db
-    .select()
+    .select(viewColumns)
     .from(leads)
+    .leftJoinLateral(pendingOffer, sql`true`)
     .where(and(...filters))
     .orderBy(asc(leads.id))
     .limit(f.limit + 1)
+}
+
+/**
+ * The ids of the leads a rep owns or is offered. A UNION, not `owner_id = $1 OR offer.rep_id = $1`:
+ * each half has its index (leads_owner_idx, handoffs_rep_idx), where the OR across two tables has none
+ * and would read every lead.
+ */
+function heldBy(db: Queryable, repId: string) {
+  const owned = db.select({ id: leads.id }).from(leads).where(eq(leads.ownerId, repId))
+  const offered = db
+    .select({ id: handoffs.leadId })
+    .from(handoffs)
+    .where(and(eq(handoffs.repId, repId), eq(handoffs.status, 'pending')))
+  return owned.unionAll(offered)
+}
+
+export async function listLeads(db: Queryable, f: LeadFilters): Promise<LeadView[]> {
+  return (await listLeadsQuery(db, f)).map(toView)
 }
 
 /** The lead if it is still unrouted, locked; SKIP LOCKED: a lead locked by someone else is being handled by them. */

@@ -65,7 +65,15 @@ export const leadsRoutes: FastifyPluginAsyncTypebox<{ leads: LeadsService }> = a
     '/v1/leads',
     {
       config: readers,
-      schema: { tags, summary: 'List leads', querystring: ListLeadsQuery, response: withProblems({ 200: Page(Lead) }, [400]) },
+      schema: {
+        tags,
+        summary: 'List leads',
+        description:
+          'Filters combine (all must hold) and page like every list. `repId`: the leads a rep holds, owned or offered. A domain ' +
+          'that is not one is 422. Admin and integration tokens only: a rep reads the leads it was offered one by one.',
+        querystring: ListLeadsQuery,
+        response: withProblems({ 200: Page(Lead) }, [400, 422]),
+      },
     },
     async (request) => leads.list(request.query),
   )

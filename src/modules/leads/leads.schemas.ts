@@ -88,11 +88,30 @@ export const Decision = Type.Object(
   { description: 'What scoring decided, and every rule that fired' },
 )
 
+/** The offer a lead waits on: its one pending handoff (handoffs_one_pending_per_lead), or null. */
+export const LeadOffer = Type.Union(
+  [
+    Type.Object({
+      handoffId: Uuid,
+      repId: Uuid,
+      deadlineAt: Type.String({ format: 'date-time', description: 'The instant the rep must have accepted by' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'Who has it now, besides its owner: the pending handoff the lead waits on, the rep it waits for and their deadline ' +
+      '(GET /v1/handoffs/:handoffId has the rest). null when no offer is pending. An owned lead can have one too: a reassign ' +
+      'offers it to another rep, and the owner keeps it until that rep accepts. Not in event payloads (their lead is a snapshot).',
+  },
+)
+
 export const Lead = Type.Object(
   {
     id: Uuid,
     status: Type.String(),
     ownerId: Type.Union([Uuid, Type.Null()]),
+    offer: LeadOffer,
     email: Type.String(),
     domain: Type.Union([Type.String(), Type.Null()]),
     firstName: Type.Union([Type.String(), Type.Null()]),
@@ -160,6 +179,17 @@ export const ListLeadsQuery = Type.Object(
     ...PageQuery,
     status: Type.Optional(Type.Union(LEAD_STATUSES.map((s) => Type.Literal(s)))),
     ownerId: Type.Optional(Type.String({ format: 'uuid' })),
+    repId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Leads this rep owns now, or whose pending offer waits for this rep' }),
+    ),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'Exact, ignoring case and surrounding spaces' })),
+    domain: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        description: "The lead's domain, compared normalised (ACME.com and www.acme.com are acme.com)",
+      }),
+    ),
     source: Type.Optional(Type.String({ maxLength: 100 })),
     createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
     createdBefore: Type.Optional(Type.String({ format: 'date-time' })),

@@ -1,8 +1,9 @@
-import type { LeadRow, LeadStatus, StoredDecision } from '../../db/schema/index.ts'
+import type { LeadStatus, StoredDecision } from '../../db/schema/index.ts'
 import { onCommit, type Tx } from '../../db/client.ts'
 import { useGenericPlans } from '../../db/prepared.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { NotFound, invalidFields } from '../../lib/errors.ts'
+import { normalizeDomain } from '../../lib/domains.ts'
 import { newId } from '../../lib/ids.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { appendEvents, leadEvents } from '../events/events.repo.ts'
@@ -17,7 +18,7 @@ import { decideWith, type Predictor } from '../predictive/predictive.service.ts'
 import type { Decision } from '../scoring/score.ts'
 import * as repo from './leads.repo.ts'
 import type { IngestResult, Lead, LeadInput, ListLeadsQuery } from './leads.schemas.ts'
-import { snapshot, toLead } from './lead.ts'
+import { offerIn, snapshot, toLead, viewToLead } from './lead.ts'
 import { mergeSubmission } from './merge.ts'
 import { createReassigner } from './reassign.ts'
 import { normalizeLead, type LeadFields } from './normalize.ts'
@@ -75,7 +76,7 @@ export function createLeadsService({
       const prepared = await prepare(input)
       return db.transaction(async (tx) => {
         const earlier = await guard.seen(tx)
-        if (earlier) return { created: false, replayed: true, lead: toLead((await repo.findLead(tx, earlier))!) }
+        if (earlier) return { created: false, replayed: true, lead: viewToLead((await repo.findLeadView(tx, earlier))!) }
         const { created, result } = await ingestIn(tx, prepared)
         await guard.record(tx, result.lead.id, prepared.now)
         return { created, replayed: false, lead: result.lead }
@@ -84,23 +85,30 @@ export function createLeadsService({
 
     /** A rep token reads only a lead it was ever offered; any other is 404, as if there were none. */
     async get(id: string, principal: Principal): Promise<Lead> {
-      return toLead(await mustFind(id, principal))
+      return viewToLead(await mustFind(id, principal))
     },
 
+    /** GET /v1/leads: `email` and `domain` are compared as leads store them (normalize.ts). */
     async list(query: ListLeadsQuery) {
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
-      const rows = await repo.listLeads(db, {
+      const domain = query.domain === undefined ? undefined : normalizeDomain(query.domain)
+      if (query.domain !== undefined && !domain) {
+        throw invalidFields('The domain is not one.', [{ in: 'query', pointer: '/domain', detail: 'is not a domain name (acme.com)' }])
+      }
+      const views = await repo.listLeads(db, {
         limit,
         ...(after ? { after } : {}),
         ...(query.status ? { status: query.status } : {}),
         ...(query.ownerId ? { ownerId: query.ownerId } : {}),
+        ...(query.repId ? { repId: query.repId } : {}),
+        ...(query.email ? { email: query.email.trim().toLowerCase() } : {}),
+        ...(domain ? { domain } : {}),
         ...(query.source ? { source: query.source.toLowerCase() } : {}),
         ...(query.createdAfter ? { createdAfter: new Date(query.createdAfter) } : {}),
         ...(query.createdBefore ? { createdBefore: new Date(query.createdBefore) } : {}),
       })
-      const page = toPage(rows, limit)
-      return { data: page.data.map(toLead), nextCursor: page.nextCursor }
+      return toPage(views.map(viewToLead), limit)
     },
 
     /** Every event of the lead, oldest first: what happened to it and why. */
@@ -132,7 +140,8 @@ export function createLeadsService({
     const { fields, now } = prepared
     await useGenericPlans(tx)
     const start = await repo.beginSubmission(tx, fields.email, new Date(now.getTime() - config.dedupeWindowDays * DAY_MS))
-    const existing = start.leadId ? await repo.lockLead(tx, start.leadId) : undefined
+    const locked = start.leadId ? await repo.lockLeadView(tx, start.leadId) : undefined
+    const existing = locked?.row
     const models = await modelsAt(tx, start)
     const decide = (lead: LeadFields): StoredDecision => decideWith(models.scoring, models.predictive, lead)
     const routing = { liveVersion: start.rulesetVersion }
@@ -161,7 +170,15 @@ export function createLeadsService({
       ]
       const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
       await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
-      const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: true }
+      // Only a promoted lead is routed here; any other keeps the offer it waited on.
+      const offer = routed ? offerIn(outcome?.handoff) : locked.offer
+      const result = {
+        lead: toLead(row, offer),
+        decision,
+        handoff: outcome?.handoff ?? null,
+        routing: outcome?.routing ?? null,
+        duplicate: true,
+      }
       onCommit(tx, () => metrics.leadsIngested.inc({ outcome: 'duplicate' }))
       return { created: false, result }
     }
@@ -186,16 +203,17 @@ export function createLeadsService({
     ]
     const outcome = routed ? await assigner.record(tx, row, routed, now, { snapshot: lead }) : undefined
     await appendEvents(tx, { boss, logger }, [...events, ...(outcome?.events ?? [])])
-    const result = { lead: toLead(row), decision, handoff: outcome?.handoff ?? null, routing: outcome?.routing ?? null, duplicate: false }
+    const handoff = outcome?.handoff ?? null
+    const result = { lead: toLead(row, offerIn(handoff)), decision, handoff, routing: outcome?.routing ?? null, duplicate: false }
     onCommit(tx, () => metrics.leadsIngested.inc({ outcome: decision.outcome }))
     return { created: true, result }
   }
 
-  async function mustFind(id: string, principal: Principal): Promise<LeadRow> {
-    const row = await repo.findLead(db, id)
-    const hidden = row && principal.role === 'rep' && !(await wasOfferedTo(db, id, principal.repId!))
-    if (!row || hidden) throw new NotFound(`No lead with id ${id}.`)
-    return row
+  async function mustFind(id: string, principal: Principal): Promise<repo.LeadView> {
+    const view = await repo.findLeadView(db, id)
+    const hidden = view && principal.role === 'rep' && !(await wasOfferedTo(db, id, principal.repId!))
+    if (!view || hidden) throw new NotFound(`No lead with id ${id}.`)
+    return view
   }
 }
 

@@ -17,8 +17,8 @@ import { findLiveRep, scheduleOf } from '../reps/reps.repo.ts'
 import { dueAt } from '../reps/working-time.ts'
 import type { Assigner } from '../routing/assign.ts'
 import { findTeam } from '../teams/teams.repo.ts'
-import { lockLead, ownedLeadIds, updateLead } from './leads.repo.ts'
-import { snapshot, toLead } from './lead.ts'
+import { findLeadView, lockLead, ownedLeadIds, updateLead } from './leads.repo.ts'
+import { snapshot, viewToLead } from './lead.ts'
 import type { Lead, ReassignBody } from './leads.schemas.ts'
 
 /** Leads in the handoff that a person may move: waiting, owned, or stuck. Closed and converted ones are done. */
@@ -87,7 +87,8 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
         handoff = rerouted.find((e) => e.type === 'lead.reassigned')!.data.handoff as Handoff | null
       }
       await appendEvents(tx, { boss, logger }, events)
-      return { lead: toLead((await lockLead(tx, id))!), handoff }
+      // Locked above: a plain read, with the offer it now waits on (none, the one just made, or one left waiting).
+      return { lead: viewToLead((await findLeadView(tx, id))!), handoff }
     })
   }
 

@@ -3,7 +3,7 @@ import { NotFound, invalidFields } from '../../lib/errors.ts'
 import { appendEvents } from '../events/events.repo.ts'
 import { newEvent } from '../events/events.service.ts'
 import { snapshot, toLead } from '../leads/lead.ts'
-import { lockLead, updateLead } from '../leads/leads.repo.ts'
+import { lockLead, pendingOfferOf, updateLead } from '../leads/leads.repo.ts'
 import type { OutcomeBody } from './outcomes.schemas.ts'
 
 /**
@@ -27,7 +27,7 @@ export function createOutcomesService({ db, clock, boss, logger }: Pick<ServiceD
           lead.outcome === body.result &&
           lead.outcomeAmount === amount &&
           (body.closedAt === undefined || lead.outcomeAt?.getTime() === closedAt.getTime())
-        if (same) return toLead(lead)
+        if (same) return toLead(lead, await pendingOfferOf(tx, leadId))
         const updated = await updateLead(tx, leadId, { outcome: body.result, outcomeAmount: amount, outcomeAt: closedAt, updatedAt: now })
         const data = {
           lead: snapshot(updated),
@@ -37,7 +37,7 @@ export function createOutcomesService({ db, clock, boss, logger }: Pick<ServiceD
           opportunity: updated.opportunity ?? null,
         }
         await appendEvents(tx, { boss, logger }, [newEvent(body.result === 'won' ? 'lead.won' : 'lead.lost', data, now, leadId)])
-        return toLead(updated)
+        return toLead(updated, await pendingOfferOf(tx, leadId))
       })
     },
   }
