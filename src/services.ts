@@ -65,7 +65,7 @@ export function createServices(deps: CompositionDeps) {
   const sender = createSender({ allowPrivate: deps.config.webhooks.allowPrivate, timeoutMs: deps.config.webhooks.timeoutMs })
   const { smtpUrl, from } = deps.config.mail
   const mailer = smtpUrl ? createMailer({ smtpUrl, from, publicUrl: deps.config.publicUrl }) : null
-  const notifier = createNotificationSender({ ...deps, mailer })
+  const notifier = createNotificationSender({ ...deps, mailer, http: sender })
 
   return {
     health: createHealthService({ pool: deps.pool, boss: deps.boss, isDraining: deps.isDraining ?? (() => false) }),

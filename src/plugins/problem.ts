@@ -236,17 +236,20 @@ function validationProblem(error: ErrorWithExtras) {
  * `object | null`), that branch's own errors are the useful ones; otherwise they fold
  * into one: "must be integer or null".
  */
+const TAGS = ['type', 'kind']
+
 function collapseUnions(errors: AjvError[]): AjvError[] {
   const union = errors.find((e) => e.keyword === 'anyOf')
   if (!union) return errors
   const prefix = `${union.schemaPath}/`
   const inside = errors.filter((e) => e.schemaPath.startsWith(prefix))
   const branches = Map.groupBy(inside, (e) => e.schemaPath.slice(prefix.length).split('/')[0])
-  // A branch is the wrong one when the value is not its type, or names another `type` (the
-  // discriminator of Baton's tagged unions: a team target is not a rep target).
+  // A branch is the wrong one when the value is not its type, or names another `type` or
+  // `kind` (the tags of Baton's tagged unions: a team target is not a rep target).
   const wrongType = (e: AjvError) =>
     (e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const')) ||
-    (e.instancePath === `${union.instancePath}/type` && e.keyword === 'const')
+    // A tag that is itself a union of literals reaches here already folded ('union').
+    ((e.keyword === 'const' || e.keyword === 'union') && TAGS.some((tag) => e.instancePath === `${union.instancePath}/${tag}`))
   const fitting = [...branches.values()].filter((branch) => !branch.some(wrongType))
   const expected = inside
     .filter(wrongType)

@@ -57,7 +57,7 @@ t.test('messages', async (t) => {
   }
   const reminder = messageFor('reminder', { type: 'handoff.reminder', data }, { timeZone: 'Asia/Tokyo', now, link: 'https://b/x' })
   t.equal(reminder.subject, 'Reminder: Ada at Acme is waiting, accept by Mon 17:25 GMT+9 (in 25 minutes)')
-  t.same(reminder.action, { label: 'Open the lead to accept or decline', url: 'https://b/x' })
+  t.same(reminder.links, { accept: 'https://b/x', decline: 'https://b/x&action=decline' })
   const overdue = messageFor(
     'contact_overdue',
     { type: 'lead.contact_overdue', data: { lead: { email: 'x@y.example' }, task: { dueAt: '2026-03-02T07:30:00Z' } } },

@@ -31,10 +31,11 @@ t.test('email notifications', async (t) => {
     notificationTargets: [{ kind: 'email', address: 'bob@mail.example' }],
   })
   const quiet = await h.newRep({ name: 'Quiet' })
-  const slacker = await h.newRep({ notificationTargets: [{ kind: 'slack', url: 'https://hooks.slack.com/services/T/B/x' }] })
+  // A webhook target is kept but not yet told (fan-out.ts SENT_KINDS).
+  const hooked = await h.newRep({ notificationTargets: [{ kind: 'webhook', url: 'https://tools.example/hook' }] })
   await h.publish([
     { name: 'quiet', when: { field: 'custom.to', op: 'eq', value: 'quiet' }, assign: toRep(quiet) },
-    { name: 'slack', when: { field: 'custom.to', op: 'eq', value: 'slack' }, assign: toRep(slacker) },
+    { name: 'hooked', when: { field: 'custom.to', op: 'eq', value: 'hooked' }, assign: toRep(hooked) },
     { name: 'bob', when: { field: 'custom.to', op: 'eq', value: 'bob' }, assign: toRep(bob) },
     { name: 'enterprise desk', assign: toRep(ada) },
   ])
@@ -69,9 +70,9 @@ t.test('email notifications', async (t) => {
     t.equal(mailTo('ada.phone@mail.example').length, 1, 'sent once, however often its job runs')
   })
 
-  t.test('a rep with no email target gets nothing, and costs no job', async (t) => {
+  t.test('a rep with no target this version sends gets nothing, and costs no job', async (t) => {
     const jobsBefore = (await sendJobs()).length
-    for (const to of ['quiet', 'slack']) t.same(await rowsFor((await post({ custom: { to } })).lead.id), [], `${to}: no notification`)
+    for (const to of ['quiet', 'hooked']) t.same(await rowsFor((await post({ custom: { to } })).lead.id), [], `${to}: no notification`)
     t.equal((await sendJobs()).length, jobsBefore)
   })
 
@@ -139,14 +140,12 @@ t.test('email notifications', async (t) => {
     baton.clock.advance(31 * 60_000)
     await baton.services.handoffs.expire(handoff.id)
     const rows = await rowsFor(lead.id)
-    t.same(
-      rows.map((r: { rep_id: string; message: string }) => [r.rep_id, r.message]),
-      [
-        [ada, 'offer'],
-        [ada, 'moved_on'],
-        [bob, 'offer'],
-      ],
-    )
+    // Made in one statement, the last two share a millisecond: their ids need not be in order.
+    t.same(rows.map((r: { rep_id: string; message: string }) => `${r.rep_id === ada ? 'ada' : 'bob'} ${r.message}`).sort(), [
+      'ada moved_on',
+      'ada offer',
+      'bob offer',
+    ])
     await notifier.send(rows.map((r: { id: string }) => r.id))
     const moved = mailTo('ada.phone@mail.example').at(-1)!
     t.equal(moved.subject, 'Moved on: Grace Hopper at Navy Labs')

@@ -13,7 +13,7 @@ export interface RepAttributes {
   products?: string[]
   languages?: string[]
 }
-export type NotificationTarget = { kind: 'email'; address: string } | { kind: 'slack' | 'webhook'; url: string }
+export type NotificationTarget = { kind: 'email'; address: string } | { kind: 'slack' | 'teams' | 'webhook'; url: string }
 
 export const reps = pgTable(
   'reps',

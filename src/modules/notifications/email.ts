@@ -46,21 +46,23 @@ export function classify(error: unknown): SendResult {
 }
 
 function plainText(message: Message): string {
-  const action = message.action ? ['', `${message.action.label}:`, message.action.url] : []
-  return [...message.lines, ...action, '', '— Baton'].join('\n')
+  const links = message.links ? ['', `Accept: ${message.links.accept}`, `Decline: ${message.links.decline}`] : []
+  return [...message.lines, ...links, '', '— Baton'].join('\n')
 }
 
 const escape = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
+const BUTTON = 'padding:10px 16px;border-radius:6px;text-decoration:none;display:inline-block;margin-right:8px'
+
 function html(message: Message): string {
   const lines = message.lines.map((line) => `<p style="margin:0 0 8px">${escape(line)}</p>`).join('')
-  const action = message.action
-    ? `<p style="margin:16px 0"><a href="${escape(message.action.url)}" style="background:#1f4fd6;color:#fff;padding:10px 16px;` +
-      `border-radius:6px;text-decoration:none;display:inline-block">${escape(message.action.label)}</a></p>`
+  const links = message.links
+    ? `<p style="margin:16px 0"><a href="${escape(message.links.accept)}" style="background:#1d4ed8;color:#fff;${BUTTON}">Accept</a>` +
+      `<a href="${escape(message.links.decline)}" style="border:2px solid #1d4ed8;color:#1d4ed8;${BUTTON}">Decline</a></p>`
     : ''
   return (
     `<!doctype html><html><body style="font-family:system-ui,sans-serif;font-size:16px;color:#111;max-width:560px">` +
-    `<h1 style="font-size:18px">${escape(message.subject)}</h1>${lines}${action}</body></html>`
+    `<h1 style="font-size:18px">${escape(message.subject)}</h1>${lines}${links}</body></html>`
   )
 }

@@ -28,8 +28,8 @@ export interface Message {
   subject: string
   /** Short facts, one per line, in the order a rep needs them. */
   lines: string[]
-  /** The link to act on (the handoff page), with its label; none when there is nothing to do. */
-  action: { label: string; url: string } | null
+  /** The handoff page, to accept, and opened on its decline form; none when there is nothing to do. */
+  links: { accept: string; decline: string } | null
 }
 
 /** Who the lead is, in a few words: "Ada Lovelace at Acme" or their email. */
@@ -87,7 +87,7 @@ export function messageFor(
   const deadline = handoff ? new Date(handoff.deadlineAt) : null
   const by = deadline ? `${localTime(deadline, timeZone)} (${timeLeft(now, deadline)})` : ''
   const facts = leadFacts(lead)
-  const act = link ? { label: 'Open the lead to accept or decline', url: link } : null
+  const act = link ? { accept: link, decline: `${link}&action=decline` } : null
   switch (kind) {
     case 'offer':
     case 'escalation':
@@ -98,18 +98,18 @@ export function messageFor(
           kind === 'offer' ? `Why you: the rule "${rule?.name ?? 'routing'}"` : `Why you: ${event.data.reason ?? 'no rep took it'}`,
           `Accept by: ${by}`,
         ],
-        action: act,
+        links: act,
       }
     case 'reminder':
-      return { subject: `Reminder: ${who} is waiting, accept by ${by}`, lines: [...facts, `Accept by: ${by}`], action: act }
+      return { subject: `Reminder: ${who} is waiting, accept by ${by}`, lines: [...facts, `Accept by: ${by}`], links: act }
     case 'moved_on':
-      return { subject: `Moved on: ${who}`, lines: [MOVED_ON[event.type] ?? 'It is no longer yours to answer.', ...facts], action: null }
+      return { subject: `Moved on: ${who}`, lines: [MOVED_ON[event.type] ?? 'It is no longer yours to answer.', ...facts], links: null }
     case 'contact_overdue': {
       const due = event.data.task?.dueAt ? new Date(event.data.task.dueAt) : null
       return {
         subject: `First call overdue: ${who}`,
         lines: [...facts, ...(due ? [`The first call was due ${localTime(due, timeZone)}`] : [])],
-        action: null,
+        links: null,
       }
     }
   }

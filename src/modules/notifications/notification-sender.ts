@@ -2,6 +2,8 @@ import type { ServiceDeps } from '../../lib/deps.ts'
 import { onCommit } from '../../db/client.ts'
 import { sendInTx } from '../../lib/jobs.ts'
 import type { Mailer, SendResult } from './email.ts'
+import { httpOutcome, slackPayload, teamsPayload } from './chat.ts'
+import type { Sender } from '../webhooks/sender.ts'
 import { messageFor, type EventData } from './messages.ts'
 import * as repo from './notifications.repo.ts'
 
@@ -27,7 +29,12 @@ export function createNotificationSender({
   metrics,
   acceptLinks,
   mailer,
-}: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'logger' | 'metrics' | 'acceptLinks'> & { mailer: Mailer | null }) {
+  http,
+}: Pick<ServiceDeps, 'db' | 'boss' | 'clock' | 'logger' | 'metrics' | 'acceptLinks'> & {
+  mailer: Mailer | null
+  /** Posts to Slack and Teams webhooks: the webhooks' sender, with its SSRF guard and time limit. */
+  http: Pick<Sender, 'post'>
+}) {
   async function sendOne(id: string): Promise<void> {
     await db.transaction(async (tx) => {
       const claimed = await repo.claim(tx, id)
@@ -61,9 +68,18 @@ export function createNotificationSender({
         : null
     const message = messageFor(claimed.message, { type: claimed.eventType, data }, { timeZone: claimed.rep.timezone, now, link })
     const target = claimed.target
-    if (target.kind !== 'email') return { ok: false, retry: false, error: `${target.kind} notifications are not sent by this version` }
-    if (!mailer) return { ok: false, retry: false, error: 'SMTP_URL is not set: this instance sends no email' }
-    return mailer.send({ id: claimed.id, to: target.address, message })
+    switch (target.kind) {
+      case 'email':
+        if (!mailer) return { ok: false, retry: false, error: 'SMTP_URL is not set: this instance sends no email' }
+        return mailer.send({ id: claimed.id, to: target.address, message })
+      case 'slack':
+      case 'teams': {
+        const payload = target.kind === 'slack' ? slackPayload(message) : teamsPayload(message)
+        return httpOutcome(await http.post(target.url, {}, JSON.stringify(payload)))
+      }
+      default:
+        return { ok: false, retry: false, error: `${target.kind} notifications are not sent by this version` }
+    }
   }
 
   return {

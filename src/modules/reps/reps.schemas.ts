@@ -26,7 +26,15 @@ export const RepAttributes = Type.Object(
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })
 export const NotificationTarget = Type.Union([
   Type.Object({ kind: Type.Literal('email'), address: Email }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Union([Type.Literal('slack'), Type.Literal('webhook')]), url: Url }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Union([Type.Literal('slack'), Type.Literal('teams'), Type.Literal('webhook')]), url: Url },
+    {
+      additionalProperties: false,
+      description:
+        'slack: a Slack incoming-webhook URL (https://hooks.slack.com/…); teams: a Microsoft Teams Workflows or incoming-webhook ' +
+        "URL; webhook: the rep's own tooling",
+    },
+  ),
 ])
 
 const Limit = (maximum: number) => Type.Union([Type.Integer({ minimum: 1, maximum }), Type.Null()])

@@ -1,3 +1,4 @@
+import { assertTargets } from '../notifications/targets.ts'
 import type { RepRow } from '../../db/schema/index.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
@@ -22,12 +23,13 @@ import { canonicalTimeZone, checkWorkingHours, isIanaTimeZone, isRealDate, type 
  */
 export function createRepsService({
   db,
+  config,
   clock,
   boss,
   logger,
   handBacks,
   handBackOwned,
-}: Pick<ServiceDeps, 'db' | 'clock' | 'boss' | 'logger'> & {
+}: Pick<ServiceDeps, 'db' | 'config' | 'clock' | 'boss' | 'logger'> & {
   handBacks: HandBack
   /** The leads a rep owns, back into routing (leads' reassign.ts). */
   handBackOwned: (repId: string, include: 'unworked' | 'open', actor: HandBackActor) => Promise<number>
@@ -40,6 +42,7 @@ export function createRepsService({
     async create(input: CreateRepBody): Promise<Rep> {
       const now = clock.now()
       const id = newId()
+      await assertTargets(input.notificationTargets, config.webhooks)
       return db.transaction(async (tx) => {
         await assertValid(tx, id, input)
         const row = await saveUniqueEmail(input.email, () =>
@@ -76,6 +79,8 @@ export function createRepsService({
     async update(id: string, changes: UpdateRepBody, principal: Principal): Promise<Rep & { handedBack?: { pending: number } }> {
       const { handBack, awayUntil: _awayUntil, ...fields } = changes
       const actor = principal.role === 'rep' ? { type: 'rep' as const, id } : { type: 'admin' as const, id: principal.subject ?? null }
+      // Outside the transaction: checking a URL may wait on DNS.
+      await assertTargets(fields.notificationTargets, config.webhooks)
       const row = await db.transaction(async (tx) => {
         const before = await mustFind(tx, id, 'update')
         const now = clock.now()
