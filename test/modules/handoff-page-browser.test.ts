@@ -51,7 +51,8 @@ t.test('the handoff page, from the email link, in chromium', async (t) => {
     await h.baton.services.notifier.send([row.id])
     const mail = smtp.mails.at(-1)!
     const link = /(http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/accept\?token=\S+)/.exec(mail.text ?? '')![1]!
-    return { lead, handoff, link, mail }
+    const declineLink = /^Decline: (\S+)$/m.exec(mail.text ?? '')![1]!
+    return { lead, handoff, link, declineLink, mail }
   }
 
   t.test('decline with a reason: the lead moves on to the other rep', async (t) => {
@@ -114,10 +115,10 @@ t.test('the handoff page, from the email link, in chromium', async (t) => {
     await page.close()
   })
 
-  t.test('the decline link opens on the decline form; a tampered link is 400', async (t) => {
-    const { link } = await offeredLink()
+  t.test("the mail's decline link opens on the decline form; a tampered link is 400", async (t) => {
+    const { link, declineLink } = await offeredLink()
     const page = await browser.newPage()
-    await page.goto(`${link}&action=decline`)
+    await page.goto(declineLink)
     t.equal(
       await page.evaluate("document.activeElement?.getAttribute('value')"),
       'Not my territory or segment',
