@@ -112,10 +112,9 @@ export const leads = pgTable(
     index('leads_email_idx').on(t.email, t.lastSubmittedAt),
     index('leads_status_idx').on(t.status),
     index('leads_owner_idx').on(t.ownerId),
-    // leads_domain_idx (domain, id), for GET /v1/leads?domain=, is built CONCURRENTLY by
-    // migrations/concurrent/0028_lead_lookup_indexes.sql. Not declared here until a drizzle migration's
-    // snapshot records it (as 0020's did): declared without one, the next drizzle-kit generate would
-    // write a plain, write-blocking CREATE INDEX for it into that migration.
+    // For GET /v1/leads?domain=; built CONCURRENTLY by migrations/concurrent/0028_lead_lookup_indexes.sql
+    // (0030's drizzle migration only records it, as 0020's did).
+    index('leads_domain_idx').on(t.domain, t.id),
     index('leads_created_idx').on(t.createdAt),
     index('leads_outcome_idx')
       .on(t.outcomeAt)
