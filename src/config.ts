@@ -32,7 +32,9 @@ export const EnvSchema = Type.Object({
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WEBHOOK_ALLOW_PRIVATE: Bool,
-  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'Where email notifications go: smtp(s)://user:pass@host:port' })),
+  SMTP_URL: Type.Optional(
+    Type.String({ pattern: '^smtps?://', description: 'Where email notifications go: smtp(s)://user:pass@host:port' }),
+  ),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Baton <baton@localhost>', description: 'The From of email notifications' }),
   DATA_DIR: Type.String({ minLength: 1, default: './.data' }),
   METRICS_ENABLED: { ...Bool, default: 'true' },
