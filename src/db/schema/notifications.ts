@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { events } from './leads.ts'
 import { reps, type NotificationTarget } from './reps.ts'
 
 /** What a notification tells its rep. */
-export const NOTIFICATION_MESSAGES = ['offer', 'reminder', 'moved_on', 'contact_overdue', 'escalation'] as const
+export const NOTIFICATION_MESSAGES = ['offer', 'reminder', 'moved_on', 'contact_overdue', 'escalation', 'needs_assignment'] as const
 export type NotificationMessage = (typeof NOTIFICATION_MESSAGES)[number]
 
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const
@@ -24,9 +24,8 @@ export const notifications = pgTable(
       .notNull()
       .references(() => events.id),
     leadId: uuid('lead_id'),
-    repId: uuid('rep_id')
-      .notNull()
-      .references(() => reps.id),
+    /** Whose target it went to; null: one of the admin targets (GET /v1/notifications). */
+    repId: uuid('rep_id').references(() => reps.id),
     message: text('message', { enum: NOTIFICATION_MESSAGES }).notNull(),
     kind: text('kind').$type<NotificationTarget['kind']>().notNull(),
     target: jsonb('target').$type<NotificationTarget>().notNull(),
@@ -51,3 +50,24 @@ export const notifications = pgTable(
 )
 
 export type NotificationRow = typeof notifications.$inferSelect
+
+/** Which messages go out at all (absent: on). */
+export type NotificationSwitches = Partial<Record<NotificationMessage, boolean>>
+
+/**
+ * The admin-level notification settings, one row: where messages for admins go (a lead
+ * escalated with nobody left to offer it to) and which messages are sent at all.
+ */
+export const notificationSettings = pgTable(
+  'notification_settings',
+  {
+    /** Always true: the one row. */
+    id: boolean('id').primaryKey().default(true),
+    adminTargets: jsonb('admin_targets').$type<NotificationTarget[]>().notNull().default([]),
+    messages: jsonb('messages').$type<NotificationSwitches>().notNull().default({}),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [check('notification_settings_one_row', sql`${t.id}`)],
+)
+
+export type NotificationSettingsRow = typeof notificationSettings.$inferSelect

@@ -2,11 +2,11 @@
 // costs nothing for events nobody is told of.
 import type { NotificationMessage } from '../../db/schema/notifications.ts'
 
-/** One rep to tell of one event; the rep's targets decide how (notifications.repo.ts). */
+/** One rep (null: the admins) to tell of one event; their targets decide how (notifications.repo.ts). */
 export interface NotificationIntent {
   eventId: string
   leadId: string | null
-  repId: string
+  repId: string | null
   message: NotificationMessage
 }
 
@@ -21,6 +21,7 @@ type Data = {
   task?: { repId?: string }
   manager?: Ref
   handoff?: { repId?: string } | null
+  needsAssignment?: boolean
 }
 
 /**
@@ -28,16 +29,17 @@ type Data = {
  * - `offer`: a lead offered to them (lead.assigned), `escalation` when it comes to them as a manager;
  * - `reminder`: their offer's deadline approaches;
  * - `moved_on`: an offer of theirs ran out or was taken back, or a lead of theirs was reassigned away;
- * - `contact_overdue`: the first call they owe is late (and their manager, to follow up).
+ * - `contact_overdue`: the first call they owe is late (and their manager, to follow up);
+ * - `needs_assignment`, to the admins: an escalated lead with nobody left to offer it to.
  * A rep told twice of one change in one batch (a withdrawn offer, then the reassign it was
  * part of) is told once.
  */
 export function notificationIntents(events: EventLike[]): NotificationIntent[] {
   const intents: NotificationIntent[] = []
   const told = new Set<string>()
-  const tell = (event: EventLike, repId: string | undefined, message: NotificationMessage) => {
+  const tell = (event: EventLike, repId: string | null | undefined, message: NotificationMessage) => {
     const key = `${event.leadId ?? ''}:${repId}:${message}`
-    if (!repId || told.has(key)) return
+    if (repId === undefined || told.has(key)) return
     told.add(key)
     intents.push({ eventId: event.id, leadId: event.leadId ?? null, repId, message })
   }
@@ -60,6 +62,10 @@ export function notificationIntents(events: EventLike[]): NotificationIntent[] {
       case 'lead.contact_overdue':
         tell(event, data.task?.repId, 'contact_overdue')
         tell(event, data.manager?.id, 'contact_overdue')
+        break
+      case 'lead.escalated':
+        // Nobody is left to offer it to: the admins' targets hear of it.
+        if (data.needsAssignment === true) tell(event, null, 'needs_assignment')
         break
     }
   }

@@ -104,6 +104,16 @@ export function messageFor(
       return { subject: `Reminder: ${who} is waiting, accept by ${by}`, lines: [...facts, `Accept by: ${by}`], links: act }
     case 'moved_on':
       return { subject: `Moved on: ${who}`, lines: [MOVED_ON[event.type] ?? 'It is no longer yours to answer.', ...facts], links: null }
+    case 'needs_assignment':
+      return {
+        subject: `Needs a person: ${who}`,
+        lines: [
+          `Nobody is left to offer it to${event.data.reason ? ` (${event.data.reason})` : ''}.`,
+          ...facts,
+          'Reassign it: GET /v1/leads?status=escalated, then POST /v1/leads/:id/reassign.',
+        ],
+        links: null,
+      }
     case 'contact_overdue': {
       const due = event.data.task?.dueAt ? new Date(event.data.task.dueAt) : null
       return {

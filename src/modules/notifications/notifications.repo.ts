@@ -1,25 +1,40 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
-import { notifications, type NotificationRow, type NotificationStatus } from '../../db/schema/index.ts'
+import {
+  notificationSettings,
+  notifications,
+  type NotificationRow,
+  type NotificationSettingsRow,
+  type NotificationStatus,
+} from '../../db/schema/index.ts'
 import type { NotificationIntent } from './intents.ts'
 
-// One row per (intent, target of the rep's this instance can send), in one statement. A
-// rep's targets are read here, in the event's transaction, so a lead assigned to a rep with
-// no targets costs this one statement and no job.
+// One row per (intent, target of the kinds this version sends), in one statement: a rep's
+// targets, or for an intent without a rep the admin targets; messages switched off in the
+// settings make none. Read here, in the event's transaction, so a lead assigned to a rep
+// with no targets costs this one statement and no job.
 const fanOutQuery = prepared.sql<{ id: string }>(
   () => sql`
   with intent as (
     select * from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(event_id uuid, lead_id uuid, rep_id uuid, message text)
+  ), settings as (
+    select admin_targets, messages from notification_settings
+  ), target as (
+    select i.*, t.value from intent i join reps r on r.id = i.rep_id and r.deleted_at is null
+    cross join lateral jsonb_array_elements(r.notification_targets) t
+    union all
+    select i.*, t.value from intent i cross join settings s cross join lateral jsonb_array_elements(s.admin_targets) t
+    where i.rep_id is null
   )
   insert into notifications (id, event_id, lead_id, rep_id, message, kind, target, target_key, status, next_attempt_at, created_at,
     updated_at)
-  select baton_uuidv7(), i.event_id, i.lead_id, i.rep_id, i.message, t.value->>'kind', t.value,
+  select baton_uuidv7(), t.event_id, t.lead_id, t.rep_id, t.message, t.value->>'kind', t.value,
     (t.value->>'kind') || ':' || coalesce(lower(t.value->>'address'), t.value->>'url'), 'pending', ${sql.placeholder('now')}::timestamptz,
     ${sql.placeholder('now')}::timestamptz, ${sql.placeholder('now')}::timestamptz
-  from intent i join reps r on r.id = i.rep_id and r.deleted_at is null
-  cross join lateral jsonb_array_elements(r.notification_targets) t
+  from target t
   where t.value->>'kind' = any(${sql.placeholder('kinds')}::text[])
+    and coalesce((select (s.messages->>t.message)::boolean from settings s), true)
   on conflict (event_id, target_key) do nothing
   returning id`,
 )
@@ -36,6 +51,7 @@ export interface Claimed extends NotificationRow {
   eventType: string
   eventData: Record<string, unknown>
   eventAt: Date
+  /** The rep it is for; an admin target's notifications are written for UTC. */
   rep: { name: string; timezone: string }
   /** The lead as it is now (events carry a snapshot without names or size). */
   lead: Record<string, unknown> | null
@@ -49,11 +65,11 @@ export interface Claimed extends NotificationRow {
 export async function claim(tx: Tx, id: string): Promise<Claimed | undefined> {
   const { rows } = await tx.execute<Omit<Claimed, keyof NotificationRow> & { row: Record<string, unknown> }>(sql`
     select to_jsonb(n) as row, e.type as "eventType", e.data as "eventData", e.created_at as "eventAt",
-      json_build_object('name', r.name, 'timezone', r.timezone) as rep,
+      json_build_object('name', coalesce(r.name, 'Admins'), 'timezone', coalesce(r.timezone, 'UTC')) as rep,
       case when l.id is not null then json_build_object('email', l.email, 'firstName', l.first_name, 'lastName', l.last_name,
         'company', l.company, 'employees', l.employees, 'country', l.country, 'source', l.source, 'tier', l.tier, 'score', l.score)
       end as lead
-    from notifications n join events e on e.id = n.event_id join reps r on r.id = n.rep_id left join leads l on l.id = n.lead_id
+    from notifications n join events e on e.id = n.event_id left join reps r on r.id = n.rep_id left join leads l on l.id = n.lead_id
     where n.id = ${id} and n.status = 'pending'
     for update of n skip locked`)
   const found = rows[0]
@@ -69,7 +85,7 @@ function fromJson(row: Record<string, unknown>): NotificationRow {
     id: row.id as string,
     eventId: row.event_id as string,
     leadId: (row.lead_id as string | null) ?? null,
-    repId: row.rep_id as string,
+    repId: (row.rep_id as string | null) ?? null,
     message: row.message as NotificationRow['message'],
     kind: row.kind as NotificationRow['kind'],
     target: row.target as NotificationRow['target'],
@@ -123,4 +139,18 @@ export async function listForRep(db: Queryable, { repId, before, limit }: { repI
     .where(and(eq(notifications.repId, repId), before ? lt(notifications.id, before) : undefined))
     .orderBy(desc(notifications.id))
     .limit(limit + 1)
+}
+
+export async function readSettings(db: Queryable): Promise<NotificationSettingsRow | undefined> {
+  const [row] = await db.select().from(notificationSettings)
+  return row
+}
+
+export async function writeSettings(db: Queryable, row: Omit<NotificationSettingsRow, 'id'>): Promise<NotificationSettingsRow> {
+  const [saved] = await db
+    .insert(notificationSettings)
+    .values({ id: true, ...row })
+    .onConflictDoUpdate({ target: notificationSettings.id, set: row })
+    .returning()
+  return saved!
 }

@@ -35,3 +35,25 @@ export type Notification = Static<typeof Notification>
 
 export const ListNotificationsQuery = Type.Object({ ...PageQuery }, { additionalProperties: false })
 export type ListNotificationsQuery = Static<typeof ListNotificationsQuery>
+
+const Switches = Type.Object(Object.fromEntries(NOTIFICATION_MESSAGES.map((m) => [m, Type.Optional(Type.Boolean())])), {
+  additionalProperties: false,
+  description: 'false turns a message off for every target; absent or true: on',
+})
+
+export const NotificationSettingsBody = Type.Object(
+  {
+    adminTargets: Type.Array(NotificationTarget, {
+      maxItems: 20,
+      description: 'Where needs_assignment goes: a lead escalated with nobody left to offer it to',
+    }),
+    messages: Switches,
+  },
+  { additionalProperties: false },
+)
+export type NotificationSettingsBody = Static<typeof NotificationSettingsBody>
+
+export const NotificationSettings = Type.Composite([NotificationSettingsBody, Type.Object({ updatedAt: Nullable(Timestamp) })], {
+  $id: 'NotificationSettings',
+})
+export type NotificationSettings = Static<typeof NotificationSettings>

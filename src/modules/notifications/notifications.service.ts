@@ -5,11 +5,24 @@ import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { Principal } from '../../plugins/auth.ts'
 import { findLiveRep } from '../reps/reps.repo.ts'
 import * as repo from './notifications.repo.ts'
-import type { ListNotificationsQuery, Notification } from './notifications.schemas.ts'
+import type { ListNotificationsQuery, Notification, NotificationSettings, NotificationSettingsBody } from './notifications.schemas.ts'
+import { assertTargets } from './targets.ts'
 
 /** What reps were told, for the admin who asks why a rep heard nothing, and for the rep. */
-export function createNotificationsService({ db }: Pick<ServiceDeps, 'db'>) {
+export function createNotificationsService({ db, config, clock }: Pick<ServiceDeps, 'db' | 'config' | 'clock'>) {
   return {
+    async settings(): Promise<NotificationSettings> {
+      const row = await repo.readSettings(db)
+      return { adminTargets: row?.adminTargets ?? [], messages: row?.messages ?? {}, updatedAt: row?.updatedAt.toISOString() ?? null }
+    },
+
+    /** Replaces the settings; the targets are checked as a rep's are. */
+    async replaceSettings(body: NotificationSettingsBody): Promise<NotificationSettings> {
+      await assertTargets(body.adminTargets, config.webhooks, '/adminTargets')
+      const row = await repo.writeSettings(db, { adminTargets: body.adminTargets, messages: body.messages, updatedAt: clock.now() })
+      return { adminTargets: row.adminTargets, messages: row.messages, updatedAt: row.updatedAt.toISOString() }
+    },
+
     async listForRep(repId: string, query: ListNotificationsQuery, principal: Principal) {
       if (principal.role === 'rep' && principal.repId !== repId) throw new Forbidden('A rep reads only its own notifications.')
       if (!(await findLiveRep(db, repId))) throw new NotFound(`No rep with id ${repId}.`)

@@ -9,12 +9,16 @@ const SLACK_HOOKS = 'https://hooks.slack.com/'
  * webhook endpoints are), a Slack target only on Slack's own webhook host and Teams only
  * over https, unless private targets are allowed (tests, local demos). 422 naming each.
  */
-export async function assertTargets(targets: NotificationTarget[] | undefined, { allowPrivate }: { allowPrivate: boolean }) {
+export async function assertTargets(
+  targets: NotificationTarget[] | undefined,
+  { allowPrivate }: { allowPrivate: boolean },
+  at = '/notificationTargets',
+) {
   if (!targets) return
   const errors: Array<{ pointer: string; detail: string }> = []
   for (const [i, target] of targets.entries()) {
     if (target.kind === 'email') continue
-    const pointer = `/notificationTargets/${i}/url`
+    const pointer = `${at}/${i}/url`
     if (!allowPrivate && target.kind === 'slack') {
       // Slack's own host needs no lookup here; sending still checks the address it connects to.
       if (!target.url.startsWith(SLACK_HOOKS))
