@@ -129,3 +129,19 @@ export async function handoffHarness(
 }
 
 export type HandoffHarness = Awaited<ReturnType<typeof handoffHarness>>
+
+/**
+ * Three leads offered to `repId` (others go to the other reps): the first accepted and not
+ * yet contacted, the second accepted and called, the third still pending.
+ */
+export async function threeLeadsOf(h: HandoffHarness, repId: string) {
+  const theirs: Array<{ lead: { id: string }; handoff: { id: string; repId: string } }> = []
+  while (theirs.length < 3) {
+    const posted = await h.postLead()
+    if (posted.handoff.repId === repId) theirs.push(posted)
+  }
+  const [unworked, contacted, pending] = theirs as [(typeof theirs)[0], (typeof theirs)[0], (typeof theirs)[0]]
+  for (const { handoff } of [unworked, contacted]) await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', repId)
+  await h.ok('POST', `/v1/leads/${contacted.lead.id}/activities`, { type: 'call' }, 201, 'rep', repId)
+  return { unworked, contacted, pending }
+}

@@ -1,7 +1,7 @@
 // Self-service availability (issue 20): a rep sets itself away or back, until a time, and may
 // hand its pending offers back; rep.away and rep.available say who did it.
 import t from 'tap'
-import { handoffHarness, type HandoffHarness } from '../helpers/handoffs.ts'
+import { handoffHarness, threeLeadsOf, type HandoffHarness } from '../helpers/handoffs.ts'
 
 const HOUR_MS = 3600_000
 
@@ -211,14 +211,7 @@ t.test("POST /v1/reps/:id/hand-back: a leaving rep's offers and leads move on", 
   const { repIds, teamId } = await h.setup(2, { managerId: manager })
   const leaving = repIds[0]!
   await h.ok('PATCH', `/v1/reps/${leaving}`, { managerId: manager }, 200)
-  const theirs: Array<{ lead: { id: string }; handoff: { id: string; repId: string } }> = []
-  while (theirs.length < 3) {
-    const posted = await h.postLead()
-    if (posted.handoff.repId === leaving) theirs.push(posted)
-  }
-  const [unworked, contacted, pending] = theirs
-  for (const { handoff } of [unworked!, contacted!]) await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', leaving)
-  await h.ok('POST', `/v1/leads/${contacted!.lead.id}/activities`, { type: 'call' }, 201, 'rep', leaving)
+  const { unworked, contacted, pending } = await threeLeadsOf(h, leaving)
   await h.ok('PATCH', `/v1/teams/${teamId}`, { members: [repIds[1]!, await h.newRep()].map((repId) => ({ repId })) }, 200)
   const handBack = (include: string, role: 'admin' | 'rep' = 'admin', sub?: string) =>
     h.call('POST', `/v1/reps/${leaving}/hand-back`, { include }, role, sub)
@@ -226,10 +219,10 @@ t.test("POST /v1/reps/:id/hand-back: a leaving rep's offers and leads move on", 
   t.equal((await handBack('open', 'rep', leaving)).statusCode, 403, 'not the rep itself')
   t.equal((await handBack('open', 'rep', repIds[1])).statusCode, 403, 'nor another rep')
   t.same((await handBack('unworked', 'rep', manager)).json(), { pending: 1, leads: 1 }, 'their manager: the offer and the unworked lead')
-  t.match(await h.lead(unworked!.lead.id), { ownerId: null, status: 'pending_acceptance' })
-  t.match(await h.lead(contacted!.lead.id), { ownerId: leaving, status: 'contacted' }, 'a contacted lead stays with unworked')
-  t.not((await h.pendingOf(pending!.lead.id))?.repId, leaving)
-  const [moved] = (await h.events(unworked!.lead.id)).filter((e) => e.type === 'lead.reassigned')
+  t.match(await h.lead(unworked.lead.id), { ownerId: null, status: 'pending_acceptance' })
+  t.match(await h.lead(contacted.lead.id), { ownerId: leaving, status: 'contacted' }, 'a contacted lead stays with unworked')
+  t.not((await h.pendingOf(pending.lead.id))?.repId, leaving)
+  const [moved] = (await h.events(unworked.lead.id)).filter((e) => e.type === 'lead.reassigned')
   t.match(moved!.data, { actor: { type: 'manager', id: manager }, reason: 'handed back', from: { id: leaving } })
 
   t.same((await handBack('open')).json(), { pending: 0, leads: 1 }, 'open: the contacted one too')

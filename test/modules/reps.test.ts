@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.ts'
-import { handoffHarness } from '../helpers/handoffs.ts'
+import { handoffHarness, threeLeadsOf } from '../helpers/handoffs.ts'
 
 const ada = {
   name: 'Ada Lovelace',
@@ -195,21 +195,15 @@ t.test('DELETE ?handBack=open: what the rep holds moves on, then the rep goes', 
   const h = await handoffHarness(t)
   const { repIds } = await h.setup(2)
   const leaving = repIds[0]!
-  const theirs: Array<{ lead: { id: string }; handoff: { id: string } }> = []
-  while (theirs.length < 3) {
-    const posted = await h.postLead()
-    if (posted.handoff.repId === leaving) theirs.push(posted)
-  }
-  const [unworked, contacted, pending] = theirs
-  for (const { handoff } of [unworked!, contacted!]) await h.ok('POST', `/v1/handoffs/${handoff.id}/accept`, undefined, 200, 'rep', leaving)
-  await h.ok('POST', `/v1/leads/${contacted!.lead.id}/activities`, { type: 'call' }, 201, 'rep', leaving)
+  const theirs = await threeLeadsOf(h, leaving)
+  const { contacted, pending } = theirs
 
   const res = await h.call('DELETE', `/v1/reps/${leaving}?handBack=open`)
   t.equal(res.statusCode, 200)
   t.same(res.json(), { id: leaving, deleted: true, handedBack: { pending: 1, leads: 2 } }, 'the offer and both owned leads')
-  for (const { lead } of theirs) t.not((await h.lead(lead.id)).ownerId, leaving, 'the deleted rep owns none of them')
-  t.not((await h.pendingOf(pending!.lead.id))?.repId, leaving, 'its offer waits for someone else')
-  const [moved] = (await h.events(contacted!.lead.id)).filter((e) => e.type === 'lead.reassigned')
+  for (const { lead } of Object.values(theirs)) t.not((await h.lead(lead.id)).ownerId, leaving, 'the deleted rep owns none of them')
+  t.not((await h.pendingOf(pending.lead.id))?.repId, leaving, 'its offer waits for someone else')
+  const [moved] = (await h.events(contacted.lead.id)).filter((e) => e.type === 'lead.reassigned')
   t.match(moved!.data, { actor: { type: 'admin' }, reason: 'handed back', from: { id: leaving } })
   t.equal((await h.call('GET', `/v1/reps/${leaving}`)).statusCode, 404)
   t.equal((await h.call('DELETE', `/v1/reps/${leaving}?handBack=open`)).statusCode, 404, 'gone: a second DELETE is 404')

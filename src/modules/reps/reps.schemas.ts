@@ -155,11 +155,5 @@ export type DeleteRepQuery = Static<typeof DeleteRepQuery>
 export const DeletedRep = Type.Object({
   id: Uuid,
   deleted: Type.Literal(true),
-  handedBack: Type.Object(
-    {
-      pending: Type.Integer({ minimum: 0, description: 'Pending offers withdrawn and re-routed (handoff.withdrawn, lead.rerouted)' }),
-      leads: Type.Integer({ minimum: 0, description: 'Owned leads sent back into routing (lead.reassigned)' }),
-    },
-    { description: 'What moved before the rep was deleted' },
-  ),
+  handedBack: Type.Composite([HandBackAnswer], { description: 'What moved before the rep was deleted' }),
 })
