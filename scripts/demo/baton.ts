@@ -24,7 +24,7 @@ export interface DemoBaton {
 const DATABASE = `baton_demo_${process.pid}`
 
 /** Starts it step by step; on a failure part-way, what was started is stopped before the error is thrown. */
-export async function startBaton({ step }: { step: (message: string) => void }): Promise<DemoBaton> {
+export async function startBaton({ step, smtpUrl }: { step: (message: string) => void; smtpUrl: string }): Promise<DemoBaton> {
   const external = loadConfig().databaseUrl
   step(
     external
@@ -57,6 +57,8 @@ export async function startBaton({ step }: { step: (message: string) => void }):
       AUTH_SECRET: secret,
       LOG_LEVEL: 'warn',
       WEBHOOK_ALLOW_PRIVATE: 'true',
+      SMTP_URL: smtpUrl,
+      MAIL_FROM: 'Baton demo <baton@baton-demo.example>',
     })
     step('starting the API and the workers')
     const logger = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }))

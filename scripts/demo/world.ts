@@ -99,6 +99,8 @@ export async function seedWorld(
       holidays: plan.off === 'holiday' ? [localDate(plan.zone, now)] : [],
       capacity: { maxPending: 3 },
       attributes: { territories: COUNTRIES[plan.region], languages: ['en'] },
+      // Offers, reminders and "moved on" go to the demo's own SMTP server.
+      notificationTargets: [{ kind: 'email', address: `${plan.key}@mail.baton-demo.example` }],
       ...(managers.has(plan.region) ? { managerId: managers.get(plan.region) } : {}),
     })
     if (plan.manager) managers.set(plan.region, rep.id)
