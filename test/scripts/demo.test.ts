@@ -13,6 +13,9 @@ t.test('the demo runs end to end and cleans up', async (t) => {
   t.match(result.stdout, /\d+ leads received: \d+ qualified/, 'prints the funnel summary')
   t.match(result.stdout, /all reps/, 'and the per-rep table')
   t.match(result.stdout, /webhooks: \d+ deliveries, \d+ distinct events, 0 bad signatures/, 'every webhook verified')
+  const offers = Number(/(\d+) offers: SLA breach/.exec(result.stdout)?.[1])
+  t.ok(offers > 0, 'offers were made')
+  t.match(result.stdout, new RegExp(`email: \\d+ emails \\(${offers} offers, `), 'every offer was mailed to its rep')
   const after = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
     .split('\n')
     .filter((line) => line.includes('baton-demo')).length
