@@ -11,6 +11,7 @@ import { signToken } from '../src/lib/auth-keys.ts'
 import { freePort } from '../src/lib/free-port.ts'
 import { setUpRouting } from '../bench/setup.ts'
 import { startIngestReceiver } from '../bench/ingest-receiver.ts'
+import { firstMailLatency, setEmailTargets, startSmtpSink } from '../bench/notify.ts'
 import { localPostmaster, postgresCpuSeconds, processCpuSeconds } from '../bench/cpu.ts'
 import { SERVICE_NODE_FLAGS } from './service-flags.ts'
 import { startScratchCluster } from './scratch-cluster.ts'
@@ -40,6 +41,8 @@ interface Run {
 }
 
 const cluster = await startScratchCluster('bench', loadConfig().databaseUrl)
+// The service mails here; reps have email targets only in the notify part.
+const smtp = await startSmtpSink()
 let service: ChildProcess | undefined
 // The cluster's main process, when it runs here: the database side of CPU per lead.
 let postmaster: number | undefined
@@ -50,7 +53,15 @@ try {
   // BENCH_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []
   service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), AUTH_SECRET: SECRET, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      AUTH_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      SMTP_URL: smtp.url,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const base = `http://127.0.0.1:${port}`
@@ -60,7 +71,7 @@ try {
   await setUpRouting(base, await signToken(key, { role: 'admin', ttl: '1h' }))
 
   const rows: Array<Record<string, string | number>> = []
-  // BENCH_ONLY=engine,ingest,deadlines,webhooks,predictive runs just those parts (while working on one).
+  // BENCH_ONLY=engine,ingest,deadlines,webhooks,notify,predictive runs just those parts (while working on one).
   const only = process.env.BENCH_ONLY?.split(',')
   const runs = (part: string) => !only || only.includes(part)
   if (runs('engine')) {
@@ -226,6 +237,57 @@ try {
       round_trips: '',
     })
   }
+  if (runs('notify')) {
+    // The same ingest (c=8) without and then with an email target per rep, back to back.
+    const admin = await signToken(key, { role: 'admin', ttl: '1h' })
+    const ingest = async (tag: string) => {
+      await settle(url)
+      const serviceCpu = await cpuSince({ pid: service!.pid! })
+      const run = await child<Run>('bench/load.ts', [
+        '--url',
+        base,
+        '--token',
+        token,
+        '--concurrency',
+        '8',
+        '--count',
+        String(LEADS_PER_RUN),
+        '--tag',
+        tag,
+      ])
+      return { run, cost: await serviceCpu() }
+    }
+    await setEmailTargets(base, admin, false)
+    const without = await ingest('n0')
+    const reps = await setEmailTargets(base, admin, true)
+    const since = new Date()
+    const withMail = await ingest('n1')
+    const mail = await firstMailLatency(url, since, smtp.arrivals)
+    await setEmailTargets(base, admin, false)
+    rows.push(
+      { ...row('ingest c=8, reps without notification targets', without.run, SERVICE_ROUND_TRIPS), cpu_ms_per_lead: perLead(without.cost) },
+      {
+        ...row(`ingest c=8, an email target on each of ${reps} reps`, withMail.run, `${SERVICE_ROUND_TRIPS} + 2`),
+        cpu_ms_per_lead: perLead(withMail.cost),
+      },
+      {
+        measure: 'ingest c=8 ratio with email targets/without',
+        'per s': ratio(withMail.run, without.run),
+        p50_ms: '',
+        p99_ms: '',
+        errors: '',
+        round_trips: '',
+      },
+      {
+        measure: `offer email, lead arrival → SMTP server (${mail.mailed} of ${mail.offers} offers; errors: not arrived in 60 s)`,
+        'per s': '',
+        p50_ms: mail.p50Ms.toFixed(0),
+        p99_ms: mail.p99Ms.toFixed(0),
+        errors: mail.offers - mail.mailed,
+        round_trips: '',
+      },
+    )
+  }
   if (runs('predictive')) {
     await settle(url)
     const p = await child<{ leads: number; trainMs: number; auc: number; predictP50Us: number; predictP99Us: number }>(
@@ -270,6 +332,7 @@ try {
   service?.kill('SIGTERM')
   await new Promise((resolve) => (service && service.exitCode === null ? service.once('exit', resolve) : resolve(undefined)))
   await cluster.close()
+  await smtp.close()
 }
 
 /**

@@ -1,6 +1,13 @@
 import { NOTIFICATION_QUEUE } from '../modules/notifications/fan-out.ts'
 import type { Job } from './job.ts'
 
+// Two fetchers of up to 20 jobs each; a fetch's notifications go out SENDS_AT_ONCE at a
+// time (nodemailer's pool keeps 5 connections). A job landing NOTIFYs, so an offer's mail
+// starts within milliseconds of the lead's commit, not at the next poll.
+const FETCHERS = 2
+const JOBS_PER_FETCH = 20
+const SENDS_AT_ONCE = 5
+
 /**
  * Sends reps' notifications: the ones an append of events wrote (several per job), or one
  * due for a retry. Sending re-checks each notification under its row lock (sent ones are
@@ -8,11 +15,22 @@ import type { Job } from './job.ts'
  */
 export const notificationSend: Job<typeof NOTIFICATION_QUEUE, { notificationIds: string[] }> = {
   name: NOTIFICATION_QUEUE,
-  queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 300 },
-  fetch: { pollingIntervalSeconds: 1, batchSize: 5 },
+  queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true, retryDelayMax: 600, expireInSeconds: 300, notify: true },
+  fetch: {
+    fetchers: FETCHERS,
+    staggered: true,
+    gatherMs: 25,
+    pollingIntervalSeconds: 2,
+    batchSize: JOBS_PER_FETCH,
+    burstWhenBatchFull: true,
+  },
   handler:
     ({ services }) =>
     async (jobs) => {
-      for (const job of jobs) await services.notifier.send(job.data.notificationIds)
+      const ids = jobs.flatMap((job) => job.data.notificationIds)
+      const lanes = Array.from({ length: Math.min(SENDS_AT_ONCE, ids.length) }, async () => {
+        for (let id = ids.shift(); id !== undefined; id = ids.shift()) await services.notifier.send([id])
+      })
+      await Promise.all(lanes)
     },
 }
