@@ -60,7 +60,7 @@ let display: ReturnType<typeof createDisplay> | undefined
 let mailbox: Awaited<ReturnType<typeof startSmtpSink>> | undefined
 let failed = false
 try {
-  mailbox = await startSmtpSink()
+  mailbox = await startSmtpSink({ subjects: true })
   baton = await startBaton({ step: (message) => console.log(dim(`  · ${message}`)), smtpUrl: mailbox.url })
   if (abort.signal.aborted) throw new Interrupted()
   const api = createApi(baton.base, baton.secret)
