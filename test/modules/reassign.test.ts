@@ -173,7 +173,7 @@ t.test('bad requests write nothing', async (t) => {
 t.test('who may reassign', async (t) => {
   const h = await handoffHarness(t)
   const manager = await h.newRep({ name: 'Max Manager' })
-  const { repIds } = await h.setup(2, { managerId: manager })
+  const { repIds, teamId } = await h.setup(2, { managerId: manager })
   const outsider = await h.newRep()
   const { lead, handoff } = await h.postLead()
   const other = repIds.find((id) => id !== handoff.repId)!
@@ -186,6 +186,13 @@ t.test('who may reassign', async (t) => {
   t.equal(byManager.statusCode, 200, "the team's manager")
   const [event] = (await h.events(lead.id)).filter((e) => e.type === 'lead.reassigned')
   t.match(event!.data.actor, { type: 'manager', id: manager })
+  const [moved] = await h.sql("select team_id from handoffs where lead_id = $1 and status = 'pending'", [lead.id])
+  t.equal(moved.team_id, teamId, 'the new offer stays the team’s')
+  t.equal(
+    (await reassign(h, lead.id, { repId: handoff.repId, mode: 'transfer' }, 'rep', manager)).statusCode,
+    200,
+    'so its manager moves it again',
+  )
   t.equal((await reassign(h, lead.id, { reason: 'CRM sync' }, 'integration')).statusCode, 200, 'an integration naming why')
 })
 

@@ -147,6 +147,8 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
 
   async function newHandoff(tx: Tx, lead: LeadRow, repId: string, now: Date, accepted: boolean) {
     const prior = await handoffsRepo.priorHandoffs(tx, lead.id)
+    // The lead stays its team's (the team's manager may move it again, metrics count it there).
+    const teamId = (await handoffsRepo.latestOf(tx, lead.id))?.teamId ?? null
     const seconds = lead.decision.acceptWithinSeconds ?? FALLBACK_WINDOW_SECONDS
     const clockName = lead.decision.clock ?? DEFAULT_CLOCKS[lead.tier ?? 'standard']
     const schedule = (await scheduleOf(tx, repId))!
@@ -164,7 +166,7 @@ export function createReassigner(deps: Pick<ServiceDeps, 'db' | 'clock' | 'confi
       ruleIndex: null,
       ruleName: 'reassign',
       assign: { type: 'rep', repId },
-      teamId: null,
+      teamId,
       trace: { version: null, at: now.toISOString(), steps: [], skipped: 0 },
       createdAt: now,
       updatedAt: now,
