@@ -33,6 +33,13 @@ t.test('a rep reads the leads it was offered, and no others', async (t) => {
   await h.ok('POST', `/v1/handoffs/${first.handoff.id}/decline`, { reason: 'busy' }, 200, 'rep', offered)
   t.equal((await read(first.lead.id, offered)).statusCode, 200, 'still readable after declining')
   t.equal((await read(first.lead.id, other)).statusCode, 200, 'and now the rep it moved on to reads it too')
+  const declinedAs = async (repId: string) =>
+    (await read(first.lead.id, repId, '/timeline')).json().data.find((e: { type: string }) => e.type === 'handoff.declined').data
+  const seenByOther = await declinedAs(other)
+  t.notOk('reason' in seenByOther, 'the next rep does not read why the first declined')
+  t.same(seenByOther.rep, { id: offered, name: (await declinedAs(offered)).rep.name }, 'nor their email')
+  t.equal(seenByOther.handoff.reason, null)
+  t.match(await declinedAs(offered), { reason: 'busy', rep: { email: /@/ } }, 'the rep who declined reads their own reason')
   t.equal(
     (await h.call('GET', '/v1/leads', undefined, 'rep', offered)).statusCode,
     403,

@@ -19,6 +19,8 @@ export function newEvent(type: EventType, data: Record<string, unknown>, at: Dat
  */
 export interface EventReader {
   acceptLinks: boolean
+  /** A rep reading a lead's timeline: what other reps said (a decline's reason) and their emails are theirs. */
+  repId?: string
 }
 
 /** The event as readers see it (GET /v1/events, the timeline, webhook bodies). */
@@ -26,14 +28,34 @@ export function toEvent(row: EventRow, reader: EventReader): Event {
   return { id: row.id, type: row.type, timestamp: row.createdAt.toISOString(), sequence: row.sequence, data: readableData(row, reader) }
 }
 
-function readableData(row: EventRow, { acceptLinks }: EventReader): Record<string, unknown> {
-  if (acceptLinks || row.type !== 'lead.assigned' || !('acceptUrl' in row.data)) return row.data
-  const { acceptUrl: _link, ...rest } = row.data
+function readableData(row: EventRow, reader: EventReader): Record<string, unknown> {
+  const data = reader.repId ? forRep(row.data, reader.repId) : row.data
+  if (reader.acceptLinks || row.type !== 'lead.assigned' || !('acceptUrl' in data)) return data
+  const { acceptUrl: _link, ...rest } = data
   return rest
 }
 
+/**
+ * An event about another rep's handoff, as a rep reads it: that the lead moved on, not why
+ * (a decline's reason, the handoff's reason) nor how to reach them (their email).
+ */
+function forRep(data: Record<string, unknown>, repId: string): Record<string, unknown> {
+  const rep = data.rep as { id?: string; name?: string } | undefined
+  if (!rep || rep.id === repId) return data
+  const { reason: _said, ...rest } = data
+  const handoff = data.handoff as Record<string, unknown> | null | undefined
+  return {
+    ...rest,
+    rep: { id: rep.id, name: rep.name },
+    ...(handoff ? { handoff: { ...handoff, reason: null } } : {}),
+  }
+}
+
 /** What a caller's role may read of events. */
-export const readerFor = (principal: Pick<Principal, 'role'>): EventReader => ({ acceptLinks: principal.role === 'admin' })
+export const readerFor = (principal: Pick<Principal, 'role' | 'repId'>): EventReader => ({
+  acceptLinks: principal.role === 'admin',
+  ...(principal.role === 'rep' && principal.repId ? { repId: principal.repId } : {}),
+})
 
 /** The durable event feed for integrators who poll instead of receiving webhooks. */
 export function createEventsService({ db }: Pick<ServiceDeps, 'db'>) {
