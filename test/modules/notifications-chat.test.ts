@@ -1,7 +1,9 @@
 // Slack and Teams notifications to a rep's own webhook (issue 21), posted to a real receiver
 // on 127.0.0.1: the shapes of the documented examples (Block Kit; an Adaptive Card in a
 // message), retries on 429 and 5xx, no retry on 404, and which URLs a target may have.
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
+import { Webhook } from 'standardwebhooks'
 import { harness, rep as toRep } from '../helpers/routing.ts'
 import { startReceiver } from '../helpers/receiver.ts'
 import { buildTestApp } from '../helpers/app.ts'
@@ -82,6 +84,55 @@ t.test('Slack and Teams notifications', async (t) => {
   })
 })
 
+t.test('a webhook target: a Standard Webhooks signed POST; its secret is sealed and never shown again', async (t) => {
+  const receiver = await startReceiver(t)
+  // Started at the real time: a receiver's verify() refuses a timestamp five minutes off its own clock.
+  const h = await harness(t, new Date().toISOString())
+  const secret = `whsec_${randomBytes(32).toString('base64')}`
+  const rep = await h.newRep({ notificationTargets: [{ kind: 'webhook', url: receiver.url('/tools'), secret }] })
+  const shown = await h.ok('GET', `/v1/reps/${rep}`, undefined, 200)
+  t.same(
+    shown.notificationTargets,
+    [{ kind: 'webhook', url: receiver.url('/tools'), secretHint: secret.slice(-4) }],
+    'a hint, not the secret',
+  )
+  const [stored] = await h.sql('select notification_targets as t from reps where id = $1', [rep])
+  t.notMatch(JSON.stringify(stored.t), secret.slice(6, 30), 'sealed at rest')
+
+  await h.publish([{ name: 'all', assign: toRep(rep) }])
+  const { lead } = await h.postLead({ firstName: 'Grace', company: 'Navy Labs' })
+  const [row] = await h.sql("select id from notifications where lead_id = $1 and kind = 'webhook'", [lead.id])
+  await h.baton.services.notifier.send([row.id])
+  const got = receiver.received.at(-1)!
+  const verified = new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as {
+    type: string
+    data: Record<string, unknown>
+  }
+  t.equal(got.headers['webhook-id'], row.id, 'webhook-id is the notification id')
+  t.match(verified, {
+    type: 'notification.offer',
+    data: {
+      id: row.id,
+      message: 'offer',
+      repId: rep,
+      leadId: lead.id,
+      subject: /^New lead: Grace at Navy Labs/,
+      links: { accept: /token=/ },
+    },
+  })
+
+  const kept = await h.call('PATCH', `/v1/reps/${rep}`, { notificationTargets: [{ kind: 'webhook', url: receiver.url('/tools') }] })
+  t.equal(kept.statusCode, 200, 'the same URL without its secret keeps the secret')
+  t.match(kept.json().notificationTargets, [{ secretHint: secret.slice(-4) }])
+  const fresh = await h.call('PATCH', `/v1/reps/${rep}`, { notificationTargets: [{ kind: 'webhook', url: receiver.url('/other') }] })
+  t.equal(fresh.statusCode, 422, 'a new URL without a secret')
+  t.match(fresh.json().errors, [{ pointer: '/notificationTargets/0/secret' }])
+  const weak = await h.call('PATCH', `/v1/reps/${rep}`, {
+    notificationTargets: [{ kind: 'webhook', url: receiver.url('/x'), secret: 'hunter2' }],
+  })
+  t.match([weak.statusCode, weak.json().errors?.[0]?.pointer], [422, '/notificationTargets/0/secret'], 'not a whsec_ secret')
+})
+
 t.test('targets: Slack only on hooks.slack.com, Teams only over https, every URL past the SSRF guard', async (t) => {
   const baton = await buildTestApp(t, { env: { ROLE: 'api', WEBHOOK_ALLOW_PRIVATE: 'false' } })
   const { call, sql } = apiClient(baton)
@@ -94,7 +145,7 @@ t.test('targets: Slack only on hooks.slack.com, Teams only over https, every URL
       /incoming-webhook URL under https:\/\/hooks\.slack\.com\//,
     ],
     ['Teams over http', { kind: 'teams', url: 'http://teams.example.com/x' }, /https URL/],
-    ['a webhook to loopback', { kind: 'webhook', url: 'http://127.0.0.1:9/x' }, /non-public address/],
+    ['a webhook to loopback', { kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: `whsec_${'A'.repeat(44)}` }, /non-public address/],
     ['Teams to a private address', { kind: 'teams', url: 'https://10.0.0.1/x' }, /non-public address/],
   ]
   for (const [name, target, detail] of cases) {

@@ -13,7 +13,11 @@ export interface RepAttributes {
   products?: string[]
   languages?: string[]
 }
-export type NotificationTarget = { kind: 'email'; address: string } | { kind: 'slack' | 'teams' | 'webhook'; url: string }
+export type NotificationTarget =
+  | { kind: 'email'; address: string }
+  | { kind: 'slack' | 'teams'; url: string }
+  /** `secret` is sealed at rest (lib/secret-box.ts); `secretHint` is its last four characters, for answers. */
+  | { kind: 'webhook'; url: string; secret?: string; secretHint?: string }
 
 export const reps = pgTable(
   'reps',

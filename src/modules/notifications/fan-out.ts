@@ -7,8 +7,8 @@ import * as repo from './notifications.repo.ts'
 
 export const NOTIFICATION_QUEUE = 'notification-send'
 
-/** The target kinds this version sends; a rep's targets of other kinds are kept, not yet told. */
-export const SENT_KINDS = ['email', 'slack', 'teams']
+/** The target kinds this version sends. */
+export const SENT_KINDS = ['email', 'slack', 'teams', 'webhook']
 
 /**
  * The notifications of these events, written in their transaction (appendEvents calls

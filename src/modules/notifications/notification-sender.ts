@@ -4,6 +4,8 @@ import { sendInTx } from '../../lib/jobs.ts'
 import type { Mailer, SendResult } from './email.ts'
 import { httpOutcome, slackPayload, teamsPayload } from './chat.ts'
 import type { Sender } from '../webhooks/sender.ts'
+import { signedHeaders } from '../webhooks/payload.ts'
+import { openSecret } from '../../lib/secret-box.ts'
 import { messageFor, type EventData } from './messages.ts'
 import * as repo from './notifications.repo.ts'
 
@@ -77,8 +79,24 @@ export function createNotificationSender({
         const payload = target.kind === 'slack' ? slackPayload(message) : teamsPayload(message)
         return httpOutcome(await http.post(target.url, {}, JSON.stringify(payload)))
       }
-      default:
-        return { ok: false, retry: false, error: `${target.kind} notifications are not sent by this version` }
+      case 'webhook': {
+        if (!target.secret) return { ok: false, retry: false, error: 'the webhook target has no signing secret' }
+        const body = JSON.stringify({
+          type: `notification.${claimed.message}`,
+          timestamp: now.toISOString(),
+          data: {
+            id: claimed.id,
+            message: claimed.message,
+            repId: claimed.repId,
+            leadId: claimed.leadId,
+            event: { id: claimed.eventId, type: claimed.eventType },
+            ...message,
+          },
+        })
+        // webhook-id is the notification's id: the same on every retry, for the receiver to dedupe on.
+        const headers = signedHeaders(claimed.id, body, [{ secret: openSecret(target.secret) }], now)
+        return httpOutcome(await http.post(target.url, headers, body))
+      }
     }
   }
 

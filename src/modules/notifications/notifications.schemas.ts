@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { PageQuery, Timestamp, Uuid } from '../../lib/schemas.ts'
 import { NOTIFICATION_MESSAGES, NOTIFICATION_STATUSES } from '../../db/schema/notifications.ts'
-import { NotificationTarget } from '../reps/reps.schemas.ts'
+import { NotificationTarget, NotificationTargetView } from '../reps/reps.schemas.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -18,7 +18,7 @@ export const Notification = Type.Object(
           'offer expired or was withdrawn, or a lead reassigned away; contact_overdue: the first call is late',
       },
     ),
-    target: NotificationTarget,
+    target: NotificationTargetView,
     status: Type.Union(
       NOTIFICATION_STATUSES.map((s) => Type.Literal(s)),
       { description: 'pending: not yet accepted by the target (retried with backoff); sent; failed: given up, see lastError' },
@@ -53,7 +53,8 @@ export const NotificationSettingsBody = Type.Object(
 )
 export type NotificationSettingsBody = Static<typeof NotificationSettingsBody>
 
-export const NotificationSettings = Type.Composite([NotificationSettingsBody, Type.Object({ updatedAt: Nullable(Timestamp) })], {
-  $id: 'NotificationSettings',
-})
+export const NotificationSettings = Type.Object(
+  { adminTargets: Type.Array(NotificationTargetView), messages: Switches, updatedAt: Nullable(Timestamp) },
+  { $id: 'NotificationSettings' },
+)
 export type NotificationSettings = Static<typeof NotificationSettings>

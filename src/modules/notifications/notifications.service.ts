@@ -6,21 +6,28 @@ import type { Principal } from '../../plugins/auth.ts'
 import { findLiveRep } from '../reps/reps.repo.ts'
 import * as repo from './notifications.repo.ts'
 import type { ListNotificationsQuery, Notification, NotificationSettings, NotificationSettingsBody } from './notifications.schemas.ts'
-import { assertTargets } from './targets.ts'
+import { assertTargets, sealTargets, targetView } from './targets.ts'
+import { loadSecretBox } from '../../lib/secret-box.ts'
 
 /** What reps were told, for the admin who asks why a rep heard nothing, and for the rep. */
 export function createNotificationsService({ db, config, clock }: Pick<ServiceDeps, 'db' | 'config' | 'clock'>) {
   return {
     async settings(): Promise<NotificationSettings> {
       const row = await repo.readSettings(db)
-      return { adminTargets: row?.adminTargets ?? [], messages: row?.messages ?? {}, updatedAt: row?.updatedAt.toISOString() ?? null }
+      return {
+        adminTargets: (row?.adminTargets ?? []).map(targetView),
+        messages: row?.messages ?? {},
+        updatedAt: row?.updatedAt.toISOString() ?? null,
+      }
     },
 
     /** Replaces the settings; the targets are checked as a rep's are. */
     async replaceSettings(body: NotificationSettingsBody): Promise<NotificationSettings> {
       await assertTargets(body.adminTargets, config.webhooks, '/adminTargets')
-      const row = await repo.writeSettings(db, { adminTargets: body.adminTargets, messages: body.messages, updatedAt: clock.now() })
-      return { adminTargets: row.adminTargets, messages: row.messages, updatedAt: row.updatedAt.toISOString() }
+      const previous = (await repo.readSettings(db))?.adminTargets ?? []
+      const adminTargets = sealTargets(body.adminTargets, previous, await loadSecretBox(config), '/adminTargets')
+      const row = await repo.writeSettings(db, { adminTargets, messages: body.messages, updatedAt: clock.now() })
+      return { adminTargets: row.adminTargets.map(targetView), messages: row.messages, updatedAt: row.updatedAt.toISOString() }
     },
 
     async listForRep(repId: string, query: ListNotificationsQuery, principal: Principal) {
@@ -43,7 +50,7 @@ function toNotification(row: NotificationRow): Notification {
     eventId: row.eventId,
     leadId: row.leadId,
     message: row.message,
-    target: row.target,
+    target: targetView(row.target),
     status: row.status,
     attempts: row.attempts,
     lastError: row.lastError,

@@ -24,16 +24,43 @@ export const RepAttributes = Type.Object(
 )
 
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })
+const EmailTarget = Type.Object({ kind: Type.Literal('email'), address: Email }, { additionalProperties: false })
+const ChatTarget = Type.Object(
+  { kind: Type.Union([Type.Literal('slack'), Type.Literal('teams')]), url: Url },
+  {
+    additionalProperties: false,
+    description:
+      'slack: a Slack incoming-webhook URL (https://hooks.slack.com/…); teams: a Microsoft Teams Workflows or incoming-webhook URL',
+  },
+)
+const WEBHOOK_TARGET = "A Standard Webhooks signed POST to the rep's own tooling"
 export const NotificationTarget = Type.Union([
-  Type.Object({ kind: Type.Literal('email'), address: Email }, { additionalProperties: false }),
+  EmailTarget,
+  ChatTarget,
   Type.Object(
-    { kind: Type.Union([Type.Literal('slack'), Type.Literal('teams'), Type.Literal('webhook')]), url: Url },
     {
-      additionalProperties: false,
-      description:
-        'slack: a Slack incoming-webhook URL (https://hooks.slack.com/…); teams: a Microsoft Teams Workflows or incoming-webhook ' +
-        "URL; webhook: the rep's own tooling",
+      kind: Type.Literal('webhook'),
+      url: Url,
+      secret: Type.Optional(
+        Type.String({
+          pattern: '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$',
+          description:
+            'The signing secret your receiver verifies with: whsec_ and the base64 of 24–64 random bytes. Required for a new URL; ' +
+            'left out, a target with the same URL keeps the secret it has. Never shown again',
+        }),
+      ),
     },
+    { additionalProperties: false, description: WEBHOOK_TARGET },
+  ),
+])
+
+/** A target as answers show it: a webhook's secret only as its last four characters. */
+export const NotificationTargetView = Type.Union([
+  EmailTarget,
+  ChatTarget,
+  Type.Object(
+    { kind: Type.Literal('webhook'), url: Url, secretHint: Type.String({ description: 'The last four characters of the secret' }) },
+    { additionalProperties: false, description: WEBHOOK_TARGET },
   ),
 ])
 
@@ -95,7 +122,7 @@ export const Rep = Type.Object(
     capacity: Type.Object({ maxPending: Type.Union([Type.Integer(), Type.Null()]), maxPerDay: Type.Union([Type.Integer(), Type.Null()]) }),
     attributes: RepAttributes,
     managerId: Type.Union([Uuid, Type.Null()]),
-    notificationTargets: Type.Array(NotificationTarget),
+    notificationTargets: Type.Array(NotificationTargetView),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

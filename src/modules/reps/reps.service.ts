@@ -1,4 +1,5 @@
-import { assertTargets } from '../notifications/targets.ts'
+import { assertTargets, sealTargets, targetView } from '../notifications/targets.ts'
+import { loadSecretBox } from '../../lib/secret-box.ts'
 import type { RepRow } from '../../db/schema/index.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
@@ -43,10 +44,17 @@ export function createRepsService({
       const now = clock.now()
       const id = newId()
       await assertTargets(input.notificationTargets, config.webhooks)
+      const targets = input.notificationTargets && sealTargets(input.notificationTargets, [], await loadSecretBox(config))
       return db.transaction(async (tx) => {
         await assertValid(tx, id, input)
         const row = await saveUniqueEmail(input.email, () =>
-          repo.insertRep(tx, { id, ...toColumns(input), createdAt: now, updatedAt: now }),
+          repo.insertRep(tx, {
+            id,
+            ...toColumns(input),
+            ...(targets ? { notificationTargets: targets } : {}),
+            createdAt: now,
+            updatedAt: now,
+          }),
         )
         await insertRepLoad(tx, id)
         return toRep(row)
@@ -81,14 +89,21 @@ export function createRepsService({
       const actor = principal.role === 'rep' ? { type: 'rep' as const, id } : { type: 'admin' as const, id: principal.subject ?? null }
       // Outside the transaction: checking a URL may wait on DNS.
       await assertTargets(fields.notificationTargets, config.webhooks)
+      const box = await loadSecretBox(config)
       const row = await db.transaction(async (tx) => {
         const before = await mustFind(tx, id, 'update')
         const now = clock.now()
         await assertValid(tx, id, fields)
         const availability = availabilityAfter(before, changes, now)
+        const targets = fields.notificationTargets && sealTargets(fields.notificationTargets, before.notificationTargets, box)
         // Only the columns named in the patch are written: `capacity: {maxPerDay}` leaves maxPending alone.
         const row = await saveUniqueEmail(changes.email, () =>
-          repo.updateRep(tx, id, { ...toColumns(fields), ...availability, updatedAt: now }),
+          repo.updateRep(tx, id, {
+            ...toColumns(fields),
+            ...availability,
+            ...(targets ? { notificationTargets: targets } : {}),
+            updatedAt: now,
+          }),
         )
         const events = availabilityEvents(before, row, actor, now)
         if (row.awayUntil && row.awayUntil.getTime() !== before.awayUntil?.getTime()) await bookReturn(tx, row, now)
@@ -275,7 +290,6 @@ function toColumns(input: UpdateRepBody) {
     ...(input.capacity?.maxPerDay !== undefined ? { maxPerDay: input.capacity.maxPerDay } : {}),
     ...(input.attributes !== undefined ? { attributes: input.attributes } : {}),
     ...(input.managerId !== undefined ? { managerId: input.managerId } : {}),
-    ...(input.notificationTargets !== undefined ? { notificationTargets: input.notificationTargets } : {}),
   } as Required<Pick<RepRow, 'name' | 'email' | 'timezone'>> & Partial<RepRow>
 }
 
@@ -292,7 +306,7 @@ export function toRep(row: RepRow): Rep {
     capacity: { maxPending: row.maxPending, maxPerDay: row.maxPerDay },
     attributes: row.attributes,
     managerId: row.managerId,
-    notificationTargets: row.notificationTargets,
+    notificationTargets: row.notificationTargets.map(targetView),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }

@@ -23,7 +23,12 @@ export function payloadOf(event: EventRow, reader: EventReader): string {
  * replay, so receivers dedupe on it), and one `v1,` signature per secret still signing
  * (during a rotation's grace period, the old and the new).
  */
-export function signedHeaders(eventId: string, body: string, secrets: EndpointSecret[], at: Date): Record<string, string> {
+export function signedHeaders(
+  eventId: string,
+  body: string,
+  secrets: Array<Pick<EndpointSecret, 'secret'>>,
+  at: Date,
+): Record<string, string> {
   const timestamp = Math.floor(at.getTime() / 1000).toString()
   const signed = `${eventId}.${timestamp}.${body}`
   const signatures = secrets.map(({ secret }) => `v1,${createHmac('sha256', signingKey(secret)).update(signed).digest('base64')}`)
