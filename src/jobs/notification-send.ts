@@ -1,12 +1,11 @@
 import { NOTIFICATION_QUEUE } from '../modules/notifications/fan-out.ts'
 import type { Job } from './job.ts'
 
-// Two fetchers of up to 20 jobs each; a fetch's notifications go out SENDS_AT_ONCE at a
-// time (nodemailer's pool keeps 5 connections). A job landing NOTIFYs, so an offer's mail
-// starts within milliseconds of the lead's commit, not at the next poll.
+// Two fetchers of up to 20 jobs each; a fetch's notifications go out in one transaction
+// (notification-sender.ts). A job landing NOTIFYs, so an offer's mail starts within
+// milliseconds of the lead's commit, not at the next poll.
 const FETCHERS = 2
 const JOBS_PER_FETCH = 20
-const SENDS_AT_ONCE = 5
 
 /**
  * Sends reps' notifications: the ones an append of events wrote (several per job), or one
@@ -27,10 +26,6 @@ export const notificationSend: Job<typeof NOTIFICATION_QUEUE, { notificationIds:
   handler:
     ({ services }) =>
     async (jobs) => {
-      const ids = jobs.flatMap((job) => job.data.notificationIds)
-      const lanes = Array.from({ length: Math.min(SENDS_AT_ONCE, ids.length) }, async () => {
-        for (let id = ids.shift(); id !== undefined; id = ids.shift()) await services.notifier.send([id])
-      })
-      await Promise.all(lanes)
+      await services.notifier.send(jobs.flatMap((job) => job.data.notificationIds))
     },
 }

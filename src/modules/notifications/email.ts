@@ -14,8 +14,8 @@ export interface Mailer {
 
 /** A mailer for `smtpUrl` (smtp://user:pass@host:587, smtps://… for TLS from the start). */
 export function createMailer({ smtpUrl, from, publicUrl }: { smtpUrl: string; from: string; publicUrl: string }): Mailer {
-  // One pooled connection set per process: a burst of offers reuses connections.
-  const transport = nodemailer.createTransport(`${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true`)
+  // One pool of 10 connections per process (notification-sender sends 10 at a time): a burst of offers reuses them.
+  const transport = nodemailer.createTransport(`${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=10`)
   const domain = new URL(publicUrl).hostname
   return {
     async send({ id, to, message }) {

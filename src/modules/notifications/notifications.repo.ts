@@ -58,11 +58,11 @@ export interface Claimed extends NotificationRow {
 }
 
 /**
- * The notification, locked, if it is still to be sent and no one else is sending it: a
- * second instance (or a retried job) running at the same moment skips it rather than wait
- * and send it again.
+ * The notifications of `ids` still to be sent that no one else is sending, locked: a second
+ * instance (or a retried job) running at the same moment skips them rather than wait and
+ * send them again.
  */
-export async function claim(tx: Tx, id: string): Promise<Claimed | undefined> {
+export async function claim(tx: Tx, ids: string[]): Promise<Claimed[]> {
   const { rows } = await tx.execute<Omit<Claimed, keyof NotificationRow> & { row: Record<string, unknown> }>(sql`
     select to_jsonb(n) as row, e.type as "eventType", e.data as "eventData", e.created_at as "eventAt",
       json_build_object('name', coalesce(r.name, 'Admins'), 'timezone', coalesce(r.timezone, 'UTC')) as rep,
@@ -70,12 +70,10 @@ export async function claim(tx: Tx, id: string): Promise<Claimed | undefined> {
         'company', l.company, 'employees', l.employees, 'country', l.country, 'source', l.source, 'tier', l.tier, 'score', l.score)
       end as lead
     from notifications n join events e on e.id = n.event_id left join reps r on r.id = n.rep_id left join leads l on l.id = n.lead_id
-    where n.id = ${id} and n.status = 'pending'
+    where n.id = any(${sql.param(ids)}::uuid[]) and n.status = 'pending'
+    order by n.id
     for update of n skip locked`)
-  const found = rows[0]
-  if (!found) return undefined
-  const { row, ...rest } = found
-  return { ...fromJson(row), ...rest, eventAt: new Date(rest.eventAt) }
+  return rows.map(({ row, ...rest }) => ({ ...fromJson(row), ...rest, eventAt: new Date(rest.eventAt) }))
 }
 
 /** The row from to_jsonb: snake_case columns, timestamps as text. */
@@ -101,23 +99,23 @@ function fromJson(row: Record<string, unknown>): NotificationRow {
 }
 
 /** What an attempt left: sent, failed for good, or pending again at `nextAttemptAt`. */
-export async function recordAttempt(
-  tx: Tx,
-  id: string,
-  outcome: { status: NotificationStatus; error: string | null; nextAttemptAt: Date | null },
-  now: Date,
-): Promise<void> {
-  await tx
-    .update(notifications)
-    .set({
-      status: outcome.status,
-      attempts: sql`${notifications.attempts} + 1`,
-      lastError: outcome.error,
-      nextAttemptAt: outcome.nextAttemptAt,
-      ...(outcome.status === 'sent' ? { sentAt: now } : {}),
-      updatedAt: now,
-    })
-    .where(eq(notifications.id, id))
+export interface Outcome {
+  id: string
+  status: NotificationStatus
+  error: string | null
+  nextAttemptAt: Date | null
+}
+
+/** A batch's outcomes in one statement. */
+export async function recordAttempts(tx: Tx, outcomes: Outcome[], now: Date): Promise<void> {
+  if (outcomes.length === 0) return
+  const input = JSON.stringify(outcomes.map((o) => ({ id: o.id, status: o.status, error: o.error, next_attempt_at: o.nextAttemptAt })))
+  await tx.execute(sql`
+    update notifications n set
+      status = x.status, attempts = n.attempts + 1, last_error = x.error, next_attempt_at = x.next_attempt_at,
+      sent_at = case when x.status = 'sent' then ${now}::timestamptz else n.sent_at end, updated_at = ${now}::timestamptz
+    from jsonb_to_recordset(${input}::jsonb) as x(id uuid, status text, error text, next_attempt_at timestamptz)
+    where n.id = any(${sql.param(outcomes.map((o) => o.id))}::uuid[]) and n.id = x.id`)
 }
 
 /** Pending notifications due before `before`: their job was lost (the timer backstop sends them). */
