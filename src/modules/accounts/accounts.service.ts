@@ -136,11 +136,13 @@ async function refuseTakenDomains(db: Queryable, accountId: string, claim: Domai
 /**
  * Writes the domains in a savepoint: if another account claimed one between our check
  * and this insert (the primary key refuses it), the transaction is still usable to
- * find out who, and the caller gets the same 409 as if the other had been first.
+ * find out who, and the caller gets the same 409 as if the other had been first. In sorted
+ * order: two accounts inserting the same two domains in opposite orders would each wait for
+ * the other's first, a deadlock (a 500) instead of one winner and a 409.
  */
 async function saveDomains(tx: Tx, accountId: string, claim: DomainClaim): Promise<void> {
   try {
-    await tx.transaction((savepoint) => repo.replaceDomains(savepoint, accountId, claim.unique))
+    await tx.transaction((savepoint) => repo.replaceDomains(savepoint, accountId, [...claim.unique].sort()))
   } catch (error) {
     if (!isUniqueViolation(error, 'account_domains_pkey')) throw error
     await refuseTakenDomains(tx, accountId, claim)
