@@ -45,6 +45,7 @@ export async function call(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  timeoutMs = TIMEOUT_MS,
 ): Promise<Outcome> {
   const startMs = journal.now()
   const what = `${method} ${path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id').split('?')[0]}`
@@ -53,7 +54,7 @@ export async function call(
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     })
     const text = await res.text()
     if (res.status >= 500) {
@@ -78,7 +79,7 @@ export async function call(
         instance: instance.name,
         call: what,
         kind: 'timeout',
-        detail: `no answer within ${TIMEOUT_MS / 1000} s`,
+        detail: `no answer within ${timeoutMs / 1000} s`,
       })
       return { kind: 'timeout' }
     }

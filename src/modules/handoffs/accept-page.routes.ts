@@ -131,11 +131,12 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
       const body = (request.body ?? {}) as { reason?: unknown; note?: unknown }
       const reason = declineReason(body)
       try {
+        // The link first: a changed or expired one is that (400, 410), whatever the form says.
+        const { handoffId, repId } = await handoffs.fromLink(request.query.token)
         if (typeof reason !== 'string') {
           if (json) throw invalidFields('The decline needs a reason.', [{ pointer: reason.pointer, detail: reason.detail }])
           return await showPage(request.url, true, reply, reason.detail, 422)
         }
-        const { handoffId, repId } = await handoffs.fromLink(request.query.token)
         const declined = await handoffs.decline(handoffId, { role: 'rep', repId, subject: repId }, reason)
         return json ? declined : page(reply, 200, 'Declined', 'Thanks: the lead has moved on to the next rep.')
       } catch (error) {

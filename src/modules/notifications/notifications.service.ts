@@ -31,10 +31,10 @@ export function createNotificationsService({ db, config, clock }: Pick<ServiceDe
     },
 
     async listForRep(repId: string, query: ListNotificationsQuery, principal: Principal) {
+      const before = decodeCursor(query.cursor)
       if (principal.role === 'rep' && principal.repId !== repId) throw new Forbidden('A rep reads only its own notifications.')
       if (!(await findLiveRep(db, repId))) throw new NotFound(`No rep with id ${repId}.`)
       const limit = query.limit ?? 50
-      const before = decodeCursor(query.cursor)
       const rows = await repo.listForRep(db, { repId, limit, ...(before ? { before } : {}) })
       const page = toPage(rows, limit)
       return { data: page.data.map(toNotification), nextCursor: page.nextCursor }
