@@ -13,6 +13,8 @@ export interface RepStats {
   contacted: number
   converted: number
   /** Answers other than 2xx / 409 (5xx are in the journal too). */
+  /** Calls and conversions refused because a manager or admin had moved the lead on meanwhile (the people load). */
+  movedAway: number
   unexpected: string[]
 }
 
@@ -33,7 +35,7 @@ export async function startAccepting({
   journal: Journal
   random: () => number
 }): Promise<{ stats: RepStats; stop: () => Promise<RepStats> }> {
-  const stats: RepStats = { accepted: 0, tooLate: 0, contacted: 0, converted: 0, unexpected: [] }
+  const stats: RepStats = { accepted: 0, tooLate: 0, contacted: 0, converted: 0, movedAway: 0, unexpected: [] }
   const tokens = await Promise.all(repIds.map((sub) => signToken(secret, { role: 'rep', sub, ttl: '1h' })))
   const answered = new Set<string>()
   let stopped = false
@@ -43,6 +45,10 @@ export async function startAccepting({
     if (outcome.kind === 'answer' && outcome.status < 500 && stats.unexpected.length < 50)
       stats.unexpected.push(`${what} → ${outcome.status} ${outcome.text.slice(0, 200)}`)
   }
+
+  // A reassign or hand-back between the rep's accept and their call takes the lead away: 403.
+  const movedAway = (outcome: Awaited<ReturnType<typeof call>>) =>
+    outcome.kind === 'answer' && outcome.status === 403 && outcome.text.includes('This lead is not yours')
 
   const work = async (token: string) => {
     const instance = () => instances[round++ % instances.length]!
@@ -69,6 +75,7 @@ export async function startAccepting({
             type: 'call',
             note: 'drill',
           })
+          if (movedAway(activity)) return void stats.movedAway++
           if (activity.kind !== 'answer' || activity.status !== 201) return note('activity', activity)
           stats.contacted++
           if (random() >= CONVERT_SHARE) return
@@ -77,6 +84,7 @@ export async function startAccepting({
             currency: 'EUR',
           })
           if (convert.kind === 'answer' && convert.status === 200) stats.converted++
+          else if (movedAway(convert)) stats.movedAway++
           else note('convert', convert)
         }),
     )

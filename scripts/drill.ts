@@ -205,13 +205,15 @@ try {
   rows.push(...loadFigures(submissions), {
     phase: 'figure',
     check: 'answering reps',
-    detail: `accepted ${repStats.accepted}, too late ${repStats.tooLate}, contacted ${repStats.contacted}, converted ${repStats.converted}`,
+    detail:
+      `accepted ${repStats.accepted}, too late ${repStats.tooLate}, contacted ${repStats.contacted}, converted ${repStats.converted}; ` +
+      `${repStats.movedAway} calls or conversions refused (403) after the lead was moved on`,
   })
   rows.push(...peopleRows(peopleStats))
   if (repStats.unexpected.length)
     rows.push({
       phase: 'invariant',
-      check: 'reps get only 2xx or 409 to accept/activity/convert',
+      check: 'reps get only 2xx, 409, or 403 for a lead moved on, to accept/activity/convert',
       ok: false,
       detail: repStats.unexpected.slice(0, 3).join(' | '),
     })
