@@ -29,6 +29,8 @@ const PAGE_HEADERS = {
 }
 const NOTE_MAX = 500
 
+type Link = Awaited<ReturnType<HandoffsService['fromLink']>>
+
 /**
  * The handoff page (SPEC "Handoffs"), which every notification links to. GET only shows
  * the lead and two forms, so mail and chat link scanners that prefetch a URL change
@@ -57,17 +59,19 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
     },
     async (request, reply) => {
       try {
-        return await showPage(request.url, request.query.action === 'decline', reply)
+        const { token } = request.query
+        return await showPage(token, await handoffs.fromLink(token), request.query.action === 'decline', reply)
       } catch (error) {
         return failure(reply, error)
       }
     },
   )
 
-  async function showPage(url: string, declineFirst: boolean, reply: FastifyReply, error?: string, status = 200) {
-    const token = new URL(url, 'http://baton').searchParams.get('token')!
-    const { handoff, lead, rep, now } = await handoffs.fromLink(token)
+  /** The handoff page of a verified link (`fromLink`), or why there is nothing to answer. */
+  async function showPage(token: string, link: Link, declineFirst: boolean, reply: FastifyReply, error?: string, status = 200) {
+    const { handoff, lead, repId } = link
     if (!handoff || !lead || handoff.status !== 'pending') return used(reply, handoff?.status)
+    const { rep, now } = await handoffs.pageFor(repId)
     const action = (path: string) => `${path}?token=${encodeURIComponent(token)}`
     const html = handoffPage({
       lead,
@@ -132,11 +136,12 @@ export const acceptPageRoutes: FastifyPluginAsyncTypebox<{ handoffs: HandoffsSer
       const reason = declineReason(body)
       try {
         // The link first: a changed or expired one is that (400, 410), whatever the form says.
-        const { handoffId, repId } = await handoffs.fromLink(request.query.token)
+        const link = await handoffs.fromLink(request.query.token)
         if (typeof reason !== 'string') {
           if (json) throw invalidFields('The decline needs a reason.', [{ pointer: reason.pointer, detail: reason.detail }])
-          return await showPage(request.url, true, reply, reason.detail, 422)
+          return await showPage(request.query.token, link, true, reply, reason.detail, 422)
         }
+        const { handoffId, repId } = link
         const declined = await handoffs.decline(handoffId, { role: 'rep', repId, subject: repId }, reason)
         return json ? declined : page(reply, 200, 'Declined', 'Thanks: the lead has moved on to the next rep.')
       } catch (error) {

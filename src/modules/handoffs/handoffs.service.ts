@@ -116,9 +116,13 @@ export function createHandoffsService(
       if ((handoff?.status === 'pending' && clock.now() >= handoff.deadlineAt) || handoff?.status === 'expired')
         throw new LinkExpired("This accept link expired at the handoff's deadline; the lead is moving on.")
       const lead = handoff ? await findLead(db, handoff.leadId) : undefined
-      const [rep, schedule] = await Promise.all([findRepRef(db, link.repId), scheduleOf(db, link.repId)])
-      const seen = { name: rep?.name ?? 'a rep', timezone: schedule?.timezone ?? 'UTC' }
-      return { ...link, handoff, lead, rep: seen, now: clock.now() }
+      return { ...link, handoff, lead }
+    },
+
+    /** What the handoff page shows of the link's rep (its name, and its zone for the deadline), and the time now. */
+    async pageFor(repId: string) {
+      const [rep, schedule] = await Promise.all([findRepRef(db, repId), scheduleOf(db, repId)])
+      return { rep: { name: rep?.name ?? 'a rep', timezone: schedule?.timezone ?? 'UTC' }, now: clock.now() }
     },
 
     /** The handoff with its routing trace; a rep token reads only its own part of the trace. */
