@@ -1,9 +1,12 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, lt, sql } from 'drizzle-orm'
 import { prepared } from '../../db/prepared.ts'
 import type { Queryable, Tx } from '../../db/client.ts'
 import {
+  events,
+  leads,
   notificationSettings,
   notifications,
+  reps,
   type NotificationRow,
   type NotificationSettingsRow,
   type NotificationStatus,
@@ -63,39 +66,29 @@ export interface Claimed extends NotificationRow {
  * send them again.
  */
 export async function claim(tx: Tx, ids: string[]): Promise<Claimed[]> {
-  const { rows } = await tx.execute<Omit<Claimed, keyof NotificationRow> & { row: Record<string, unknown> }>(sql`
-    select to_jsonb(n) as row, e.type as "eventType", e.data as "eventData", e.created_at as "eventAt",
-      json_build_object('name', coalesce(r.name, 'Admins'), 'timezone', coalesce(r.timezone, 'UTC')) as rep,
-      case when l.id is not null then json_build_object('email', l.email, 'firstName', l.first_name, 'lastName', l.last_name,
-        'company', l.company, 'employees', l.employees, 'country', l.country, 'source', l.source, 'tier', l.tier, 'score', l.score)
-      end as lead
-    from notifications n join events e on e.id = n.event_id left join reps r on r.id = n.rep_id left join leads l on l.id = n.lead_id
-    where n.id = any(${sql.param(ids)}::uuid[]) and n.status = 'pending'
-    order by n.id
-    for update of n skip locked`)
-  return rows.map(({ row, ...rest }) => ({ ...fromJson(row), ...rest, eventAt: new Date(rest.eventAt) }))
-}
-
-/** The row from to_jsonb: snake_case columns, timestamps as text. */
-function fromJson(row: Record<string, unknown>): NotificationRow {
-  const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string))
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    leadId: (row.lead_id as string | null) ?? null,
-    repId: (row.rep_id as string | null) ?? null,
-    message: row.message as NotificationRow['message'],
-    kind: row.kind as NotificationRow['kind'],
-    target: row.target as NotificationRow['target'],
-    targetKey: row.target_key as string,
-    status: row.status as NotificationStatus,
-    attempts: row.attempts as number,
-    lastError: (row.last_error as string | null) ?? null,
-    nextAttemptAt: at(row.next_attempt_at),
-    sentAt: at(row.sent_at),
-    createdAt: at(row.created_at)!,
-    updatedAt: at(row.updated_at)!,
-  }
+  return (
+    tx
+      .select({
+        ...getTableColumns(notifications),
+        eventType: events.type,
+        eventData: events.data,
+        eventAt: events.createdAt,
+        rep: sql<
+          Claimed['rep']
+        >`json_build_object('name', coalesce(${reps.name}, 'Admins'), 'timezone', coalesce(${reps.timezone}, 'UTC'))`,
+        lead: sql<Claimed['lead']>`case when ${leads.id} is not null then json_build_object('email', ${leads.email},
+        'firstName', ${leads.firstName}, 'lastName', ${leads.lastName}, 'company', ${leads.company}, 'employees', ${leads.employees},
+        'country', ${leads.country}, 'source', ${leads.source}, 'tier', ${leads.tier}, 'score', ${leads.score}) end`,
+      })
+      .from(notifications)
+      .innerJoin(events, eq(events.id, notifications.eventId))
+      .leftJoin(reps, eq(reps.id, notifications.repId))
+      .leftJoin(leads, eq(leads.id, notifications.leadId))
+      // One array parameter, not an IN list: one statement text whatever the batch's size.
+      .where(and(sql`${notifications.id} = any(${sql.param(ids)}::uuid[])`, eq(notifications.status, 'pending')))
+      .orderBy(notifications.id)
+      .for('update', { of: notifications, skipLocked: true })
+  )
 }
 
 /** What an attempt left: sent, failed for good, or pending again at `nextAttemptAt`. */
