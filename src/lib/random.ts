@@ -12,3 +12,10 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
 }
+
+/**
+ * `seconds` give or take `spread` (±20 % by default), so that retries of one failure do not
+ * all come back at the same instant.
+ */
+export const jittered = (seconds: number, random: () => number = Math.random, spread = 0.2): number =>
+  seconds * (1 - spread + 2 * spread * random())

@@ -7,6 +7,7 @@ import { httpOutcome, slackPayload, teamsPayload } from './chat.ts'
 import type { Sender } from '../webhooks/sender.ts'
 import { signedHeaders } from '../webhooks/payload.ts'
 import { openSecret } from '../../lib/secret-box.ts'
+import { jittered } from '../../lib/random.ts'
 import { messageFor, type EventData } from './messages.ts'
 import * as repo from './notifications.repo.ts'
 
@@ -14,7 +15,6 @@ import { NOTIFICATION_QUEUE } from './fan-out.ts'
 
 /** Seconds before each retry (±20 %): about eight hours in all, then the notification fails. */
 export const RETRY_SECONDS = [30, 120, 600, 1800, 7200, 21_600]
-const JITTER = 0.2
 /** At most this many in one transaction, sent this many at a time (on as many pooled SMTP connections). */
 const BATCH = 50
 const SENDS_AT_ONCE = 10
@@ -22,7 +22,7 @@ const SENDS_AT_ONCE = 10
 /** Where an attempt leaves a notification: sent, failed for good, or pending again at nextAttemptAt. */
 function outcomeOf(claimed: repo.Claimed, result: SendResult, now: Date): repo.Outcome {
   const retryIn = !result.ok && result.retry ? RETRY_SECONDS[claimed.attempts] : undefined
-  const delay = retryIn === undefined ? null : retryIn * (1 - JITTER + 2 * JITTER * Math.random())
+  const delay = retryIn === undefined ? null : jittered(retryIn)
   return {
     id: claimed.id,
     status: result.ok ? 'sent' : delay === null ? 'failed' : 'pending',

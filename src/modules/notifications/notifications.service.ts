@@ -1,4 +1,4 @@
-import type { NotificationRow } from '../../db/schema/index.ts'
+import type { NotificationRow, NotificationSettingsRow } from '../../db/schema/index.ts'
 import type { ServiceDeps } from '../../lib/deps.ts'
 import { Forbidden, NotFound } from '../../lib/errors.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
@@ -13,12 +13,7 @@ import { loadSecretBox } from '../../lib/secret-box.ts'
 export function createNotificationsService({ db, config, clock }: Pick<ServiceDeps, 'db' | 'config' | 'clock'>) {
   return {
     async settings(): Promise<NotificationSettings> {
-      const row = await repo.readSettings(db)
-      return {
-        adminTargets: (row?.adminTargets ?? []).map(targetView),
-        messages: row?.messages ?? {},
-        updatedAt: row?.updatedAt.toISOString() ?? null,
-      }
+      return toSettings(await repo.readSettings(db))
     },
 
     /** Replaces the settings; the targets are checked as a rep's are. */
@@ -27,7 +22,7 @@ export function createNotificationsService({ db, config, clock }: Pick<ServiceDe
       const previous = (await repo.readSettings(db))?.adminTargets ?? []
       const adminTargets = sealTargets(body.adminTargets, previous, await loadSecretBox(config), '/adminTargets')
       const row = await repo.writeSettings(db, { adminTargets, messages: body.messages, updatedAt: clock.now() })
-      return { adminTargets: row.adminTargets.map(targetView), messages: row.messages, updatedAt: row.updatedAt.toISOString() }
+      return toSettings(row)
     },
 
     async listForRep(repId: string, query: ListNotificationsQuery, principal: Principal) {
@@ -43,6 +38,15 @@ export function createNotificationsService({ db, config, clock }: Pick<ServiceDe
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>
+
+/** The settings as answers show them; none saved yet: no admin targets, every message on. */
+function toSettings(row: NotificationSettingsRow | undefined): NotificationSettings {
+  return {
+    adminTargets: (row?.adminTargets ?? []).map(targetView),
+    messages: row?.messages ?? {},
+    updatedAt: row?.updatedAt.toISOString() ?? null,
+  }
+}
 
 function toNotification(row: NotificationRow): Notification {
   return {

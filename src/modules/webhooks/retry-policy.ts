@@ -1,12 +1,12 @@
 import type { DeliveryStatus } from '../../db/schema/index.ts'
 import type { AttemptResult } from './sender.ts'
+import { jittered } from '../../lib/random.ts'
 
 /** A receiver's Retry-After is honoured up to an hour; asking for more still gets a try within the hour. */
 const RETRY_AFTER_MAX_SECONDS = 3600
 const RETRY_AFTER_MIN_SECONDS = 1
 /** An endpoint failing this long with no success in between is disabled. */
 export const DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000
-const JITTER = 0.2
 
 /** Where a delivery stands after an attempt. */
 export interface NextStep {
@@ -41,5 +41,5 @@ export function nextStep(
   // The schedule's first entry is the first attempt's (at once); a retry waits at least the second's.
   const base = schedule[Math.max(step, 1)]
   if (base === undefined) return { status: 'failed', scheduleStep: step, delaySeconds: null }
-  return { status: 'pending', scheduleStep: step, delaySeconds: base * (1 - JITTER + 2 * JITTER * random()) }
+  return { status: 'pending', scheduleStep: step, delaySeconds: jittered(base, random) }
 }
